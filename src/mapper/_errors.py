@@ -1,0 +1,79 @@
+"""Exceptions of the mapper, in one place.
+
+Every exception subclasses a built-in so callers can catch broadly, and every message says
+what is wrong, shows the offending value and says what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class MapperError(Exception):
+    """Base class of every error the mapper raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a file: where it is, which field, which value, what to do."""
+
+    file: str
+    field: str
+    message: str
+    feature: str | None = None
+    value: object = None
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.feature is not None:
+            where += f", feature {self.feature}"
+        if self.field:
+            where += f", field '{self.field}'"
+        shown = "" if self.value is None else f" (value: {self.value!r})"
+        return f"{where}: {self.message}{shown}"
+
+
+class SpecError(MapperError, ValueError):
+    """A layer spec or schema file is invalid; lists every bad field at once."""
+
+    def __init__(self, path: str, problems: Iterable[str]) -> None:
+        self.path = str(path)
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{self.path} is not a valid spec:\n{lines}")
+
+
+class DataValidationError(MapperError, ValueError):
+    """A data file does not follow its schema; carries every problem found."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        n = len(self.problems)
+        shown = "\n".join(f"  - {p}" for p in self.problems[:50])
+        more = f"\n  ... and {n - 50} more" if n > 50 else ""
+        super().__init__(f"{n} problem(s) found:\n{shown}{more}")
+
+
+class UnknownLayerError(MapperError, KeyError):
+    """A layer id that is not in the catalogue; the message lists the valid ids."""
+
+    def __init__(self, name: str, available: Iterable[str]) -> None:
+        self.name = name
+        self.available = sorted(available)
+        super().__init__(name)
+
+    def __str__(self) -> str:
+        return (
+            f"no layer named {self.name!r}. Available layers: {', '.join(self.available)}. "
+            "Run `mapper layers` to see the catalogue."
+        )
+
+
+class DataReadError(MapperError, OSError):
+    """A data file cannot be read (missing, unknown format, missing lon/lat columns...)."""
+
+
+class FilterError(MapperError, ValueError):
+    """A filter value is invalid (unknown layer, bad year range, ...)."""

@@ -1,0 +1,398 @@
+"""The layer catalogue: one TOML spec per layer in ``layers/``, validated into objects.
+
+Adding a layer means adding a data file in ``geodata/`` and a spec in ``layers/``; no code.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import _paths
+from ._errors import SpecError, UnknownLayerError
+from .schema import Schema, load_schemas
+
+GEOMETRIES = {
+    "point": ("Point", "MultiPoint"),
+    "line": ("LineString", "MultiLineString"),
+    "polygon": ("Polygon", "MultiPolygon"),
+}
+#: Filter facets every layer may map to its own fields (see :mod:`mapper.query`).
+FACETS = ("partnership", "country", "status", "technology", "year", "capacity", "search")
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a layer is drawn on the web map and on snapshots."""
+
+    color_by: str | None = None
+    palette: dict[str, str] = field(default_factory=dict)
+    default_color: str = "#555555"
+    stroke_color: str | None = None
+    width_by: str | None = None
+    width_stops: tuple[tuple[float, float], ...] = ()
+    width: float = 2.0
+    radius: float = 6.0
+    fill_opacity: float = 0.35
+
+    def color_for(self, value: object) -> str:
+        """The colour of a record whose ``color_by`` field holds ``value``."""
+        return self.palette.get(str(value), self.default_color)
+
+    def width_for(self, value: object) -> float:
+        """Line width for a record whose ``width_by`` field holds ``value``."""
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return self.width
+        if number != number:  # NaN
+            return self.width
+        width = self.width
+        for threshold, stop_width in self.width_stops:
+            if number >= threshold:
+                width = stop_width
+        return width
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A validated layer spec."""
+
+    id: str
+    title: str
+    description: str
+    source: Path
+    schema: Schema
+    geometry: str
+    attribution: str
+    licence: str
+    as_of: str
+    style: Style
+    tooltip: tuple[str, ...]
+    popup: tuple[str, ...]
+    filters: dict[str, tuple[str, ...]]
+    country_fields: tuple[str, ...]
+    labels: dict[str, str]
+    label_field: str = "name"
+    location_tolerance_km: float = 10.0
+    spec_path: Path | None = None
+
+    def label(self, name: str) -> str:
+        """Human label of a field."""
+        return self.labels.get(name, name.replace("_", " ").capitalize())
+
+    def facet_fields(self, facet: str) -> tuple[str, ...]:
+        """Fields this layer uses for a filter facet (empty when it does not apply)."""
+        return self.filters.get(facet, ())
+
+
+@dataclass(frozen=True)
+class CountrySpec:
+    """The country basemap and its attribute table."""
+
+    title: str
+    description: str
+    polygons: Path
+    attributes: Path
+    schema: Schema
+    attribution: str
+    licence: str
+    as_of: str
+    join_fields: tuple[str, ...]
+    labels: dict[str, str]
+    spec_path: Path | None = None
+
+    def label(self, name: str) -> str:
+        """Human label of an attribute."""
+        return self.labels.get(name, name.replace("_", " ").capitalize())
+
+
+class Catalogue(Mapping[str, Layer]):
+    """All layers, by id, plus the country spec. Lookups by unknown id list the choices."""
+
+    def __init__(self, layers: dict[str, Layer], countries: CountrySpec, root: Path) -> None:
+        self._layers = layers
+        self.countries = countries
+        self.root = root
+
+    def __getitem__(self, key: str) -> Layer:
+        try:
+            return self._layers[key]
+        except KeyError:
+            raise UnknownLayerError(key, self._layers) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._layers)
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def __repr__(self) -> str:
+        return f"Catalogue({list(self._layers)})"
+
+
+def _text(raw: dict[str, Any], key: str, problems: list[str], *, required: bool = True) -> str:
+    value = raw.get(key, "")
+    if not isinstance(value, str) or (required and not value.strip()):
+        problems.append(f"'{key}' is missing or not text")
+        return ""
+    return value
+
+
+def _names(raw: Any, key: str, schema: Schema | None, problems: list[str]) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+        problems.append(f"'{key}' must be a list of field names")
+        return ()
+    if schema is not None:
+        for name in raw:
+            if name not in schema.fields:
+                problems.append(f"'{key}' names {name!r}, which is not a field of schema '{schema.id}'")
+    return tuple(raw)
+
+
+def _as_of(raw: dict[str, Any], problems: list[str]) -> str:
+    value = raw.get("as_of")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            pass
+    problems.append(f"'as_of' must be a date (YYYY-MM-DD), got {value!r}")
+    return ""
+
+
+def _style(raw: Any, schema: Schema | None, problems: list[str]) -> Style:
+    if raw is None:
+        return Style()
+    if not isinstance(raw, dict):
+        problems.append("[style] must be a table")
+        return Style()
+    known = {"color_by", "palette", "default_color", "stroke_color", "width_by", "width_stops", "width", "radius", "fill_opacity"}
+    unknown = set(raw) - known
+    if unknown:
+        problems.append(f"[style] has unknown keys {sorted(unknown)}; allowed: {sorted(known)}")
+    color_by = raw.get("color_by")
+    if color_by is not None and schema is not None and color_by not in schema.fields:
+        problems.append(f"style.color_by names {color_by!r}, which is not a field of schema '{schema.id}'")
+    palette = raw.get("palette", {})
+    if not isinstance(palette, dict):
+        problems.append("style.palette must be a table of value = \"#rrggbb\"")
+        palette = {}
+    for key, colour in palette.items():
+        if not isinstance(colour, str) or not _HEX.match(colour):
+            problems.append(f"style.palette.{key} is {colour!r}; write colours as \"#rrggbb\"")
+    if color_by and schema is not None and color_by in schema.fields:
+        allowed = schema.fields[color_by].allowed
+        if allowed:
+            for key in palette:
+                if key not in allowed:
+                    problems.append(f"style.palette.{key} is not an allowed value of {color_by!r}")
+            for value in allowed:
+                if value not in palette:
+                    problems.append(f"style.palette has no colour for {color_by} = {value!r}")
+    default_color = raw.get("default_color", "#555555")
+    if not isinstance(default_color, str) or not _HEX.match(default_color):
+        problems.append(f"style.default_color is {default_color!r}; write colours as \"#rrggbb\"")
+    stroke_color = raw.get("stroke_color")
+    if stroke_color is not None and (not isinstance(stroke_color, str) or not _HEX.match(stroke_color)):
+        problems.append(f"style.stroke_color is {stroke_color!r}; write colours as \"#rrggbb\"")
+        stroke_color = None
+    width_by = raw.get("width_by")
+    if width_by is not None and schema is not None and width_by not in schema.fields:
+        problems.append(f"style.width_by names {width_by!r}, which is not a field of schema '{schema.id}'")
+    stops_raw = raw.get("width_stops", [])
+    stops: list[tuple[float, float]] = []
+    if not isinstance(stops_raw, list) or not all(
+        isinstance(s, list) and len(s) == 2 and all(isinstance(x, int | float) for x in s) for s in stops_raw
+    ):
+        problems.append("style.width_stops must be a list of [threshold, width] pairs")
+    else:
+        stops = sorted((float(a), float(b)) for a, b in stops_raw)
+    numbers = {}
+    for key, default in (("width", 2.0), ("radius", 6.0), ("fill_opacity", 0.35)):
+        value = raw.get(key, default)
+        if not isinstance(value, int | float) or value < 0:
+            problems.append(f"style.{key} must be a non-negative number, got {value!r}")
+            value = default
+        numbers[key] = float(value)
+    return Style(
+        color_by=color_by,
+        palette=dict(palette),
+        default_color=default_color if isinstance(default_color, str) else "#555555",
+        stroke_color=stroke_color,
+        width_by=width_by,
+        width_stops=tuple(stops),
+        **numbers,
+    )
+
+
+def _load_layer(path: Path, raw: dict[str, Any], schemas: dict[str, Schema], root: Path) -> Layer:
+    problems: list[str] = []
+    known = {
+        "id", "title", "description", "kind", "source", "schema", "geometry", "attribution",
+        "licence", "as_of", "style", "tooltip", "popup", "filters", "country_fields", "labels",
+        "label_field", "location_tolerance_km",
+    }
+    unknown = set(raw) - known
+    if unknown:
+        problems.append(f"unknown keys {sorted(unknown)}; allowed: {sorted(known)}")
+    layer_id = _text(raw, "id", problems)
+    if layer_id and not _ID.match(layer_id):
+        problems.append(f"'id' is {layer_id!r}; use lower-case letters, digits and '_'")
+    if layer_id and layer_id != path.stem:
+        problems.append(f"'id' is {layer_id!r} but the file is {path.name}; name the file {layer_id}.toml")
+    title = _text(raw, "title", problems)
+    description = _text(raw, "description", problems)
+    source_text = _text(raw, "source", problems)
+    source = root / source_text if source_text else root
+    if source_text and not source.is_file():
+        problems.append(f"'source' is {source_text!r}, but there is no such file under {root}")
+    schema_id = _text(raw, "schema", problems)
+    schema = schemas.get(schema_id)
+    if schema_id and schema is None:
+        problems.append(f"'schema' is {schema_id!r}; known schemas: {', '.join(sorted(schemas))}")
+    geometry = _text(raw, "geometry", problems)
+    if geometry and geometry not in GEOMETRIES:
+        problems.append(f"'geometry' is {geometry!r}; use one of {', '.join(GEOMETRIES)}")
+    elif geometry and schema is not None and not set(schema.geometry_types) <= set(GEOMETRIES[geometry]):
+        problems.append(f"'geometry' is {geometry!r} but schema '{schema.id}' holds {list(schema.geometry_types)}")
+    attribution = _text(raw, "attribution", problems)
+    licence = _text(raw, "licence", problems)
+    as_of = _as_of(raw, problems)
+    style = _style(raw.get("style"), schema, problems)
+    tooltip = _names(raw.get("tooltip"), "tooltip", schema, problems)
+    popup = _names(raw.get("popup"), "popup", schema, problems)
+    if not tooltip:
+        problems.append("'tooltip' must list at least one field")
+    filters_raw = raw.get("filters", {})
+    filters: dict[str, tuple[str, ...]] = {}
+    if not isinstance(filters_raw, dict):
+        problems.append("[filters] must be a table of facet = [fields]")
+        filters_raw = {}
+    for facet, names in filters_raw.items():
+        if facet not in FACETS:
+            problems.append(f"filters.{facet} is not a facet; use one of {', '.join(FACETS)}")
+            continue
+        filters[facet] = _names(names, f"filters.{facet}", schema, problems)
+    country_fields = _names(raw.get("country_fields"), "country_fields", schema, problems)
+    labels = raw.get("labels", {})
+    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        problems.append("[labels] must be a table of field = \"Label\"")
+        labels = {}
+    label_field = raw.get("label_field", "name")
+    if schema is not None and label_field not in schema.fields:
+        problems.append(f"'label_field' names {label_field!r}, which is not a field of schema '{schema.id}'")
+    tolerance = raw.get("location_tolerance_km", 10.0)
+    if not isinstance(tolerance, int | float) or tolerance < 0:
+        problems.append(f"'location_tolerance_km' must be a non-negative number, got {tolerance!r}")
+        tolerance = 10.0
+    if problems or schema is None:
+        raise SpecError(str(path), problems)
+    return Layer(
+        id=layer_id,
+        title=title,
+        description=description,
+        source=source,
+        schema=schema,
+        geometry=geometry,
+        attribution=attribution,
+        licence=licence,
+        as_of=as_of,
+        style=style,
+        tooltip=tooltip,
+        popup=popup,
+        filters=filters,
+        country_fields=country_fields,
+        labels=dict(labels),
+        label_field=label_field,
+        location_tolerance_km=float(tolerance),
+        spec_path=path,
+    )
+
+
+def _load_countries(path: Path, raw: dict[str, Any], schemas: dict[str, Schema], root: Path) -> CountrySpec:
+    problems: list[str] = []
+    title = _text(raw, "title", problems)
+    description = _text(raw, "description", problems)
+    paths = {}
+    for key in ("polygons", "attributes"):
+        text = _text(raw, key, problems)
+        paths[key] = root / text if text else root
+        if text and not paths[key].is_file():
+            problems.append(f"'{key}' is {text!r}, but there is no such file under {root}")
+    schema_id = _text(raw, "schema", problems)
+    schema = schemas.get(schema_id)
+    if schema_id and schema is None:
+        problems.append(f"'schema' is {schema_id!r}; known schemas: {', '.join(sorted(schemas))}")
+    attribution = _text(raw, "attribution", problems)
+    licence = _text(raw, "licence", problems)
+    as_of = _as_of(raw, problems)
+    join_fields = _names(raw.get("join_fields"), "join_fields", schema, problems)
+    labels = raw.get("labels", {})
+    if not isinstance(labels, dict):
+        problems.append("[labels] must be a table of field = \"Label\"")
+        labels = {}
+    if problems or schema is None:
+        raise SpecError(str(path), problems)
+    return CountrySpec(
+        title=title,
+        description=description,
+        polygons=paths["polygons"],
+        attributes=paths["attributes"],
+        schema=schema,
+        attribution=attribution,
+        licence=licence,
+        as_of=as_of,
+        join_fields=join_fields,
+        labels=dict(labels),
+        spec_path=path,
+    )
+
+
+def load_catalogue(folder: str | Path | None = None, *, root: str | Path | None = None) -> Catalogue:
+    """Read every layer spec in ``folder`` (default: the bundled ``layers/``).
+
+    Parameters
+    ----------
+    folder
+        Folder with one ``*.toml`` per layer, a ``countries.toml`` and ``schemas/``.
+    root
+        Folder that ``source`` paths in the specs are relative to (default: the parent of
+        ``folder``).
+
+    Raises
+    ------
+    SpecError
+        If a spec is broken; the message names the file and every bad field.
+    """
+    folder = Path(folder) if folder is not None else _paths.layers_dir()
+    root = Path(root) if root is not None else folder.parent
+    schemas = load_schemas(folder / "schemas")
+    layers: dict[str, Layer] = {}
+    countries: CountrySpec | None = None
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SpecError(str(path), [f"is not valid TOML: {exc}"]) from exc
+        if raw.get("kind") == "countries":
+            countries = _load_countries(path, raw, schemas, root)
+        else:
+            layer = _load_layer(path, raw, schemas, root)
+            layers[layer.id] = layer
+    if countries is None:
+        raise SpecError(str(folder), ["no countries spec: add countries.toml with kind = \"countries\""])
+    return Catalogue(layers, countries, root)

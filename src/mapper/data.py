@@ -1,0 +1,103 @@
+"""Load the whole bundle: catalogue, validated and enriched layers, countries, report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from .catalogue import Catalogue, Layer, load_catalogue
+from .enrich import countries_frame, enrich_layer
+from .io import read_layer_file
+from .validate import ValidationReport, read_attributes, read_checked
+
+
+@dataclass
+class Bundle:
+    """Everything the map, exports and snapshots need, loaded and checked once."""
+
+    catalogue: Catalogue
+    layers: dict[str, gpd.GeoDataFrame]
+    countries: gpd.GeoDataFrame
+    report: ValidationReport
+
+    @property
+    def land(self) -> shapely.Geometry:
+        """Union of the country polygons (the coastline reference)."""
+        return shapely.union_all(self.countries.geometry.values)
+
+    def layer(self, layer_id: str) -> gpd.GeoDataFrame:
+        """One layer's records; unknown ids raise an error listing the valid ones."""
+        self.catalogue[layer_id]  # raises UnknownLayerError with the choices
+        return self.layers[layer_id]
+
+    def sources(self) -> pd.DataFrame:
+        """Every distinct source cited by the records: layer, publisher, date, URL, count."""
+        rows = []
+        for layer_id, frame in self.layers.items():
+            if "source_url" not in frame.columns or frame.empty:
+                continue
+            grouped = frame.groupby(["source_url", "source_publisher", "source_date"], dropna=False).size()
+            for (url, publisher, date), n in grouped.items():
+                rows.append({"layer": layer_id, "publisher": publisher, "date": date, "url": url, "records": n})
+        return pd.DataFrame(rows, columns=["layer", "publisher", "date", "url", "records"])
+
+
+def _drop_broken(frame: gpd.GeoDataFrame, report: ValidationReport, id_field: str = "id") -> gpd.GeoDataFrame:
+    """Leave out records with errors (they stay listed in the report, never silently)."""
+    bad = {p.feature for p in report.errors if p.feature}
+    if not bad or id_field not in frame.columns:
+        return frame
+    keep = ~frame[id_field].astype(str).isin(bad)
+    return frame[keep.to_numpy()]
+
+
+def load_bundle(catalogue: Catalogue | None = None, *, layers_dir: str | Path | None = None) -> Bundle:
+    """Read, check and enrich every layer of the catalogue.
+
+    Records with validation errors are left out of the layers and listed in
+    ``bundle.report``; consistency findings (a point outside the country it names, a zone
+    on land) are kept and reported as warnings.
+    """
+    catalogue = catalogue if catalogue is not None else load_catalogue(layers_dir)
+    spec = catalogue.countries
+    report = ValidationReport()
+    polygons, read_problems = read_layer_file(spec.polygons)
+    report.problems += read_problems
+    attributes, attr_report = read_attributes(spec.attributes, spec.schema)
+    report.extend(attr_report)
+    attributes = _drop_broken(attributes, attr_report, "iso3")
+    countries = countries_frame(polygons, attributes, spec)
+    land = shapely.union_all(countries.geometry.values)
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for layer in catalogue.values():
+        frame, layer_report = read_checked(layer.source, layer.schema)
+        report.extend(layer_report)
+        frame = _drop_broken(frame, layer_report)
+        frame, findings = enrich_layer(frame, layer, countries, spec, land)
+        report.problems += findings
+        layers[layer.id] = frame.reset_index(drop=True)
+    return Bundle(catalogue=catalogue, layers=layers, countries=countries, report=report)
+
+
+def layer_counts(bundle: Bundle) -> pd.DataFrame:
+    """The catalogue as a table with record counts."""
+    rows = []
+    for layer in bundle.catalogue.values():
+        frame = bundle.layers[layer.id]
+        rows.append(
+            {
+                "id": layer.id,
+                "title": layer.title,
+                "geometry": layer.geometry,
+                "records": len(frame),
+                "as_of": layer.as_of,
+                "source": str(layer.source.relative_to(bundle.catalogue.root)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+

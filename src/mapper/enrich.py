@@ -1,0 +1,157 @@
+"""Enrichment: country attributes joined to every layer, geodesic measures, and checks
+that each record's geometry agrees with the country it names (mismatches are reported)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from ._errors import Problem
+from .catalogue import CountrySpec, Layer
+from .geo import area_km2, distance_km, length_km, share_inside
+from .schema import split_list
+
+#: Derived columns added by :func:`enrich_layer`, by geometry kind.
+DERIVED = {"line": ("length_km",), "polygon": ("area_km2", "coast_distance_km", "land_share_pct")}
+#: A zone with more than this share of its area on land is reported.
+MAX_LAND_SHARE = 0.10
+
+
+def countries_frame(polygons: gpd.GeoDataFrame, attributes: pd.DataFrame, spec: CountrySpec) -> gpd.GeoDataFrame:
+    """Country polygons with their attributes (left join on iso3; polygons without
+    attributes keep their name and no data)."""
+    attrs = attributes.rename(columns={"name": "attr_name"})
+    merged = polygons[["iso3", "name", "geometry"]].merge(attrs, on="iso3", how="left")
+    merged["name"] = merged["attr_name"].fillna(merged["name"]).astype("string")
+    merged = merged.drop(columns=["attr_name"])
+    return gpd.GeoDataFrame(merged, geometry="geometry", crs=polygons.crs)
+
+
+def _country_names(countries: gpd.GeoDataFrame) -> dict[str, str]:
+    return dict(zip(countries["iso3"], countries["name"], strict=True))
+
+
+def join_countries(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDataFrame, spec: CountrySpec) -> gpd.GeoDataFrame:
+    """Add ``<field>_name`` for each country field, and the spec's ``join_fields`` of the
+    first country field prefixed ``country_``."""
+    frame = frame.copy()
+    names = _country_names(countries)
+    for field in layer.country_fields:
+        frame[f"{field}_name"] = frame[field].map(names).astype("string")
+    if layer.country_fields:
+        primary = layer.country_fields[0]
+        table = pd.DataFrame(countries.drop(columns="geometry")).set_index("iso3")
+        for name in spec.join_fields:
+            if name == "name" or name not in table.columns:
+                continue
+            frame[f"country_{name}"] = frame[primary].map(table[name])
+    return frame
+
+
+def add_measures(frame: gpd.GeoDataFrame, layer: Layer, land: BaseGeometry) -> gpd.GeoDataFrame:
+    """Add geodesic length (lines) or area, distance to coast and share on land (polygons)."""
+    frame = frame.copy()
+    if layer.geometry == "line":
+        frame["length_km"] = pd.array([round(length_km(g), 1) for g in frame.geometry], dtype="Float64")
+    elif layer.geometry == "polygon":
+        frame["area_km2"] = pd.array([round(area_km2(g), 1) for g in frame.geometry], dtype="Float64")
+        frame["coast_distance_km"] = pd.array(
+            [round(distance_km(g, land), 1) if g is not None else float("nan") for g in frame.geometry], dtype="Float64"
+        )
+        frame["land_share_pct"] = pd.array(
+            [round(100 * share_inside(g, land), 1) if g is not None else float("nan") for g in frame.geometry],
+            dtype="Float64",
+        )
+    return frame
+
+
+def _near(geom: BaseGeometry, country: BaseGeometry | None, tolerance_km: float) -> tuple[bool, float]:
+    if country is None:
+        return False, float("nan")
+    if country.contains(geom) or country.intersects(geom):
+        return True, 0.0
+    d = distance_km(geom, country)
+    return d <= tolerance_km, d
+
+
+def _located_in(point: BaseGeometry, countries: gpd.GeoDataFrame) -> str:
+    hits = countries[countries.geometry.intersects(point)]
+    return ", ".join(hits["iso3"]) if len(hits) else "no country polygon (at sea?)"
+
+
+def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDataFrame) -> list[Problem]:
+    """Report records whose geometry does not agree with the countries they name.
+
+    Points must lie in (or within the layer's ``location_tolerance_km`` of) their country;
+    a line's end points in the two countries it names; a zone near its country's coast and
+    not mostly on land. Records without geometry (country-level) are not checked.
+    """
+    if not layer.country_fields:
+        return []
+    shapes = dict(zip(countries["iso3"], countries.geometry, strict=True))
+    tol = layer.location_tolerance_km
+    file = str(layer.source)
+    problems: list[Problem] = []
+
+    def flag(rid: str, field: str, message: str, value: object) -> None:
+        problems.append(Problem(file, field, message, rid, value, severity="warning"))
+
+    for record, geom in zip(frame.to_dict("records"), frame.geometry, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        rid = str(record.get("id"))
+        if layer.geometry == "point":
+            field = layer.country_fields[0]
+            code = record.get(field)
+            ok, d = _near(geom, shapes.get(code), tol)
+            if not ok:
+                where = _located_in(geom, countries)
+                flag(rid, field, f"the point lies {d:.0f} km outside {code} (it falls in {where}); "
+                     "check the coordinates or the country code", code)
+        elif layer.geometry == "line":
+            if geom.geom_type == "LineString":
+                ends = {layer.country_fields[0]: shapely.Point(geom.coords[0]),
+                        layer.country_fields[-1]: shapely.Point(geom.coords[-1])}
+                for field, end in ends.items():
+                    code = record.get(field)
+                    ok, d = _near(end, shapes.get(code), tol)
+                    if not ok:
+                        flag(rid, field, f"this end of the line lies {d:.0f} km outside {code} (it falls in "
+                             f"{_located_in(end, countries)}); check the end point's coordinates or the "
+                             "order of the two ends", code)
+            else:
+                codes = {record.get(f) for f in layer.country_fields} | set(split_list(record.get("countries")))
+                union = shapely.union_all([shapes[c] for c in codes if c in shapes])
+                for x, y in shapely.get_coordinates(geom):
+                    ok, d = _near(shapely.Point(x, y), union, tol)
+                    if not ok:
+                        flag(rid, "geometry", f"vertex ({x:.4f}, {y:.4f}) lies {d:.0f} km from every country "
+                             f"the record names ({', '.join(sorted(c for c in codes if c))})", (x, y))
+                        break
+        elif layer.geometry == "polygon":
+            field = layer.country_fields[0]
+            code = record.get(field)
+            ok, d = _near(geom, shapes.get(code), tol)
+            if not ok:
+                flag(rid, field, f"the zone lies {d:.0f} km from {code}'s coast (more than {tol:g} km); "
+                     "check the outline or the country code", code)
+            land = record.get("land_share_pct")
+            if land is not None and not pd.isna(land) and land > 100 * MAX_LAND_SHARE:
+                flag(rid, "geometry", f"{land:.0f}% of the zone's area is on land; an offshore zone should "
+                     "lie at sea: redraw the outline", land)
+    return problems
+
+
+def enrich_layer(
+    frame: gpd.GeoDataFrame,
+    layer: Layer,
+    countries: gpd.GeoDataFrame,
+    spec: CountrySpec,
+    land: BaseGeometry,
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Join country attributes, add geodesic measures and check locations."""
+    frame = add_measures(frame, layer, land)
+    frame = join_countries(frame, layer, countries, spec)
+    return frame, check_locations(frame, layer, countries)

@@ -1,0 +1,306 @@
+"""One filter state for the app, the URL, the CLI and the exports.
+
+A :class:`FilterState` says which layers and which records are shown. Every facet maps to
+fields declared in each layer's spec (``[filters]``); a facet a layer does not declare does
+not restrict that layer. Empty selections mean "no restriction".
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from ._errors import FilterError
+from .catalogue import Catalogue, Layer
+from .schema import split_list
+
+_LIST_FACETS = {"partnerships": "partnership", "countries": "country", "statuses": "status", "technologies": "technology"}
+
+
+@dataclass(frozen=True)
+class FilterState:
+    """What is shown: layers and record filters.
+
+    Examples
+    --------
+    >>> FilterState(countries=("LAO",), partnerships=("JUMPP",)).describe()
+    'partnership JUMPP; country LAO'
+    """
+
+    layers: tuple[str, ...] = ()
+    partnerships: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    technologies: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    capacity_min: float | None = None
+    capacity_max: float | None = None
+    search: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("layers", *_LIST_FACETS):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                value = (value,)
+            object.__setattr__(self, name, tuple(dict.fromkeys(str(v) for v in value)))
+        object.__setattr__(self, "countries", tuple(c.upper() for c in self.countries))
+        object.__setattr__(self, "search", (self.search or "").strip())
+        if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
+            raise FilterError(
+                f"year range is {self.year_from}..{self.year_to}: the first year is after the last; swap them"
+            )
+        if (
+            self.capacity_min is not None
+            and self.capacity_max is not None
+            and self.capacity_min > self.capacity_max
+        ):
+            raise FilterError(
+                f"capacity range is {self.capacity_min}..{self.capacity_max} MW: the minimum is above the maximum"
+            )
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing is filtered (all layers, all records)."""
+        return self == FilterState()
+
+    def validate(self, catalogue: Catalogue) -> FilterState:
+        """Raise :class:`FilterError` if a layer id is unknown; return self."""
+        unknown = [name for name in self.layers if name not in catalogue]
+        if unknown:
+            raise FilterError(
+                f"unknown layer(s) {', '.join(unknown)}; available: {', '.join(catalogue)}"
+            )
+        return self
+
+    def layer_ids(self, catalogue: Catalogue) -> list[str]:
+        """The selected layer ids, in catalogue order (all when none is selected)."""
+        return [lid for lid in catalogue if not self.layers or lid in self.layers]
+
+    def describe(self) -> str:
+        """A short human description, e.g. for export metadata and snapshot subtitles."""
+        parts = []
+        if self.layers:
+            parts.append("layers " + ", ".join(self.layers))
+        for name, label in _LIST_FACETS.items():
+            values = getattr(self, name)
+            if values:
+                parts.append(f"{label} {', '.join(values)}")
+        if self.year_from is not None or self.year_to is not None:
+            parts.append(f"years {self.year_from or '…'}–{self.year_to or '…'}")
+        if self.capacity_min is not None or self.capacity_max is not None:
+            low = "…" if self.capacity_min is None else f"{self.capacity_min:g}"
+            high = "…" if self.capacity_max is None else f"{self.capacity_max:g}"
+            parts.append(f"capacity {low}–{high} MW")
+        if self.search:
+            parts.append(f"search “{self.search}”")
+        return "; ".join(parts) if parts else "all records"
+
+    def slug(self) -> str:
+        """A file-name-safe summary, e.g. ``jumpp_LAO`` or ``all``."""
+        parts = list(self.layers)
+        for name in _LIST_FACETS:
+            parts += list(getattr(self, name))
+        if self.year_from is not None or self.year_to is not None:
+            parts.append(f"{self.year_from or ''}-{self.year_to or ''}")
+        if self.search:
+            parts.append(self.search)
+        text = "_".join(parts) if parts else "all"
+        text = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-_")
+        return text[:80] or "all"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dictionary (lists, not tuples; unset values left out)."""
+        out: dict[str, Any] = {}
+        for key, value in asdict(self).items():
+            if value in ((), None, ""):
+                continue
+            out[key] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    def to_query(self) -> dict[str, str]:
+        """Query-string parameters (lists comma-separated) that :func:`from_query` reads back."""
+        return {k: ",".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in self.to_dict().items()}
+
+
+def _ints(raw: str, name: str, notices: list[str]) -> int | None:
+    try:
+        return int(raw)
+    except ValueError:
+        notices.append(f"ignored {name}={raw!r}: not a whole number")
+        return None
+
+
+def _floats(raw: str, name: str, notices: list[str]) -> float | None:
+    try:
+        value = float(raw)
+    except ValueError:
+        notices.append(f"ignored {name}={raw!r}: not a number")
+        return None
+    if value != value or value in (float("inf"), float("-inf")):
+        notices.append(f"ignored {name}={raw!r}: not a finite number")
+        return None
+    return value
+
+
+def from_query(
+    params: Mapping[str, str | Iterable[str]],
+    catalogue: Catalogue,
+    choices: Mapping[str, Iterable[str]] | None = None,
+) -> tuple[FilterState, list[str]]:
+    """Build the nearest valid state from URL parameters, with a notice for each value dropped.
+
+    Never raises on bad input: unknown layers or values, bad numbers and reversed ranges
+    are dropped or fixed and reported in the notices.
+    """
+    notices: list[str] = []
+    choices = {k: set(v) for k, v in (choices or {}).items()}
+
+    def values(name: str) -> list[str]:
+        raw = params.get(name)
+        if raw is None:
+            return []
+        items = [raw] if isinstance(raw, str) else list(raw)
+        return [v.strip() for item in items for v in str(item).split(",") if v.strip()]
+
+    kwargs: dict[str, Any] = {}
+    layers = values("layers")
+    bad = [v for v in layers if v not in catalogue]
+    if bad:
+        notices.append(f"ignored unknown layer(s) {', '.join(bad)}")
+    kwargs["layers"] = tuple(v for v in layers if v in catalogue)
+    for name in _LIST_FACETS:
+        items = values(name)
+        if name == "countries":
+            items = [v.upper() for v in items]
+        allowed = choices.get(name)
+        if allowed is not None:
+            bad = [v for v in items if v not in allowed]
+            if bad:
+                notices.append(f"ignored unknown {name} value(s) {', '.join(bad)}")
+            items = [v for v in items if v in allowed]
+        kwargs[name] = tuple(items)
+    for name in ("year_from", "year_to"):
+        raw = params.get(name)
+        if isinstance(raw, str) and raw:
+            kwargs[name] = _ints(raw, name, notices)
+    for name in ("capacity_min", "capacity_max"):
+        raw = params.get(name)
+        if isinstance(raw, str) and raw:
+            kwargs[name] = _floats(raw, name, notices)
+    search = params.get("search")
+    kwargs["search"] = search if isinstance(search, str) else ""
+    if kwargs.get("year_from") is not None and kwargs.get("year_to") is not None and kwargs["year_from"] > kwargs["year_to"]:
+        notices.append(f"swapped the year range {kwargs['year_from']}..{kwargs['year_to']}")
+        kwargs["year_from"], kwargs["year_to"] = kwargs["year_to"], kwargs["year_from"]
+    if (
+        kwargs.get("capacity_min") is not None
+        and kwargs.get("capacity_max") is not None
+        and kwargs["capacity_min"] > kwargs["capacity_max"]
+    ):
+        notices.append("swapped the capacity range")
+        kwargs["capacity_min"], kwargs["capacity_max"] = kwargs["capacity_max"], kwargs["capacity_min"]
+    return FilterState(**kwargs), notices
+
+
+def _matches_any(frame: pd.DataFrame, columns: Iterable[str], wanted: set[str]) -> pd.Series:
+    mask = pd.Series(False, index=frame.index)
+    for column in columns:
+        if column not in frame.columns:
+            continue
+        mask |= frame[column].map(lambda v: bool(wanted.intersection(split_list(v))), na_action="ignore").fillna(False).astype(bool)
+    return mask
+
+
+def _in_range(frame: pd.DataFrame, columns: Iterable[str], low: float | None, high: float | None) -> pd.Series:
+    mask = pd.Series(False, index=frame.index)
+    for column in columns:
+        if column not in frame.columns:
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce")
+        ok = values.notna()
+        if low is not None:
+            ok &= values >= low
+        if high is not None:
+            ok &= values <= high
+        mask |= ok.fillna(False).astype(bool)
+    return mask
+
+
+def _search_mask(frame: pd.DataFrame, columns: Iterable[str], text: str) -> pd.Series:
+    columns = [c for c in columns if c in frame.columns]
+    haystack = pd.Series("", index=frame.index)
+    for column in columns:
+        haystack = haystack + " " + frame[column].astype("string").fillna("").str.casefold()
+    mask = pd.Series(True, index=frame.index)
+    for word in text.casefold().split():
+        mask &= haystack.str.contains(word, regex=False)
+    return mask.astype(bool)
+
+
+def filter_layer(frame: gpd.GeoDataFrame, layer: Layer, state: FilterState) -> gpd.GeoDataFrame:
+    """The records of one layer that the state keeps."""
+    mask = pd.Series(True, index=frame.index)
+    for name, facet in _LIST_FACETS.items():
+        wanted = set(getattr(state, name))
+        columns = layer.facet_fields(facet)
+        if wanted and columns:
+            mask &= _matches_any(frame, columns, wanted)
+    if (state.year_from is not None or state.year_to is not None) and layer.facet_fields("year"):
+        mask &= _in_range(frame, layer.facet_fields("year"), state.year_from, state.year_to)
+    if (state.capacity_min is not None or state.capacity_max is not None) and layer.facet_fields("capacity"):
+        mask &= _in_range(frame, layer.facet_fields("capacity"), state.capacity_min, state.capacity_max)
+    if state.search:
+        columns = layer.facet_fields("search") or (layer.label_field,)
+        mask &= _search_mask(frame, columns, state.search)
+    return frame[mask.to_numpy()]
+
+
+def apply_filter(layers: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue, state: FilterState) -> dict[str, gpd.GeoDataFrame]:
+    """Filter every selected layer; returns ``{layer_id: frame}`` in catalogue order."""
+    state.validate(catalogue)
+    return {lid: filter_layer(layers[lid], catalogue[lid], state) for lid in state.layer_ids(catalogue)}
+
+
+def facet_choices(layers: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue) -> dict[str, list[str]]:
+    """The values present in the data for each list facet (for widgets and URL checks)."""
+    out: dict[str, set[str]] = {name: set() for name in _LIST_FACETS}
+    for lid, frame in layers.items():
+        layer = catalogue[lid]
+        for name, facet in _LIST_FACETS.items():
+            for column in layer.facet_fields(facet):
+                if column in frame.columns:
+                    for value in frame[column].dropna():
+                        out[name].update(split_list(value))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def year_bounds(layers: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue) -> tuple[int, int]:
+    """Smallest and largest year in the data (for the year slider)."""
+    years: list[int] = []
+    for lid, frame in layers.items():
+        for column in catalogue[lid].facet_fields("year"):
+            if column in frame.columns:
+                years += [int(y) for y in pd.to_numeric(frame[column], errors="coerce").dropna()]
+    if not years:
+        this_year = _dt.date.today().year
+        return this_year, this_year
+    return min(years), max(years)
+
+
+def with_changes(state: FilterState, **changes: Any) -> FilterState:
+    """A copy of ``state`` with some fields changed (validated again)."""
+    return replace(state, **changes)
+
+
+def state_fields() -> list[str]:
+    """Names of the filter state's fields (the URL and CLI use the same names)."""
+    return [f.name for f in fields(FilterState)]
+
+

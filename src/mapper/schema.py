@@ -1,0 +1,403 @@
+"""Schemas: which fields a layer's records carry, their types, allowed values and ranges.
+
+Schemas are TOML files in ``layers/schemas/``; :func:`load_schema` turns one into a
+:class:`Schema` and :meth:`Schema.check` reports every problem of a frame at once.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pycountry
+
+from ._errors import Problem, SpecError
+
+FIELD_TYPES = ("string", "integer", "number", "boolean", "date", "url", "url_list", "iso3", "iso3_list")
+PROVENANCE_FIELDS = ("source_url", "source_publisher", "source_date")
+_DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_URL_RE = re.compile(r"^https?://[^\s<>\"']+$")
+# Codes pycountry does not list but that the data uses.
+_EXTRA_ISO3 = {"XKX"}
+
+
+def is_iso3(code: object) -> bool:
+    """True if ``code`` is an ISO 3166-1 alpha-3 code (upper case)."""
+    if not isinstance(code, str) or len(code) != 3 or not code.isupper():
+        return False
+    return code in _EXTRA_ISO3 or pycountry.countries.get(alpha_3=code) is not None
+
+
+def split_list(value: object, sep: str = ";") -> list[str]:
+    """Split a ``';'``-separated list cell into stripped, non-empty items."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part.strip() for part in str(value).split(sep) if part.strip()]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a schema."""
+
+    name: str
+    type: str
+    required: bool = False
+    allowed: tuple[str, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+    pattern: str | None = None
+    unique: bool = False
+    description: str = ""
+
+    def check(self, value: Any) -> str | None:
+        """Return what is wrong with a present (non-missing) value, or None."""
+        checker = _CHECKERS[self.type]
+        message = checker(value)
+        if message:
+            return message
+        if self.allowed is not None and str(value) not in self.allowed:
+            return f"must be one of: {', '.join(self.allowed)}"
+        if self.type in ("integer", "number"):
+            number = float(value)
+            if self.min is not None and number < self.min:
+                return f"must be at least {_fmt(self.min)}"
+            if self.max is not None and number > self.max:
+                return f"must be at most {_fmt(self.max)}"
+        if self.pattern and not re.fullmatch(self.pattern, str(value)):
+            return f"must match the pattern {self.pattern}"
+        return None
+
+    def coerce(self, series: pd.Series) -> pd.Series:
+        """Cast a column that passed :meth:`check` to its natural dtype."""
+        if self.type == "integer":
+            return pd.to_numeric(series, errors="coerce").astype("Int64")
+        if self.type == "number":
+            return pd.to_numeric(series, errors="coerce").astype("Float64")
+        if self.type == "boolean":
+            return series.map(_to_bool, na_action="ignore").astype("boolean")
+        return series.astype("string")
+
+
+def _fmt(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def _to_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    return None
+
+
+def _check_string(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return "must be text"
+    if not value.strip():
+        return "must not be blank"
+    return None
+
+
+def _check_integer(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "must be a whole number"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "must be a whole number"
+    if not number.is_integer():
+        return "must be a whole number"
+    return None
+
+
+def _check_number(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "must be a number"
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return "must be a number"
+    return None
+
+
+def _check_boolean(value: Any) -> str | None:
+    return None if _to_bool(value) is not None else "must be true or false"
+
+
+def _check_date(value: Any) -> str | None:
+    if isinstance(value, _dt.date):
+        return None
+    text = str(value)
+    if not _DATE_RE.match(text):
+        return "must be a date written YYYY-MM-DD, YYYY-MM or YYYY"
+    parts = [int(p) for p in text.split("-")]
+    try:
+        _dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        return "is not a real calendar date"
+    return None
+
+
+def _check_url(value: Any) -> str | None:
+    if not isinstance(value, str) or not _URL_RE.match(value.strip()):
+        return "must be an http(s) URL"
+    return None
+
+
+def _check_url_list(value: Any) -> str | None:
+    items = split_list(value)
+    if not items:
+        return "must hold at least one http(s) URL"
+    bad = [u for u in items if _check_url(u)]
+    return f"holds something that is not an http(s) URL: {bad[0]!r}" if bad else None
+
+
+def _check_iso3(value: Any) -> str | None:
+    if not is_iso3(value):
+        return "must be an ISO 3166-1 alpha-3 code in capitals, e.g. LAO"
+    return None
+
+
+def _check_iso3_list(value: Any) -> str | None:
+    items = split_list(value)
+    if not items:
+        return "must hold at least one ISO 3166-1 alpha-3 code"
+    bad = [c for c in items if not is_iso3(c)]
+    return f"holds {bad[0]!r}, not an ISO 3166-1 alpha-3 code; separate codes with ';'" if bad else None
+
+
+_CHECKERS = {
+    "string": _check_string,
+    "integer": _check_integer,
+    "number": _check_number,
+    "boolean": _check_boolean,
+    "date": _check_date,
+    "url": _check_url,
+    "url_list": _check_url_list,
+    "iso3": _check_iso3,
+    "iso3_list": _check_iso3_list,
+}
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The fields, geometry types and provenance rules records of a layer follow."""
+
+    id: str
+    title: str
+    fields: dict[str, FieldSpec]
+    geometry_types: tuple[str, ...] = ()
+    precision_field: str = ""
+    geometry_optional_when: tuple[str, str] | None = None
+    description: str = ""
+    path: Path | None = field(default=None, compare=False)
+
+    @property
+    def required(self) -> list[str]:
+        """Names of the required fields."""
+        return [f.name for f in self.fields.values() if f.required]
+
+    def geometry_may_be_empty(self, record: dict[str, Any]) -> bool:
+        """True if this record may have no geometry (e.g. a country-level activity)."""
+        if self.geometry_optional_when is None:
+            return not self.geometry_types
+        key, expected = self.geometry_optional_when
+        return str(record.get(key)) == expected
+
+    def check(self, frame: pd.DataFrame, *, file: str, id_field: str = "id") -> list[Problem]:
+        """Check every record of ``frame`` against the schema; return all problems."""
+        problems: list[Problem] = []
+        missing_columns = [n for n in self.required if n not in frame.columns]
+        for name in missing_columns:
+            problems.append(
+                Problem(file, name, "required column is missing; add it to every record")
+            )
+        known = set(self.fields) | {"geometry"}
+        for column in frame.columns:
+            if column not in known:
+                problems.append(
+                    Problem(
+                        file,
+                        str(column),
+                        f"is not a field of schema '{self.id}'; rename it to one of the "
+                        "schema's fields or add it to the schema",
+                        severity="warning",
+                    )
+                )
+        ids = _record_ids(frame, id_field)
+        for spec in self.fields.values():
+            if spec.name not in frame.columns:
+                continue
+            column = frame[spec.name]
+            for rid, value in zip(ids, column, strict=True):
+                if _is_missing(value):
+                    if spec.required:
+                        problems.append(
+                            Problem(file, spec.name, "is required but empty; fill it in", rid)
+                        )
+                    continue
+                message = spec.check(value)
+                if message:
+                    problems.append(Problem(file, spec.name, message, rid, value))
+            if spec.unique:
+                present = column[~column.map(_is_missing)]
+                for value in sorted(set(present[present.duplicated()].astype(str))):
+                    problems.append(
+                        Problem(
+                            file,
+                            spec.name,
+                            "is used by more than one record; every value must be unique",
+                            value,
+                            value,
+                        )
+                    )
+        return problems
+
+    def coerce(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Return a copy of ``frame`` with each schema column cast to its dtype."""
+        frame = frame.copy()
+        for spec in self.fields.values():
+            if spec.name in frame.columns:
+                frame[spec.name] = spec.coerce(frame[spec.name])
+            else:
+                frame[spec.name] = spec.coerce(pd.Series([pd.NA] * len(frame), index=frame.index))
+        return frame
+
+
+def _record_ids(frame: pd.DataFrame, id_field: str) -> list[str]:
+    if id_field in frame.columns:
+        return [
+            f"#{i + 1}" if _is_missing(v) else str(v)
+            for i, v in enumerate(frame[id_field])
+        ]
+    return [f"#{i + 1}" for i in range(len(frame))]
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def load_schema(path: str | Path) -> Schema:
+    """Read and validate one schema TOML file."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(str(path), [f"is not valid TOML: {exc}"]) from exc
+    problems: list[str] = []
+    for key in ("id", "title"):
+        if not isinstance(raw.get(key), str) or not raw.get(key):
+            problems.append(f"'{key}' is missing or not text")
+    fields_raw = raw.get("fields")
+    if not isinstance(fields_raw, dict) or not fields_raw:
+        problems.append("'fields' is missing: add a [fields.NAME] table per field")
+        fields_raw = {}
+    fields: dict[str, FieldSpec] = {}
+    allowed_keys = {"type", "required", "allowed", "min", "max", "pattern", "unique", "description"}
+    for name, spec in fields_raw.items():
+        if not isinstance(spec, dict):
+            problems.append(f"fields.{name} must be a table")
+            continue
+        unknown = set(spec) - allowed_keys
+        if unknown:
+            problems.append(f"fields.{name} has unknown keys {sorted(unknown)}; allowed: {sorted(allowed_keys)}")
+        ftype = spec.get("type")
+        if ftype not in FIELD_TYPES:
+            problems.append(f"fields.{name}.type is {ftype!r}; use one of {', '.join(FIELD_TYPES)}")
+            continue
+        allowed = spec.get("allowed")
+        if allowed is not None and not (isinstance(allowed, list) and all(isinstance(a, str) for a in allowed)):
+            problems.append(f"fields.{name}.allowed must be a list of text values")
+            allowed = None
+        fields[name] = FieldSpec(
+            name=name,
+            type=ftype,
+            required=bool(spec.get("required", False)),
+            allowed=tuple(allowed) if allowed is not None else None,
+            min=spec.get("min"),
+            max=spec.get("max"),
+            pattern=spec.get("pattern"),
+            unique=bool(spec.get("unique", False)),
+            description=str(spec.get("description", "")),
+        )
+    geometry_types = raw.get("geometry_types", [])
+    valid_geoms = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
+    if not isinstance(geometry_types, list) or set(geometry_types) - valid_geoms:
+        problems.append(f"'geometry_types' must be a list of {sorted(valid_geoms)}")
+        geometry_types = []
+    precision_field = raw.get("precision_field", "")
+    if geometry_types:
+        missing = [f for f in PROVENANCE_FIELDS if f not in fields]
+        if missing:
+            problems.append(f"every record must carry its provenance: add fields {', '.join(missing)}")
+        if not precision_field or precision_field not in fields:
+            problems.append("'precision_field' must name the field that says how exact the location is")
+    optional = raw.get("geometry_optional_when")
+    optional_pair = None
+    if optional is not None:
+        if not isinstance(optional, dict) or set(optional) != {"field", "equals"}:
+            problems.append("'geometry_optional_when' must be {field = ..., equals = ...}")
+        elif optional["field"] not in fields:
+            problems.append(f"'geometry_optional_when' names unknown field {optional['field']!r}")
+        else:
+            optional_pair = (optional["field"], str(optional["equals"]))
+    if problems:
+        raise SpecError(str(path), problems)
+    return Schema(
+        id=raw["id"],
+        title=raw["title"],
+        description=str(raw.get("description", "")),
+        fields=fields,
+        geometry_types=tuple(geometry_types),
+        precision_field=precision_field,
+        geometry_optional_when=optional_pair,
+        path=path,
+    )
+
+
+def load_schemas(folder: str | Path) -> dict[str, Schema]:
+    """Load every ``*.toml`` schema in ``folder``, keyed by schema id."""
+    schemas: dict[str, Schema] = {}
+    for path in sorted(Path(folder).glob("*.toml")):
+        schema = load_schema(path)
+        schemas[schema.id] = schema
+    return schemas
+
+
+def describe(schema: Schema) -> pd.DataFrame:
+    """A table of the schema's fields for display: name, type, required, allowed, range."""
+    rows: list[dict[str, Any]] = []
+    for spec in schema.fields.values():
+        rng = ""
+        if spec.min is not None or spec.max is not None:
+            rng = f"{_fmt(spec.min) if spec.min is not None else ''}..{_fmt(spec.max) if spec.max is not None else ''}"
+        rows.append(
+            {
+                "field": spec.name,
+                "type": spec.type,
+                "required": spec.required,
+                "allowed values": ", ".join(spec.allowed) if spec.allowed else "",
+                "range": rng,
+                "description": spec.description,
+            }
+        )
+    return pd.DataFrame(rows)
+
+

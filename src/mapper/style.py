@@ -1,0 +1,197 @@
+"""Colours, classification and legends shared by the web map and the snapshots.
+
+The choropleth classifies a numeric country attribute with mapclassify (quantiles, equal
+interval, natural breaks) or colours a categorical one; both give a :class:`Legend` that
+states breaks, units and the no-data colour.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import mapclassify
+import numpy as np
+import pandas as pd
+
+from .catalogue import CountrySpec, Layer
+
+SCHEMES = {"quantiles": "Quantiles", "equal_interval": "EqualInterval", "natural_breaks": "NaturalBreaks"}
+SCHEME_LABELS = {"quantiles": "Quantiles", "equal_interval": "Equal interval", "natural_breaks": "Natural breaks (Jenks)"}
+# ColorBrewer YlGnBu, 3-7 classes
+_SEQUENTIAL = {
+    3: ["#edf8b1", "#7fcdbb", "#2c7fb8"],
+    4: ["#ffffcc", "#a1dab4", "#41b6c4", "#225ea8"],
+    5: ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"],
+    6: ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"],
+    7: ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"],
+}
+# ColorBrewer Set2 (colour-blind safe qualitative)
+_QUALITATIVE = ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494", "#b3b3b3"]
+NO_DATA = "#e8e8e8"
+BASE_FILL = "#f4f1ea"
+BASE_STROKE = "#9a9a9a"
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One row of a legend: a colour (and optional line width) and its label."""
+
+    color: str
+    label: str
+    width: float | None = None
+    dashed: bool = False
+
+
+@dataclass(frozen=True)
+class Legend:
+    """A titled legend of one layer or of the choropleth."""
+
+    title: str
+    kind: str  # "point", "line", "polygon", "choropleth"
+    entries: tuple[LegendEntry, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Choropleth:
+    """Which country attribute colours the countries, and how it is classified."""
+
+    attribute: str
+    scheme: str = "quantiles"
+    k: int = 5
+
+    def __post_init__(self) -> None:
+        if self.scheme not in SCHEMES:
+            raise ValueError(f"unknown classification {self.scheme!r}; use one of {', '.join(SCHEMES)}")
+        if not 2 <= self.k <= 7:
+            raise ValueError(f"number of classes must be 2..7, got {self.k}")
+
+
+@dataclass(frozen=True)
+class Classified:
+    """The colour of every country and the legend that explains it."""
+
+    colors: dict[str, str]
+    legend: Legend
+    values: dict[str, object]
+
+
+def _fmt(value: float) -> str:
+    if math.isclose(value, round(value)):
+        return f"{round(value):,}"
+    return f"{value:,.1f}"
+
+
+def _unit(label: str) -> str:
+    return label[label.rfind("(") + 1 : -1] if label.endswith(")") and "(" in label else ""
+
+
+def numeric_attributes(spec: CountrySpec) -> list[str]:
+    """Country attributes that can be classified (numbers and years)."""
+    return [f.name for f in spec.schema.fields.values() if f.type in ("number", "integer")]
+
+
+def categorical_attributes(spec: CountrySpec) -> list[str]:
+    """Country attributes with a fixed set of values (status, memberships)."""
+    return [f.name for f in spec.schema.fields.values() if f.type == "boolean" or (f.type == "string" and f.allowed)]
+
+
+def classify(countries: pd.DataFrame, spec: CountrySpec, choropleth: Choropleth) -> Classified:
+    """Colour each country (by iso3) by one attribute.
+
+    Raises
+    ------
+    ValueError
+        If the attribute is not a numeric or categorical country attribute.
+    """
+    name = choropleth.attribute
+    label = spec.label(name)
+    if name in numeric_attributes(spec):
+        return _classify_numeric(countries, name, label, choropleth)
+    if name in categorical_attributes(spec):
+        return _classify_categorical(countries, spec, name, label)
+    choices = numeric_attributes(spec) + categorical_attributes(spec)
+    raise ValueError(f"cannot colour countries by {name!r}; choose one of: {', '.join(choices)}")
+
+
+def _classify_numeric(countries: pd.DataFrame, name: str, label: str, choropleth: Choropleth) -> Classified:
+    values = pd.to_numeric(countries[name], errors="coerce").astype(float)
+    present = values.dropna()
+    colors = {iso: NO_DATA for iso in countries["iso3"]}
+    entries: list[LegendEntry] = []
+    unit = _unit(label)
+    if len(present):
+        k = max(1, min(choropleth.k, present.nunique()))
+        if k == 1:
+            bins = np.array([present.max()])
+        else:
+            classifier = getattr(mapclassify, SCHEMES[choropleth.scheme])(present.to_numpy(), k=k)
+            bins = np.unique(classifier.bins)
+        palette = _SEQUENTIAL[max(len(bins), 3)][-len(bins) :]
+        classes = np.searchsorted(bins, present.to_numpy(), side="left")
+        for iso, cls in zip(countries.loc[present.index, "iso3"], classes, strict=True):
+            colors[iso] = palette[min(cls, len(bins) - 1)]
+        low = present.min()
+        for i, upper in enumerate(bins):
+            lower = low if i == 0 else bins[i - 1]
+            text = _fmt(lower) if i == 0 and math.isclose(lower, upper) else (
+                f"{_fmt(lower)} – {_fmt(upper)}" if i == 0 else f"> {_fmt(lower)} – {_fmt(upper)}"
+            )
+            count = int((classes == i).sum())
+            entries.append(LegendEntry(palette[i], f"{text} ({count})"))
+    missing = int(values.isna().sum())
+    entries.append(LegendEntry(NO_DATA, f"No data ({missing})"))
+    scheme = SCHEME_LABELS[choropleth.scheme]
+    note = f"{scheme}, {len(entries) - 1} classes" + (f"; unit: {unit}" if unit else "")
+    return Classified(colors, Legend(label, "choropleth", tuple(entries), note), dict(zip(countries["iso3"], values, strict=True)))
+
+
+def _classify_categorical(countries: pd.DataFrame, spec: CountrySpec, name: str, label: str) -> Classified:
+    field = spec.schema.fields[name]
+    if field.type == "boolean":
+        categories = ["True", "False"]
+        names = {"True": "Yes", "False": "No"}
+    else:
+        categories = list(field.allowed or [])
+        names = {c: c.replace("_", " ") for c in categories}
+    palette = dict(zip(categories, _QUALITATIVE, strict=False))
+    colors: dict[str, str] = {}
+    values = {}
+    for iso, value in zip(countries["iso3"], countries[name], strict=True):
+        key = None if pd.isna(value) else str(value)
+        values[iso] = key
+        colors[iso] = palette.get(key, NO_DATA) if key is not None else NO_DATA
+    counts = pd.Series([v for v in values.values() if v is not None]).value_counts()
+    entries = [LegendEntry(palette[c], f"{names[c]} ({int(counts.get(c, 0))})") for c in categories]
+    missing = sum(v is None for v in values.values())
+    entries.append(LegendEntry(NO_DATA, f"No data ({missing})"))
+    return Classified(colors, Legend(label, "choropleth", tuple(entries)), values)
+
+
+def layer_legend(layer: Layer, frame: pd.DataFrame | None = None) -> Legend:
+    """Legend of a layer: a colour per value of its ``color_by`` field, line widths by
+    ``width_by``, and the country-level symbol when the layer has such records."""
+    style = layer.style
+    entries: list[LegendEntry] = []
+    if style.color_by:
+        field = layer.schema.fields[style.color_by]
+        values = list(field.allowed or style.palette)
+        present = set(frame[style.color_by].dropna().astype(str)) if frame is not None else set(values)
+        for value in values:
+            if frame is None or value in present:
+                entries.append(LegendEntry(style.color_for(value), value.replace("_", " ")))
+    else:
+        entries.append(LegendEntry(style.default_color, layer.title))
+    if style.width_by and style.width_stops:
+        unit = _unit(layer.label(style.width_by))
+        stops = list(style.width_stops)
+        for i, (threshold, width) in enumerate(stops):
+            upper = stops[i + 1][0] if i + 1 < len(stops) else None
+            text = f"≥ {threshold:g}" if upper is None else f"{threshold:g}–{upper:g}"
+            entries.append(LegendEntry("#444444", f"{text} {unit}".strip(), width=width))
+    if frame is not None and layer.geometry == "point" and frame.geometry.isna().any():
+        entries.append(LegendEntry("#ffffff", "country-level records (no site): on the country", dashed=True))
+    kind = layer.geometry
+    title = layer.title + (f" — by {layer.label(style.color_by).lower()}" if style.color_by else "")
+    return Legend(title, kind, tuple(entries))

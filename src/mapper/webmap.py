@@ -1,0 +1,408 @@
+"""The interactive web map (folium/Leaflet), built as a plain object tests can inspect.
+
+Everything that comes from data files reaches the page only as escaped text: tooltips and
+popups are built here with :func:`html.escape`, links only for http(s) URLs, and data is
+embedded by folium through ``tojson``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import xyzservices.providers as xyz
+from branca.element import MacroElement
+from jinja2 import Template
+
+from .assets import STREAMLIT_STATIC_URL, use_local_assets
+from .catalogue import Catalogue, Layer
+from .data import Bundle
+from .query import FilterState, apply_filter
+from .schema import split_list
+from .style import BASE_FILL, BASE_STROKE, NO_DATA, Choropleth, Classified, Legend, classify, layer_legend
+
+#: Initial view: the Indo-Pacific.
+DEFAULT_CENTER = (12.0, 120.0)
+DEFAULT_ZOOM = 3
+_URL = re.compile(r"^https?://[^\s<>\"']+$")
+#: Longitudes west of this are shifted by +360 for display, so that the Pacific is drawn
+#: whole (Fiji, Kiribati, the Aleutians) instead of split at the antimeridian.
+_PACIFIC_SPLIT = -30.0
+
+
+def pacific_view(geom: shapely.Geometry | None) -> shapely.Geometry | None:
+    """Shift western-hemisphere longitudes by +360 for a Pacific-centred web map."""
+    if geom is None or geom.is_empty:
+        return geom
+
+    def shift(coords: np.ndarray) -> np.ndarray:
+        coords = coords.copy()
+        coords[:, 0] = np.where(coords[:, 0] < _PACIFIC_SPLIT, coords[:, 0] + 360.0, coords[:, 0])
+        return coords
+
+    return shapely.transform(geom, shift)
+
+
+def unshift_lon(lon: float) -> float:
+    """Map a displayed longitude back to -180..180."""
+    return ((lon + 180.0) % 360.0) - 180.0
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and np.isnan(value):
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return f"{int(value):,}"
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return str(value) if 1900 <= value <= 2100 else f"{value:,}"
+    return str(value)
+
+
+def _cell(name: str, value: object) -> str:
+    text = _text(value)
+    if name in ("source_url", "other_sources"):
+        links = [u for u in split_list(text) if _URL.match(u)]
+        return "<br>".join(
+            f'<a href="{html.escape(u, quote=True)}" target="_blank" rel="noopener noreferrer">'
+            f"{html.escape(_short_url(u))}</a>"
+            for u in links
+        )
+    return html.escape(text.replace("_", " ") if re.fullmatch(r"[a-z_]+", text) else text)
+
+
+def _short_url(url: str) -> str:
+    host = re.sub(r"^https?://(www\.)?", "", url).split("/")[0]
+    return f"{host} ↗"
+
+
+def tooltip_html(record: Mapping[str, object], layer: Layer) -> str:
+    """Short escaped HTML for hover."""
+    title = html.escape(_text(record.get(layer.label_field)))
+    rows = [
+        f"<tr><th>{html.escape(layer.label(f))}</th><td>{_cell(f, record.get(f))}</td></tr>"
+        for f in layer.tooltip
+        if f != layer.label_field and _text(record.get(f))
+    ]
+    return f'<div class="mapper-tip"><b>{title}</b><table>{"".join(rows)}</table></div>'
+
+
+def popup_html(record: Mapping[str, object], layer: Layer) -> str:
+    """Escaped HTML with the record's fields and a link to its source."""
+    title = html.escape(_text(record.get(layer.label_field)))
+    rows = []
+    for f in layer.popup:
+        if f == layer.label_field or not _text(record.get(f)):
+            continue
+        rows.append(f"<tr><th>{html.escape(layer.label(f))}</th><td>{_cell(f, record.get(f))}</td></tr>")
+    for derived, label in (("length_km", "Length (km, geodesic)"), ("area_km2", "Area (km², geodesic)"),
+                           ("coast_distance_km", "Distance to coast (km)")):
+        if _text(record.get(derived)):
+            rows.append(f"<tr><th>{label}</th><td>{html.escape(_text(record.get(derived)))}</td></tr>")
+    layer_name = html.escape(layer.title)
+    return (
+        f'<div class="mapper-popup"><div class="mapper-layer">{layer_name}</div><h4>{title}</h4>'
+        f'<table>{"".join(rows)}</table></div>'
+    )
+
+
+def _records(frame: gpd.GeoDataFrame) -> list[dict[str, object]]:
+    return frame.drop(columns=frame.geometry.name).to_dict("records")
+
+
+def _display_frame(frame: gpd.GeoDataFrame, layer: Layer) -> gpd.GeoDataFrame:
+    located = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    records = _records(located)
+    style = layer.style
+    out = gpd.GeoDataFrame(
+        {
+            "id": [str(r.get("id")) for r in records],
+            "_tip": [tooltip_html(r, layer) for r in records],
+            "_popup": [popup_html(r, layer) for r in records],
+            "_color": [style.color_for(r.get(style.color_by)) if style.color_by else style.default_color for r in records],
+            "_weight": [style.width_for(r.get(style.width_by)) if style.width_by else style.width for r in records],
+        },
+        geometry=[pacific_view(g) for g in located.geometry],
+        crs="EPSG:4326",
+    )
+    return out
+
+
+def _country_level(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One badge per country for records without a site, at the country's label point."""
+    unlocated = frame[frame.geometry.isna() | frame.geometry.is_empty]
+    if unlocated.empty or not layer.country_fields:
+        return gpd.GeoDataFrame({"id": [], "_tip": [], "_popup": [], "_n": []}, geometry=[], crs="EPSG:4326")
+    field = layer.country_fields[0]
+    shapes = countries.set_index("iso3")
+    rows = []
+    for code, group in unlocated.groupby(field):
+        if code not in shapes.index:
+            continue  # listed in tables; no polygon to show it on (outside the basemap)
+        country = shapes.loc[code]
+        names = "".join(f"<li>{html.escape(_text(r.get(layer.label_field)))}</li>" for r in _records(group))
+        header = f"{html.escape(str(country['name']))}: {len(group)} country-level record(s) of {html.escape(layer.title)}"
+        tip = f'<div class="mapper-tip"><b>{header}</b><div>No site: shown on the country, not at a place.</div></div>'
+        popup = "".join(popup_html(r, layer) for r in _records(group))
+        rows.append(
+            {
+                "id": f"{layer.id}:{code}",
+                "_tip": tip + f"<ul>{names}</ul>",
+                "_popup": f'<div class="mapper-group"><b>{header}</b>{popup}</div>',
+                "_n": len(group),
+                "geometry": pacific_view(country.geometry.representative_point()),
+            }
+        )
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326") if rows else _country_level(unlocated.iloc[0:0], layer, countries)
+
+
+def layer_group(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDataFrame, *, show: bool = True) -> folium.FeatureGroup:
+    """A feature group with the layer's located records and its country-level badges."""
+    group = folium.FeatureGroup(name=html.escape(layer.title), show=show)
+    style = layer.style
+    shown = _display_frame(frame, layer)
+    if len(shown):
+        kwargs: dict[str, object] = {}
+        if layer.geometry == "point":
+            kwargs["marker"] = folium.CircleMarker(radius=style.radius, fill=True)
+        stroke = style.stroke_color
+
+        def style_function(feature: dict) -> dict:
+            p = feature["properties"]
+            if layer.geometry == "line":
+                return {"color": p["_color"], "weight": p["_weight"], "opacity": 0.9}
+            return {
+                "color": stroke or p["_color"],
+                "weight": 2 if layer.geometry == "point" else 1.5,
+                "fillColor": p["_color"],
+                "fillOpacity": 0.9 if layer.geometry == "point" else style.fill_opacity,
+            }
+
+        folium.GeoJson(
+            shown.to_json(drop_id=True),
+            name=layer.title,
+            style_function=style_function,
+            highlight_function=lambda _: {"weight": 5, "fillOpacity": 0.7},
+            tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True),
+            popup=folium.GeoJsonPopup(fields=["_popup"], labels=False, max_width=460),
+            **kwargs,
+        ).add_to(group)
+    badges = _country_level(frame, layer, countries)
+    if len(badges):
+        stroke = style.stroke_color or style.default_color
+
+        def badge_style(feature: dict) -> dict:
+            n = feature["properties"]["_n"]
+            return {"color": stroke, "weight": 2.5, "dashArray": "5 4", "fillColor": "#ffffff",
+                    "fillOpacity": 0.85, "radius": 8 + 2 * min(n, 8)}
+
+        folium.GeoJson(
+            badges.to_json(drop_id=True),
+            name=f"{layer.title} (country level)",
+            marker=folium.CircleMarker(radius=10, fill=True),
+            style_function=badge_style,
+            tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True),
+            popup=folium.GeoJsonPopup(fields=["_popup"], labels=False, max_width=460),
+        ).add_to(group)
+    return group
+
+
+class _Legend(MacroElement):
+    """A Leaflet control holding the legends (escaped HTML passed through ``tojson``)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function() {
+                var div = L.DomUtil.create("div", "mapper-legend");
+                div.innerHTML = {{ this.html|tojson }};
+                L.DomEvent.disableScrollPropagation(div);
+                L.DomEvent.disableClickPropagation(div);
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, legends: Iterable[Legend]) -> None:
+        super().__init__()
+        self._name = "MapperLegend"
+        self.html = legend_html(legends)
+
+
+def legend_html(legends: Iterable[Legend]) -> str:
+    """Escaped HTML of the legends, drawn on the map."""
+    blocks = []
+    for legend in legends:
+        rows = []
+        for e in legend.entries:
+            color = html.escape(e.color)
+            if legend.kind == "line" or e.width is not None:
+                width = e.width or 3
+                swatch = f'<span class="sw-line" style="border-top:{width:g}px solid {color}"></span>'
+            elif legend.kind == "point":
+                border = "2px dashed #333" if e.dashed else "1px solid #333"
+                swatch = f'<span class="sw-point" style="background:{color};border:{border}"></span>'
+            else:
+                swatch = f'<span class="sw-box" style="background:{color}"></span>'
+            rows.append(f"<div>{swatch}{html.escape(e.label)}</div>")
+        note = f'<div class="note">{html.escape(legend.note)}</div>' if legend.note else ""
+        blocks.append(f'<div class="block"><b>{html.escape(legend.title)}</b>{"".join(rows)}{note}</div>')
+    return "".join(blocks)
+
+
+_CSS = """
+<style>
+.mapper-legend{background:rgba(255,255,255,.92);padding:6px 9px;font:12px/1.35 sans-serif;
+  border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:45vh;overflow:auto;max-width:280px}
+.mapper-legend .block{margin-bottom:6px}
+.mapper-legend .note{color:#555;font-size:11px}
+.mapper-legend span{display:inline-block;vertical-align:middle;margin-right:6px}
+.mapper-legend .sw-box{width:16px;height:11px;border:1px solid #777}
+.mapper-legend .sw-point{width:10px;height:10px;border-radius:50%}
+.mapper-legend .sw-line{width:22px;height:0}
+.mapper-tip table,.mapper-popup table{border-collapse:collapse;font-size:12px}
+.mapper-tip th,.mapper-popup th{text-align:left;padding-right:8px;color:#444;vertical-align:top;font-weight:600}
+.mapper-popup h4{margin:2px 0 6px}
+.mapper-popup .mapper-layer{color:#666;font-size:11px;text-transform:uppercase}
+.mapper-group .mapper-popup{border-top:1px solid #ccc;margin-top:6px;padding-top:4px}
+.leaflet-container{background:#dce9f2}
+</style>
+"""
+
+
+def countries_layer(countries: gpd.GeoDataFrame, classified: Classified | None, catalogue: Catalogue) -> folium.GeoJson:
+    """The country polygons, always drawn (readable with no tiles), coloured by the choropleth."""
+    spec = catalogue.countries
+    rows = []
+    for record, geom in zip(_records(countries), countries.geometry, strict=True):
+        iso = str(record["iso3"])
+        tip = f"<b>{html.escape(_text(record.get('name')))}</b> ({html.escape(iso)})"
+        if classified is not None:
+            label = html.escape(classified.legend.title)
+            value = classified.values.get(iso)
+            shown = "no data" if value is None or (isinstance(value, float) and np.isnan(value)) else _text(value)
+            tip += f"<br>{label}: {html.escape(shown)}"
+        rows.append(
+            {
+                "iso3": iso,
+                "_tip": f'<div class="mapper-tip">{tip}</div>',
+                "_fill": classified.colors.get(iso, NO_DATA) if classified is not None else BASE_FILL,
+                "geometry": pacific_view(geom),
+            }
+        )
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+    return folium.GeoJson(
+        frame.to_json(drop_id=True),
+        name=html.escape(spec.title),
+        style_function=lambda f: {"color": BASE_STROKE, "weight": 0.7, "fillColor": f["properties"]["_fill"], "fillOpacity": 1.0},
+        highlight_function=lambda _: {"weight": 2, "color": "#333333"},
+        tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True),
+        control=False,
+    )
+
+
+def tile_providers() -> dict[str, str]:
+    """Online basemaps offered by name (xyzservices), for when the network is there."""
+    names = ["CartoDB.Positron", "OpenStreetMap.Mapnik", "Esri.WorldImagery", "Esri.OceanBasemap"]
+    out = {}
+    for name in names:
+        try:
+            out[name] = xyz.query_name(name).name
+        except ValueError:
+            continue
+    return out
+
+
+@dataclass(frozen=True)
+class MapView:
+    """Centre and zoom of the map (as the app and URL keep them)."""
+
+    center: tuple[float, float] = DEFAULT_CENTER
+    zoom: int = DEFAULT_ZOOM
+
+
+def base_map(
+    bundle: Bundle,
+    *,
+    choropleth: Choropleth | None = None,
+    basemap: str | None = None,
+    view: MapView = MapView(),
+    legends: Iterable[Legend] = (),
+    asset_base_url: str | None = STREAMLIT_STATIC_URL,
+) -> folium.Map:
+    """The map without thematic layers: countries (choropleth), optional tiles, legends.
+
+    Parameters
+    ----------
+    basemap
+        Name of an xyzservices provider (e.g. ``"CartoDB.Positron"``) drawn under the
+        countries' outlines when online; ``None`` for none (fully offline).
+    asset_base_url
+        Where Leaflet is served from (``None`` keeps folium's defaults; used for inlining).
+    """
+    m = folium.Map(location=list(view.center), zoom_start=view.zoom, tiles=None, min_zoom=2,
+                   max_bounds=False, world_copy_jump=False, control_scale=True, prefer_canvas=False)
+    if basemap:
+        provider = xyz.query_name(basemap)
+        folium.TileLayer(tiles=provider.build_url(), attr=provider.html_attribution, name=provider.name,
+                         max_zoom=provider.get("max_zoom", 18), overlay=False).add_to(m)
+    classified = classify(bundle.countries, bundle.catalogue.countries, choropleth) if choropleth else None
+    countries = countries_layer(bundle.countries, classified, bundle.catalogue)
+    if basemap:
+        countries.style_function = lambda f: {"color": BASE_STROKE, "weight": 0.7,
+                                               "fillColor": f["properties"]["_fill"],
+                                               "fillOpacity": 0.55 if choropleth else 0.0}
+    countries.add_to(m)
+    all_legends = ([classified.legend] if classified else []) + list(legends)
+    if all_legends:
+        m.add_child(_Legend(all_legends))
+    m.get_root().header.add_child(folium.Element(_CSS))
+    if asset_base_url is not None:
+        use_local_assets(m, asset_base_url)
+    return m
+
+
+def feature_groups(bundle: Bundle, state: FilterState) -> tuple[list[folium.FeatureGroup], dict[str, gpd.GeoDataFrame]]:
+    """One feature group per selected layer with the filtered records, and the frames."""
+    frames = apply_filter(bundle.layers, bundle.catalogue, state)
+    groups = [layer_group(frame, bundle.catalogue[lid], bundle.countries) for lid, frame in frames.items()]
+    return groups, frames
+
+
+def build_map(
+    bundle: Bundle,
+    state: FilterState = FilterState(),
+    *,
+    choropleth: Choropleth | None = None,
+    basemap: str | None = None,
+    view: MapView = MapView(),
+    asset_base_url: str | None = STREAMLIT_STATIC_URL,
+) -> folium.Map:
+    """The whole map: countries, the filtered layers, legends and a layer control."""
+    frames = apply_filter(bundle.layers, bundle.catalogue, state)
+    legends = [layer_legend(bundle.catalogue[lid], frame) for lid, frame in frames.items()]
+    m = base_map(bundle, choropleth=choropleth, basemap=basemap, view=view, legends=legends, asset_base_url=None)
+    for lid, frame in frames.items():
+        layer_group(frame, bundle.catalogue[lid], bundle.countries).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    if asset_base_url is not None:
+        use_local_assets(m, asset_base_url)
+    return m
