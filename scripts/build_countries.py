@@ -21,8 +21,9 @@ import tempfile
 from pathlib import Path
 
 import antimeridian
-import geopandas as gpd
 import pycountry
+
+import geopandas as gpd
 import shapely
 from shapely.geometry import mapping, shape
 
@@ -35,16 +36,59 @@ PRECISION = 3  # decimal degrees: about 100 m, finer than 1:50m linework
 # partner countries. ISO 3166-1 alpha-3.
 KEEP = {
     # partners
-    "JPN", "USA", "AUS", "IND", "KOR", "NZL", "CAN",
+    "JPN",
+    "USA",
+    "AUS",
+    "IND",
+    "KOR",
+    "NZL",
+    "CAN",
     # ASEAN and Timor-Leste
-    "BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM", "TLS",
+    "BRN",
+    "KHM",
+    "IDN",
+    "LAO",
+    "MYS",
+    "MMR",
+    "PHL",
+    "SGP",
+    "THA",
+    "VNM",
+    "TLS",
     # East Asia
-    "CHN", "TWN", "MNG", "PRK", "RUS",
+    "CHN",
+    "TWN",
+    "MNG",
+    "PRK",
+    "RUS",
     # South Asia
-    "BGD", "BTN", "LKA", "MDV", "NPL", "PAK",
+    "BGD",
+    "BTN",
+    "LKA",
+    "MDV",
+    "NPL",
+    "PAK",
     # Pacific
-    "PNG", "FJI", "SLB", "VUT", "WSM", "TON", "PLW", "MHL", "FSM", "KIR", "NRU", "TUV",
-    "NCL", "PYF", "GUM", "MNP", "ASM", "COK", "NIU", "WLF",
+    "PNG",
+    "FJI",
+    "SLB",
+    "VUT",
+    "WSM",
+    "TON",
+    "PLW",
+    "MHL",
+    "FSM",
+    "KIR",
+    "NRU",
+    "TUV",
+    "NCL",
+    "PYF",
+    "GUM",
+    "MNP",
+    "ASM",
+    "COK",
+    "NIU",
+    "WLF",
 }
 # Natural Earth names for features whose numeric id pycountry does not know.
 _NAME_TO_ISO3 = {"Indian Ocean Ter.": "IOT"}
@@ -83,8 +127,7 @@ def build(tarball: Path | None = None, out: Path = OUT) -> int:
     # Natural Earth rings that run across the antimeridian (Fiji, Russia) would smear
     # across the whole map: split them at +/-180 first, then repair.
     world["geometry"] = [
-        shapely.make_valid(shape(antimeridian.fix_shape(mapping(g), fix_winding=True)))
-        for g in world.geometry
+        shapely.make_valid(shape(antimeridian.fix_shape(mapping(g), fix_winding=True))) for g in world.geometry
     ]
     # Some countries come in several features (Australia and Ashmore and Cartier Is.): one
     # feature per ISO code, named after its largest part.

@@ -12,9 +12,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import folium
 import xstatic.pkg.jquery as _xs_jquery
 import xstatic.pkg.leaflet as _xs_leaflet
+
+import folium
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def use_local_assets(m: folium.Map, base_url: str = STREAMLIT_STATIC_URL) -> fol
 
 def inline_head(title: str) -> str:
     """``<head>`` content with every asset inlined (for self-contained HTML files)."""
-    parts = [f"<meta charset=\"utf-8\"><title>{html.escape(title)}</title>"]
+    parts = [f'<meta charset="utf-8"><title>{html.escape(title)}</title>']
     for asset in ASSETS:
         text = asset.path.read_text(encoding="utf-8")
         if asset.kind == "css":

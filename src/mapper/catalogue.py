@@ -180,7 +180,17 @@ def _style(raw: Any, schema: Schema | None, problems: list[str]) -> Style:
     if not isinstance(raw, dict):
         problems.append("[style] must be a table")
         return Style()
-    known = {"color_by", "palette", "default_color", "stroke_color", "width_by", "width_stops", "width", "radius", "fill_opacity"}
+    known = {
+        "color_by",
+        "palette",
+        "default_color",
+        "stroke_color",
+        "width_by",
+        "width_stops",
+        "width",
+        "radius",
+        "fill_opacity",
+    }
     unknown = set(raw) - known
     if unknown:
         problems.append(f"[style] has unknown keys {sorted(unknown)}; allowed: {sorted(known)}")
@@ -189,11 +199,11 @@ def _style(raw: Any, schema: Schema | None, problems: list[str]) -> Style:
         problems.append(f"style.color_by names {color_by!r}, which is not a field of schema '{schema.id}'")
     palette = raw.get("palette", {})
     if not isinstance(palette, dict):
-        problems.append("style.palette must be a table of value = \"#rrggbb\"")
+        problems.append('style.palette must be a table of value = "#rrggbb"')
         palette = {}
     for key, colour in palette.items():
         if not isinstance(colour, str) or not _HEX.match(colour):
-            problems.append(f"style.palette.{key} is {colour!r}; write colours as \"#rrggbb\"")
+            problems.append(f'style.palette.{key} is {colour!r}; write colours as "#rrggbb"')
     if color_by and schema is not None and color_by in schema.fields:
         allowed = schema.fields[color_by].allowed
         if allowed:
@@ -205,10 +215,10 @@ def _style(raw: Any, schema: Schema | None, problems: list[str]) -> Style:
                     problems.append(f"style.palette has no colour for {color_by} = {value!r}")
     default_color = raw.get("default_color", "#555555")
     if not isinstance(default_color, str) or not _HEX.match(default_color):
-        problems.append(f"style.default_color is {default_color!r}; write colours as \"#rrggbb\"")
+        problems.append(f'style.default_color is {default_color!r}; write colours as "#rrggbb"')
     stroke_color = raw.get("stroke_color")
     if stroke_color is not None and (not isinstance(stroke_color, str) or not _HEX.match(stroke_color)):
-        problems.append(f"style.stroke_color is {stroke_color!r}; write colours as \"#rrggbb\"")
+        problems.append(f'style.stroke_color is {stroke_color!r}; write colours as "#rrggbb"')
         stroke_color = None
     width_by = raw.get("width_by")
     if width_by is not None and schema is not None and width_by not in schema.fields:
@@ -242,9 +252,24 @@ def _style(raw: Any, schema: Schema | None, problems: list[str]) -> Style:
 def _load_layer(path: Path, raw: dict[str, Any], schemas: dict[str, Schema], root: Path) -> Layer:
     problems: list[str] = []
     known = {
-        "id", "title", "description", "kind", "source", "schema", "geometry", "attribution",
-        "licence", "as_of", "style", "tooltip", "popup", "filters", "country_fields", "labels",
-        "label_field", "location_tolerance_km",
+        "id",
+        "title",
+        "description",
+        "kind",
+        "source",
+        "schema",
+        "geometry",
+        "attribution",
+        "licence",
+        "as_of",
+        "style",
+        "tooltip",
+        "popup",
+        "filters",
+        "country_fields",
+        "labels",
+        "label_field",
+        "location_tolerance_km",
     }
     unknown = set(raw) - known
     if unknown:
@@ -290,7 +315,7 @@ def _load_layer(path: Path, raw: dict[str, Any], schemas: dict[str, Schema], roo
     country_fields = _names(raw.get("country_fields"), "country_fields", schema, problems)
     labels = raw.get("labels", {})
     if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
-        problems.append("[labels] must be a table of field = \"Label\"")
+        problems.append('[labels] must be a table of field = "Label"')
         labels = {}
     label_field = raw.get("label_field", "name")
     if schema is not None and label_field not in schema.fields:
@@ -343,7 +368,7 @@ def _load_countries(path: Path, raw: dict[str, Any], schemas: dict[str, Schema],
     join_fields = _names(raw.get("join_fields"), "join_fields", schema, problems)
     labels = raw.get("labels", {})
     if not isinstance(labels, dict):
-        problems.append("[labels] must be a table of field = \"Label\"")
+        problems.append('[labels] must be a table of field = "Label"')
         labels = {}
     if problems or schema is None:
         raise SpecError(str(path), problems)
@@ -394,5 +419,5 @@ def load_catalogue(folder: str | Path | None = None, *, root: str | Path | None 
             layer = _load_layer(path, raw, schemas, root)
             layers[layer.id] = layer
     if countries is None:
-        raise SpecError(str(folder), ["no countries spec: add countries.toml with kind = \"countries\""])
+        raise SpecError(str(folder), ['no countries spec: add countries.toml with kind = "countries"'])
     return Catalogue(layers, countries, root)

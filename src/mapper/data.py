@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
+
+import geopandas as gpd
 import shapely
 
-from .catalogue import Catalogue, Layer, load_catalogue
+from .catalogue import Catalogue, load_catalogue
 from .enrich import countries_frame, enrich_layer
 from .io import read_layer_file
 from .validate import ValidationReport, read_attributes, read_checked
@@ -99,5 +100,3 @@ def layer_counts(bundle: Bundle) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-

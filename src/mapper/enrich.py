@@ -3,8 +3,9 @@ that each record's geometry agrees with the country it names (mismatches are rep
 
 from __future__ import annotations
 
-import geopandas as gpd
 import pandas as pd
+
+import geopandas as gpd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -25,6 +26,7 @@ def countries_frame(polygons: gpd.GeoDataFrame, attributes: pd.DataFrame, spec: 
     attrs = attributes.rename(columns={"name": "attr_name"})
     merged = polygons[["iso3", "name", "geometry"]].merge(attrs, on="iso3", how="left")
     merged["name"] = merged["attr_name"].fillna(merged["name"]).astype("string")
+    merged["has_attributes"] = merged["iso3"].isin(attributes["iso3"])
     merged = merged.drop(columns=["attr_name"])
     return gpd.GeoDataFrame(merged, geometry="geometry", crs=polygons.crs)
 
@@ -33,7 +35,9 @@ def _country_names(countries: gpd.GeoDataFrame) -> dict[str, str]:
     return dict(zip(countries["iso3"], countries["name"], strict=True))
 
 
-def join_countries(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDataFrame, spec: CountrySpec) -> gpd.GeoDataFrame:
+def join_countries(
+    frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDataFrame, spec: CountrySpec
+) -> gpd.GeoDataFrame:
     """Add ``<field>_name`` for each country field, and the spec's ``join_fields`` of the
     first country field prefixed ``country_``."""
     frame = frame.copy()
@@ -108,39 +112,66 @@ def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDat
             ok, d = _near(geom, shapes.get(code), tol)
             if not ok:
                 where = _located_in(geom, countries)
-                flag(rid, field, f"the point lies {d:.0f} km outside {code} (it falls in {where}); "
-                     "check the coordinates or the country code", code)
+                flag(
+                    rid,
+                    field,
+                    f"the point lies {d:.0f} km outside {code} (it falls in {where}); "
+                    "check the coordinates or the country code",
+                    code,
+                )
         elif layer.geometry == "line":
             if geom.geom_type == "LineString":
-                ends = {layer.country_fields[0]: shapely.Point(geom.coords[0]),
-                        layer.country_fields[-1]: shapely.Point(geom.coords[-1])}
+                ends = {
+                    layer.country_fields[0]: shapely.Point(geom.coords[0]),
+                    layer.country_fields[-1]: shapely.Point(geom.coords[-1]),
+                }
                 for field, end in ends.items():
                     code = record.get(field)
                     ok, d = _near(end, shapes.get(code), tol)
                     if not ok:
-                        flag(rid, field, f"this end of the line lies {d:.0f} km outside {code} (it falls in "
-                             f"{_located_in(end, countries)}); check the end point's coordinates or the "
-                             "order of the two ends", code)
+                        flag(
+                            rid,
+                            field,
+                            f"this end of the line lies {d:.0f} km outside {code} (it falls in "
+                            f"{_located_in(end, countries)}); check the end point's coordinates or the "
+                            "order of the two ends",
+                            code,
+                        )
             else:
                 codes = {record.get(f) for f in layer.country_fields} | set(split_list(record.get("countries")))
                 union = shapely.union_all([shapes[c] for c in codes if c in shapes])
                 for x, y in shapely.get_coordinates(geom):
                     ok, d = _near(shapely.Point(x, y), union, tol)
                     if not ok:
-                        flag(rid, "geometry", f"vertex ({x:.4f}, {y:.4f}) lies {d:.0f} km from every country "
-                             f"the record names ({', '.join(sorted(c for c in codes if c))})", (x, y))
+                        flag(
+                            rid,
+                            "geometry",
+                            f"vertex ({x:.4f}, {y:.4f}) lies {d:.0f} km from every country "
+                            f"the record names ({', '.join(sorted(c for c in codes if c))})",
+                            (x, y),
+                        )
                         break
         elif layer.geometry == "polygon":
             field = layer.country_fields[0]
             code = record.get(field)
             ok, d = _near(geom, shapes.get(code), tol)
             if not ok:
-                flag(rid, field, f"the zone lies {d:.0f} km from {code}'s coast (more than {tol:g} km); "
-                     "check the outline or the country code", code)
+                flag(
+                    rid,
+                    field,
+                    f"the zone lies {d:.0f} km from {code}'s coast (more than {tol:g} km); "
+                    "check the outline or the country code",
+                    code,
+                )
             land = record.get("land_share_pct")
             if land is not None and not pd.isna(land) and land > 100 * MAX_LAND_SHARE:
-                flag(rid, "geometry", f"{land:.0f}% of the zone's area is on land; an offshore zone should "
-                     "lie at sea: redraw the outline", land)
+                flag(
+                    rid,
+                    "geometry",
+                    f"{land:.0f}% of the zone's area is on land; an offshore zone should "
+                    "lie at sea: redraw the outline",
+                    land,
+                )
     return problems
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
+
+import geopandas as gpd
 import pyogrio
 import shapely
 
@@ -56,8 +57,7 @@ def read_layer_file(path: str | Path, *, layer: str | None = None) -> tuple[gpd.
         frame = _read_vector(path, layer)
     else:
         raise DataReadError(
-            f"{path}: unknown file type {suffix!r}; use GeoJSON, GeoPackage, GeoParquet or CSV "
-            "with lon/lat columns"
+            f"{path}: unknown file type {suffix!r}; use GeoJSON, GeoPackage, GeoParquet or CSV with lon/lat columns"
         )
     if frame.crs is None:
         # RFC 7946 GeoJSON and lon/lat CSV are WGS 84 by definition.
@@ -111,7 +111,13 @@ def _read_csv(path: Path) -> tuple[gpd.GeoDataFrame, list[Problem]]:
                 x, y = float(lon), float(lat)
             except (TypeError, ValueError):
                 problems.append(
-                    Problem(str(path), f"{lon_col}/{lat_col}", "must be decimal degrees, e.g. 102.6 / 17.97", label, f"{lon}, {lat}")
+                    Problem(
+                        str(path),
+                        f"{lon_col}/{lat_col}",
+                        "must be decimal degrees, e.g. 102.6 / 17.97",
+                        label,
+                        f"{lon}, {lat}",
+                    )
                 )
                 geoms.append(None)
                 continue

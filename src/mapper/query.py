@@ -13,14 +13,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-import geopandas as gpd
 import pandas as pd
+
+import geopandas as gpd
 
 from ._errors import FilterError
 from .catalogue import Catalogue, Layer
 from .schema import split_list
 
-_LIST_FACETS = {"partnerships": "partnership", "countries": "country", "statuses": "status", "technologies": "technology"}
+_LIST_FACETS = {
+    "partnerships": "partnership",
+    "countries": "country",
+    "statuses": "status",
+    "technologies": "technology",
+}
 
 
 @dataclass(frozen=True)
@@ -56,11 +62,7 @@ class FilterState:
             raise FilterError(
                 f"year range is {self.year_from}..{self.year_to}: the first year is after the last; swap them"
             )
-        if (
-            self.capacity_min is not None
-            and self.capacity_max is not None
-            and self.capacity_min > self.capacity_max
-        ):
+        if self.capacity_min is not None and self.capacity_max is not None and self.capacity_min > self.capacity_max:
             raise FilterError(
                 f"capacity range is {self.capacity_min}..{self.capacity_max} MW: the minimum is above the maximum"
             )
@@ -74,9 +76,7 @@ class FilterState:
         """Raise :class:`FilterError` if a layer id is unknown; return self."""
         unknown = [name for name in self.layers if name not in catalogue]
         if unknown:
-            raise FilterError(
-                f"unknown layer(s) {', '.join(unknown)}; available: {', '.join(catalogue)}"
-            )
+            raise FilterError(f"unknown layer(s) {', '.join(unknown)}; available: {', '.join(catalogue)}")
         return self
 
     def layer_ids(self, catalogue: Catalogue) -> list[str]:
@@ -196,7 +196,11 @@ def from_query(
             kwargs[name] = _floats(raw, name, notices)
     search = params.get("search")
     kwargs["search"] = search if isinstance(search, str) else ""
-    if kwargs.get("year_from") is not None and kwargs.get("year_to") is not None and kwargs["year_from"] > kwargs["year_to"]:
+    if (
+        kwargs.get("year_from") is not None
+        and kwargs.get("year_to") is not None
+        and kwargs["year_from"] > kwargs["year_to"]
+    ):
         notices.append(f"swapped the year range {kwargs['year_from']}..{kwargs['year_to']}")
         kwargs["year_from"], kwargs["year_to"] = kwargs["year_to"], kwargs["year_from"]
     if (
@@ -214,7 +218,12 @@ def _matches_any(frame: pd.DataFrame, columns: Iterable[str], wanted: set[str]) 
     for column in columns:
         if column not in frame.columns:
             continue
-        mask |= frame[column].map(lambda v: bool(wanted.intersection(split_list(v))), na_action="ignore").fillna(False).astype(bool)
+        mask |= (
+            frame[column]
+            .map(lambda v: bool(wanted.intersection(split_list(v))), na_action="ignore")
+            .fillna(False)
+            .astype(bool)
+        )
     return mask
 
 
@@ -262,7 +271,9 @@ def filter_layer(frame: gpd.GeoDataFrame, layer: Layer, state: FilterState) -> g
     return frame[mask.to_numpy()]
 
 
-def apply_filter(layers: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue, state: FilterState) -> dict[str, gpd.GeoDataFrame]:
+def apply_filter(
+    layers: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue, state: FilterState
+) -> dict[str, gpd.GeoDataFrame]:
     """Filter every selected layer; returns ``{layer_id: frame}`` in catalogue order."""
     state.validate(catalogue)
     return {lid: filter_layer(layers[lid], catalogue[lid], state) for lid in state.layer_ids(catalogue)}
@@ -302,5 +313,3 @@ def with_changes(state: FilterState, **changes: Any) -> FilterState:
 def state_fields() -> list[str]:
     """Names of the filter state's fields (the URL and CLI use the same names)."""
     return [f.name for f in fields(FilterState)]
-
-

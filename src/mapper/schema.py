@@ -219,9 +219,7 @@ class Schema:
         problems: list[Problem] = []
         missing_columns = [n for n in self.required if n not in frame.columns]
         for name in missing_columns:
-            problems.append(
-                Problem(file, name, "required column is missing; add it to every record")
-            )
+            problems.append(Problem(file, name, "required column is missing; add it to every record"))
         known = set(self.fields) | {"geometry"}
         for column in frame.columns:
             if column not in known:
@@ -242,9 +240,7 @@ class Schema:
             for rid, value in zip(ids, column, strict=True):
                 if _is_missing(value):
                     if spec.required:
-                        problems.append(
-                            Problem(file, spec.name, "is required but empty; fill it in", rid)
-                        )
+                        problems.append(Problem(file, spec.name, "is required but empty; fill it in", rid))
                     continue
                 message = spec.check(value)
                 if message:
@@ -276,10 +272,7 @@ class Schema:
 
 def _record_ids(frame: pd.DataFrame, id_field: str) -> list[str]:
     if id_field in frame.columns:
-        return [
-            f"#{i + 1}" if _is_missing(v) else str(v)
-            for i, v in enumerate(frame[id_field])
-        ]
+        return [f"#{i + 1}" if _is_missing(v) else str(v) for i, v in enumerate(frame[id_field])]
     return [f"#{i + 1}" for i in range(len(frame))]
 
 
@@ -399,5 +392,3 @@ def describe(schema: Schema) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-

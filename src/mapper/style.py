@@ -10,14 +10,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import mapclassify
 import numpy as np
 import pandas as pd
+
+import mapclassify
 
 from .catalogue import CountrySpec, Layer
 
 SCHEMES = {"quantiles": "Quantiles", "equal_interval": "EqualInterval", "natural_breaks": "NaturalBreaks"}
-SCHEME_LABELS = {"quantiles": "Quantiles", "equal_interval": "Equal interval", "natural_breaks": "Natural breaks (Jenks)"}
+SCHEME_LABELS = {
+    "quantiles": "Quantiles",
+    "equal_interval": "Equal interval",
+    "natural_breaks": "Natural breaks (Jenks)",
+}
 # ColorBrewer YlGnBu, 3-7 classes
 _SEQUENTIAL = {
     3: ["#edf8b1", "#7fcdbb", "#2c7fb8"],
@@ -118,7 +123,7 @@ def classify(countries: pd.DataFrame, spec: CountrySpec, choropleth: Choropleth)
 def _classify_numeric(countries: pd.DataFrame, name: str, label: str, choropleth: Choropleth) -> Classified:
     values = pd.to_numeric(countries[name], errors="coerce").astype(float)
     present = values.dropna()
-    colors = {iso: NO_DATA for iso in countries["iso3"]}
+    colors = dict.fromkeys(countries["iso3"], NO_DATA)
     entries: list[LegendEntry] = []
     unit = _unit(label)
     if len(present):
@@ -135,8 +140,10 @@ def _classify_numeric(countries: pd.DataFrame, name: str, label: str, choropleth
         low = present.min()
         for i, upper in enumerate(bins):
             lower = low if i == 0 else bins[i - 1]
-            text = _fmt(lower) if i == 0 and math.isclose(lower, upper) else (
-                f"{_fmt(lower)} – {_fmt(upper)}" if i == 0 else f"> {_fmt(lower)} – {_fmt(upper)}"
+            text = (
+                _fmt(lower)
+                if i == 0 and math.isclose(lower, upper)
+                else (f"{_fmt(lower)} – {_fmt(upper)}" if i == 0 else f"> {_fmt(lower)} – {_fmt(upper)}")
             )
             count = int((classes == i).sum())
             entries.append(LegendEntry(palette[i], f"{text} ({count})"))
@@ -144,7 +151,9 @@ def _classify_numeric(countries: pd.DataFrame, name: str, label: str, choropleth
     entries.append(LegendEntry(NO_DATA, f"No data ({missing})"))
     scheme = SCHEME_LABELS[choropleth.scheme]
     note = f"{scheme}, {len(entries) - 1} classes" + (f"; unit: {unit}" if unit else "")
-    return Classified(colors, Legend(label, "choropleth", tuple(entries), note), dict(zip(countries["iso3"], values, strict=True)))
+    return Classified(
+        colors, Legend(label, "choropleth", tuple(entries), note), dict(zip(countries["iso3"], values, strict=True))
+    )
 
 
 def _classify_categorical(countries: pd.DataFrame, spec: CountrySpec, name: str, label: str) -> Classified:
@@ -177,7 +186,8 @@ def layer_legend(layer: Layer, frame: pd.DataFrame | None = None) -> Legend:
     if style.color_by:
         field = layer.schema.fields[style.color_by]
         values = list(field.allowed or style.palette)
-        present = set(frame[style.color_by].dropna().astype(str)) if frame is not None else set(values)
+        located = frame[frame.geometry.notna() & ~frame.geometry.is_empty] if frame is not None else None
+        present = set(located[style.color_by].dropna().astype(str)) if located is not None else set(values)
         for value in values:
             if frame is None or value in present:
                 entries.append(LegendEntry(style.color_for(value), value.replace("_", " ")))

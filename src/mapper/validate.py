@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
+
+import geopandas as gpd
 import shapely
 
 from ._errors import DataReadError, DataValidationError, Problem
@@ -96,7 +97,9 @@ def check_geometries(frame: gpd.GeoDataFrame, schema: Schema, *, file: str) -> l
             continue
         if not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
-            problems.append(Problem(file, "geometry", f"is invalid ({reason}); fix it, e.g. with QGIS 'Fix geometries'", rid))
+            problems.append(
+                Problem(file, "geometry", f"is invalid ({reason}); fix it, e.g. with QGIS 'Fix geometries'", rid)
+            )
         minx, miny, maxx, maxy = geom.bounds
         if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
             problems.append(
@@ -171,7 +174,9 @@ def schema_for(path: Path, catalogue: Catalogue, layer_id: str | None = None) ->
     )
 
 
-def validate_paths(paths: Iterable[str | Path], catalogue: Catalogue, *, layer_id: str | None = None) -> ValidationReport:
+def validate_paths(
+    paths: Iterable[str | Path], catalogue: Catalogue, *, layer_id: str | None = None
+) -> ValidationReport:
     """Check the given files against the schema of their layer."""
     report = ValidationReport()
     for raw in paths:

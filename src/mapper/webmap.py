@@ -12,14 +12,15 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-import folium
-import geopandas as gpd
 import numpy as np
 import pandas as pd
+from jinja2 import Template
+
+import folium
+import geopandas as gpd
 import shapely
 import xyzservices.providers as xyz
 from branca.element import MacroElement
-from jinja2 import Template
 
 from .assets import STREAMLIT_STATIC_URL, use_local_assets
 from .catalogue import Catalogue, Layer
@@ -108,14 +109,17 @@ def popup_html(record: Mapping[str, object], layer: Layer) -> str:
         if f == layer.label_field or not _text(record.get(f)):
             continue
         rows.append(f"<tr><th>{html.escape(layer.label(f))}</th><td>{_cell(f, record.get(f))}</td></tr>")
-    for derived, label in (("length_km", "Length (km, geodesic)"), ("area_km2", "Area (km², geodesic)"),
-                           ("coast_distance_km", "Distance to coast (km)")):
+    for derived, label in (
+        ("length_km", "Length (km, geodesic)"),
+        ("area_km2", "Area (km², geodesic)"),
+        ("coast_distance_km", "Distance to coast (km)"),
+    ):
         if _text(record.get(derived)):
             rows.append(f"<tr><th>{label}</th><td>{html.escape(_text(record.get(derived)))}</td></tr>")
     layer_name = html.escape(layer.title)
     return (
         f'<div class="mapper-popup"><div class="mapper-layer">{layer_name}</div><h4>{title}</h4>'
-        f'<table>{"".join(rows)}</table></div>'
+        f"<table>{''.join(rows)}</table></div>"
     )
 
 
@@ -132,7 +136,9 @@ def _display_frame(frame: gpd.GeoDataFrame, layer: Layer) -> gpd.GeoDataFrame:
             "id": [str(r.get("id")) for r in records],
             "_tip": [tooltip_html(r, layer) for r in records],
             "_popup": [popup_html(r, layer) for r in records],
-            "_color": [style.color_for(r.get(style.color_by)) if style.color_by else style.default_color for r in records],
+            "_color": [
+                style.color_for(r.get(style.color_by)) if style.color_by else style.default_color for r in records
+            ],
             "_weight": [style.width_for(r.get(style.width_by)) if style.width_by else style.width for r in records],
         },
         geometry=[pacific_view(g) for g in located.geometry],
@@ -154,7 +160,9 @@ def _country_level(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoData
             continue  # listed in tables; no polygon to show it on (outside the basemap)
         country = shapes.loc[code]
         names = "".join(f"<li>{html.escape(_text(r.get(layer.label_field)))}</li>" for r in _records(group))
-        header = f"{html.escape(str(country['name']))}: {len(group)} country-level record(s) of {html.escape(layer.title)}"
+        header = (
+            f"{html.escape(str(country['name']))}: {len(group)} country-level record(s) of {html.escape(layer.title)}"
+        )
         tip = f'<div class="mapper-tip"><b>{header}</b><div>No site: shown on the country, not at a place.</div></div>'
         popup = "".join(popup_html(r, layer) for r in _records(group))
         rows.append(
@@ -166,10 +174,16 @@ def _country_level(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoData
                 "geometry": pacific_view(country.geometry.representative_point()),
             }
         )
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326") if rows else _country_level(unlocated.iloc[0:0], layer, countries)
+    return (
+        gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+        if rows
+        else _country_level(unlocated.iloc[0:0], layer, countries)
+    )
 
 
-def layer_group(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDataFrame, *, show: bool = True) -> folium.FeatureGroup:
+def layer_group(
+    frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDataFrame, *, show: bool = True
+) -> folium.FeatureGroup:
     """A feature group with the layer's located records and its country-level badges."""
     group = folium.FeatureGroup(name=html.escape(layer.title), show=show)
     style = layer.style
@@ -206,8 +220,14 @@ def layer_group(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDataFra
 
         def badge_style(feature: dict) -> dict:
             n = feature["properties"]["_n"]
-            return {"color": stroke, "weight": 2.5, "dashArray": "5 4", "fillColor": "#ffffff",
-                    "fillOpacity": 0.85, "radius": 8 + 2 * min(n, 8)}
+            return {
+                "color": stroke,
+                "weight": 2.5,
+                "dashArray": "5 4",
+                "fillColor": "#ffffff",
+                "fillOpacity": 0.85,
+                "radius": 8 + 2 * min(n, 8),
+            }
 
         folium.GeoJson(
             badges.to_json(drop_id=True),
@@ -312,7 +332,12 @@ def countries_layer(countries: gpd.GeoDataFrame, classified: Classified | None, 
     return folium.GeoJson(
         frame.to_json(drop_id=True),
         name=html.escape(spec.title),
-        style_function=lambda f: {"color": BASE_STROKE, "weight": 0.7, "fillColor": f["properties"]["_fill"], "fillOpacity": 1.0},
+        style_function=lambda f: {
+            "color": BASE_STROKE,
+            "weight": 0.7,
+            "fillColor": f["properties"]["_fill"],
+            "fillOpacity": 1.0,
+        },
         highlight_function=lambda _: {"weight": 2, "color": "#333333"},
         tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True),
         control=False,
@@ -358,18 +383,34 @@ def base_map(
     asset_base_url
         Where Leaflet is served from (``None`` keeps folium's defaults; used for inlining).
     """
-    m = folium.Map(location=list(view.center), zoom_start=view.zoom, tiles=None, min_zoom=2,
-                   max_bounds=False, world_copy_jump=False, control_scale=True, prefer_canvas=False)
+    m = folium.Map(
+        location=list(view.center),
+        zoom_start=view.zoom,
+        tiles=None,
+        min_zoom=2,
+        max_bounds=False,
+        world_copy_jump=False,
+        control_scale=True,
+        prefer_canvas=False,
+    )
     if basemap:
         provider = xyz.query_name(basemap)
-        folium.TileLayer(tiles=provider.build_url(), attr=provider.html_attribution, name=provider.name,
-                         max_zoom=provider.get("max_zoom", 18), overlay=False).add_to(m)
+        folium.TileLayer(
+            tiles=provider.build_url(),
+            attr=provider.html_attribution,
+            name=provider.name,
+            max_zoom=provider.get("max_zoom", 18),
+            overlay=False,
+        ).add_to(m)
     classified = classify(bundle.countries, bundle.catalogue.countries, choropleth) if choropleth else None
     countries = countries_layer(bundle.countries, classified, bundle.catalogue)
     if basemap:
-        countries.style_function = lambda f: {"color": BASE_STROKE, "weight": 0.7,
-                                               "fillColor": f["properties"]["_fill"],
-                                               "fillOpacity": 0.55 if choropleth else 0.0}
+        countries.style_function = lambda f: {
+            "color": BASE_STROKE,
+            "weight": 0.7,
+            "fillColor": f["properties"]["_fill"],
+            "fillOpacity": 0.55 if choropleth else 0.0,
+        }
     countries.add_to(m)
     all_legends = ([classified.legend] if classified else []) + list(legends)
     if all_legends:

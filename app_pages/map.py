@@ -1,0 +1,187 @@
+"""Map page: widgets → one view state → library map; details beside, records below."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+import folium
+
+from app_pages._shared import get_bundle, md_escape, show_data_problems
+from mapper.query import FilterState, facet_choices, year_bounds
+from mapper.style import SCHEME_LABELS, categorical_attributes, layer_legend, numeric_attributes
+from mapper.tables import country_profile, layer_table, summarize
+from mapper.viewstate import ViewState, view_from_query
+from mapper.webmap import MapView, base_map, feature_groups, tile_providers, unshift_lon
+
+bundle = get_bundle()
+catalogue = bundle.catalogue
+spec = catalogue.countries
+choices = facet_choices(bundle.layers, catalogue)
+names = dict(zip(bundle.countries["iso3"], bundle.countries["name"], strict=True))
+y_min, y_max = year_bounds(bundle.layers, catalogue)
+attributes = numeric_attributes(spec) + categorical_attributes(spec)
+providers = tile_providers()
+
+# ---- URL → widgets (once per session, or when the URL is opened afresh) -------------------
+if "view_loaded" not in st.session_state:
+    view, notices = view_from_query(st.query_params.to_dict(), bundle)
+    f = view.filters
+    st.session_state.update(
+        view_loaded=True,
+        w_layers=list(f.layers) or list(catalogue),
+        w_partnerships=list(f.partnerships),
+        w_countries=[c for c in f.countries if c in names or c in choices["countries"]],
+        w_statuses=list(f.statuses),
+        w_technologies=list(f.technologies),
+        w_years=(max(f.year_from or y_min, y_min), min(f.year_to or y_max, y_max)),
+        w_search=f.search,
+        w_choropleth=view.choropleth or "(none)",
+        w_scheme=view.scheme,
+        w_basemap=view.basemap or "(none: offline)",
+        map_view=view.view,
+        url_notices=notices,
+    )
+for notice in st.session_state.pop("url_notices", []):
+    st.info(f"The link had a value this view cannot show, so it was adjusted: {notice}.")
+
+# ---- widgets → view state ---------------------------------------------------------------------
+with st.sidebar:
+    st.header("Layers and filters")
+    st.multiselect("Layers", list(catalogue), format_func=lambda i: catalogue[i].title, key="w_layers")
+    st.multiselect("Partnership", choices["partnerships"], key="w_partnerships")
+    st.multiselect(
+        "Country",
+        sorted(set(choices["countries"]) | set(names)),
+        format_func=lambda c: f"{names.get(c, c)} ({c})",
+        key="w_countries",
+    )
+    st.multiselect("Status", choices["statuses"], format_func=lambda s: s.replace("_", " "), key="w_statuses")
+    st.multiselect(
+        "Technology / theme", choices["technologies"], format_func=lambda s: s.replace("_", " "), key="w_technologies"
+    )
+    if y_min < y_max:
+        st.slider("Year", y_min, y_max, key="w_years")
+    st.text_input("Search names and descriptions", key="w_search", placeholder="e.g. Mekong grid")
+    st.header("Countries")
+    st.selectbox(
+        "Colour countries by",
+        ["(none)", *attributes],
+        format_func=lambda a: a if a == "(none)" else spec.label(a),
+        key="w_choropleth",
+    )
+    st.selectbox(
+        "Classification",
+        list(SCHEME_LABELS),
+        format_func=SCHEME_LABELS.get,
+        key="w_scheme",
+        disabled=st.session_state.w_choropleth not in numeric_attributes(spec),
+    )
+    st.selectbox("Basemap tiles (need internet)", ["(none: offline)", *providers], key="w_basemap")
+
+years = st.session_state.get("w_years", (y_min, y_max))
+filters = FilterState(
+    layers=tuple(st.session_state.w_layers) if set(st.session_state.w_layers) != set(catalogue) else (),
+    partnerships=tuple(st.session_state.w_partnerships),
+    countries=tuple(st.session_state.w_countries),
+    statuses=tuple(st.session_state.w_statuses),
+    technologies=tuple(st.session_state.w_technologies),
+    year_from=years[0] if years[0] > y_min else None,
+    year_to=years[1] if years[1] < y_max else None,
+    search=st.session_state.w_search,
+)
+choropleth = None if st.session_state.w_choropleth == "(none)" else st.session_state.w_choropleth
+basemap = None if st.session_state.w_basemap.startswith("(none") else st.session_state.w_basemap
+view = ViewState(
+    filters=filters,
+    choropleth=choropleth,
+    scheme=st.session_state.w_scheme,
+    basemap=basemap,
+    view=st.session_state.map_view,
+)
+st.query_params.from_dict(view.to_query())
+if not st.session_state.w_layers:
+    st.warning("No layer is selected: pick at least one in the sidebar.")
+
+# ---- the map --------------------------------------------------------------------------------
+st.title("Indo-Pacific clean-energy partnerships")
+groups, frames = feature_groups(bundle, filters)
+summary = summarize(frames, catalogue)
+cols = st.columns(max(len(summary), 1))
+for col, row in zip(cols, summary.itertuples(), strict=False):
+    mw = f" · {row._5:,.0f} MW" if row._5 == row._5 and row._5 else ""
+    col.metric(row.layer, f"{row.records}", help=f"{row._3} at a place, {row._4} country-level{mw}")
+    if mw:
+        col.caption(f"{row._5:,.0f} MW with published capacity")
+
+legends = [layer_legend(catalogue[lid], frame) for lid, frame in frames.items()]
+m = base_map(bundle, choropleth=view.choropleth_spec(), basemap=basemap, legends=legends)
+left, right = st.columns([3, 1])
+with left:
+    result = st_folium(
+        m,
+        key=f"map-{choropleth}-{view.scheme}-{basemap}-{','.join(frames)}",
+        feature_group_to_add=groups,
+        layer_control=folium.LayerControl(collapsed=True),
+        center=list(st.session_state.map_view.center),
+        zoom=st.session_state.map_view.zoom,
+        height=620,
+        use_container_width=True,
+        returned_objects=["last_active_drawing", "center", "zoom", "bounds"],
+    )
+    st.caption(
+        f"As of {spec.as_of}. {spec.attribution}. Layers: "
+        + "; ".join(catalogue[lid].attribution for lid in frames)
+        + ". Open a feature's popup for its source."
+    )
+if result and result.get("center") and result.get("zoom"):
+    c = result["center"]
+    st.session_state.map_view = MapView(
+        (round(c["lat"], 4), round(unshift_lon(c["lng"]) % 360, 4)), int(result["zoom"])
+    )
+    st.session_state.map_bounds = result.get("bounds")
+
+# ---- details of the clicked feature or country ------------------------------------------------
+with right:
+    st.subheader("Details")
+    clicked = (result or {}).get("last_active_drawing") or {}
+    props = clicked.get("properties") or {}
+    iso = props.get("iso3")
+    feature_id = props.get("id")
+    if iso:
+        profile = country_profile(bundle, iso)
+        st.subheader(md_escape(f"{profile.name} ({profile.iso3})"), anchor=False)
+        st.dataframe(
+            pd.DataFrame({"value": [str(v) for v in profile.attributes.values()]}, index=list(profile.attributes)),
+            width="stretch",
+        )
+        for title, table in profile.records.items():
+            if len(table):
+                st.caption(md_escape(f"{title}: {len(table)}"))
+                st.dataframe(table[["ID", *list(table.columns[1:3])]], hide_index=True)
+    elif feature_id:
+        for lid, frame in frames.items():
+            match = frame[frame["id"].astype(str) == str(feature_id).split(":")[0]]
+            if len(match):
+                table = layer_table(match, catalogue[lid]).T
+                table.columns = ["value"]
+                st.dataframe(table.dropna(), width="stretch")
+                break
+        else:
+            st.caption("Country-level records: open the badge's popup for the list.")
+    else:
+        st.caption("Click a country or a feature on the map to see its details here.")
+
+# ---- the records, as tables ---------------------------------------------------------------------
+st.subheader("Records shown")
+tabs = st.tabs([f"{catalogue[lid].title} ({len(frame)})" for lid, frame in frames.items()] or ["(none)"])
+for tab, (lid, frame) in zip(tabs, frames.items(), strict=False):
+    with tab:
+        st.dataframe(
+            layer_table(frame, catalogue[lid]),
+            hide_index=True,
+            width="stretch",
+            column_config={"Source": st.column_config.LinkColumn("Source")},
+        )
+show_data_problems(bundle)

@@ -1,0 +1,42 @@
+"""Data & sources page: each layer's description, schema, sources, licence, and the
+validation report of the bundled data."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages._shared import get_bundle
+from mapper.schema import describe
+
+bundle = get_bundle()
+catalogue = bundle.catalogue
+
+st.title("Data & sources")
+report = bundle.report
+if report.ok and not report.warnings:
+    st.success(f"All bundled data validates: {sum(report.checked.values())} records in {len(report.checked)} files.")
+else:
+    st.warning(f"Validation: {len(report.errors)} error(s), {len(report.warnings)} warning(s).")
+    st.dataframe(report.to_frame(), hide_index=True, width="stretch")
+
+sources = bundle.sources()
+for layer in catalogue.values():
+    frame = bundle.layers[layer.id]
+    with st.expander(f"{layer.title}: {len(frame)} records", expanded=False):
+        st.markdown(layer.description)
+        st.markdown(f"**As of:** {layer.as_of} · **Licence:** {layer.licence}  \n**Attribution:** {layer.attribution}")
+        st.markdown(f"**File:** `{layer.source.relative_to(catalogue.root)}` · **Schema:** `{layer.schema.id}`")
+        st.dataframe(describe(layer.schema), hide_index=True, width="stretch")
+        st.markdown("**Sources cited by the records**")
+        st.dataframe(
+            sources[sources["layer"] == layer.id].drop(columns="layer"),
+            hide_index=True,
+            width="stretch",
+            column_config={"url": st.column_config.LinkColumn("url")},
+        )
+
+spec = catalogue.countries
+with st.expander(f"{spec.title}: {int(bundle.countries['has_attributes'].sum())} countries with attributes"):
+    st.markdown(spec.description)
+    st.markdown(f"**As of:** {spec.as_of} · **Licence:** {spec.licence}  \n**Attribution:** {spec.attribution}")
+    st.dataframe(describe(spec.schema), hide_index=True, width="stretch")

@@ -1,0 +1,112 @@
+"""Tables for people: the filtered records with the columns users see in popups, a summary
+of what is shown, and a country profile."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+import geopandas as gpd
+
+from .catalogue import Catalogue, Layer
+from .data import Bundle
+from .query import FilterState, filter_layer
+
+_DERIVED_LABELS = {"length_km": "Length (km)", "area_km2": "Area (km²)", "coast_distance_km": "To coast (km)"}
+
+
+def layer_table(frame: gpd.GeoDataFrame, layer: Layer) -> pd.DataFrame:
+    """The layer's records with its popup fields (plus derived measures), labelled."""
+    columns = ["id", *[f for f in layer.popup if f != "id"]]
+    columns += [c for c in _DERIVED_LABELS if c in frame.columns]
+    table = pd.DataFrame(frame[[c for c in columns if c in frame.columns]])
+    labels = {c: _DERIVED_LABELS.get(c) or layer.label(c) for c in table.columns}
+    labels["id"] = "ID"
+    return table.rename(columns=labels).reset_index(drop=True)
+
+
+def summarize(frames: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue) -> pd.DataFrame:
+    """Per layer: records shown, how many have a site, and total capacity (MW) where known."""
+    rows = []
+    for lid, frame in frames.items():
+        layer = catalogue[lid]
+        capacity_fields = layer.facet_fields("capacity")
+        capacity = None
+        if capacity_fields and capacity_fields[0] in frame.columns:
+            capacity = float(pd.to_numeric(frame[capacity_fields[0]], errors="coerce").sum())
+        located = int((frame.geometry.notna() & ~frame.geometry.is_empty).sum()) if len(frame) else 0
+        rows.append(
+            {
+                "layer": layer.title,
+                "records": len(frame),
+                "mapped at a place": located,
+                "country-level": len(frame) - located,
+                "capacity (MW)": capacity,
+            }
+        )
+    return pd.DataFrame(rows, columns=["layer", "records", "mapped at a place", "country-level", "capacity (MW)"])
+
+
+@dataclass(frozen=True)
+class CountryProfile:
+    """A country's attributes and the records of every layer that name it."""
+
+    iso3: str
+    name: str
+    attributes: dict[str, object]
+    records: dict[str, pd.DataFrame]
+
+    @property
+    def total_records(self) -> int:
+        """Number of records across layers."""
+        return sum(len(t) for t in self.records.values())
+
+
+def country_profile(bundle: Bundle, iso3: str) -> CountryProfile:
+    """The profile of one country (attributes, activities, interconnectors, wind zones).
+
+    Raises
+    ------
+    KeyError
+        If the country is not on the basemap; the message lists how to find valid codes.
+    """
+    countries = bundle.countries.set_index("iso3")
+    if iso3 not in countries.index:
+        raise KeyError(f"no country {iso3!r} on the map; use an ISO 3166-1 alpha-3 code such as LAO or VNM")
+    row = countries.loc[iso3]
+    spec = bundle.catalogue.countries
+    attributes = {
+        spec.label(name): row[name]
+        for name in spec.schema.fields
+        if name not in ("iso3", "name") and name in row.index and not _missing(row[name])
+    }
+    state = FilterState(countries=(iso3,))
+    records = {}
+    for lid, frame in bundle.layers.items():
+        layer = bundle.catalogue[lid]
+        records[layer.title] = layer_table(filter_layer(frame, layer, state), layer)
+    return CountryProfile(iso3, str(row["name"]), attributes, records)
+
+
+def _missing(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def country_table(bundle: Bundle) -> pd.DataFrame:
+    """Country attributes for comparison, with activity counts per partnership layer."""
+    spec = bundle.catalogue.countries
+    keep = [f for f in spec.schema.fields if f in bundle.countries.columns]
+    table = pd.DataFrame(bundle.countries[keep]).copy()
+    table = table[bundle.countries["has_attributes"].to_numpy()]
+    for lid, frame in bundle.layers.items():
+        layer = bundle.catalogue[lid]
+        fields = layer.facet_fields("country")
+        counts = {iso: len(filter_layer(frame, layer, FilterState(countries=(iso,)))) for iso in table["iso3"]}
+        if fields:
+            table[f"{layer.title} (records)"] = table["iso3"].map(counts)
+    return table.reset_index(drop=True)
