@@ -6,13 +6,26 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import __version__
 from ._errors import MapperError
 from .catalogue import load_catalogue
 from .data import layer_counts, load_bundle
-from .query import FilterState
+from .export import FORMATS, format_for, write_export
+from .query import FilterState, apply_filter
+from .snapshot import PRESETS, PROJECTIONS, REGIONS, snapshot
+from .style import SCHEMES, Choropleth
 from .validate import validate_catalogue, validate_paths
+from .webmap import standalone_html
+
+
+class OutputExistsError(MapperError, FileExistsError):
+    """The output file exists and --force was not given."""
+
+
+class CliUsageError(MapperError, ValueError):
+    """A flag's value cannot be used."""
 
 
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
@@ -76,6 +89,104 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(message: str) -> None:
+    print(f"mapper: {message}", file=sys.stderr, flush=True)
+
+
+def _output(path: str, force: bool) -> Path:
+    """The output path; refuses to overwrite an existing file unless --force."""
+    out = Path(path)
+    if out.exists() and not force:
+        raise OutputExistsError(f"{out} already exists; choose another name or pass --force to replace it")
+    return out
+
+
+def _choropleth(args: argparse.Namespace) -> Choropleth | None:
+    if not getattr(args, "choropleth", None):
+        return None
+    try:
+        return Choropleth(args.choropleth, args.scheme, args.classes)
+    except ValueError as exc:
+        raise CliUsageError(str(exc)) from exc
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    fmt = format_for(args.output, args.format)
+    out = _output(args.output, args.force)
+    _progress("loading and checking the data…")
+    bundle = load_bundle()
+    state = state_from_args(args).validate(bundle.catalogue)
+    _progress(f"writing {fmt} ({state.describe()})…")
+    write_export(bundle, state, out, fmt)
+    counts = ", ".join(f"{lid}: {len(f)}" for lid, f in apply_filter(bundle.layers, bundle.catalogue, state).items())
+    print(f"wrote {out} ({counts})")
+    return 0
+
+
+def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    if not text:
+        return None
+    try:
+        west, south, east, north = (float(v) for v in text.split(","))
+    except ValueError as exc:
+        raise CliUsageError(f"--bbox {text!r}: write four numbers W,S,E,N, e.g. 92,8,110,26") from exc
+    return west, south, east, north
+
+
+def _cmd_snapshot(args: argparse.Namespace) -> int:
+    out = _output(args.output, args.force)
+    if out.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise CliUsageError(f"{out.name}: a snapshot is a .png, .svg or .pdf file")
+    bbox, choropleth = _bbox(args.bbox), _choropleth(args)
+    _progress("loading and checking the data…")
+    bundle = load_bundle()
+    state = state_from_args(args).validate(bundle.catalogue)
+    _progress(f"drawing the {args.preset} snapshot…")
+    snapshot(
+        bundle,
+        state,
+        out,
+        preset=args.preset,
+        dpi=args.dpi,
+        title=args.title,
+        subtitle=args.subtitle,
+        bbox=bbox,
+        region=args.region,
+        projection=args.projection,
+        choropleth=choropleth,
+        labels=not args.no_labels,
+    )
+    print(f"wrote {out}")
+    return 0
+
+
+def _cmd_html(args: argparse.Namespace) -> int:
+    out = _output(args.output, args.force)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise CliUsageError(f"{out.name}: the interactive snapshot is an .html file")
+    _progress("loading and checking the data…")
+    bundle = load_bundle()
+    state = state_from_args(args).validate(bundle.catalogue)
+    _progress("building the self-contained map…")
+    out.write_text(
+        standalone_html(
+            bundle, state, choropleth=_choropleth(args), title=args.title or "Indo-Pacific clean-energy partnerships"
+        ),
+        encoding="utf-8",
+    )
+    print(f"wrote {out}")
+    return 0
+
+
+def _add_choropleth_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("countries")
+    group.add_argument(
+        "--choropleth", metavar="ATTRIBUTE", help="colour countries by this attribute, e.g. net_zero_year"
+    )
+    group.add_argument("--scheme", default="quantiles", choices=list(SCHEMES))
+    group.add_argument("--classes", type=int, default=5, metavar="K")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``mapper``."""
     parser = argparse.ArgumentParser(prog="mapper", description=__doc__)
@@ -96,6 +207,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("--no-checks", action="store_true", help="skip the location consistency checks")
     p.set_defaults(func=_cmd_validate)
+
+    p = commands.add_parser("export", help="export the filtered records (GeoJSON, GeoPackage, CSV or zip)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="e.g. jumpp_laos.geojson")
+    p.add_argument("--format", choices=list(FORMATS), help="default: from the file suffix")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    add_filter_arguments(p)
+    p.set_defaults(func=_cmd_export)
+
+    p = commands.add_parser("snapshot", help="draw a map for reports (PNG, SVG or PDF)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.png|.svg|.pdf")
+    p.add_argument("--preset", default="a4-landscape", choices=list(PRESETS))
+    p.add_argument("--dpi", type=int, help="resolution (default: the preset's)")
+    p.add_argument("--title")
+    p.add_argument("--subtitle")
+    extent = p.add_mutually_exclusive_group()
+    extent.add_argument("--bbox", metavar="W,S,E,N", help="extent in degrees (e.g. the web map's bounds)")
+    extent.add_argument("--region", metavar="NAME", help=f"{', '.join(REGIONS)} or a country ISO3 code")
+    p.add_argument("--projection", default="web-mercator", choices=list(PROJECTIONS))
+    p.add_argument("--no-labels", action="store_true", help="do not label features")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    _add_choropleth_arguments(p)
+    add_filter_arguments(p)
+    p.set_defaults(func=_cmd_snapshot)
+
+    p = commands.add_parser("html", help="write a self-contained interactive HTML map (works offline)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.html")
+    p.add_argument("--title")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    _add_choropleth_arguments(p)
+    add_filter_arguments(p)
+    p.set_defaults(func=_cmd_html)
     return parser
 
 

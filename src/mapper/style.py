@@ -8,6 +8,7 @@ states breaks, units and the no-data colour.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,6 +84,8 @@ class Classified:
 
 
 def _fmt(value: float) -> str:
+    if math.isclose(value, round(value)) and 1800 <= value <= 2200:
+        return str(round(value))  # a year
     if math.isclose(value, round(value)):
         return f"{round(value):,}"
     return f"{value:,.1f}"
@@ -131,7 +134,11 @@ def _classify_numeric(countries: pd.DataFrame, name: str, label: str, choropleth
         if k == 1:
             bins = np.array([present.max()])
         else:
-            classifier = getattr(mapclassify, SCHEMES[choropleth.scheme])(present.to_numpy(), k=k)
+            # mapclassify warns and lowers k when the data has too few distinct values for
+            # the scheme (e.g. most net-zero years are 2050); the legend says so instead.
+            with warnings.catch_warnings(record=True):
+                warnings.simplefilter("always")
+                classifier = getattr(mapclassify, SCHEMES[choropleth.scheme])(present.to_numpy(), k=k)
             bins = np.unique(classifier.bins)
         palette = _SEQUENTIAL[max(len(bins), 3)][-len(bins) :]
         classes = np.searchsorted(bins, present.to_numpy(), side="left")
@@ -150,7 +157,10 @@ def _classify_numeric(countries: pd.DataFrame, name: str, label: str, choropleth
     missing = int(values.isna().sum())
     entries.append(LegendEntry(NO_DATA, f"No data ({missing})"))
     scheme = SCHEME_LABELS[choropleth.scheme]
-    note = f"{scheme}, {len(entries) - 1} classes" + (f"; unit: {unit}" if unit else "")
+    n_classes = len(entries) - 1
+    note = f"{scheme}, {n_classes} classes" + (f"; unit: {unit}" if unit else "")
+    if n_classes < choropleth.k and len(present):
+        note += f" (fewer than the {choropleth.k} asked: too few distinct values)"
     return Classified(
         colors, Legend(label, "choropleth", tuple(entries), note), dict(zip(countries["iso3"], values, strict=True))
     )

@@ -22,7 +22,7 @@ import shapely
 import xyzservices.providers as xyz
 from branca.element import MacroElement
 
-from .assets import STREAMLIT_STATIC_URL, use_local_assets
+from .assets import STREAMLIT_STATIC_URL, inline_head, use_local_assets
 from .catalogue import Catalogue, Layer
 from .data import Bundle
 from .query import FilterState, apply_filter
@@ -447,3 +447,43 @@ def build_map(
     if asset_base_url is not None:
         use_local_assets(m, asset_base_url)
     return m
+
+
+def standalone_html(
+    bundle: Bundle,
+    state: FilterState = FilterState(),
+    *,
+    choropleth: Choropleth | None = None,
+    view: MapView | None = None,
+    title: str = "Indo-Pacific clean-energy partnerships",
+) -> str:
+    """A single self-contained HTML page of the map: Leaflet inlined, data embedded, no
+    request to any server, so it works on an intranet or as a report appendix."""
+    frames = apply_filter(bundle.layers, bundle.catalogue, state)
+    m = build_map(bundle, state, choropleth=choropleth, view=view or MapView(), asset_base_url=None)
+    if view is None:
+        located = [g for f in frames.values() for g in f.geometry if g is not None and not g.is_empty]
+        if located:
+            minx, miny, maxx, maxy = shapely.GeometryCollection([pacific_view(g) for g in located]).bounds
+            m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(20, 20))
+    m.default_js = []
+    m.default_css = []
+    catalogue = bundle.catalogue
+    sources = "; ".join(
+        dict.fromkeys([catalogue[lid].attribution for lid in frames] + [catalogue.countries.attribution])
+    )
+    as_of = max([catalogue[lid].as_of for lid in frames] + [catalogue.countries.as_of])
+    caption = (
+        f'<div class="mapper-caption"><b>{html.escape(title)}</b> · {html.escape(state.describe())} · '
+        f"data as of {html.escape(as_of)} · {html.escape(sources)}</div>"
+    )
+    root = m.get_root()
+    root.header.add_child(folium.Element(inline_head(title)), name="inline_assets", index=0)
+    root.header.add_child(
+        folium.Element(
+            "<style>.mapper-caption{position:fixed;bottom:0;left:0;right:0;z-index:1000;background:rgba(255,255,255,.9);"
+            "font:11px sans-serif;padding:3px 8px}.leaflet-bottom{bottom:34px}</style>"
+        )
+    )
+    root.html.add_child(folium.Element(caption))
+    return root.render()
