@@ -59,9 +59,9 @@ def distance_km(a: BaseGeometry, b: BaseGeometry) -> float:
     minx, miny, maxx, maxy = a.bounds
     window = shapely.box(minx - 10, max(miny - 10, -89.9), maxx + 10, min(maxy + 10, 89.9))
     near = b.intersection(window)
-    if near.is_empty:
-        lon1, lat1, lon2, lat2 = centre.x, centre.y, *shapely.ops.nearest_points(a, b)[1].coords[0]
-        return _GEOD.inv(lon1, lat1, lon2, lat2)[2] / 1000.0
+    if near.is_empty:  # far apart: geodesic distance between the nearest points
+        pa, pb = shapely.ops.nearest_points(a, b)
+        return _GEOD.inv(pa.x, pa.y, pb.x, pb.y)[2] / 1000.0
     return _local(a, transformer).distance(_local(near, transformer)) / 1000.0
 
 
@@ -73,5 +73,5 @@ def share_inside(a: BaseGeometry, b: BaseGeometry) -> float:
     if not total:
         return 0.0
     inside = shapely.make_valid(a).intersection(b)
-    polygons = [p for p in shapely.get_parts(inside) if p.geom_type in ("Polygon", "MultiPolygon")]
+    polygons = [p for p in shapely.get_parts(inside) if not p.is_empty and p.geom_type in ("Polygon", "MultiPolygon")]
     return sum(area_km2(p) for p in polygons) / total

@@ -6,6 +6,7 @@ and CSV with longitude/latitude columns or a WKT ``geometry`` column.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -83,7 +84,12 @@ def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         names = ", ".join(str(n) for n, _ in layers)
         raise DataReadError(f"{path}: holds several layers ({names}); say which one to read")
     try:
-        return gpd.read_file(path, layer=layer, engine="pyogrio")
+        with warnings.catch_warnings():
+            # A column mixing numbers and text makes pyogrio warn; the values are kept as
+            # text and validation reports each bad value with its record, so the warning
+            # would only repeat that less precisely.
+            warnings.filterwarnings("ignore", message="Could not parse column", category=UserWarning)
+            return gpd.read_file(path, layer=layer, engine="pyogrio")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
         raise DataReadError(f"{path}: GDAL cannot read it ({exc})") from exc
 

@@ -55,8 +55,8 @@ class FilterState:
             value = getattr(self, name)
             if isinstance(value, str):
                 value = (value,)
-            object.__setattr__(self, name, tuple(dict.fromkeys(str(v) for v in value)))
-        object.__setattr__(self, "countries", tuple(c.upper() for c in self.countries))
+            items = [str(v).strip().upper() if name == "countries" else str(v).strip() for v in value]
+            object.__setattr__(self, name, tuple(dict.fromkeys(v for v in items if v)))
         object.__setattr__(self, "search", (self.search or "").strip())
         if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
             raise FilterError(
@@ -112,7 +112,7 @@ class FilterState:
         if self.search:
             parts.append(self.search)
         text = "_".join(parts) if parts else "all"
-        text = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-_")
+        text = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-_.")
         return text[:80] or "all"
 
     def to_dict(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ Schemas are TOML files in ``layers/schemas/``; :func:`load_schema` turns one int
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -124,9 +125,11 @@ def _check_number(value: Any) -> str | None:
     if isinstance(value, bool):
         return "must be a number"
     try:
-        float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return "must be a number"
+    if not math.isfinite(number):
+        return "must be a finite number (not NaN or infinity); leave the cell empty if unknown"
     return None
 
 
@@ -315,6 +318,14 @@ def load_schema(path: str | Path) -> Schema:
         if ftype not in FIELD_TYPES:
             problems.append(f"fields.{name}.type is {ftype!r}; use one of {', '.join(FIELD_TYPES)}")
             continue
+        for bound in ("min", "max"):
+            if bound in spec and (isinstance(spec[bound], bool) or not isinstance(spec[bound], int | float)):
+                problems.append(f"fields.{name}.{bound} is {spec[bound]!r}; write a number without quotes")
+        if "pattern" in spec:
+            try:
+                re.compile(str(spec["pattern"]))
+            except re.error as exc:
+                problems.append(f"fields.{name}.pattern is not a valid regular expression: {exc}")
         allowed = spec.get("allowed")
         if allowed is not None and not (isinstance(allowed, list) and all(isinstance(a, str) for a in allowed)):
             problems.append(f"fields.{name}.allowed must be a list of text values")

@@ -170,7 +170,7 @@ def schema_for(path: Path, catalogue: Catalogue, layer_id: str | None = None) ->
             return layer.schema
     raise DataReadError(
         f"{path}: cannot tell which layer this file belongs to; name it like a layer's file "
-        f"({', '.join(sorted(lay.source.name for lay in catalogue.values()))}) or pass --layer ID"
+        f"({', '.join(sorted(lay.source.name for lay in catalogue.values()))}) or pass --as-layer ID"
     )
 
 

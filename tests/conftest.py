@@ -1,0 +1,54 @@
+"""Shared fixtures: the bundled catalogue and bundle (loaded once), and throw-away copies
+of ``layers/`` and ``geodata/`` that tests may break without touching the real files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import mapper
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> mapper.Catalogue:
+    """The bundled layer catalogue."""
+    return mapper.load_catalogue()
+
+
+@pytest.fixture(scope="session")
+def bundle(catalogue: mapper.Catalogue) -> mapper.Bundle:
+    """The bundled layers, read, validated and enriched (loaded once per session)."""
+    return mapper.load_bundle(catalogue)
+
+
+@pytest.fixture
+def layers_copy(tmp_path: Path) -> Path:
+    """Copy ``layers/`` and ``geodata/`` into ``tmp_path`` and return that root.
+
+    Tests break the copies, never the real files. Load the copy with
+    ``mapper.load_catalogue(root / "layers")`` or point ``MAPPER_HOME`` at it.
+    """
+    shutil.copytree(REPO_ROOT / "layers", tmp_path / "layers")
+    shutil.copytree(REPO_ROOT / "geodata", tmp_path / "geodata")
+    return tmp_path
+
+
+@pytest.fixture
+def edit_geojson() -> Callable[[Path, Callable[[list[dict[str, Any]]], None]], Path]:
+    """Return ``edit(path, change)``: load a GeoJSON file, let ``change`` mutate its list
+    of features in place, and write it back."""
+
+    def edit(path: Path, change: Callable[[list[dict[str, Any]]], None]) -> Path:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        change(data["features"])
+        path.write_text(json.dumps(data), encoding="utf-8")
+        return path
+
+    return edit

@@ -1,0 +1,172 @@
+"""The ``mapper`` command line: ``validate`` and ``layers``."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import mapper
+from mapper.cli import main
+from mapper.io import read_table
+
+
+@pytest.fixture
+def bundled_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make sure the CLI reads the bundled data, whatever the environment says."""
+    monkeypatch.delenv("MAPPER_HOME", raising=False)
+
+
+@pytest.fixture
+def broken_home(layers_copy: Path, edit_geojson, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """A copy whose interconnectors file has a bad voltage and a swapped coordinate."""
+    path = layers_copy / "geodata" / "interconnectors.geojson"
+    ids: list[str] = []
+
+    def breakit(features: list[dict[str, Any]]) -> None:
+        features[0]["properties"]["voltage_kv"] = 5000
+        lon, lat = features[1]["geometry"]["coordinates"][0]
+        features[1]["geometry"]["coordinates"][0] = [lat, lon + 90]
+        ids.extend(f["properties"]["id"] for f in features[:2])
+
+    edit_geojson(path, breakit)
+    monkeypatch.setenv("MAPPER_HOME", str(layers_copy))
+    return {"root": layers_copy, "path": path, "ids": ids}
+
+
+def test_validate_bundled_data_succeeds(bundled_home: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out
+    assert "OK: 0 error(s)" in out
+    for name in ("interconnectors.geojson", "jucep_activities.geojson", "wind_zones.geojson", "country_attributes.csv"):
+        assert name in out
+
+
+def test_validate_broken_copy_fails_naming_file_feature_and_field(
+    broken_home: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate"]) == 1
+    out = capsys.readouterr().out
+    path, (first, second) = str(broken_home["path"]), broken_home["ids"]
+    assert "FAILED: 2 error(s)" in out
+    error_lines = [line for line in out.splitlines() if line.startswith("ERROR")]
+    assert len(error_lines) == 2
+    voltage = next(line for line in error_lines if "'voltage_kv'" in line)
+    assert path in voltage
+    assert f"feature {first}" in voltage
+    assert "5000" in voltage
+    geometry = next(line for line in error_lines if "'geometry'" in line)
+    assert path in geometry
+    assert f"feature {second}" in geometry
+
+
+def test_validate_given_broken_file_fails(broken_home: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(broken_home["path"])]) == 1
+    out = capsys.readouterr().out
+    assert str(broken_home["path"]) in out
+    assert broken_home["ids"][0] in out
+    assert "voltage_kv" in out
+
+
+def test_validate_given_good_file_succeeds(
+    bundled_home: None, catalogue: mapper.Catalogue, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", str(catalogue["jumpp"].source)]) == 0
+    assert "OK" in capsys.readouterr().out
+
+
+def test_validate_missing_file_fails(bundled_home: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "jumpp_activities.geojson"
+    assert main(["validate", str(missing)]) == 1
+    assert str(missing) in capsys.readouterr().out
+
+
+def test_validate_as_layer_checks_a_renamed_file(
+    bundled_home: None, catalogue: mapper.Catalogue, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    renamed = tmp_path / "my_lines.geojson"
+    shutil.copy(catalogue["interconnectors"].source, renamed)
+    assert main(["validate", str(renamed)]) == 1  # cannot tell the layer from the name
+    assert main(["validate", str(renamed), "--as-layer", "interconnectors"]) == 0
+    assert main(["validate", str(renamed), "--as-layer", "jumpp"]) == 1  # wrong schema
+    capsys.readouterr()
+
+
+def test_validate_advice_names_a_flag_that_exists(
+    bundled_home: None, catalogue: mapper.Catalogue, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    renamed = tmp_path / "my_lines.geojson"
+    shutil.copy(catalogue["interconnectors"].source, renamed)
+    assert main(["validate", str(renamed)]) == 1
+    out = capsys.readouterr().out
+    flag = re.search(r"pass (--[\w-]+) ID", out)
+    assert flag, out
+    try:
+        rc = main(["validate", str(renamed), flag.group(1), "interconnectors"])
+    except SystemExit as exc:  # argparse rejects an unknown flag
+        rc = exc.code
+    assert rc == 0
+
+
+def test_validate_strict_fails_on_warnings(layers_copy: Path, edit_geojson, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    path = layers_copy / "geodata" / "jumpp_activities.geojson"
+
+    def misplace(features: list[dict[str, Any]]) -> None:
+        features[0]["properties"].update(country="LAO", location_precision="city", location_name="Bangkok")
+        features[0]["geometry"] = {"type": "Point", "coordinates": [100.5, 13.75]}
+
+    edit_geojson(path, misplace)
+    monkeypatch.setenv("MAPPER_HOME", str(layers_copy))
+    assert main(["validate"]) == 0  # a warning alone does not fail
+    out = capsys.readouterr().out
+    assert "WARNING" in out
+    assert "jumpp-001" in out
+    assert main(["validate", "--strict"]) == 1
+    assert main(["validate", "--strict", "--no-checks"]) == 0
+    capsys.readouterr()
+
+
+def test_broken_spec_exits_2_with_the_spec_error(layers_copy: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    spec = layers_copy / "layers" / "wind_zones.toml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace('id = "wind_zones"', 'id = "zones"'), encoding="utf-8")
+    monkeypatch.setenv("MAPPER_HOME", str(layers_copy))
+    assert main(["validate"]) == 2
+    captured = capsys.readouterr()
+    assert str(spec) in captured.err
+    assert "zones" in captured.err
+
+
+def test_layers_lists_every_layer_with_counts(
+    bundled_home: None, bundle: mapper.Bundle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["layers"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    for layer_id, frame in bundle.layers.items():
+        row = next(line for line in lines if line.split() and line.split()[0] == layer_id)
+        assert str(len(frame)) in row.split()
+    n_attributes = len(read_table(bundle.catalogue.countries.attributes))
+    assert 0 < n_attributes < len(bundle.countries)
+    assert f"{len(bundle.countries)} polygons" in out
+    assert f"{n_attributes} with attributes" in out
+
+
+def test_layers_counts_follow_the_data(layers_copy: Path, edit_geojson, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    edit_geojson(layers_copy / "geodata" / "jucep_activities.geojson", lambda features: features.pop())
+    monkeypatch.setenv("MAPPER_HOME", str(layers_copy))
+    assert main(["layers"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("jucep "))
+    assert "5" in row.split()
+
+
+def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["frobnicate"])
+    assert info.value.code == 2
+    assert "frobnicate" in capsys.readouterr().err

@@ -1,0 +1,135 @@
+"""Exports read back as their consumers read them: GDAL (pyogrio), RFC 7946 rules, zip."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import geopandas as gpd
+import pyogrio
+import shapely
+
+import mapper
+from mapper.export import ExportError, default_filename, export_bytes, format_for, to_geojson, write_export
+
+LAOS = mapper.FilterState(countries=("LAO",))
+
+
+def _ring_is_ccw(ring: list[list[float]]) -> bool:
+    return shapely.LinearRing(ring).is_ccw
+
+
+def _decimals(value: float) -> int:
+    text = repr(value)
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def test_geojson_follows_rfc7946(bundle: mapper.Bundle, tmp_path: Path) -> None:
+    path = write_export(bundle, mapper.FilterState(), tmp_path / "all.geojson")
+    data = json.loads(path.read_text(encoding="utf-8"))  # strict JSON: NaN would fail below
+    assert "crs" not in data
+    assert "NaN" not in path.read_text(encoding="utf-8")
+    assert data["metadata"]["filter_description"] == "all records"
+    assert data["metadata"]["tool"].startswith("ip-clean-energy-mapper")
+    assert {layer["id"] for layer in data["metadata"]["layers"]} == set(bundle.catalogue)
+    for feature in data["features"]:
+        geom = feature["geometry"]
+        if geom is None:
+            assert feature["properties"]["location_precision"] == "country"
+            continue
+        coords = shapely.get_coordinates(shapely.geometry.shape(geom))
+        assert (coords[:, 0] >= -180).all()
+        assert (coords[:, 0] <= 180).all()
+        assert (coords[:, 1] >= -90).all()
+        assert (coords[:, 1] <= 90).all()
+        assert max(_decimals(float(v)) for v in coords.ravel()) <= 6
+        if geom["type"] == "Polygon":
+            assert _ring_is_ccw(geom["coordinates"][0])
+            assert all(not _ring_is_ccw(hole) for hole in geom["coordinates"][1:])
+        if geom["type"] == "MultiPolygon":
+            assert all(_ring_is_ccw(poly[0]) for poly in geom["coordinates"])
+
+
+def test_geojson_properties_have_clean_types(bundle: mapper.Bundle) -> None:
+    data = to_geojson(bundle, mapper.FilterState(layers=("wind_zones",)))
+    allowed = (str, int, float, bool, type(None))
+    for feature in data["features"]:
+        assert all(isinstance(v, allowed) for v in feature["properties"].values())
+    json.dumps(data, allow_nan=False)
+
+
+def test_geojson_export_is_what_the_filter_shows(bundle: mapper.Bundle, tmp_path: Path) -> None:
+    path = write_export(bundle, LAOS, tmp_path / "laos.geojson")
+    read = gpd.read_file(path)
+    expected = sum(len(f) for f in mapper.apply_filter(bundle.layers, bundle.catalogue, LAOS).values())
+    assert len(read) == expected
+    assert read.crs.to_epsg() == 4326
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["metadata"]["filter"] == {"countries": ["LAO"]}
+    for f in data["features"]:
+        p = f["properties"]
+        assert "LAO" in {p.get("country"), p.get("country_a"), p.get("country_b")} | set(
+            (p.get("countries") or "").split(";")
+        )
+
+
+def test_gpkg_has_a_table_per_layer_and_the_countries(bundle: mapper.Bundle, tmp_path: Path) -> None:
+    path = write_export(bundle, mapper.FilterState(), tmp_path / "all.gpkg")
+    names = {str(n) for n, _ in pyogrio.list_layers(path)}
+    assert names >= set(bundle.catalogue) | {"countries", "about"}
+    for lid, frame in bundle.layers.items():
+        read = gpd.read_file(path, layer=lid)
+        assert len(read) == len(frame)
+        assert read.crs.to_epsg() == 4326
+        assert set(bundle.catalogue[lid].schema.required) <= set(read.columns)
+        assert sorted(read["id"]) == sorted(frame["id"])
+    about = pyogrio.read_dataframe(path, layer="about")
+    assert "filter" in set(about["key"])
+
+
+def test_csv_has_wkt_and_lon_lat(bundle: mapper.Bundle, tmp_path: Path) -> None:
+    path = write_export(bundle, mapper.FilterState(layers=("interconnectors", "jumpp")), tmp_path / "x.csv")
+    table = pd.read_csv(path)
+    lines = table[table["layer"] == "interconnectors"]
+    assert len(lines) == len(bundle.layers["interconnectors"])
+    assert all(shapely.from_wkt(w).geom_type.endswith("LineString") for w in lines["wkt"])
+    assert set(table["layer"]) <= {"interconnectors", "jumpp"}
+
+
+def test_zip_bundle_has_every_format_and_a_readme(bundle: mapper.Bundle, tmp_path: Path) -> None:
+    path = write_export(bundle, LAOS, tmp_path / "laos.zip")
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        readme = archive.read(next(n for n in names if n.endswith("README.txt"))).decode("utf-8")
+    assert {Path(n).suffix for n in names} == {".geojson", ".gpkg", ".csv", ".txt"}
+    assert "Filter: country LAO" in readme
+    assert "http" in readme  # the sources
+    assert "Licence" in readme
+
+
+def test_file_names_say_what_is_inside() -> None:
+    name = default_filename(mapper.FilterState(layers=("jumpp",), countries=("LAO",)), "geojson", dt.date(2026, 1, 2))
+    assert name == "ipce_jumpp_LAO_2026-01-02.geojson"
+    assert (
+        default_filename(mapper.FilterState(search="a/b <c>"), "csv", dt.date(2026, 1, 2))
+        == "ipce_a-b-c_2026-01-02.csv"
+    )
+
+
+def test_format_errors_are_clear() -> None:
+    assert format_for("x.json") == "geojson"
+    with pytest.raises(ExportError, match=r"\.kml"):
+        format_for("x.kml")
+    with pytest.raises(ExportError, match="unknown format"):
+        format_for("x.geojson", "shp")
+
+
+def test_export_bytes_match_files(bundle: mapper.Bundle) -> None:
+    data = json.loads(export_bytes(bundle, LAOS, "geojson"))
+    assert data["type"] == "FeatureCollection"
+    assert export_bytes(bundle, LAOS, "gpkg")[:16] == b"SQLite format 3\x00"

@@ -1,0 +1,284 @@
+"""The filter state: normalisation, filtering the bundled layers, URL round trips."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+import mapper
+from mapper import FilterError, FilterState, apply_filter
+from mapper.query import facet_choices, filter_layer, from_query, with_changes, year_bounds
+from mapper.schema import split_list
+
+
+def names_country(row: pd.Series, fields: tuple[str, ...], code: str) -> bool:
+    return any(code in split_list(row.get(f)) for f in fields)
+
+
+# --- FilterState ---------------------------------------------------------------------------
+
+
+def test_state_normalises_strings_to_tuples_and_upper_cases_countries() -> None:
+    state = FilterState(layers="jumpp", countries=["lao", "Tha"], statuses="ongoing", search="  grid  ")
+    assert state.layers == ("jumpp",)
+    assert state.countries == ("LAO", "THA")  # upper-cased, order kept
+    assert state.statuses == ("ongoing",)
+    assert state.search == "grid"
+
+
+def test_state_drops_duplicate_values() -> None:
+    assert FilterState(layers=("jumpp", "jumpp"), statuses=["ongoing", "ongoing"]).layers == ("jumpp",)
+    assert FilterState(statuses=["ongoing", "ongoing"]).statuses == ("ongoing",)
+
+
+def test_countries_differing_only_in_case_are_one_country() -> None:
+    assert FilterState(countries=("lao", "LAO")) == FilterState(countries=("LAO",))
+
+
+def test_empty_state_means_everything() -> None:
+    assert FilterState().is_empty
+    assert not FilterState(countries=("LAO",)).is_empty
+    assert FilterState().describe() == "all records"
+    assert FilterState().slug() == "all"
+
+
+def test_reversed_year_range_is_a_filter_error() -> None:
+    with pytest.raises(FilterError, match=r"2025\.\.2020"):
+        FilterState(year_from=2025, year_to=2020)
+    FilterState(year_from=2020, year_to=2020)  # a single year is fine
+
+
+def test_reversed_capacity_range_is_a_filter_error() -> None:
+    with pytest.raises(FilterError, match="capacity"):
+        FilterState(capacity_min=500, capacity_max=100)
+
+
+def test_with_changes_validates_again() -> None:
+    state = FilterState(year_from=2020)
+    assert with_changes(state, year_to=2022).year_to == 2022
+    with pytest.raises(FilterError):
+        with_changes(state, year_to=2019)
+
+
+def test_describe_names_each_facet() -> None:
+    text = FilterState(countries=("LAO",), partnerships=("JUMPP",), year_from=2020, search="grid").describe()
+    assert "country LAO" in text
+    assert "partnership JUMPP" in text
+    assert "2020" in text
+    assert "grid" in text
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        FilterState(layers=("jumpp",), countries=("LAO",)),
+        FilterState(search='grid / "Nam Theun" <2>: a\\b?*|'),
+        FilterState(search="../../etc/passwd"),
+        FilterState(search="é" * 200),
+        FilterState(year_from=2020, technologies=("hydrogen_ammonia",), search="x y  z"),
+    ],
+)
+def test_slug_is_file_name_safe(state: FilterState) -> None:
+    slug = state.slug()
+    assert re.fullmatch(r"[A-Za-z0-9._-]{1,80}", slug)
+    assert slug not in (".", "..")
+    assert not slug.startswith(("-", "_"))
+
+
+@pytest.mark.parametrize("search", [".", ".."])
+def test_slug_is_never_a_directory_reference(search: str) -> None:
+    assert FilterState(search=search).slug() not in (".", "..")
+
+
+def test_slug_summarises_the_state() -> None:
+    assert FilterState(layers=("jumpp",), countries=("LAO",)).slug() == "jumpp_LAO"
+
+
+# --- apply_filter on the bundled data -------------------------------------------------------
+
+
+def test_country_filter_keeps_records_naming_the_country_in_any_field(bundle: mapper.Bundle) -> None:
+    catalogue = bundle.catalogue
+    result = apply_filter(bundle.layers, catalogue, FilterState(countries=("LAO",)))
+    assert list(result) == list(catalogue)
+    kept_any = 0
+    for layer_id, frame in bundle.layers.items():
+        fields = catalogue[layer_id].facet_fields("country")
+        expected = {row["id"] for _, row in frame.iterrows() if names_country(row, fields, "LAO")}
+        assert set(result[layer_id]["id"]) == expected, layer_id
+        kept_any += len(expected)
+    assert kept_any > 0
+    # a record that names LAO only in `countries` (not as primary country) is kept
+    jumpp = result["jumpp"]
+    assert (jumpp["country"] != "LAO").any()
+    # interconnectors with LAO at either end are kept
+    lines = result["interconnectors"]
+    assert (lines["country_a"] == "LAO").any()
+    assert len(lines) == len(bundle.layers["interconnectors"].query("country_a == 'LAO' or country_b == 'LAO'"))
+
+
+def test_country_filter_is_case_insensitive_through_the_state(bundle: mapper.Bundle) -> None:
+    upper = apply_filter(bundle.layers, bundle.catalogue, FilterState(countries=("LAO",)))
+    lower = apply_filter(bundle.layers, bundle.catalogue, FilterState(countries=("lao",)))
+    for layer_id in upper:
+        assert upper[layer_id]["id"].tolist() == lower[layer_id]["id"].tolist()
+
+
+def test_partnership_filter_leaves_layers_without_the_facet_alone(bundle: mapper.Bundle) -> None:
+    result = apply_filter(bundle.layers, bundle.catalogue, FilterState(partnerships=("JUMPP",)))
+    assert len(result["jucep"]) == 0
+    assert len(result["jumpp"]) == len(bundle.layers["jumpp"]) > 0
+    assert len(result["interconnectors"]) == len(bundle.layers["interconnectors"])
+    assert len(result["wind_zones"]) == len(bundle.layers["wind_zones"])
+
+
+def test_layer_selection_returns_only_those_layers(bundle: mapper.Bundle) -> None:
+    result = apply_filter(bundle.layers, bundle.catalogue, FilterState(layers=("wind_zones", "jumpp")))
+    assert list(result) == ["jumpp", "wind_zones"]  # catalogue order
+
+
+def test_unknown_layer_is_a_filter_error_listing_the_layers(bundle: mapper.Bundle) -> None:
+    with pytest.raises(FilterError) as info:
+        apply_filter(bundle.layers, bundle.catalogue, FilterState(layers=("solar",)))
+    assert "solar" in str(info.value)
+    assert "wind_zones" in str(info.value)
+
+
+def test_search_is_case_insensitive_and_every_word_must_match(bundle: mapper.Bundle) -> None:
+    layer = bundle.catalogue["jucep"]
+    frame = bundle.layers["jucep"]
+    hits = filter_layer(frame, layer, FilterState(search="smr FEASIBILITY"))
+    assert len(hits) > 0
+    for _, row in hits.iterrows():
+        text = " ".join(str(row[c]) for c in layer.facet_fields("search")).casefold()
+        assert "smr" in text
+        assert "feasibility" in text
+    only_one = filter_layer(frame, layer, FilterState(search="smr ghana"))
+    assert 0 < len(only_one) < len(hits)
+    assert len(filter_layer(frame, layer, FilterState(search="smr zzzznotaword"))) == 0
+
+
+def test_search_looks_only_in_the_layer_search_fields(bundle: mapper.Bundle) -> None:
+    # 'announced' is a status value, not in any searched field
+    frame = bundle.layers["jumpp"]
+    assert (frame["status"] == "announced").any()
+    hits = filter_layer(frame, bundle.catalogue["jumpp"], FilterState(search="xyzzy-announced"))
+    assert len(hits) == 0
+
+
+def test_year_range_keeps_records_inside_it(bundle: mapper.Bundle) -> None:
+    state = FilterState(year_from=2020, year_to=2022)
+    result = apply_filter(bundle.layers, bundle.catalogue, state)
+    for layer_id, frame in result.items():
+        assert frame["year"].between(2020, 2022).all(), layer_id
+        original = bundle.layers[layer_id]
+        assert len(frame) == int(original["year"].between(2020, 2022).fillna(False).sum())
+    assert sum(len(f) for f in result.values()) > 0
+
+
+def test_open_ended_year_range(bundle: mapper.Bundle) -> None:
+    result = apply_filter(bundle.layers, bundle.catalogue, FilterState(year_from=2023))
+    jumpp = bundle.layers["jumpp"]
+    assert result["jumpp"]["id"].tolist() == jumpp[jumpp["year"] >= 2023]["id"].tolist()
+
+
+def test_capacity_range_and_layers_without_capacity(bundle: mapper.Bundle) -> None:
+    result = apply_filter(bundle.layers, bundle.catalogue, FilterState(capacity_min=500, capacity_max=1500))
+    for layer_id in ("interconnectors", "wind_zones"):
+        kept = result[layer_id]
+        assert kept["capacity_mw"].between(500, 1500).all()
+        original = bundle.layers[layer_id]["capacity_mw"]
+        assert len(kept) == int(original.between(500, 1500).fillna(False).sum())
+    assert len(result["interconnectors"]) > 0
+    # activities declare no capacity facet: untouched
+    assert len(result["jumpp"]) == len(bundle.layers["jumpp"])
+
+
+def test_facets_combine_with_and(bundle: mapper.Bundle) -> None:
+    state = FilterState(countries=("LAO",), statuses=("under_construction",))
+    lines = apply_filter(bundle.layers, bundle.catalogue, state)["interconnectors"]
+    assert len(lines) > 0
+    assert (lines["status"] == "under_construction").all()
+    assert ((lines["country_a"] == "LAO") | (lines["country_b"] == "LAO")).all()
+
+
+def test_facet_choices_and_year_bounds(bundle: mapper.Bundle) -> None:
+    choices = facet_choices(bundle.layers, bundle.catalogue)
+    assert choices["partnerships"] == ["JUCEP", "JUMPP"]
+    assert {"LAO", "THA", "JPN"} <= set(choices["countries"])
+    low, high = year_bounds(bundle.layers, bundle.catalogue)
+    assert low <= 2019 <= high
+
+
+# --- from_query / to_query -------------------------------------------------------------------
+
+
+def test_from_query_reads_a_clean_query(catalogue: mapper.Catalogue) -> None:
+    state, notices = from_query(
+        {"layers": "jumpp,interconnectors", "countries": "lao,tha", "year_from": "2020", "capacity_max": "900"},
+        catalogue,
+    )
+    assert notices == []
+    assert state == FilterState(
+        layers=("jumpp", "interconnectors"), countries=("LAO", "THA"), year_from=2020, capacity_max=900.0
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "expected_state", "notice"),
+    [
+        ({"layers": "jumpp,solar"}, FilterState(layers=("jumpp",)), "solar"),
+        ({"year_from": "abc"}, FilterState(), "abc"),
+        ({"year_to": "2020.5"}, FilterState(), "2020.5"),
+        ({"year_from": "2025", "year_to": "2020"}, FilterState(year_from=2020, year_to=2025), "swapped"),
+        ({"capacity_min": "lots"}, FilterState(), "lots"),
+        ({"capacity_min": "nan"}, FilterState(), "nan"),
+        ({"capacity_max": "inf"}, FilterState(), "inf"),
+        ({"capacity_min": "900", "capacity_max": "100"}, FilterState(capacity_min=100, capacity_max=900), "swapped"),
+        ({"countries": "LAO,ATLANTIS"}, FilterState(countries=("LAO",)), "ATLANTIS"),
+        ({"partnerships": "JUMPP,NATO"}, FilterState(partnerships=("JUMPP",)), "NATO"),
+    ],
+)
+def test_from_query_never_raises_and_explains_what_it_dropped(
+    catalogue: mapper.Catalogue, params: dict[str, str], expected_state: FilterState, notice: str
+) -> None:
+    choices = {"countries": ["LAO", "THA"], "partnerships": ["JUCEP", "JUMPP"]}
+    state, notices = from_query(params, catalogue, choices)
+    assert state == expected_state
+    assert any(notice in n for n in notices), notices
+
+
+def test_from_query_ignores_empty_and_unknown_parameters(catalogue: mapper.Catalogue) -> None:
+    state, notices = from_query({"layers": "", "year_from": "", "colour": "red", "countries": " , "}, catalogue)
+    assert state == FilterState()
+    assert notices == []
+
+
+def test_from_query_accepts_repeated_parameters(catalogue: mapper.Catalogue) -> None:
+    state, _ = from_query({"countries": ["lao", "tha,vnm"]}, catalogue)
+    assert state.countries == ("LAO", "THA", "VNM")
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        FilterState(),
+        FilterState(layers=("jumpp", "wind_zones"), countries=("LAO", "THA")),
+        FilterState(partnerships=("JUMPP",), statuses=("ongoing", "completed"), technologies=("grid",)),
+        FilterState(year_from=2019, year_to=2024, capacity_min=0, capacity_max=1500.5),
+        FilterState(search="nuclear study tour"),
+    ],
+)
+def test_query_round_trip_gives_back_the_same_state(catalogue: mapper.Catalogue, state: FilterState) -> None:
+    query = state.to_query()
+    assert all(isinstance(v, str) for v in query.values())
+    again, notices = from_query(query, catalogue)
+    assert notices == []
+    assert again == state
+
+
+def test_to_dict_leaves_out_unset_values() -> None:
+    assert FilterState().to_dict() == {}
+    assert FilterState(countries=("LAO",), capacity_min=0).to_dict() == {"countries": ["LAO"], "capacity_min": 0}
