@@ -15,6 +15,7 @@ install_static(Path(__file__).parent / "static")
 pages = [
     st.Page("app_pages/map.py", title="Map", icon="🗺️", default=True, url_path="map"),
     st.Page("app_pages/countries.py", title="Countries", icon="📊", url_path="countries"),
+    st.Page("app_pages/export.py", title="Export & snapshots", icon="⬇️", url_path="export"),
     st.Page("app_pages/sources.py", title="Data & sources", icon="📚", url_path="sources"),
 ]
 st.navigation(pages).run()

@@ -8,6 +8,7 @@ import streamlit as st
 
 import mapper
 from mapper.data import Bundle
+from mapper.viewstate import ViewState, view_from_query
 
 
 @st.cache_resource(show_spinner="Loading and checking the bundled data…")
@@ -30,3 +31,14 @@ def show_data_problems(bundle: Bundle) -> None:
 def md_escape(text: str) -> str:
     """Escape Markdown so text from data files shows literally in headings and captions."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!<>|~])", r"\\\1", str(text))
+
+
+def current_view(bundle: Bundle) -> ViewState:
+    """The view the map page last showed, or the one the URL describes."""
+    view = st.session_state.get("view")
+    if isinstance(view, ViewState):
+        return view
+    view, notices = view_from_query(st.query_params.to_dict(), bundle)
+    for notice in notices:
+        st.info(f"The link had a value this view cannot show, so it was adjusted: {notice}.")
+    return view

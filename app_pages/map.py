@@ -100,6 +100,7 @@ view = ViewState(
     basemap=basemap,
     view=st.session_state.map_view,
 )
+st.session_state.view = view
 st.query_params.from_dict(view.to_query())
 if not st.session_state.w_layers:
     st.warning("No layer is selected: pick at least one in the sidebar.")

@@ -5,6 +5,7 @@ for the choropleth, a scale bar true at the map's latitude, a north arrow and at
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import math
 import textwrap
 from collections.abc import Mapping
@@ -460,3 +461,13 @@ def snapshot(bundle: Bundle, state: FilterState, path: str | Path, **options) ->
     """Draw and save in one call (see :func:`draw` for the options)."""
     dpi = options.get("dpi")
     return save(draw(bundle, state, **options), path, dpi=dpi)
+
+
+def to_bytes(fig: Figure, fmt: str = "png", *, dpi: int | None = None) -> bytes:
+    """Render the figure to PNG, SVG or PDF bytes (for previews and download buttons)."""
+    if f".{fmt}" not in FORMATS:
+        raise SnapshotError(f"cannot render {fmt!r}: use png, svg or pdf")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, dpi=dpi or fig.dpi)
+    plt.close(fig)
+    return buffer.getvalue()
