@@ -116,7 +116,9 @@ for col, row in zip(cols, summary.itertuples(), strict=False):
     if mw:
         col.caption(f"{row._5:,.0f} MW with published capacity")
 
-legends = [layer_legend(catalogue[lid], frame) for lid, frame in frames.items()]
+# Legends describe whole layers (not the filtered records), so the base map stays the same
+# while filters change and streamlit-folium swaps only the feature groups: no remount.
+legends = [layer_legend(catalogue[lid], bundle.layers[lid]) for lid in frames]
 m = base_map(bundle, choropleth=view.choropleth_spec(), basemap=basemap, legends=legends)
 left, right = st.columns([3, 1])
 with left:
@@ -138,9 +140,9 @@ with left:
     )
 if result and result.get("center") and result.get("zoom"):
     c = result["center"]
-    st.session_state.map_view = MapView(
-        (round(c["lat"], 4), round(unshift_lon(c["lng"]) % 360, 4)), int(result["zoom"])
-    )
+    moved = MapView((round(c["lat"], 4), round(unshift_lon(c["lng"]) % 360, 4)), int(result["zoom"]))
+    if not moved.close_to(st.session_state.map_view):  # ignore sub-pixel drift of the centre
+        st.session_state.map_view = moved
     st.session_state.map_bounds = result.get("bounds")
 
 # ---- details of the clicked feature or country ------------------------------------------------

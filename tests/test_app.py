@@ -1,0 +1,142 @@
+"""The Streamlit app, headless (AppTest): every page and widget path."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import mapper
+
+TIMEOUT = 120
+
+
+def _app(params: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=TIMEOUT)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def _counts(at: AppTest) -> dict[str, int]:
+    return {m.label: int(m.value) for m in at.metric}
+
+
+def _expected(bundle: mapper.Bundle, state: mapper.FilterState) -> dict[str, int]:
+    frames = mapper.apply_filter(bundle.layers, bundle.catalogue, state)
+    return {bundle.catalogue[lid].title: len(f) for lid, f in frames.items()}
+
+
+@pytest.fixture(scope="module")
+def app() -> AppTest:
+    return _app()
+
+
+def test_map_page_shows_every_layer_with_its_count(app: AppTest, bundle: mapper.Bundle) -> None:
+    assert not app.exception
+    assert _counts(app) == _expected(bundle, mapper.FilterState())
+    assert any("As of" in c.value for c in app.caption)
+
+
+def test_filters_change_the_counts_and_the_url(bundle: mapper.Bundle) -> None:
+    at = _app()
+    at.sidebar.multiselect(key="w_countries").set_value(["LAO"]).run()
+    assert _counts(at) == _expected(bundle, mapper.FilterState(countries=("LAO",)))
+    at.sidebar.multiselect(key="w_partnerships").set_value(["JUMPP"]).run()
+    expected = _expected(bundle, mapper.FilterState(countries=("LAO",), partnerships=("JUMPP",)))
+    assert _counts(at) == expected
+    assert at.query_params["countries"] == "LAO"
+    assert at.query_params["partnerships"] == "JUMPP"
+    at.sidebar.text_input(key="w_search").input("no-such-word-anywhere").run()
+    assert set(_counts(at).values()) == {0}
+
+
+def test_layer_toggle_and_year_range(bundle: mapper.Bundle) -> None:
+    at = _app()
+    at.sidebar.multiselect(key="w_layers").set_value(["interconnectors"]).run()
+    assert list(_counts(at)) == [bundle.catalogue["interconnectors"].title]
+    at.sidebar.slider(key="w_years").set_value((2015, 2020)).run()
+    expected = _expected(bundle, mapper.FilterState(layers=("interconnectors",), year_from=2015, year_to=2020))
+    assert _counts(at) == expected
+    assert at.query_params["year_from"] == "2015"
+
+
+def test_choropleth_switches_and_is_in_the_url() -> None:
+    at = _app()
+    at.sidebar.selectbox(key="w_choropleth").set_value("net_zero_year").run()
+    at.sidebar.selectbox(key="w_scheme").set_value("natural_breaks").run()
+    assert not at.exception
+    assert at.query_params["choropleth"] == "net_zero_year"
+    assert at.query_params["scheme"] == "natural_breaks"
+    at.sidebar.selectbox(key="w_choropleth").set_value("member_jumpp").run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="w_scheme").disabled  # categorical: no classification
+
+
+def test_a_shared_link_restores_the_view(bundle: mapper.Bundle) -> None:
+    at = _app(
+        {
+            "countries": "VNM",
+            "choropleth": "net_zero_year",
+            "scheme": "equal_interval",
+            "layers": "jumpp,wind_zones",
+            "lat": "15.5",
+            "lon": "107.2",
+            "zoom": "6",
+        }
+    )
+    assert not at.exception
+    assert at.sidebar.multiselect(key="w_countries").value == ["VNM"]
+    assert at.sidebar.selectbox(key="w_choropleth").value == "net_zero_year"
+    assert at.sidebar.selectbox(key="w_scheme").value == "equal_interval"
+    assert _counts(at) == _expected(bundle, mapper.FilterState(countries=("VNM",), layers=("jumpp", "wind_zones")))
+    assert at.session_state.map_view.zoom == 6
+    assert not at.info  # nothing had to be adjusted
+
+
+def test_bad_or_stale_links_show_the_nearest_view_and_a_notice(bundle: mapper.Bundle) -> None:
+    at = _app(
+        {
+            "layers": "nope,jumpp",
+            "year_from": "abc",
+            "choropleth": "<script>",
+            "lat": "999",
+            "countries": "XXX,LAO",
+            "scheme": "weird",
+            "basemap": "Evil.Tiles",
+        }
+    )
+    assert not at.exception
+    notices = " ".join(i.value for i in at.info)
+    for word in ("nope", "abc", "choropleth", "XXX", "weird", "Evil.Tiles", "map position"):
+        assert word in notices
+    assert _counts(at) == _expected(bundle, mapper.FilterState(layers=("jumpp",), countries=("LAO",)))
+
+
+@pytest.mark.parametrize("page", ["app_pages/countries.py", "app_pages/sources.py", "app_pages/export.py"])
+def test_other_pages_render(app: AppTest, page: str) -> None:
+    app.switch_page(page).run()
+    assert not app.exception
+    assert app.title
+
+
+def test_countries_page_compares_targets(app: AppTest, bundle: mapper.Bundle) -> None:
+    app.switch_page("app_pages/countries.py").run()
+    table = app.dataframe[0].value
+    assert len(table) == int(bundle.countries["has_attributes"].sum())
+    assert "Net-zero year" in table.columns
+
+
+def test_sources_page_reports_validation(app: AppTest) -> None:
+    app.switch_page("app_pages/sources.py").run()
+    assert app.success[0].value.startswith("All bundled data validates")
+    assert len(app.expander) >= 5
+
+
+def test_export_page_offers_every_format_of_the_current_view() -> None:
+    at = _app()
+    at.sidebar.multiselect(key="w_countries").set_value(["LAO"]).run()
+    at.switch_page("app_pages/export.py").run()
+    assert not at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert len(labels) == 5
+    assert "LAO" in at.markdown[0].value
