@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -24,6 +25,8 @@ class Bundle:
     layers: dict[str, gpd.GeoDataFrame]
     countries: gpd.GeoDataFrame
     report: ValidationReport
+    #: Derived, read-only artefacts computed once per bundle (e.g. the countries' GeoJSON).
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def land(self) -> shapely.Geometry:

@@ -23,7 +23,7 @@ import xyzservices.providers as xyz
 from branca.element import MacroElement
 
 from .assets import STREAMLIT_STATIC_URL, inline_head, use_local_assets
-from .catalogue import Catalogue, Layer
+from .catalogue import Layer
 from .data import Bundle
 from .query import FilterState, apply_filter
 from .schema import split_list
@@ -308,11 +308,17 @@ _CSS = """
 """
 
 
-def countries_layer(countries: gpd.GeoDataFrame, classified: Classified | None, catalogue: Catalogue) -> folium.GeoJson:
-    """The country polygons, always drawn (readable with no tiles), coloured by the choropleth."""
-    spec = catalogue.countries
+def _countries_geojson(bundle: Bundle, classified: Classified | None) -> str:
+    """The countries as GeoJSON with escaped tooltips and fill colours (cached per bundle
+    and choropleth: it is the largest part of the map and does not change with filters)."""
+    key = (
+        "countries_geojson",
+        None if classified is None else (classified.legend, tuple(sorted(classified.colors.items()))),
+    )
+    if key in bundle.cache:
+        return bundle.cache[key]
     rows = []
-    for record, geom in zip(_records(countries), countries.geometry, strict=True):
+    for record, geom in zip(_records(bundle.countries), bundle.countries.geometry, strict=True):
         iso = str(record["iso3"])
         tip = f"<b>{html.escape(_text(record.get('name')))}</b> ({html.escape(iso)})"
         if classified is not None:
@@ -328,15 +334,21 @@ def countries_layer(countries: gpd.GeoDataFrame, classified: Classified | None, 
                 "geometry": pacific_view(geom),
             }
         )
-    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+    text = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326").to_json(drop_id=True)
+    bundle.cache[key] = text
+    return text
+
+
+def countries_layer(bundle: Bundle, classified: Classified | None, *, opacity: float = 1.0) -> folium.GeoJson:
+    """The country polygons, always drawn (readable with no tiles), coloured by the choropleth."""
     return folium.GeoJson(
-        frame.to_json(drop_id=True),
-        name=html.escape(spec.title),
+        _countries_geojson(bundle, classified),
+        name=html.escape(bundle.catalogue.countries.title),
         style_function=lambda f: {
             "color": BASE_STROKE,
             "weight": 0.7,
             "fillColor": f["properties"]["_fill"],
-            "fillOpacity": 1.0,
+            "fillOpacity": opacity,
         },
         highlight_function=lambda _: {"weight": 2, "color": "#333333"},
         tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True),
@@ -412,14 +424,9 @@ def base_map(
             overlay=False,
         ).add_to(m)
     classified = classify(bundle.countries, bundle.catalogue.countries, choropleth) if choropleth else None
-    countries = countries_layer(bundle.countries, classified, bundle.catalogue)
-    if basemap:
-        countries.style_function = lambda f: {
-            "color": BASE_STROKE,
-            "weight": 0.7,
-            "fillColor": f["properties"]["_fill"],
-            "fillOpacity": 0.55 if choropleth else 0.0,
-        }
+    # with tiles underneath, countries are outlines (plus a translucent choropleth)
+    opacity = (0.55 if choropleth else 0.0) if basemap else 1.0
+    countries = countries_layer(bundle, classified, opacity=opacity)
     countries.add_to(m)
     all_legends = ([classified.legend] if classified else []) + list(legends)
     if all_legends:
