@@ -155,7 +155,7 @@ def page(browser) -> Iterator[Page]:
     p.page.close()
 
 
-def test_map_draws_offline_with_every_layer(server: str, page: Page) -> None:
+def test_map_draws_offline_with_every_layer(server: str, page: Page, tmp_path: Path) -> None:
     page.page.goto(server)
     page.wait_map()
     assert page.features() > 50
@@ -164,7 +164,7 @@ def test_map_draws_offline_with_every_layer(server: str, page: Page) -> None:
         assert title in legend
     assert page.blocked == []  # nothing tried to reach the internet
     assert page.errors == []
-    page.page.screenshot(path=str(REPO / "docs" / "screenshot-map.png"))
+    page.page.screenshot(path=str(tmp_path / "map.png"))
 
 
 def test_filter_change_updates_the_map_without_reloading(server: str, page: Page) -> None:
