@@ -9,7 +9,7 @@ from streamlit_folium import st_folium
 import folium
 
 from app_pages._shared import get_bundle, md_escape, show_data_problems
-from mapper.query import FilterState, facet_choices, year_bounds
+from mapper.query import FilterState, capacity_bounds, facet_choices, year_bounds
 from mapper.style import SCHEME_LABELS, categorical_attributes, layer_legend, numeric_attributes
 from mapper.tables import country_profile, layer_table, summarize
 from mapper.viewstate import ViewState, view_from_query
@@ -21,6 +21,8 @@ spec = catalogue.countries
 choices = facet_choices(bundle.layers, catalogue)
 names = dict(zip(bundle.countries["iso3"], bundle.countries["name"], strict=True))
 y_min, y_max = year_bounds(bundle.layers, catalogue)
+c_min, c_max = (int(v) for v in capacity_bounds(bundle.layers, catalogue))
+c_max = max(c_max, c_min + 1)
 attributes = numeric_attributes(spec) + categorical_attributes(spec)
 providers = tile_providers()
 
@@ -36,6 +38,10 @@ if "view_loaded" not in st.session_state:
         w_statuses=list(f.statuses),
         w_technologies=list(f.technologies),
         w_years=(max(f.year_from or y_min, y_min), min(f.year_to or y_max, y_max)),
+        w_capacity=(
+            max(int(f.capacity_min or c_min), c_min),
+            min(int(f.capacity_max if f.capacity_max is not None else c_max), c_max),
+        ),
         w_search=f.search,
         w_choropleth=view.choropleth or "(none)",
         w_scheme=view.scheme,
@@ -63,6 +69,14 @@ with st.sidebar:
     )
     if y_min < y_max:
         st.slider("Year", y_min, y_max, key="w_years")
+    st.slider(
+        "Capacity (MW)",
+        c_min,
+        c_max,
+        key="w_capacity",
+        help="Applies to layers with a capacity (interconnectors, wind zones); records without one are hidden "
+        "when the range is narrowed.",
+    )
     st.text_input("Search names and descriptions", key="w_search", placeholder="e.g. Mekong grid")
     st.header("Countries")
     st.selectbox(
@@ -81,6 +95,7 @@ with st.sidebar:
     st.selectbox("Basemap tiles (need internet)", ["(none: offline)", *providers], key="w_basemap")
 
 years = st.session_state.get("w_years", (y_min, y_max))
+capacity = st.session_state.get("w_capacity", (c_min, c_max))
 filters = FilterState(
     layers=tuple(st.session_state.w_layers) if set(st.session_state.w_layers) != set(catalogue) else (),
     partnerships=tuple(st.session_state.w_partnerships),
@@ -89,6 +104,8 @@ filters = FilterState(
     technologies=tuple(st.session_state.w_technologies),
     year_from=years[0] if years[0] > y_min else None,
     year_to=years[1] if years[1] < y_max else None,
+    capacity_min=capacity[0] if capacity[0] > c_min else None,
+    capacity_max=capacity[1] if capacity[1] < c_max else None,
     search=st.session_state.w_search,
 )
 choropleth = None if st.session_state.w_choropleth == "(none)" else st.session_state.w_choropleth
@@ -110,11 +127,15 @@ st.title("Indo-Pacific clean-energy partnerships")
 groups, frames = feature_groups(bundle, filters)
 summary = summarize(frames, catalogue)
 cols = st.columns(max(len(summary), 1))
-for col, row in zip(cols, summary.itertuples(), strict=False):
-    mw = f" · {row._5:,.0f} MW" if row._5 == row._5 and row._5 else ""
-    col.metric(row.layer, f"{row.records}", help=f"{row._3} at a place, {row._4} country-level{mw}")
+for col, row in zip(cols, summary.to_dict("records"), strict=False):
+    mw = row["capacity (MW)"]
+    col.metric(
+        row["layer"],
+        row["records"],
+        help=f"{row['mapped at a place']} mapped at a place, {row['country-level']} country-level (no site)",
+    )
     if mw:
-        col.caption(f"{row._5:,.0f} MW with published capacity")
+        col.caption(f"{mw:,.0f} MW with published capacity")
 
 # Legends describe whole layers (not the filtered records), so the base map stays the same
 # while filters change and streamlit-folium swaps only the feature groups: no remount.
@@ -155,10 +176,7 @@ with right:
     if iso:
         profile = country_profile(bundle, iso)
         st.subheader(md_escape(f"{profile.name} ({profile.iso3})"), anchor=False)
-        st.dataframe(
-            pd.DataFrame({"value": [str(v) for v in profile.attributes.values()]}, index=list(profile.attributes)),
-            width="stretch",
-        )
+        st.table(pd.DataFrame({"value": [str(v) for v in profile.attributes.values()]}, index=list(profile.attributes)))
         for title, table in profile.records.items():
             if len(table):
                 st.caption(md_escape(f"{title}: {len(table)}"))

@@ -140,3 +140,21 @@ def test_export_page_offers_every_format_of_the_current_view() -> None:
     labels = [b.label for b in at.get("download_button")]
     assert len(labels) == 5
     assert "LAO" in at.markdown[0].value
+
+
+def test_capacity_range_filters_layers_with_a_capacity(bundle: mapper.Bundle) -> None:
+    at = _app({"layers": "wind_zones,interconnectors"})
+    low, high = at.sidebar.slider(key="w_capacity").value
+    at.sidebar.slider(key="w_capacity").set_value((1000, high)).run()
+    assert not at.exception
+    expected = _expected(bundle, mapper.FilterState(layers=("interconnectors", "wind_zones"), capacity_min=1000))
+    assert _counts(at) == expected
+    assert at.query_params["capacity_min"] == "1000"
+    assert low < 1000
+
+
+def test_capacity_range_comes_back_from_a_link(bundle: mapper.Bundle) -> None:
+    at = _app({"layers": "wind_zones", "capacity_min": "500", "capacity_max": "2000"})
+    assert at.sidebar.slider(key="w_capacity").value == (500, 2000)
+    expected = _expected(bundle, mapper.FilterState(layers=("wind_zones",), capacity_min=500, capacity_max=2000))
+    assert _counts(at) == expected

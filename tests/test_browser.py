@@ -227,3 +227,16 @@ def test_html_snapshot_works_offline(browser, bundle: mapper.Bundle, tmp_path: P
     assert page.blocked == []
     assert page.errors == []
     page.page.close()
+
+
+def test_clicking_a_country_opens_its_profile(server: str, page: Page) -> None:
+    # centre the map on Viet Nam's Central Highlands (land, no feature there) and click it
+    page.page.goto(f"{server}/?layers=wind_zones&lat=12.7&lon=108.2&zoom=7")
+    page.wait_map()
+    box = page.page.locator(FRAME).bounding_box()
+    page.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.page.get_by_text("Viet Nam (VNM)").wait_for(timeout=30_000)
+    details = page.page.get_by_test_id("stTable").first.inner_text()
+    assert "Net-zero year" in details
+    assert "2050" in details  # Viet Nam's net-zero year, from the country attributes
+    assert page.errors == []

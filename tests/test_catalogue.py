@@ -126,7 +126,7 @@ def test_broken_spec_lists_every_bad_field_in_one_message(layers_copy: Path) -> 
         ('schema = "interconnector"', 'schema = "interconnexion"', "known schemas"),
         ('geometry = "line"', 'geometry = "polygon"', "'geometry'"),
         ('as_of = "2026-11-22"', 'as_of = "22/11/2026"', "as_of"),
-        ("[filters]", "[filters]\ncolour = [\"status\"]", "filters.colour"),
+        ("[filters]", '[filters]\ncolour = ["status"]', "filters.colour"),
         ("location_tolerance_km = 15", "location_tolerance_km = -1", "location_tolerance_km"),
         ('title = "Mekong', 'titel = "Mekong', "unknown keys"),
     ],

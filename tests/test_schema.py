@@ -174,10 +174,22 @@ def small_schema() -> Schema:
 
 def good_rows() -> list[dict[str, object]]:
     return [
-        {"id": "a-1", "country": "LAO", "year": 2020, "status": "planned",
-         "source_url": "https://x.org", "source_date": "2020-01"},
-        {"id": "a-2", "country": "THA", "year": "2021", "status": "ongoing",
-         "source_url": "http://y.org", "source_date": None},
+        {
+            "id": "a-1",
+            "country": "LAO",
+            "year": 2020,
+            "status": "planned",
+            "source_url": "https://x.org",
+            "source_date": "2020-01",
+        },
+        {
+            "id": "a-2",
+            "country": "THA",
+            "year": "2021",
+            "status": "ongoing",
+            "source_url": "http://y.org",
+            "source_date": None,
+        },
     ]
 
 

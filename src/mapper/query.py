@@ -292,17 +292,28 @@ def facet_choices(layers: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue) 
     return {k: sorted(v) for k, v in out.items()}
 
 
+def _bounds(layers: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue, facet: str) -> list[float]:
+    values: list[float] = []
+    for lid, frame in layers.items():
+        for column in catalogue[lid].facet_fields(facet):
+            if column in frame.columns:
+                values += [float(v) for v in pd.to_numeric(frame[column], errors="coerce").dropna()]
+    return values
+
+
 def year_bounds(layers: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue) -> tuple[int, int]:
     """Smallest and largest year in the data (for the year slider)."""
-    years: list[int] = []
-    for lid, frame in layers.items():
-        for column in catalogue[lid].facet_fields("year"):
-            if column in frame.columns:
-                years += [int(y) for y in pd.to_numeric(frame[column], errors="coerce").dropna()]
+    years = _bounds(layers, catalogue, "year")
     if not years:
         this_year = _dt.date.today().year
         return this_year, this_year
-    return min(years), max(years)
+    return int(min(years)), int(max(years))
+
+
+def capacity_bounds(layers: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue) -> tuple[float, float]:
+    """Smallest and largest capacity (MW) in the data (for the capacity slider)."""
+    values = _bounds(layers, catalogue, "capacity")
+    return (min(values), max(values)) if values else (0.0, 0.0)
 
 
 def with_changes(state: FilterState, **changes: Any) -> FilterState:
