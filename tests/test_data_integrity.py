@@ -19,14 +19,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 
 import shapely
 
 import mapper
 from mapper.geo import distance_km
-from mapper.schema import split_list
+from mapper.schema import is_missing, split_list
 
 TODAY = dt.date.today()
 MAX_YEAR = TODAY.year + 10  # no record may be dated more than 10 years ahead
@@ -144,17 +143,6 @@ ALL_RECORDS = _ids(list(CATALOGUE))
 ATTRIBUTE_ISO3 = [row["iso3"] for row in RAW_ATTRIBUTES]
 
 
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def _record(bundle: mapper.Bundle, layer_id: str, rid: str) -> dict[str, Any]:
     frame = bundle.layers[layer_id]
     rows = frame[frame["id"].astype(str) == rid]
@@ -213,7 +201,7 @@ def _is_url(value: Any) -> bool:
 def _named_iso3(layer_id: str, record: dict[str, Any]) -> set[str]:
     codes: set[str] = set()
     for field in ("country", "country_a", "country_b"):
-        if not _missing(record.get(field)):
+        if not is_missing(record.get(field)):
             codes.add(str(record[field]))
     codes.update(split_list(record.get("countries")))
     return codes
@@ -311,8 +299,8 @@ def test_id_at_head_still_present(layer_id: str, rid: str) -> None:
 def test_record_provenance(layer_id: str, rid: str, bundle: mapper.Bundle) -> None:
     record = _record(bundle, layer_id, rid)
     assert _is_url(record.get("source_url")), f"{rid}: source_url {record.get('source_url')!r} is not http(s)"
-    assert not _missing(record.get("source_publisher")), f"{rid}: source_publisher is empty"
-    assert not _missing(record.get("source_date")), f"{rid}: source_date is empty"
+    assert not is_missing(record.get("source_publisher")), f"{rid}: source_publisher is empty"
+    assert not is_missing(record.get("source_date")), f"{rid}: source_date is empty"
     _check_date(record["source_date"], f"{rid}: source_date")
     bad = [u for u in split_list(record.get("other_sources")) if not _is_url(u)]
     assert not bad, f"{rid}: other_sources holds non-http(s) entries {bad}"
@@ -330,8 +318,8 @@ def test_country_attribute_provenance(iso3: str, bundle: mapper.Bundle) -> None:
         assert not bad, f"{iso3}: {group}_source_url holds non-http(s) entries {bad}"
         date = row.get(f"{group}_source_date")
         if urls:
-            assert not _missing(date), f"{iso3}: {group}_source_url is set but {group}_source_date is empty"
-        if not _missing(date):
+            assert not is_missing(date), f"{iso3}: {group}_source_url is set but {group}_source_date is empty"
+        if not is_missing(date):
             _check_date(date, f"{iso3}: {group}_source_date")
 
 
@@ -448,17 +436,17 @@ def test_plausible_ranges(layer_id: str, rid: str, bundle: mapper.Bundle) -> Non
     for name in ("year", "year_end"):
         spec = schema.fields.get(name)
         value = record.get(name)
-        if spec is None or _missing(value):
+        if spec is None or is_missing(value):
             continue
         assert spec.min is None or value >= spec.min, f"{rid}: {name} {value} is below the schema minimum {spec.min}"
         assert spec.max is None or value <= spec.max, f"{rid}: {name} {value} is above the schema maximum {spec.max}"
         assert value <= MAX_YEAR, f"{rid}: {name} {value} is more than 10 years after today ({TODAY})"
-    if not _missing(record.get("year_end")) and not _missing(record.get("year")):
+    if not is_missing(record.get("year_end")) and not is_missing(record.get("year")):
         assert record["year_end"] >= record["year"], f"{rid}: year_end {record['year_end']} is before year"
-    if layer_id in CAPACITY_RANGE and not _missing(record.get("capacity_mw")):
+    if layer_id in CAPACITY_RANGE and not is_missing(record.get("capacity_mw")):
         low, high = CAPACITY_RANGE[layer_id]
         assert low <= record["capacity_mw"] <= high, f"{rid}: capacity_mw {record['capacity_mw']} not in {low}-{high}"
-    if not _missing(record.get("voltage_kv")):
+    if not is_missing(record.get("voltage_kv")):
         low, high = VOLTAGE_RANGE
         assert low <= record["voltage_kv"] <= high, f"{rid}: voltage_kv {record['voltage_kv']} not in {low}-{high}"
     if layer_id in ACTIVITY_LAYERS:
@@ -507,9 +495,9 @@ def test_net_zero_year_matches_status(iso3: str, bundle: mapper.Bundle) -> None:
     row = _attributes(bundle, iso3)
     status, year = str(row.get("net_zero_status")), row.get("net_zero_year")
     if status in ("law", "policy", "pledge"):
-        assert not _missing(year), f"{iso3}: net_zero_status = {status} but net_zero_year is empty"
+        assert not is_missing(year), f"{iso3}: net_zero_status = {status} but net_zero_year is empty"
     else:
-        assert _missing(year), f"{iso3}: net_zero_year {year} is set but net_zero_status = {status}"
+        assert is_missing(year), f"{iso3}: net_zero_year {year} is set but net_zero_status = {status}"
 
 
 NDC_VALUE_FIELDS = ("ndc_unconditional_pct", "ndc_conditional_pct", "ndc_target_year")
@@ -518,13 +506,13 @@ NDC_VALUE_FIELDS = ("ndc_unconditional_pct", "ndc_conditional_pct", "ndc_target_
 @pytest.mark.parametrize("iso3", _params("field_group_sources", ATTRIBUTE_ISO3))
 def test_field_group_values_have_sources(iso3: str, bundle: mapper.Bundle) -> None:
     row = _attributes(bundle, iso3)
-    set_ndc = [f for f in NDC_VALUE_FIELDS if not _missing(row.get(f))]
+    set_ndc = [f for f in NDC_VALUE_FIELDS if not is_missing(row.get(f))]
     if set_ndc:
-        assert not _missing(row.get("ndc_source_url")), f"{iso3}: {set_ndc} set but ndc_source_url is empty"
-    if not _missing(row.get("net_zero_year")) or str(row.get("net_zero_status")) in ("law", "policy", "pledge"):
-        assert not _missing(row.get("net_zero_source_url")), f"{iso3}: net-zero target set but no net_zero_source_url"
-    if not _missing(row.get("offshore_wind_target_gw")):
-        assert not _missing(row.get("offshore_wind_source_url")), (
+        assert not is_missing(row.get("ndc_source_url")), f"{iso3}: {set_ndc} set but ndc_source_url is empty"
+    if not is_missing(row.get("net_zero_year")) or str(row.get("net_zero_status")) in ("law", "policy", "pledge"):
+        assert not is_missing(row.get("net_zero_source_url")), f"{iso3}: net-zero target set but no net_zero_source_url"
+    if not is_missing(row.get("offshore_wind_target_gw")):
+        assert not is_missing(row.get("offshore_wind_source_url")), (
             f"{iso3}: offshore_wind_target_gw set but offshore_wind_source_url is empty"
         )
     assert split_list(row.get("membership_source_url")), f"{iso3}: membership flags have no membership_source_url"

@@ -241,7 +241,7 @@ class Schema:
                 continue
             column = frame[spec.name]
             for rid, value in zip(ids, column, strict=True):
-                if _is_missing(value):
+                if is_missing(value):
                     if spec.required:
                         problems.append(Problem(file, spec.name, "is required but empty; fill it in", rid))
                     continue
@@ -249,7 +249,7 @@ class Schema:
                 if message:
                     problems.append(Problem(file, spec.name, message, rid, value))
             if spec.unique:
-                present = column[~column.map(_is_missing)]
+                present = column[~column.map(is_missing)]
                 for value in sorted(set(present[present.duplicated()].astype(str))):
                     problems.append(
                         Problem(
@@ -275,11 +275,12 @@ class Schema:
 
 def _record_ids(frame: pd.DataFrame, id_field: str) -> list[str]:
     if id_field in frame.columns:
-        return [f"#{i + 1}" if _is_missing(v) else str(v) for i, v in enumerate(frame[id_field])]
+        return [f"#{i + 1}" if is_missing(v) else str(v) for i, v in enumerate(frame[id_field])]
     return [f"#{i + 1}" for i in range(len(frame))]
 
 
-def _is_missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """True for None, NaN/NA and blank text: an empty cell."""
     if value is None:
         return True
     if isinstance(value, str):

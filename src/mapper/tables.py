@@ -13,6 +13,7 @@ import geopandas as gpd
 from .catalogue import Catalogue, Layer
 from .data import Bundle
 from .query import FilterState, filter_layer
+from .schema import is_missing
 
 _DERIVED_LABELS = {"length_km": "Length (km)", "area_km2": "Area (km²)", "coast_distance_km": "To coast (km)"}
 
@@ -80,7 +81,7 @@ def country_profile(bundle: Bundle, iso3: str) -> CountryProfile:
     attributes = {
         spec.label(name): row[name]
         for name in spec.schema.fields
-        if name not in ("iso3", "name") and name in row.index and not _missing(row[name])
+        if name not in ("iso3", "name") and name in row.index and not is_missing(row[name])
     }
     state = FilterState(countries=(iso3,))
     records = {}
@@ -88,13 +89,6 @@ def country_profile(bundle: Bundle, iso3: str) -> CountryProfile:
         layer = bundle.catalogue[lid]
         records[layer.title] = layer_table(filter_layer(frame, layer, state), layer)
     return CountryProfile(iso3, str(row["name"]), attributes, records)
-
-
-def _missing(value: object) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def country_table(bundle: Bundle) -> pd.DataFrame:

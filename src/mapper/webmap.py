@@ -148,37 +148,37 @@ def _display_frame(frame: gpd.GeoDataFrame, layer: Layer) -> gpd.GeoDataFrame:
 
 
 def _country_level(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """One badge per country for records without a site, at the country's label point."""
+    """One badge per country for records without a site, at the country's label point.
+
+    Records naming a country outside the basemap stay in the tables but get no badge.
+    """
     unlocated = frame[frame.geometry.isna() | frame.geometry.is_empty]
-    if unlocated.empty or not layer.country_fields:
-        return gpd.GeoDataFrame({"id": [], "_tip": [], "_popup": [], "_n": []}, geometry=[], crs="EPSG:4326")
-    field = layer.country_fields[0]
-    shapes = countries.set_index("iso3")
     rows = []
-    for code, group in unlocated.groupby(field):
-        if code not in shapes.index:
-            continue  # listed in tables; no polygon to show it on (outside the basemap)
-        country = shapes.loc[code]
-        names = "".join(f"<li>{html.escape(_text(r.get(layer.label_field)))}</li>" for r in _records(group))
-        header = (
-            f"{html.escape(str(country['name']))}: {len(group)} country-level record(s) of {html.escape(layer.title)}"
-        )
-        tip = f'<div class="mapper-tip"><b>{header}</b><div>No site: shown on the country, not at a place.</div></div>'
-        popup = "".join(popup_html(r, layer) for r in _records(group))
-        rows.append(
-            {
-                "id": f"{layer.id}:{code}",
-                "_tip": tip + f"<ul>{names}</ul>",
-                "_popup": f'<div class="mapper-group"><b>{header}</b>{popup}</div>',
-                "_n": len(group),
-                "geometry": pacific_view(country.geometry.representative_point()),
-            }
-        )
-    return (
-        gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
-        if rows
-        else _country_level(unlocated.iloc[0:0], layer, countries)
-    )
+    if len(unlocated) and layer.country_fields:
+        shapes = countries.set_index("iso3")
+        for code, group in unlocated.groupby(layer.country_fields[0]):
+            if code not in shapes.index:
+                continue
+            country = shapes.loc[code]
+            records = _records(group)
+            names = "".join(f"<li>{html.escape(_text(r.get(layer.label_field)))}</li>" for r in records)
+            header = (
+                f"{html.escape(str(country['name']))}: {len(group)} country-level record(s) of "
+                f"{html.escape(layer.title)}"
+            )
+            tip = f'<div class="mapper-tip"><b>{header}</b><div>No site: shown on the country, not at a place.</div>'
+            popups = "".join(popup_html(r, layer) for r in records)
+            rows.append(
+                {
+                    "id": f"{layer.id}:{code}",
+                    "_tip": f"{tip}<ul>{names}</ul></div>",
+                    "_popup": f'<div class="mapper-group"><b>{header}</b>{popups}</div>',
+                    "_n": len(group),
+                    "geometry": pacific_view(country.geometry.representative_point()),
+                }
+            )
+    columns = ["id", "_tip", "_popup", "_n", "geometry"]
+    return gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs="EPSG:4326")
 
 
 def layer_group(
