@@ -85,6 +85,18 @@ def _located_in(point: BaseGeometry, countries: gpd.GeoDataFrame) -> str:
     return ", ".join(hits["iso3"]) if len(hits) else "no country polygon (at sea?)"
 
 
+def containing_countries(frame: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> pd.Series:
+    """For each point record, the ISO3 codes of the country polygons it falls in (a spatial
+    join); empty for records at sea, without geometry, or not points."""
+    points = frame[frame.geometry.notna() & (frame.geometry.geom_type == "Point")]
+    found = pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
+    if len(points):
+        joined = gpd.sjoin(points[[points.geometry.name]], countries[["iso3", "geometry"]], predicate="intersects")
+        for index, codes in joined.groupby(level=0)["iso3"]:
+            found.at[index] = list(codes)
+    return found
+
+
 def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDataFrame) -> list[Problem]:
     """Report records whose geometry does not agree with the countries they name.
 
@@ -102,16 +114,19 @@ def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDat
     def flag(rid: str, field: str, message: str, value: object) -> None:
         problems.append(Problem(file, field, message, rid, value, severity="warning"))
 
-    for record, geom in zip(frame.to_dict("records"), frame.geometry, strict=True):
+    inside = containing_countries(frame, countries) if layer.geometry == "point" else None
+    for index, record, geom in zip(frame.index, frame.to_dict("records"), frame.geometry, strict=True):
         if geom is None or geom.is_empty:
             continue
         rid = str(record.get("id"))
         if layer.geometry == "point":
             field = layer.country_fields[0]
             code = record.get(field)
+            if code in inside.at[index]:
+                continue  # the spatial join puts it in the country it names
             ok, d = _near(geom, shapes.get(code), tol)
             if not ok:
-                where = _located_in(geom, countries)
+                where = ", ".join(inside.at[index]) or "no country polygon (at sea?)"
                 flag(
                     rid,
                     field,
