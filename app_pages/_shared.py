@@ -40,5 +40,5 @@ def current_view(bundle: Bundle) -> ViewState:
         return view
     view, notices = view_from_query(st.query_params.to_dict(), bundle)
     for notice in notices:
-        st.info(f"The link had a value this view cannot show, so it was adjusted: {notice}.")
+        st.info(md_escape(f"The link had a value this view cannot show, so it was adjusted: {notice}."))
     return view

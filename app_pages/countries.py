@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._shared import get_bundle
+from app_pages._shared import get_bundle, md_escape
 from mapper.tables import country_table
 
 bundle = get_bundle()
@@ -12,7 +12,7 @@ spec = bundle.catalogue.countries
 table = country_table(bundle)
 
 st.title("Countries: targets and partnerships")
-st.caption(f"As of {spec.as_of}. {spec.attribution}.")
+st.caption(md_escape(f"As of {spec.as_of}. {spec.attribution}."))
 
 labels = {c: spec.label(c) for c in table.columns if c in spec.schema.fields}
 headline = [

@@ -50,7 +50,7 @@ if "view_loaded" not in st.session_state:
         url_notices=notices,
     )
 for notice in st.session_state.pop("url_notices", []):
-    st.info(f"The link had a value this view cannot show, so it was adjusted: {notice}.")
+    st.info(md_escape(f"The link had a value this view cannot show, so it was adjusted: {notice}."))
 
 # ---- widgets → view state ---------------------------------------------------------------------
 with st.sidebar:
@@ -155,9 +155,11 @@ with left:
         returned_objects=["last_active_drawing", "center", "zoom", "bounds"],
     )
     st.caption(
-        f"As of {spec.as_of}. {spec.attribution}. Layers: "
-        + "; ".join(catalogue[lid].attribution for lid in frames)
-        + ". Open a feature's popup for its source."
+        md_escape(
+            f"As of {spec.as_of}. {spec.attribution}. Layers: "
+            + "; ".join(catalogue[lid].attribution for lid in frames)
+            + ". Open a feature's popup for its source."
+        )
     )
 if result and result.get("center") and result.get("zoom"):
     c = result["center"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._shared import get_bundle
+from app_pages._shared import get_bundle, md_escape
 from mapper.schema import describe
 
 bundle = get_bundle()
@@ -23,8 +23,11 @@ sources = bundle.sources()
 for layer in catalogue.values():
     frame = bundle.layers[layer.id]
     with st.expander(f"{layer.title}: {len(frame)} records", expanded=False):
-        st.markdown(layer.description)
-        st.markdown(f"**As of:** {layer.as_of} · **Licence:** {layer.licence}  \n**Attribution:** {layer.attribution}")
+        st.markdown(md_escape(layer.description))
+        st.markdown(
+            f"**As of:** {md_escape(layer.as_of)} · **Licence:** {md_escape(layer.licence)}  \n"
+            f"**Attribution:** {md_escape(layer.attribution)}"
+        )
         st.markdown(f"**File:** `{layer.source.relative_to(catalogue.root)}` · **Schema:** `{layer.schema.id}`")
         st.dataframe(describe(layer.schema), hide_index=True, width="stretch")
         st.markdown("**Sources cited by the records**")
@@ -37,6 +40,9 @@ for layer in catalogue.values():
 
 spec = catalogue.countries
 with st.expander(f"{spec.title}: {int(bundle.countries['has_attributes'].sum())} countries with attributes"):
-    st.markdown(spec.description)
-    st.markdown(f"**As of:** {spec.as_of} · **Licence:** {spec.licence}  \n**Attribution:** {spec.attribution}")
+    st.markdown(md_escape(spec.description))
+    st.markdown(
+        f"**As of:** {md_escape(spec.as_of)} · **Licence:** {md_escape(spec.licence)}  \n"
+        f"**Attribution:** {md_escape(spec.attribution)}"
+    )
     st.dataframe(describe(spec.schema), hide_index=True, width="stretch")
