@@ -52,9 +52,25 @@ if "view_loaded" not in st.session_state:
 for notice in st.session_state.pop("url_notices", []):
     st.info(md_escape(f"The link had a value this view cannot show, so it was adjusted: {notice}."))
 
+
 # ---- widgets → view state ---------------------------------------------------------------------
+def _reset_filters() -> None:
+    """Callback: back to every layer and record (keeps the choropleth, basemap and view)."""
+    st.session_state.update(
+        w_layers=list(catalogue),
+        w_partnerships=[],
+        w_countries=[],
+        w_statuses=[],
+        w_technologies=[],
+        w_years=(y_min, y_max),
+        w_capacity=(c_min, c_max),
+        w_search="",
+    )
+
+
 with st.sidebar:
     st.header("Layers and filters")
+    st.button("Reset filters", on_click=_reset_filters, key="w_reset", help="Show every layer and record again")
     st.multiselect("Layers", list(catalogue), format_func=lambda i: catalogue[i].title, key="w_layers")
     st.multiselect("Partnership", choices["partnerships"], key="w_partnerships")
     st.multiselect(

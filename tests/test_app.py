@@ -161,3 +161,11 @@ def test_capacity_range_comes_back_from_a_link(bundle: mapper.Bundle) -> None:
     assert at.sidebar.slider(key="w_capacity").value == (500, 2000)
     expected = _expected(bundle, mapper.FilterState(layers=("wind_zones",), capacity_min=500, capacity_max=2000))
     assert _counts(at) == expected
+
+
+def test_reset_filters_shows_everything_again(bundle: mapper.Bundle) -> None:
+    at = _app({"countries": "LAO", "search": "grid", "layers": "jumpp"})
+    assert _counts(at) != _expected(bundle, mapper.FilterState())
+    at.sidebar.button(key="w_reset").click().run()
+    assert _counts(at) == _expected(bundle, mapper.FilterState())
+    assert "countries" not in at.query_params

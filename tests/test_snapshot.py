@@ -104,3 +104,16 @@ def test_bad_options_are_clear_errors(bundle: mapper.Bundle, tmp_path: Path) -> 
     fig = draw(bundle, region="mekong", labels=False)
     with pytest.raises(SnapshotError, match=r"\.png, \.svg or \.pdf"):
         save(fig, tmp_path / "x.jpg")
+
+
+def test_labels_do_not_pile_up_where_features_are_dense(bundle: mapper.Bundle) -> None:
+    fig = draw(bundle, mapper.FilterState(layers=("wind_zones",)), region="japan", preset="a4-landscape", dpi=80)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    names = set(bundle.layers["wind_zones"]["name"].str[:38])
+    labels = [t for t in ax.texts if t.get_text() in names]
+    assert len(labels) >= 8  # Japan's zones are dense along the Sea of Japan coast
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    overlapping = sum(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    assert overlapping <= len(labels) // 10  # adjustText moved them apart
