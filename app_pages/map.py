@@ -72,7 +72,12 @@ with st.sidebar:
     st.header("Layers and filters")
     st.button("Reset filters", on_click=_reset_filters, key="w_reset", help="Show every layer and record again")
     st.multiselect("Layers", list(catalogue), format_func=lambda i: catalogue[i].title, key="w_layers")
-    st.multiselect("Partnership", choices["partnerships"], key="w_partnerships")
+    st.multiselect(
+        "Partnership",
+        choices["partnerships"],
+        key="w_partnerships",
+        help="Applies to the activity layers (JUCEP, JUMPP); other layers are filtered by the rest.",
+    )
     st.multiselect(
         "Country",
         sorted(set(choices["countries"]) | set(names)),
@@ -81,7 +86,11 @@ with st.sidebar:
     )
     st.multiselect("Status", choices["statuses"], format_func=lambda s: s.replace("_", " "), key="w_statuses")
     st.multiselect(
-        "Technology / theme", choices["technologies"], format_func=lambda s: s.replace("_", " "), key="w_technologies"
+        "Technology / theme",
+        choices["technologies"],
+        format_func=lambda s: s.replace("_", " "),
+        key="w_technologies",
+        help="Applies to the activity layers (JUCEP, JUMPP).",
     )
     if y_min < y_max:
         st.slider("Year", y_min, y_max, key="w_years")
