@@ -33,12 +33,20 @@ def md_escape(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!<>|~])", r"\\\1", str(text))
 
 
-def current_view(bundle: Bundle) -> ViewState:
-    """The view the map page last showed, or the one the URL describes."""
+def current_view(bundle: Bundle) -> ViewState | None:
+    """The view the map page last showed, or the one the URL describes; None when the map
+    page has no layer selected."""
+    if "view" in st.session_state and st.session_state.view is None:
+        return None  # the map page has no layer selected
     view = st.session_state.get("view")
     if isinstance(view, ViewState):
         return view
     view, notices = view_from_query(st.query_params.to_dict(), bundle)
+    show_notices(notices)
+    return view
+
+
+def show_notices(notices: list[str]) -> None:
+    """One visible notice per URL value that had to be dropped or fixed."""
     for notice in notices:
         st.info(md_escape(f"The link had a value this view cannot show, so it was adjusted: {notice}."))
-    return view

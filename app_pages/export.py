@@ -9,12 +9,15 @@ import streamlit as st
 from app_pages._shared import current_view, get_bundle, md_escape
 from mapper.export import FORMATS, default_filename, export_bytes
 from mapper.query import FilterState
-from mapper.snapshot import PRESETS, PROJECTIONS, REGIONS, draw, to_bytes
+from mapper.snapshot import PRESETS, PROJECTIONS, REGIONS, bbox_from_leaflet, draw, to_bytes
 from mapper.style import Choropleth
-from mapper.webmap import standalone_html, unshift_lon
+from mapper.webmap import standalone_html
 
 bundle = get_bundle()
 view = current_view(bundle)
+if view is None:
+    st.warning("No layer is selected on the Map page: select at least one to export or draw it.")
+    st.stop()
 state = view.filters
 MIME = {
     "geojson": "application/geo+json",
@@ -86,11 +89,8 @@ with left:
         names = dict(zip(bundle.countries["iso3"], bundle.countries["name"], strict=True))
         region = st.selectbox("Country", sorted(names, key=names.get), format_func=names.get, key="s_country")
     elif extent == "Current map view":
-        bounds = st.session_state.get("map_bounds")
-        if bounds and bounds.get("_southWest") and bounds["_southWest"].get("lat") is not None:
-            sw, ne = bounds["_southWest"], bounds["_northEast"]
-            bbox = (unshift_lon(sw["lng"]), sw["lat"], unshift_lon(ne["lng"]), ne["lat"])
-        else:
+        bbox = bbox_from_leaflet(st.session_state.get("map_bounds"))
+        if bbox is None:
             st.info("Open the Map page first: its current view is used here. Fitting to the data meanwhile.")
     projection = st.selectbox("Projection", list(PROJECTIONS), key="s_projection")
     title = st.text_input("Title", "Indo-Pacific clean-energy partnerships", key="s_title")

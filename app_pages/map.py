@@ -8,12 +8,12 @@ from streamlit_folium import st_folium
 
 import folium
 
-from app_pages._shared import get_bundle, md_escape, show_data_problems
+from app_pages._shared import get_bundle, md_escape, show_data_problems, show_notices
 from mapper.query import FilterState, capacity_bounds, facet_choices, year_bounds
 from mapper.style import SCHEME_LABELS, categorical_attributes, layer_legend, numeric_attributes
 from mapper.tables import country_profile, layer_table, summarize
 from mapper.viewstate import ViewState, view_from_query
-from mapper.webmap import MapView, base_map, feature_groups, tile_providers, unshift_lon
+from mapper.webmap import MapView, base_map, display_lon, feature_groups, tile_providers
 
 bundle = get_bundle()
 catalogue = bundle.catalogue
@@ -49,8 +49,7 @@ if "view_loaded" not in st.session_state:
         map_view=view.view,
         url_notices=notices,
     )
-for notice in st.session_state.pop("url_notices", []):
-    st.info(md_escape(f"The link had a value this view cannot show, so it was adjusted: {notice}."))
+show_notices(st.session_state.pop("url_notices", []))
 
 
 # ---- widgets → view state ---------------------------------------------------------------------
@@ -142,14 +141,17 @@ view = ViewState(
     basemap=basemap,
     view=st.session_state.map_view,
 )
-st.session_state.view = view
+st.session_state.view = view if st.session_state.w_layers else None
 st.query_params.from_dict(view.to_query())
 if not st.session_state.w_layers:
     st.warning("No layer is selected: pick at least one in the sidebar.")
 
 # ---- the map --------------------------------------------------------------------------------
 st.title("Indo-Pacific clean-energy partnerships")
-groups, frames = feature_groups(bundle, filters)
+if st.session_state.w_layers:
+    groups, frames = feature_groups(bundle, filters)
+else:  # nothing selected means nothing drawn (an empty FilterState.layers would mean "all")
+    groups, frames = [], {}
 summary = summarize(frames, catalogue)
 cols = st.columns(max(len(summary), 1))
 for col, row in zip(cols, summary.to_dict("records"), strict=False):
@@ -188,7 +190,7 @@ with left:
     )
 if result and result.get("center") and result.get("zoom"):
     c = result["center"]
-    moved = MapView((round(c["lat"], 4), round(unshift_lon(c["lng"]) % 360, 4)), int(result["zoom"]))
+    moved = MapView((round(c["lat"], 4), round(display_lon(c["lng"]), 4)), int(result["zoom"]))
     if not moved.close_to(st.session_state.map_view):  # ignore sub-pixel drift of the centre
         st.session_state.map_view = moved
     st.session_state.map_bounds = result.get("bounds")

@@ -169,3 +169,21 @@ def test_reset_filters_shows_everything_again(bundle: mapper.Bundle) -> None:
     at.sidebar.button(key="w_reset").click().run()
     assert _counts(at) == _expected(bundle, mapper.FilterState())
     assert "countries" not in at.query_params
+
+
+def test_no_layer_selected_draws_and_exports_nothing() -> None:
+    at = _app()
+    at.sidebar.multiselect(key="w_layers").set_value([]).run()
+    assert not at.exception
+    assert not at.metric
+    assert any("No layer is selected" in w.value for w in at.warning)
+    at.switch_page("app_pages/export.py").run()
+    assert not at.exception
+    assert not at.get("download_button")
+    assert any("No layer is selected" in w.value for w in at.warning)
+
+
+def test_a_link_may_name_a_country_without_records() -> None:
+    at = _app({"countries": "FJI"})
+    assert at.sidebar.multiselect(key="w_countries").value == ["FJI"]
+    assert not at.info

@@ -237,3 +237,9 @@ def test_misplaced_point_in_a_copy_is_reported_by_the_bundle(layers_copy: Path, 
     warnings = bundle.report.warnings
     assert [(p.file, p.feature, p.field) for p in warnings] == [(str(path), "jumpp-005", "country")]
     assert "jumpp-005" in bundle.layer("jumpp")["id"].tolist()
+
+
+def test_distance_across_the_antimeridian_is_geodesic() -> None:
+    west_of_180 = shapely.box(179.5, -17, 179.9, -16)
+    east_of_180 = shapely.box(-179.9, -17, -179.5, -16)
+    assert geo.distance_km(west_of_180, east_of_180) == pytest.approx(21.3, rel=0.02)

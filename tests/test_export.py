@@ -133,3 +133,22 @@ def test_export_bytes_match_files(bundle: mapper.Bundle) -> None:
     data = json.loads(export_bytes(bundle, LAOS, "geojson"))
     assert data["type"] == "FeatureCollection"
     assert export_bytes(bundle, LAOS, "gpkg")[:16] == b"SQLite format 3\x00"
+
+
+def test_gpkg_keeps_integer_and_boolean_types(bundle: mapper.Bundle, tmp_path: Path) -> None:
+    path = write_export(bundle, mapper.FilterState(layers=("interconnectors",)), tmp_path / "t.gpkg")
+    info = pyogrio.read_info(path, layer="interconnectors")
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert types["year"].startswith("int")
+    assert types["country_member_jumpp"] == "bool"
+    countries = dict(zip(*[pyogrio.read_info(path, layer="countries")[k] for k in ("fields", "dtypes")], strict=True))
+    assert countries["net_zero_year"].startswith("int")
+
+
+def test_csv_cells_cannot_run_as_spreadsheet_formulas(bundle: mapper.Bundle, tmp_path: Path) -> None:
+    frame = bundle.layers["interconnectors"].copy()
+    frame.loc[0, "name"] = '=HYPERLINK("http://evil.example","click")'
+    evil = mapper.Bundle(bundle.catalogue, {**bundle.layers, "interconnectors": frame}, bundle.countries, bundle.report)
+    table = pd.read_csv(write_export(evil, mapper.FilterState(layers=("interconnectors",)), tmp_path / "x.csv"))
+    assert table.loc[0, "name"].startswith("'=")
+    assert not any(str(v).startswith("=") for v in table.to_numpy().ravel())

@@ -363,3 +363,39 @@ def test_validate_paths_with_layer_id_checks_any_file_name(tmp_path: Path, catal
     path = write_features(tmp_path / "my_activities.geojson", [activity("a-1", shapely.Point(102.6, 17.97), year=1990)])
     report = validate_paths([path], catalogue, layer_id="jucep")
     assert [(p.feature, p.field) for p in report.errors] == [("a-1", "year")]
+
+
+def test_a_fraction_in_an_integer_field_is_reported_not_a_crash(layers_copy: Path, edit_geojson) -> None:
+    path = layers_copy / "geodata" / "interconnectors.geojson"
+    edit_geojson(path, lambda features: features[0]["properties"].update(year=2015.5))
+    catalogue = mapper.load_catalogue(layers_copy / "layers")
+    report = validate_paths([path], catalogue)
+    assert any(p.field == "year" and p.value == 2015.5 for p in report.errors)
+    bundle = mapper.load_bundle(catalogue)  # the app and the CLI keep working
+    first_id = json.loads(path.read_text(encoding="utf-8"))["features"][0]["properties"]["id"]
+    assert first_id not in set(bundle.layers["interconnectors"]["id"])
+
+
+def test_broken_records_are_dropped_by_position_even_without_an_id(layers_copy: Path, edit_geojson) -> None:
+    path = layers_copy / "geodata" / "interconnectors.geojson"
+
+    def change(features: list) -> None:
+        features[1]["properties"]["id"] = None
+        features[1]["geometry"]["coordinates"][0][0] = 200.0  # out of range
+        features[2]["properties"]["id"] = features[3]["properties"]["id"]  # a duplicated id
+
+    edit_geojson(path, change)
+    original = json.loads(path.read_text(encoding="utf-8"))["features"]
+    bundle = mapper.load_bundle(mapper.load_catalogue(layers_copy / "layers"))
+    frame = bundle.layers["interconnectors"]
+    assert (frame.geometry.bounds["maxx"] <= 180).all()
+    assert len(frame) == len(original) - 2  # the id-less record and the later duplicate
+    assert original[2]["properties"]["id"] in set(frame["id"])  # the first copy of the id stays
+    assert any(p.feature == "#2" for p in bundle.report.errors)
+
+
+def test_a_segment_jumping_across_the_antimeridian_is_reported(layers_copy: Path, edit_geojson) -> None:
+    path = layers_copy / "geodata" / "interconnectors.geojson"
+    edit_geojson(path, lambda f: f[0]["geometry"].update(type="LineString", coordinates=[[179.5, -17], [-179.5, -17]]))
+    report = validate_paths([path], mapper.load_catalogue(layers_copy / "layers"))
+    assert any("antimeridian" in p.message for p in report.errors)

@@ -282,3 +282,9 @@ def test_query_round_trip_gives_back_the_same_state(catalogue: mapper.Catalogue,
 def test_to_dict_leaves_out_unset_values() -> None:
     assert FilterState().to_dict() == {}
     assert FilterState(countries=("LAO",), capacity_min=0).to_dict() == {"countries": ["LAO"], "capacity_min": 0}
+
+
+def test_slug_and_description_include_capacity_and_year_zero() -> None:
+    state = FilterState(capacity_min=100, capacity_max=500.5)
+    assert "100-500.5MW" in state.slug()
+    assert FilterState(year_from=0, year_to=10).describe() == "years 0–10"

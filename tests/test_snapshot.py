@@ -117,3 +117,23 @@ def test_labels_do_not_pile_up_where_features_are_dense(bundle: mapper.Bundle) -
     boxes = [t.get_window_extent(renderer) for t in labels]
     overlapping = sum(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
     assert overlapping <= len(labels) // 10  # adjustText moved them apart
+
+
+def test_a_bbox_west_of_the_pacific_split_draws_the_countries_there(bundle: mapper.Bundle) -> None:
+    # Samoa and Tonga: the bounds a user sees west of -30° after panning the web map
+    fig = draw(bundle, mapper.FilterState(layers=("wind_zones",)), bbox=(-176, -22, -170, -12), labels=False)
+    drawn = sum(len(c.get_paths()) for c in fig.axes[0].collections)
+    assert drawn > 0
+
+
+def test_bbox_from_leaflet_bounds() -> None:
+    from mapper.snapshot import bbox_from_leaflet
+
+    bounds = {"_southWest": {"lat": 5.0, "lng": 90.0}, "_northEast": {"lat": 25.0, "lng": 112.0}}
+    assert bbox_from_leaflet(bounds) == (90.0, 5.0, 112.0, 25.0)
+    pacific = {"_southWest": {"lat": -22.0, "lng": 184.0}, "_northEast": {"lat": -12.0, "lng": 190.0}}
+    assert bbox_from_leaflet(pacific) == (184.0, -22.0, 190.0, -12.0)
+    wrapped = {"_southWest": {"lat": -22.0, "lng": -176.0}, "_northEast": {"lat": -12.0, "lng": -170.0}}
+    assert bbox_from_leaflet(wrapped) == (184.0, -22.0, 190.0, -12.0)
+    assert bbox_from_leaflet(None) is None
+    assert bbox_from_leaflet({"_southWest": {"lat": None, "lng": None}, "_northEast": {}}) is None

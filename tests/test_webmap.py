@@ -141,3 +141,32 @@ def test_standalone_html_inlines_assets(bundle: mapper.Bundle) -> None:
     assert "L.map" in html
     assert "Leaflet" in html
     assert "as of" in html
+
+
+def test_display_longitudes_match_what_pacific_view_draws() -> None:
+    from mapper.webmap import display_lon
+
+    assert display_lon(-10) == -10
+    assert display_lon(350) == -10
+    assert display_lon(-100) == 260
+    assert display_lon(120) == 120
+    assert display_lon(120 + 720) == 120
+
+
+@pytest.mark.parametrize("scheme", ["quantiles", "equal_interval", "natural_breaks"])
+@pytest.mark.parametrize("attribute", ["ndc_unconditional_pct", "net_zero_year", "offshore_wind_target_gw"])
+def test_legend_counts_match_the_colours_on_the_map(bundle: mapper.Bundle, scheme: str, attribute: str) -> None:
+    classified = classify(bundle.countries, bundle.catalogue.countries, Choropleth(attribute, scheme, 4))
+    colours = list(classified.colors.values())
+    for entry in classified.legend.entries:
+        count = int(entry.label.rsplit("(", 1)[1].rstrip(")"))
+        assert colours.count(entry.color) == count, entry.label
+
+
+def test_year_breaks_are_whole_years(bundle: mapper.Bundle) -> None:
+    classified = classify(
+        bundle.countries, bundle.catalogue.countries, Choropleth("net_zero_year", "equal_interval", 4)
+    )
+    for entry in classified.legend.entries[:-1]:
+        assert "." not in entry.label
+        assert "," not in entry.label

@@ -24,6 +24,8 @@ class Problem:
     feature: str | None = None
     value: object = None
     severity: str = "error"
+    #: Position of the record in the file (0-based), when the problem is about one record.
+    row: int | None = None
 
     def __str__(self) -> str:
         where = self.file

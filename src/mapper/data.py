@@ -50,13 +50,13 @@ class Bundle:
         return pd.DataFrame(rows, columns=["layer", "publisher", "date", "url", "records"])
 
 
-def _drop_broken(frame: gpd.GeoDataFrame, report: ValidationReport, id_field: str = "id") -> gpd.GeoDataFrame:
-    """Leave out records with errors (they stay listed in the report, never silently)."""
-    bad = {p.feature for p in report.errors if p.feature}
-    if not bad or id_field not in frame.columns:
+def _drop_broken(frame: gpd.GeoDataFrame, report: ValidationReport) -> gpd.GeoDataFrame:
+    """Leave out the records (by position) that have errors; they stay listed in the report."""
+    bad = {p.row for p in report.errors if p.row is not None}
+    if not bad:
         return frame
-    keep = ~frame[id_field].astype(str).isin(bad)
-    return frame[keep.to_numpy()]
+    keep = [row not in bad for row in range(len(frame))]
+    return frame[keep]
 
 
 def load_bundle(catalogue: Catalogue | None = None, *, layers_dir: str | Path | None = None) -> Bundle:
@@ -73,7 +73,7 @@ def load_bundle(catalogue: Catalogue | None = None, *, layers_dir: str | Path | 
     report.problems += read_problems
     attributes, attr_report = read_attributes(spec.attributes, spec.schema)
     report.extend(attr_report)
-    attributes = _drop_broken(attributes, attr_report, "iso3")
+    attributes = _drop_broken(attributes, attr_report)
     countries = countries_frame(polygons, attributes, spec)
     land = shapely.union_all(countries.geometry.values)
     layers: dict[str, gpd.GeoDataFrame] = {}

@@ -74,7 +74,7 @@ def add_measures(frame: gpd.GeoDataFrame, layer: Layer, land: BaseGeometry) -> g
 def _near(geom: BaseGeometry, country: BaseGeometry | None, tolerance_km: float) -> tuple[bool, float]:
     if country is None:
         return False, float("nan")
-    if country.contains(geom) or country.intersects(geom):
+    if country.intersects(geom):
         return True, 0.0
     d = distance_km(geom, country)
     return d <= tolerance_km, d

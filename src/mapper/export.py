@@ -145,17 +145,14 @@ def _geojson_text(collection: Mapping[str, Any]) -> str:
 
 
 def _for_gdal(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Plain dtypes GDAL writes without surprises (nullable → float/object)."""
+    """Columns GDAL writes with their real types; text as plain objects with None."""
     out = frame[[*_export_columns(frame), frame.geometry.name]].copy()
     for column in out.columns:
         if column == out.geometry.name:
             continue
         dtype = out[column].dtype
-        if isinstance(dtype, pd.BooleanDtype):
-            out[column] = out[column].astype(object).where(out[column].notna(), None)
-        elif isinstance(dtype, pd.Int64Dtype | pd.Float64Dtype):
-            out[column] = out[column].astype("float64")
-        elif isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
+        # nullable integers and booleans are written natively (INTEGER, BOOLEAN with NULLs)
+        if isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
             out[column] = out[column].astype(object).where(out[column].notna(), None)
     out[out.geometry.name] = [_rounded(g) for g in out.geometry]
     return gpd.GeoDataFrame(out, geometry=frame.geometry.name, crs="EPSG:4326")
@@ -222,7 +219,24 @@ def to_csv_frame(bundle: Bundle, state: FilterState) -> pd.DataFrame:
             shapely.to_wkt(g, rounding_precision=PRECISION, trim=True) if g is not None else None for g in geoms
         ]
         parts.append(table)
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["layer", "lon", "lat", "wkt"])
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["layer", "lon", "lat", "wkt"])
+    return _defuse_formulas(table)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defuse_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula (``=HYPERLINK(...)``) with
+    an apostrophe, so opening the CSV in Excel or LibreOffice shows them as text."""
+    table = table.copy()
+    for column in table.columns:
+        if pd.api.types.is_numeric_dtype(table[column]) or isinstance(table[column].dtype, pd.BooleanDtype):
+            continue
+        table[column] = table[column].map(
+            lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v, na_action="ignore"
+        )
+    return table
 
 
 def readme_text(bundle: Bundle, state: FilterState) -> str:

@@ -8,6 +8,7 @@ import numpy as np
 
 import pyproj
 import shapely
+import shapely.affinity
 import shapely.ops
 from shapely.geometry.base import BaseGeometry
 
@@ -44,7 +45,15 @@ def _local(geom: BaseGeometry, transformer: pyproj.Transformer) -> BaseGeometry:
 
 
 def distance_km(a: BaseGeometry, b: BaseGeometry) -> float:
-    """Shortest distance between two geometries in km (0 if they touch or overlap).
+    """Shortest distance between two geometries in km (0 if they touch or overlap), also
+    across the antimeridian (``b`` is tried as is and shifted by ±360°)."""
+    if a is None or b is None or a.is_empty or b.is_empty:
+        return float("nan")
+    return min(_distance_km(a, shapely.affinity.translate(b, xoff=shift)) for shift in (0.0, 360.0, -360.0))
+
+
+def _distance_km(a: BaseGeometry, b: BaseGeometry) -> float:
+    """Distance without the antimeridian wrap.
 
     Computed in an azimuthal equidistant projection centred on ``a``, which is true to
     within a fraction of a percent for the distances checked here (up to a few hundred km).

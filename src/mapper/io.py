@@ -109,7 +109,7 @@ def _read_csv(path: Path) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     labels = [i if i else f"row {n + 2}" for n, i in enumerate(ids)]
     if lon_col and lat_col:
         geoms = []
-        for label, lon, lat in zip(labels, table[lon_col], table[lat_col], strict=True):
+        for row, (label, lon, lat) in enumerate(zip(labels, table[lon_col], table[lat_col], strict=True)):
             if pd.isna(lon) and pd.isna(lat):
                 geoms.append(None)
                 continue
@@ -123,6 +123,7 @@ def _read_csv(path: Path) -> tuple[gpd.GeoDataFrame, list[Problem]]:
                         "must be decimal degrees, e.g. 102.6 / 17.97",
                         label,
                         f"{lon}, {lat}",
+                        row=row,
                     )
                 )
                 geoms.append(None)
@@ -131,14 +132,14 @@ def _read_csv(path: Path) -> tuple[gpd.GeoDataFrame, list[Problem]]:
         table = table.drop(columns=[lon_col, lat_col])
     elif wkt_col:
         geoms = []
-        for label, text in zip(labels, table[wkt_col], strict=True):
+        for row, (label, text) in enumerate(zip(labels, table[wkt_col], strict=True)):
             if pd.isna(text):
                 geoms.append(None)
                 continue
             try:
                 geoms.append(shapely.from_wkt(text))
             except shapely.errors.GEOSException:
-                problems.append(Problem(str(path), wkt_col, "is not valid WKT", label, text[:60]))
+                problems.append(Problem(str(path), wkt_col, "is not valid WKT", label, text[:60], row=row))
                 geoms.append(None)
         table = table.drop(columns=[wkt_col])
     else:

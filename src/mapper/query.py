@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -93,7 +93,9 @@ class FilterState:
             if values:
                 parts.append(f"{label} {', '.join(values)}")
         if self.year_from is not None or self.year_to is not None:
-            parts.append(f"years {self.year_from or '…'}–{self.year_to or '…'}")
+            low = "…" if self.year_from is None else self.year_from
+            high = "…" if self.year_to is None else self.year_to
+            parts.append(f"years {low}–{high}")
         if self.capacity_min is not None or self.capacity_max is not None:
             low = "…" if self.capacity_min is None else f"{self.capacity_min:g}"
             high = "…" if self.capacity_max is None else f"{self.capacity_max:g}"
@@ -108,7 +110,13 @@ class FilterState:
         for name in _LIST_FACETS:
             parts += list(getattr(self, name))
         if self.year_from is not None or self.year_to is not None:
-            parts.append(f"{self.year_from or ''}-{self.year_to or ''}")
+            parts.append(
+                f"{'' if self.year_from is None else self.year_from}-{'' if self.year_to is None else self.year_to}"
+            )
+        if self.capacity_min is not None or self.capacity_max is not None:
+            low = "" if self.capacity_min is None else f"{self.capacity_min:g}"
+            high = "" if self.capacity_max is None else f"{self.capacity_max:g}"
+            parts.append(f"{low}-{high}MW")
         if self.search:
             parts.append(self.search)
         text = "_".join(parts) if parts else "all"
@@ -319,8 +327,3 @@ def capacity_bounds(layers: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue
 def with_changes(state: FilterState, **changes: Any) -> FilterState:
     """A copy of ``state`` with some fields changed (validated again)."""
     return replace(state, **changes)
-
-
-def state_fields() -> list[str]:
-    """Names of the filter state's fields (the URL and CLI use the same names)."""
-    return [f.name for f in fields(FilterState)]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pycountry
 
@@ -78,12 +79,24 @@ class FieldSpec:
     def coerce(self, series: pd.Series) -> pd.Series:
         """Cast a column that passed :meth:`check` to its natural dtype."""
         if self.type == "integer":
-            return pd.to_numeric(series, errors="coerce").astype("Int64")
+            numbers = pd.to_numeric(series.map(_to_number, na_action="ignore"), errors="coerce").astype("float64")
+            whole = numbers.where(numbers.isna() | (numbers % 1 == 0))  # 2015.5 is reported by check()
+            return whole.astype("Int64")
         if self.type == "number":
-            return pd.to_numeric(series, errors="coerce").astype("Float64")
+            numbers = pd.to_numeric(series.map(_to_number, na_action="ignore"), errors="coerce").astype("float64")
+            return numbers.where(np.isfinite(numbers)).astype("Float64")
         if self.type == "boolean":
             return series.map(_to_bool, na_action="ignore").astype("boolean")
         return series.astype("string")
+
+
+def _to_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _fmt(number: float) -> str:
@@ -240,26 +253,32 @@ class Schema:
             if spec.name not in frame.columns:
                 continue
             column = frame[spec.name]
-            for rid, value in zip(ids, column, strict=True):
+            for row, (rid, value) in enumerate(zip(ids, column, strict=True)):
                 if is_missing(value):
                     if spec.required:
-                        problems.append(Problem(file, spec.name, "is required but empty; fill it in", rid))
+                        problems.append(Problem(file, spec.name, "is required but empty; fill it in", rid, row=row))
                     continue
                 message = spec.check(value)
                 if message:
-                    problems.append(Problem(file, spec.name, message, rid, value))
+                    problems.append(Problem(file, spec.name, message, rid, value, row=row))
             if spec.unique:
-                present = column[~column.map(is_missing)]
-                for value in sorted(set(present[present.duplicated()].astype(str))):
-                    problems.append(
-                        Problem(
-                            file,
-                            spec.name,
-                            "is used by more than one record; every value must be unique",
-                            value,
-                            value,
+                # every later copy of a value is the problem; the first one stays
+                seen: set[str] = set()
+                for row, value in enumerate(column):
+                    if is_missing(value):
+                        continue
+                    if str(value) in seen:
+                        problems.append(
+                            Problem(
+                                file,
+                                spec.name,
+                                "is used by an earlier record too; every value must be unique",
+                                str(value),
+                                value,
+                                row=row,
+                            )
                         )
-                    )
+                    seen.add(str(value))
         return problems
 
     def coerce(self, frame: pd.DataFrame) -> pd.DataFrame:

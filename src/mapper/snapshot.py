@@ -31,7 +31,7 @@ from ._errors import MapperError
 from .data import Bundle
 from .query import FilterState, apply_filter
 from .style import BASE_FILL, BASE_STROKE, Choropleth, Legend, classify, layer_legend
-from .webmap import pacific_view
+from .webmap import PACIFIC_SPLIT, display_lon, pacific_view
 
 
 class SnapshotError(MapperError, ValueError):
@@ -81,6 +81,8 @@ def _extent_from(
             raise SnapshotError(f"bbox {bbox}: south must be below north, both within -90..90")
         if east <= west:
             east += 360.0  # crosses the antimeridian
+        if west < PACIFIC_SPLIT:  # the data is drawn in the Pacific-centred range (-30..330)
+            west, east = west + 360.0, east + 360.0
         return west, south, east, north
     if region is not None:
         key = region.lower()
@@ -110,6 +112,19 @@ def _padded(bounds, pad: float, minimum: float = 2.0) -> tuple[float, float, flo
         cx + dx * (0.5 + pad),
         min(cy + dy * (0.5 + pad), 85.0),
     )
+
+
+def bbox_from_leaflet(bounds: Mapping | None) -> tuple[float, float, float, float] | None:
+    """The (west, south, east, north) of the bounds streamlit-folium returns, or None if
+    they are missing (the map has not reported its view yet)."""
+    try:
+        sw, ne = bounds["_southWest"], bounds["_northEast"]  # type: ignore[index]
+        west, south, east, north = float(sw["lng"]), float(sw["lat"]), float(ne["lng"]), float(ne["lat"])
+    except (TypeError, KeyError, ValueError):
+        return None
+    west = display_lon(west)
+    east = west + min(max(east - float(sw["lng"]), 0.1), 359.0)  # keep the width Leaflet reported
+    return west, max(south, -85.0), east, min(north, 85.0)
 
 
 def projection_for(extent: tuple[float, float, float, float], name: str = "web-mercator") -> pyproj.CRS:

@@ -116,14 +116,28 @@ def classify(countries: pd.DataFrame, spec: CountrySpec, choropleth: Choropleth)
     name = choropleth.attribute
     label = spec.label(name)
     if name in numeric_attributes(spec):
-        return _classify_numeric(countries, name, label, choropleth)
+        whole = spec.schema.fields[name].type == "integer"
+        return _classify_numeric(countries, name, label, choropleth, whole=whole)
     if name in categorical_attributes(spec):
         return _classify_categorical(countries, spec, name, label)
     choices = numeric_attributes(spec) + categorical_attributes(spec)
     raise ValueError(f"cannot colour countries by {name!r}; choose one of: {', '.join(choices)}")
 
 
-def _classify_numeric(countries: pd.DataFrame, name: str, label: str, choropleth: Choropleth) -> Classified:
+def _class_label(i: int, lower: float, upper: float, whole: bool) -> str:
+    """Legend text of class ``i`` covering (lower, upper] (the first class: [lower, upper])."""
+    if whole:  # whole numbers (years): 2050 – 2056, 2057 – 2063
+        lo = math.ceil(lower) if i == 0 else math.floor(lower) + 1
+        hi = math.floor(upper)
+        return str(lo) if lo >= hi else f"{_fmt(lo)} – {_fmt(hi)}"
+    if i == 0:
+        return _fmt(lower) if math.isclose(lower, upper) else f"{_fmt(lower)} – {_fmt(upper)}"
+    return f"> {_fmt(lower)} – {_fmt(upper)}"
+
+
+def _classify_numeric(
+    countries: pd.DataFrame, name: str, label: str, choropleth: Choropleth, *, whole: bool = False
+) -> Classified:
     values = pd.to_numeric(countries[name], errors="coerce").astype(float)
     present = values.dropna()
     colors = dict.fromkeys(countries["iso3"], NO_DATA)
@@ -147,11 +161,7 @@ def _classify_numeric(countries: pd.DataFrame, name: str, label: str, choropleth
         low = present.min()
         for i, upper in enumerate(bins):
             lower = low if i == 0 else bins[i - 1]
-            text = (
-                _fmt(lower)
-                if i == 0 and math.isclose(lower, upper)
-                else (f"{_fmt(lower)} – {_fmt(upper)}" if i == 0 else f"> {_fmt(lower)} – {_fmt(upper)}")
-            )
+            text = _class_label(i, lower, upper, whole)
             count = int((classes == i).sum())
             entries.append(LegendEntry(palette[i], f"{text} ({count})"))
     missing = int(values.isna().sum())

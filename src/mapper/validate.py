@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import geopandas as gpd
@@ -14,7 +15,7 @@ import shapely
 from ._errors import DataReadError, DataValidationError, Problem
 from .catalogue import Catalogue, Layer
 from .io import read_layer_file, read_table
-from .schema import Schema
+from .schema import Schema, is_missing
 
 
 @dataclass
@@ -76,14 +77,14 @@ def check_geometries(frame: gpd.GeoDataFrame, schema: Schema, *, file: str) -> l
     problems: list[Problem] = []
     records = frame.drop(columns=frame.geometry.name).to_dict("records")
     for n, (record, geom) in enumerate(zip(records, frame.geometry, strict=True)):
-        rid = str(record.get("id") or f"#{n + 1}")
+        rid = f"#{n + 1}" if is_missing(record.get("id")) else str(record.get("id"))
         if geom is None or geom.is_empty:
             if not schema.geometry_may_be_empty(record):
                 hint = ""
                 if schema.geometry_optional_when:
                     key, value = schema.geometry_optional_when
                     hint = f" (only records with {key} = {value!r} may have none)"
-                problems.append(Problem(file, "geometry", f"is missing or empty; add a geometry{hint}", rid))
+                problems.append(Problem(file, "geometry", f"is missing or empty; add a geometry{hint}", rid, row=n))
             continue
         if schema.geometry_types and geom.geom_type not in schema.geometry_types:
             problems.append(
@@ -92,6 +93,7 @@ def check_geometries(frame: gpd.GeoDataFrame, schema: Schema, *, file: str) -> l
                     "geometry",
                     f"is a {geom.geom_type}; this layer holds {' or '.join(schema.geometry_types)}",
                     rid,
+                    row=n,
                 )
             )
             continue
@@ -110,9 +112,35 @@ def check_geometries(frame: gpd.GeoDataFrame, schema: Schema, *, file: str) -> l
                     "check that longitude and latitude are not swapped",
                     rid,
                     f"bounds {tuple(round(b, 4) for b in geom.bounds)}",
+                    row=n,
+                )
+            )
+        elif _jumps_antimeridian(geom):
+            problems.append(
+                Problem(
+                    file,
+                    "geometry",
+                    "has a segment that jumps more than 180° of longitude, so it would be drawn across the "
+                    "whole map; split it at the antimeridian (RFC 7946 section 3.1.9)",
+                    rid,
+                    row=n,
                 )
             )
     return problems
+
+
+def _jumps_antimeridian(geom) -> bool:
+    """True if a line or ring has consecutive vertices more than 180° of longitude apart."""
+    if geom.geom_type in ("Point", "MultiPoint"):
+        return False
+    parts = shapely.get_parts(geom)
+    lines = []
+    for part in parts:
+        if part.geom_type == "Polygon":
+            lines += [part.exterior, *part.interiors]
+        else:
+            lines.append(part)
+    return any(np.abs(np.diff(shapely.get_coordinates(line)[:, 0])).max(initial=0) > 180 for line in lines)
 
 
 def check_frame(frame: gpd.GeoDataFrame | pd.DataFrame, schema: Schema, *, file: str) -> list[Problem]:

@@ -35,7 +35,7 @@ DEFAULT_ZOOM = 3
 _URL = re.compile(r"^https?://[^\s<>\"']+$")
 #: Longitudes west of this are shifted by +360 for display, so that the Pacific is drawn
 #: whole (Fiji, Kiribati, the Aleutians) instead of split at the antimeridian.
-_PACIFIC_SPLIT = -30.0
+PACIFIC_SPLIT = -30.0
 
 
 def pacific_view(geom: shapely.Geometry | None) -> shapely.Geometry | None:
@@ -45,7 +45,7 @@ def pacific_view(geom: shapely.Geometry | None) -> shapely.Geometry | None:
 
     def shift(coords: np.ndarray) -> np.ndarray:
         coords = coords.copy()
-        coords[:, 0] = np.where(coords[:, 0] < _PACIFIC_SPLIT, coords[:, 0] + 360.0, coords[:, 0])
+        coords[:, 0] = np.where(coords[:, 0] < PACIFIC_SPLIT, coords[:, 0] + 360.0, coords[:, 0])
         return coords
 
     return shapely.transform(geom, shift)
@@ -54,6 +54,13 @@ def pacific_view(geom: shapely.Geometry | None) -> shapely.Geometry | None:
 def unshift_lon(lon: float) -> float:
     """Map a displayed longitude back to -180..180."""
     return ((lon + 180.0) % 360.0) - 180.0
+
+
+def display_lon(lon: float) -> float:
+    """A longitude in the web map's Pacific-centred range (-30..330), as :func:`pacific_view`
+    draws it: Leaflet can report any multiple of 360 after panning."""
+    lon = unshift_lon(lon)
+    return lon + 360.0 if lon < PACIFIC_SPLIT else lon
 
 
 def _text(value: object) -> str:
