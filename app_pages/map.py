@@ -11,7 +11,7 @@ import folium
 from app_pages._shared import get_bundle, md_escape, show_data_problems, show_notices
 from mapper.query import FilterState, capacity_bounds, facet_choices, year_bounds
 from mapper.style import SCHEME_LABELS, categorical_attributes, layer_legend, numeric_attributes
-from mapper.tables import country_profile, layer_table, summarize
+from mapper.tables import clicked_records, country_profile, layer_table, summarize
 from mapper.viewstate import ViewState, view_from_query
 from mapper.webmap import MapView, base_map, display_lon, feature_groups, tile_providers
 
@@ -211,15 +211,16 @@ with right:
                 st.caption(md_escape(f"{title}: {len(table)}"))
                 st.dataframe(table[["ID", *list(table.columns[1:3])]], hide_index=True)
     elif feature_id:
-        for lid, frame in frames.items():
-            match = frame[frame["id"].astype(str) == str(feature_id).split(":")[0]]
-            if len(match):
-                table = layer_table(match, catalogue[lid]).T
-                table.columns = ["value"]
-                st.dataframe(table.dropna(), width="stretch")
-                break
+        found = clicked_records(frames, catalogue, feature_id)
+        if found is None:
+            st.caption("That feature is no longer shown with the current filters.")
         else:
-            st.caption("Country-level records: open the badge's popup for the list.")
+            layer, table = found
+            st.caption(md_escape(f"{layer.title}: {len(table)} record(s)"))
+            if len(table) == 1:
+                st.table(table.T.rename(columns={0: "value"}).dropna().astype(str))
+            else:  # a country-level badge: the records it stands for
+                st.dataframe(table, hide_index=True, width="stretch")
     else:
         st.caption("Click a country or a feature on the map to see its details here.")
 

@@ -14,6 +14,7 @@ from .catalogue import Catalogue, Layer
 from .data import Bundle
 from .query import FilterState, filter_layer
 from .schema import is_missing
+from .webmap import parse_badge_id
 
 _DERIVED_LABELS = {"length_km": "Length (km)", "area_km2": "Area (km²)", "coast_distance_km": "To coast (km)"}
 
@@ -48,6 +49,27 @@ def summarize(frames: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue) -> p
             }
         )
     return pd.DataFrame(rows, columns=["layer", "records", "mapped at a place", "country-level", "capacity (MW)"])
+
+
+def clicked_records(
+    frames: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue, feature_id: str
+) -> tuple[Layer, pd.DataFrame] | None:
+    """The shown records behind a clicked map feature: one record, or every country-level
+    record of a layer on a country for a badge. None if nothing shown matches."""
+    badge = parse_badge_id(feature_id)
+    if badge is not None:
+        layer_id, iso3 = badge
+        if layer_id not in frames:
+            return None
+        layer, frame = catalogue[layer_id], frames[layer_id]
+        unlocated = frame[frame.geometry.isna() | frame.geometry.is_empty]
+        group = unlocated[unlocated[layer.country_fields[0]] == iso3] if layer.country_fields else unlocated.iloc[0:0]
+        return (layer, layer_table(group, layer)) if len(group) else None
+    for layer_id, frame in frames.items():
+        match = frame[frame["id"].astype(str) == str(feature_id)]
+        if len(match):
+            return catalogue[layer_id], layer_table(match, catalogue[layer_id])
+    return None
 
 
 @dataclass(frozen=True)

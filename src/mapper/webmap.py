@@ -154,6 +154,17 @@ def _display_frame(frame: gpd.GeoDataFrame, layer: Layer) -> gpd.GeoDataFrame:
     return out
 
 
+def badge_id(layer_id: str, iso3: str) -> str:
+    """The feature id of a layer's country-level badge on a country, e.g. ``jumpp:LAO``."""
+    return f"{layer_id}:{iso3}"
+
+
+def parse_badge_id(feature_id: str) -> tuple[str, str] | None:
+    """``(layer_id, iso3)`` for a badge id, None for a record id."""
+    layer_id, sep, iso3 = str(feature_id).partition(":")
+    return (layer_id, iso3) if sep and len(iso3) == 3 else None
+
+
 def _country_level(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """One badge per country for records without a site, at the country's label point.
 
@@ -177,7 +188,7 @@ def _country_level(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoData
             popups = "".join(popup_html(r, layer) for r in records)
             rows.append(
                 {
-                    "id": f"{layer.id}:{code}",
+                    "id": badge_id(layer.id, code),
                     "_tip": f"{tip}<ul>{names}</ul></div>",
                     "_popup": f'<div class="mapper-group"><b>{header}</b>{popups}</div>',
                     "_n": len(group),
