@@ -46,3 +46,9 @@ with st.expander(f"{spec.title}: {int(bundle.countries['has_attributes'].sum())}
         f"**Attribution:** {md_escape(spec.attribution)}"
     )
     st.dataframe(describe(spec.schema), hide_index=True, width="stretch")
+
+readme = catalogue.root / "geodata" / "README.md"
+if readme.is_file():
+    with st.expander("About the data: sources, precision and status values, licences, known gaps"):
+        # the project's own documentation (not record data), rendered as written
+        st.markdown(readme.read_text(encoding="utf-8"))
