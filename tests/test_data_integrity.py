@@ -555,3 +555,22 @@ def test_as_of_matches_readme(spec_id: str, file_name: str) -> None:
         assert str(as_of) == per_file[file_name], (
             f"{spec_id}: as_of {as_of} but the README table gives {per_file[file_name]} for {file_name}"
         )
+
+
+def _all_source_urls() -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for layer in CATALOGUE.values():
+        for feature in json.loads(layer.source.read_text(encoding="utf-8"))["features"]:
+            p = feature["properties"]
+            urls = [p.get("source_url"), *split_list(p.get("other_sources"))]
+            pairs += [(str(p.get("id")), u) for u in urls if u]
+    for row in RAW_ATTRIBUTES:
+        for key in ("ndc_source_url", "net_zero_source_url", "offshore_wind_source_url", "membership_source_url"):
+            pairs += [(row["iso3"], u) for u in split_list(row.get(key))]
+    return pairs
+
+
+def test_geodata_readme_lists_every_source_url() -> None:
+    readme = (DATA_ROOT / "geodata" / "README.md").read_text(encoding="utf-8")
+    unlisted = sorted({f"{rid}: {url}" for rid, url in _all_source_urls() if url not in readme})
+    assert not unlisted, "add these sources to geodata/README.md:\n" + "\n".join(unlisted)

@@ -66,8 +66,9 @@ REGIONS = {
     "pacific-islands": (130.0, -25.0, 200.0, 15.0),
 }
 PROJECTIONS = ("web-mercator", "equal-area")
-#: A layer with more features than this in view is drawn without labels (they would pile up).
-MAX_LABELS = 40
+#: At most this many labels on a snapshot: layers are labelled in catalogue order while
+#: their features fit in what is left (a dense overview gets no labels rather than a pile).
+MAX_LABELS = 30
 FORMATS = (".png", ".svg", ".pdf")
 _GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -169,7 +170,7 @@ def _projected_extent(extent, to_proj: pyproj.Transformer) -> tuple[float, float
 def _fit_aspect(bounds, ax) -> tuple[float, float, float, float]:
     """Grow the extent so it fills the axes box with equal scale in x and y."""
     x0, x1, y0, y1 = bounds
-    box = ax.get_position()
+    box = ax.get_position(original=True)  # the box we laid out, not one shrunk to an aspect
     fig_w, fig_h = ax.figure.get_size_inches()
     box_ratio = (box.height * fig_h) / (box.width * fig_w)
     width, height = x1 - x0, y1 - y0
@@ -341,7 +342,7 @@ def draw(
                     linewidth=1.0,
                     zorder=6,
                 )
-            if labels and len(shown) <= MAX_LABELS:
+            if labels and len(texts) + len(shown) <= MAX_LABELS:
                 for name, geom in zip(shown[layer.label_field], shown.geometry, strict=True):
                     point = geom.representative_point() if geom.geom_type != "Point" else geom
                     texts.append(
@@ -393,9 +394,10 @@ def draw(
             ax=ax,
             expand=(1.05, 1.2),
             arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.4},
-            max_move=None,
             iter_lim=200,
         )
+        ax.set_xlim(x0, x1)  # adjustText may widen the view to fit labels; keep the map's extent
+        ax.set_ylim(y0, y1)
     extent_proj = (*ax.get_xlim(), *ax.get_ylim())
     centre = ((west + east) / 2, (south + north) / 2)
     _scale_bar(ax, crs, extent_proj, centre)
