@@ -7,6 +7,7 @@ import streamlit as st
 
 from app_pages._shared import get_bundle, md_escape
 from mapper.schema import describe
+from mapper.validate import validate_upload
 
 bundle = get_bundle()
 catalogue = bundle.catalogue
@@ -52,3 +53,18 @@ if readme.is_file():
     with st.expander("About the data: sources, precision and status values, licences, known gaps"):
         # the project's own documentation (not record data), rendered as written
         st.markdown(readme.read_text(encoding="utf-8"))
+
+st.subheader("Check a file before sending an update")
+st.caption(
+    "Upload a GeoJSON, GeoPackage, GeoParquet or CSV (lon/lat) file to check it against a layer's schema. "
+    "It is checked in memory and not stored."
+)
+target = st.selectbox("Layer the file is for", list(catalogue), format_func=lambda i: catalogue[i].title, key="u_layer")
+upload = st.file_uploader("File", type=["geojson", "json", "gpkg", "parquet", "csv"], key="u_file")
+if upload is not None:
+    checked = validate_upload(upload.name, upload.getvalue(), catalogue, target)
+    if checked.ok and not checked.warnings:
+        st.success(md_escape(f"{upload.name}: {sum(checked.checked.values())} record(s), no problems."))
+    else:
+        st.warning(md_escape(f"{upload.name}: {len(checked.errors)} error(s), {len(checked.warnings)} warning(s)."))
+        st.dataframe(checked.to_frame(), hide_index=True, width="stretch")

@@ -23,7 +23,10 @@ from mapper.validate import (
     read_layer,
     validate_catalogue,
     validate_paths,
+    validate_upload,
 )
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 POINTS = [(102.6, 17.97), (100.5, 13.75), (105.85, 21.03)]
 
@@ -399,3 +402,18 @@ def test_a_segment_jumping_across_the_antimeridian_is_reported(layers_copy: Path
     edit_geojson(path, lambda f: f[0]["geometry"].update(type="LineString", coordinates=[[179.5, -17], [-179.5, -17]]))
     report = validate_paths([path], mapper.load_catalogue(layers_copy / "layers"))
     assert any("antimeridian" in p.message for p in report.errors)
+
+
+def test_an_uploaded_file_is_checked_and_named_by_its_own_name(catalogue: mapper.Catalogue) -> None:
+    good = (REPO_ROOT / "geodata" / "interconnectors.geojson").read_bytes()
+    report = validate_upload("my_update.geojson", good, catalogue, "interconnectors")
+    assert report.ok
+    assert list(report.checked) == ["my_update.geojson"]
+    data = json.loads(good)
+    data["features"][0]["properties"]["voltage_kv"] = "high"
+    report = validate_upload("../../etc/evil.geojson", json.dumps(data).encode(), catalogue, "interconnectors")
+    assert not report.ok
+    problem = report.errors[0]
+    assert problem.file == "evil.geojson"  # the name only, never a path from the upload
+    assert problem.field == "voltage_kv"
+    assert problem.value == "high"

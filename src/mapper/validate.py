@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -217,4 +218,20 @@ def validate_paths(
                 report.extend(read_checked(path, schema)[1])
         except DataReadError as exc:
             report.problems.append(Problem(str(path), "", str(exc).removeprefix(f"{path}: ")))
+    return report
+
+
+def validate_upload(name: str, content: bytes, catalogue: Catalogue, layer_id: str) -> ValidationReport:
+    """Check an uploaded file (its bytes) against a layer's schema, without keeping it.
+
+    The file is written to a private temporary folder under its own base name (so its
+    suffix picks the reader), checked, and removed; the report names it by ``name``.
+    """
+    safe = Path(name).name or "upload"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / safe
+        path.write_bytes(content)
+        report = validate_paths([path], catalogue, layer_id=layer_id)
+    report.problems = [replace(p, file=safe) if p.file == str(path) else p for p in report.problems]
+    report.checked = {safe: sum(report.checked.values())}
     return report
