@@ -9,62 +9,33 @@ from streamlit_folium import st_folium
 import folium
 
 from app_pages._shared import get_bundle, md_escape, show_data_problems, show_notices
-from mapper.query import FilterState, capacity_bounds, facet_choices, year_bounds
+from mapper.query import FilterState
 from mapper.style import SCHEME_LABELS, categorical_attributes, layer_legend, numeric_attributes
 from mapper.tables import clicked_records, country_profile, layer_table, summarize
-from mapper.viewstate import ViewState, view_from_query
+from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, view_from_query
 from mapper.webmap import MapView, base_map, display_lon, feature_groups, tile_providers
 
 bundle = get_bundle()
 catalogue = bundle.catalogue
 spec = catalogue.countries
-choices = facet_choices(bundle.layers, catalogue)
+controls = Controls.for_bundle(bundle)
+choices = controls.choices
 names = dict(zip(bundle.countries["iso3"], bundle.countries["name"], strict=True))
-y_min, y_max = year_bounds(bundle.layers, catalogue)
-c_min, c_max = (int(v) for v in capacity_bounds(bundle.layers, catalogue))
-c_max = max(c_max, c_min + 1)
+(y_min, y_max), (c_min, c_max) = controls.years, controls.capacity
 attributes = numeric_attributes(spec) + categorical_attributes(spec)
 providers = tile_providers()
 
 # ---- URL → widgets (once per session, or when the URL is opened afresh) -------------------
 if "view_loaded" not in st.session_state:
     view, notices = view_from_query(st.query_params.to_dict(), bundle)
-    f = view.filters
-    st.session_state.update(
-        view_loaded=True,
-        w_layers=list(f.layers) or list(catalogue),
-        w_partnerships=list(f.partnerships),
-        w_countries=[c for c in f.countries if c in names or c in choices["countries"]],
-        w_statuses=list(f.statuses),
-        w_technologies=list(f.technologies),
-        w_years=(max(f.year_from or y_min, y_min), min(f.year_to or y_max, y_max)),
-        w_capacity=(
-            max(int(f.capacity_min or c_min), c_min),
-            min(int(f.capacity_max if f.capacity_max is not None else c_max), c_max),
-        ),
-        w_search=f.search,
-        w_choropleth=view.choropleth or "(none)",
-        w_scheme=view.scheme,
-        w_basemap=view.basemap or "(none: offline)",
-        map_view=view.view,
-        url_notices=notices,
-    )
+    st.session_state.update(controls.values(view), view_loaded=True, map_view=view.view, url_notices=notices)
 show_notices(st.session_state.pop("url_notices", []))
 
 
 # ---- widgets → view state ---------------------------------------------------------------------
 def _reset_filters() -> None:
     """Callback: back to every layer and record (keeps the choropleth, basemap and view)."""
-    st.session_state.update(
-        w_layers=list(catalogue),
-        w_partnerships=[],
-        w_countries=[],
-        w_statuses=[],
-        w_technologies=[],
-        w_years=(y_min, y_max),
-        w_capacity=(c_min, c_max),
-        w_search="",
-    )
+    st.session_state.update(controls.filter_values(FilterState()))
 
 
 with st.sidebar:
@@ -79,7 +50,7 @@ with st.sidebar:
     )
     st.multiselect(
         "Country",
-        sorted(set(choices["countries"]) | set(names)),
+        choices["countries"],
         format_func=lambda c: f"{names.get(c, c)} ({c})",
         key="w_countries",
     )
@@ -105,8 +76,8 @@ with st.sidebar:
     st.header("Countries")
     st.selectbox(
         "Colour countries by",
-        ["(none)", *attributes],
-        format_func=lambda a: a if a == "(none)" else spec.label(a),
+        [NO_CHOROPLETH, *attributes],
+        format_func=lambda a: a if a == NO_CHOROPLETH else spec.label(a),
         key="w_choropleth",
     )
     st.selectbox(
@@ -116,42 +87,21 @@ with st.sidebar:
         key="w_scheme",
         disabled=st.session_state.w_choropleth not in numeric_attributes(spec),
     )
-    st.selectbox("Basemap tiles (need internet)", ["(none: offline)", *providers], key="w_basemap")
+    st.selectbox("Basemap tiles (need internet)", [NO_TILES, *providers], key="w_basemap")
 
-years = st.session_state.get("w_years", (y_min, y_max))
-capacity = st.session_state.get("w_capacity", (c_min, c_max))
-filters = FilterState(
-    layers=tuple(st.session_state.w_layers) if set(st.session_state.w_layers) != set(catalogue) else (),
-    partnerships=tuple(st.session_state.w_partnerships),
-    countries=tuple(st.session_state.w_countries),
-    statuses=tuple(st.session_state.w_statuses),
-    technologies=tuple(st.session_state.w_technologies),
-    year_from=years[0] if years[0] > y_min else None,
-    year_to=years[1] if years[1] < y_max else None,
-    capacity_min=capacity[0] if capacity[0] > c_min else None,
-    capacity_max=capacity[1] if capacity[1] < c_max else None,
-    search=st.session_state.w_search,
-)
-choropleth = None if st.session_state.w_choropleth == "(none)" else st.session_state.w_choropleth
-basemap = None if st.session_state.w_basemap.startswith("(none") else st.session_state.w_basemap
-view = ViewState(
-    filters=filters,
-    choropleth=choropleth,
-    scheme=st.session_state.w_scheme,
-    basemap=basemap,
-    view=st.session_state.map_view,
-)
-st.session_state.view = view if st.session_state.w_layers else None
-st.query_params.from_dict(view.to_query())
-if not st.session_state.w_layers:
-    st.warning("No layer is selected: pick at least one in the sidebar.")
+view = controls.view(st.session_state, st.session_state.map_view)
+st.session_state.view = view
 
 # ---- the map --------------------------------------------------------------------------------
 st.title("Indo-Pacific clean-energy partnerships")
-if st.session_state.w_layers:
-    groups, frames = feature_groups(bundle, filters)
-else:  # nothing selected means nothing drawn (an empty FilterState.layers would mean "all")
+if view is None:  # nothing selected means nothing drawn; the countries (choropleth) still are
+    st.warning("No layer is selected: pick at least one in the sidebar.")
+    shown = controls.view({**st.session_state.to_dict(), "w_layers": list(catalogue)}, st.session_state.map_view)
     groups, frames = [], {}
+else:
+    st.query_params.from_dict(view.to_query())
+    shown = view
+    groups, frames = feature_groups(bundle, view.filters)
 summary = summarize(frames, catalogue)
 cols = st.columns(max(len(summary), 1))
 for col, row in zip(cols, summary.to_dict("records"), strict=False):
@@ -167,12 +117,12 @@ for col, row in zip(cols, summary.to_dict("records"), strict=False):
 # Legends describe whole layers (not the filtered records), so the base map stays the same
 # while filters change and streamlit-folium swaps only the feature groups: no remount.
 legends = [layer_legend(catalogue[lid], bundle.layers[lid]) for lid in frames]
-m = base_map(bundle, choropleth=view.choropleth_spec(), basemap=basemap, legends=legends)
+m = base_map(bundle, choropleth=shown.choropleth_spec(), basemap=shown.basemap, legends=legends)
 left, right = st.columns([3, 1])
 with left:
     result = st_folium(
         m,
-        key=f"map-{choropleth}-{view.scheme}-{basemap}-{','.join(frames)}",
+        key=f"map-{shown.choropleth}-{shown.scheme}-{shown.basemap}-{','.join(frames)}",
         feature_group_to_add=groups,
         layer_control=folium.LayerControl(collapsed=True),
         center=list(st.session_state.map_view.center),

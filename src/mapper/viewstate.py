@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from .data import Bundle
-from .query import FilterState, facet_choices, from_query
+from .query import FilterState, capacity_bounds, facet_choices, from_query, year_bounds
 from .style import SCHEMES, Choropleth, categorical_attributes, numeric_attributes
 from .webmap import DEFAULT_CENTER, DEFAULT_ZOOM, MapView, tile_providers
 
@@ -101,3 +101,90 @@ def view_from_query(params: Mapping[str, str | Iterable[str]], bundle: Bundle) -
         except ValueError:
             notices.append(f"ignored the map position lat={lat!r}, lon={lon!r}, zoom={zoom!r}: out of range")
     return state, notices
+
+
+NO_CHOROPLETH = "(none)"
+NO_TILES = "(none: offline)"
+
+
+@dataclass(frozen=True)
+class Controls:
+    """The explorer's controls: what the widgets offer (choices and ranges, from the data)
+    and the mapping between widget values (by widget key) and a :class:`ViewState`.
+
+    Ranges that are left at their full extent mean "no restriction", so records without a
+    year or a capacity stay visible until the user narrows the range.
+    """
+
+    layers: tuple[str, ...]
+    choices: dict[str, list[str]]
+    years: tuple[int, int]
+    capacity: tuple[int, int]
+
+    @classmethod
+    def for_bundle(cls, bundle: Bundle) -> Controls:
+        """Controls for the bundled data: every basemap country may be chosen."""
+        catalogue = bundle.catalogue
+        choices = facet_choices(bundle.layers, catalogue)
+        choices["countries"] = sorted(set(choices["countries"]) | set(bundle.countries["iso3"]))
+        low, high = (int(v) for v in capacity_bounds(bundle.layers, catalogue))
+        return cls(tuple(catalogue), choices, year_bounds(bundle.layers, catalogue), (low, max(high, low + 1)))
+
+    def filter_values(self, filters: FilterState) -> dict[str, object]:
+        """Widget values that show ``filters``."""
+        (y0, y1), (c0, c1) = self.years, self.capacity
+        return {
+            "w_layers": list(filters.layers) or list(self.layers),
+            "w_partnerships": list(filters.partnerships),
+            "w_countries": [c for c in filters.countries if c in self.choices["countries"]],
+            "w_statuses": list(filters.statuses),
+            "w_technologies": list(filters.technologies),
+            "w_years": (
+                y0 if filters.year_from is None else min(max(filters.year_from, y0), y1),
+                y1 if filters.year_to is None else max(min(filters.year_to, y1), y0),
+            ),
+            "w_capacity": (
+                c0 if filters.capacity_min is None else min(max(round(filters.capacity_min), c0), c1),
+                c1 if filters.capacity_max is None else max(min(round(filters.capacity_max), c1), c0),
+            ),
+            "w_search": filters.search,
+        }
+
+    def values(self, view: ViewState) -> dict[str, object]:
+        """Widget values that show ``view`` (filters, choropleth and basemap)."""
+        return {
+            **self.filter_values(view.filters),
+            "w_choropleth": view.choropleth or NO_CHOROPLETH,
+            "w_scheme": view.scheme,
+            "w_basemap": view.basemap or NO_TILES,
+        }
+
+    def view(self, values: Mapping[str, object], map_view: MapView) -> ViewState | None:
+        """The view the widget values describe; None when no layer is selected."""
+        layers = list(values.get("w_layers") or [])
+        if not layers:
+            return None
+        (y0, y1), (c0, c1) = self.years, self.capacity
+        years = values.get("w_years") or (y0, y1)
+        capacity = values.get("w_capacity") or (c0, c1)
+        filters = FilterState(
+            layers=() if set(layers) == set(self.layers) else tuple(layers),
+            partnerships=tuple(values.get("w_partnerships") or ()),
+            countries=tuple(values.get("w_countries") or ()),
+            statuses=tuple(values.get("w_statuses") or ()),
+            technologies=tuple(values.get("w_technologies") or ()),
+            year_from=years[0] if years[0] > y0 else None,
+            year_to=years[1] if years[1] < y1 else None,
+            capacity_min=capacity[0] if capacity[0] > c0 else None,
+            capacity_max=capacity[1] if capacity[1] < c1 else None,
+            search=str(values.get("w_search") or ""),
+        )
+        choropleth = values.get("w_choropleth")
+        basemap = values.get("w_basemap")
+        return ViewState(
+            filters=filters,
+            choropleth=None if choropleth in (None, NO_CHOROPLETH) else str(choropleth),
+            scheme=str(values.get("w_scheme") or "quantiles"),
+            basemap=None if basemap in (None, NO_TILES) else str(basemap),
+            view=map_view,
+        )
