@@ -79,6 +79,8 @@ def main() -> None:
                     if page.locator("[data-stale='true']").count() == 0:
                         break
                     page.wait_for_timeout(500)
+                if "export" in path:  # the snapshot preview is drawn last
+                    page.get_by_test_id("stImage").first.wait_for(timeout=60_000)
                 page.wait_for_timeout(1500)
                 page.screenshot(path=str(ROOT / "docs" / name))
                 print("wrote", ROOT / "docs" / name)
