@@ -176,7 +176,10 @@ def test_filter_change_updates_the_map_without_reloading(server: str, page: Page
     box = page.page.get_by_label("Search names and descriptions")
     box.fill("Mekong")
     box.press("Enter")
-    page.page.wait_for_timeout(4000)
+    for _ in range(60):  # the rerun swaps the data; wait for it (up to 30 s on a slow machine)
+        page.page.wait_for_timeout(500)
+        if page.features() < before and "search=Mekong" in page.page.url:
+            break
     after = page.features()
     assert after < before
     assert page.page.evaluate("window.__still_here") is True  # no page reload
