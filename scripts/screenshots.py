@@ -8,25 +8,13 @@ Usage: ``.venv/bin/python scripts/screenshots.py``
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from mapper._serve import CHROMIUM_ARGS, serve_app
+
 ROOT = Path(__file__).resolve().parents[1]
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 VIEWS = {
     "map-choropleth.png": "/?choropleth=net_zero_year&scheme=natural_breaks",
     "map-mekong.png": "/?countries=LAO&layers=interconnectors,jumpp&lat=17.5&lon=103.5&zoom=5",
@@ -37,56 +25,27 @@ VIEWS = {
 
 
 def main() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "streamlit_app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{base}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        (ROOT / "docs").mkdir(exist_ok=True)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-            page = browser.new_page(viewport={"width": 1500, "height": 1050})
-            page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
-            for name, path in VIEWS.items():
-                page.goto(base + path)
-                if "countries" not in path and "export" not in path:
-                    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
-                    frame.locator(".leaflet-container").wait_for(timeout=90_000)
-                page.wait_for_timeout(4000)
-                for _ in range(40):  # wait until the rerun the map triggers has finished
-                    if page.locator("[data-stale='true']").count() == 0:
-                        break
-                    page.wait_for_timeout(500)
-                if "export" in path:  # the snapshot preview is drawn last
-                    page.get_by_test_id("stImage").first.wait_for(timeout=60_000)
-                page.wait_for_timeout(1500)
-                page.screenshot(path=str(ROOT / "docs" / name))
-                print("wrote", ROOT / "docs" / name)
-            browser.close()
-    finally:
-        server.terminate()
+    (ROOT / "docs").mkdir(exist_ok=True)
+    with serve_app(ROOT) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1050})
+        page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+        for name, path in VIEWS.items():
+            page.goto(base + path)
+            if "countries" not in path and "export" not in path:
+                frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+                frame.locator(".leaflet-container").wait_for(timeout=90_000)
+            page.wait_for_timeout(4000)
+            for _ in range(40):  # wait until the rerun the map triggers has finished
+                if page.locator("[data-stale='true']").count() == 0:
+                    break
+                page.wait_for_timeout(500)
+            if "export" in path:  # the snapshot preview is drawn last
+                page.get_by_test_id("stImage").first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(ROOT / "docs" / name))
+            print("wrote", ROOT / "docs" / name)
+        browser.close()
 
 
 if __name__ == "__main__":

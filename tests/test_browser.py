@@ -7,31 +7,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import mapper
+from mapper._serve import CHROMIUM_ARGS, serve_app
 from mapper.webmap import standalone_html
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 REPO = Path(__file__).resolve().parents[1]
 EVIL = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 FRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -42,12 +29,6 @@ if not CHROMIUM.exists():
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -67,50 +48,14 @@ def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(data_root: Path) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "MAPPER_HOME": str(data_root)}
-    log = open(data_root / "streamlit.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "streamlit_app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.terminate()
-        raise RuntimeError(f"streamlit did not start: {(data_root / 'streamlit.log').read_text()}")
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    with serve_app(REPO, env={"MAPPER_HOME": str(data_root)}, log=data_root / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b
         b.close()
 
