@@ -134,13 +134,18 @@ def _records(frame: gpd.GeoDataFrame) -> list[dict[str, object]]:
     return frame.drop(columns=frame.geometry.name).to_dict("records")
 
 
-def _display_frame(frame: gpd.GeoDataFrame, layer: Layer) -> gpd.GeoDataFrame:
-    located = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
-    records = _records(located)
+def record_html(frame: gpd.GeoDataFrame, layer: Layer) -> pd.DataFrame:
+    """Escaped label, tooltip and popup HTML and style of every record, on ``frame``'s index.
+
+    Filters keep the index of the full layer, so this is computed once per layer (see
+    :func:`feature_groups`) and looked up for whatever a filter keeps.
+    """
+    records = _records(frame)
     style = layer.style
-    out = gpd.GeoDataFrame(
+    return pd.DataFrame(
         {
             "id": [str(r.get("id")) for r in records],
+            "_label": [html.escape(_text(r.get(layer.label_field))) for r in records],
             "_tip": [tooltip_html(r, layer) for r in records],
             "_popup": [popup_html(r, layer) for r in records],
             "_color": [
@@ -148,10 +153,18 @@ def _display_frame(frame: gpd.GeoDataFrame, layer: Layer) -> gpd.GeoDataFrame:
             ],
             "_weight": [style.width_for(r.get(style.width_by)) if style.width_by else style.width for r in records],
         },
+        index=frame.index,
+    )
+
+
+def _display_frame(frame: gpd.GeoDataFrame, table: pd.DataFrame) -> gpd.GeoDataFrame:
+    located = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    columns = ["id", "_tip", "_popup", "_color", "_weight"]
+    return gpd.GeoDataFrame(
+        table.loc[located.index, columns].reset_index(drop=True),
         geometry=[pacific_view(g) for g in located.geometry],
         crs="EPSG:4326",
     )
-    return out
 
 
 def badge_id(layer_id: str, iso3: str) -> str:
@@ -165,7 +178,9 @@ def parse_badge_id(feature_id: str) -> tuple[str, str] | None:
     return (layer_id, iso3) if sep and len(iso3) == 3 else None
 
 
-def _country_level(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _country_level(
+    frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDataFrame, table: pd.DataFrame
+) -> gpd.GeoDataFrame:
     """One badge per country for records without a site, at the country's label point.
 
     Records naming a country outside the basemap stay in the tables but get no badge.
@@ -178,14 +193,13 @@ def _country_level(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoData
             if code not in shapes.index:
                 continue
             country = shapes.loc[code]
-            records = _records(group)
-            names = "".join(f"<li>{html.escape(_text(r.get(layer.label_field)))}</li>" for r in records)
+            names = "".join(f"<li>{label}</li>" for label in table.loc[group.index, "_label"])
             header = (
                 f"{html.escape(str(country['name']))}: {len(group)} country-level record(s) of "
                 f"{html.escape(layer.title)}"
             )
             tip = f'<div class="mapper-tip"><b>{header}</b><div>No site: shown on the country, not at a place.</div>'
-            popups = "".join(popup_html(r, layer) for r in records)
+            popups = "".join(table.loc[group.index, "_popup"])
             rows.append(
                 {
                     "id": badge_id(layer.id, code),
@@ -200,12 +214,21 @@ def _country_level(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoData
 
 
 def layer_group(
-    frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDataFrame, *, show: bool = True
+    frame: gpd.GeoDataFrame,
+    layer: Layer,
+    countries: gpd.GeoDataFrame,
+    *,
+    table: pd.DataFrame | None = None,
+    show: bool = True,
 ) -> folium.FeatureGroup:
-    """A feature group with the layer's located records and its country-level badges."""
+    """A feature group with the layer's located records and its country-level badges.
+
+    ``table`` is the layer's :func:`record_html` (computed here when not given).
+    """
+    table = record_html(frame, layer) if table is None else table
     group = folium.FeatureGroup(name=html.escape(layer.title), show=show)
     style = layer.style
-    shown = _display_frame(frame, layer)
+    shown = _display_frame(frame, table)
     if len(shown):
         kwargs: dict[str, object] = {}
         if layer.geometry == "point":
@@ -232,7 +255,7 @@ def layer_group(
             popup=folium.GeoJsonPopup(fields=["_popup"], labels=False, max_width=460),
             **kwargs,
         ).add_to(group)
-    badges = _country_level(frame, layer, countries)
+    badges = _country_level(frame, layer, countries, table)
     if len(badges):
         stroke = style.stroke_color or style.default_color
 
@@ -357,10 +380,26 @@ def _countries_geojson(bundle: Bundle, classified: Classified | None) -> str:
     return text
 
 
+class _KnownBoundsGeoJson(folium.GeoJson):
+    """A GeoJson layer whose bounds are given, not recomputed from every vertex each time
+    the map is rendered (streamlit-folium asks for the map's bounds on every rerun)."""
+
+    def __init__(self, *args: object, bounds: list[list[float]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._known_bounds = bounds
+
+    def _get_self_bounds(self) -> list[list[float]]:
+        return self._known_bounds
+
+
 def countries_layer(bundle: Bundle, classified: Classified | None, *, opacity: float = 1.0) -> folium.GeoJson:
     """The country polygons, always drawn (readable with no tiles), coloured by the choropleth."""
-    return folium.GeoJson(
+    if "countries_bounds" not in bundle.cache:
+        minx, miny, maxx, maxy = shapely.GeometryCollection([pacific_view(g) for g in bundle.countries.geometry]).bounds
+        bundle.cache["countries_bounds"] = [[miny, minx], [maxy, maxx]]
+    return _KnownBoundsGeoJson(
         _countries_geojson(bundle, classified),
+        bounds=bundle.cache["countries_bounds"],
         name=html.escape(bundle.catalogue.countries.title),
         style_function=lambda f: {
             "color": BASE_STROKE,
@@ -455,10 +494,20 @@ def base_map(
     return m
 
 
+def _cached_record_html(bundle: Bundle, layer_id: str) -> pd.DataFrame:
+    key = ("record_html", layer_id)
+    if key not in bundle.cache:
+        bundle.cache[key] = record_html(bundle.layers[layer_id], bundle.catalogue[layer_id])
+    return bundle.cache[key]
+
+
 def feature_groups(bundle: Bundle, state: FilterState) -> tuple[list[folium.FeatureGroup], dict[str, gpd.GeoDataFrame]]:
     """One feature group per selected layer with the filtered records, and the frames."""
     frames = apply_filter(bundle.layers, bundle.catalogue, state)
-    groups = [layer_group(frame, bundle.catalogue[lid], bundle.countries) for lid, frame in frames.items()]
+    groups = [
+        layer_group(frame, bundle.catalogue[lid], bundle.countries, table=_cached_record_html(bundle, lid))
+        for lid, frame in frames.items()
+    ]
     return groups, frames
 
 
@@ -476,7 +525,7 @@ def build_map(
     legends = [layer_legend(bundle.catalogue[lid], frame) for lid, frame in frames.items()]
     m = base_map(bundle, choropleth=choropleth, basemap=basemap, view=view, legends=legends, asset_base_url=None)
     for lid, frame in frames.items():
-        layer_group(frame, bundle.catalogue[lid], bundle.countries).add_to(m)
+        layer_group(frame, bundle.catalogue[lid], bundle.countries, table=_cached_record_html(bundle, lid)).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     if asset_base_url is not None:
         use_local_assets(m, asset_base_url)
