@@ -28,7 +28,9 @@ providers = tile_providers()
 # ---- URL → widgets (once per session, or when the URL is opened afresh) -------------------
 if "view_loaded" not in st.session_state:
     view, notices = view_from_query(st.query_params.to_dict(), bundle)
-    st.session_state.update(controls.values(view), view_loaded=True, map_view=view.view, url_notices=notices)
+    st.session_state.update(
+        controls.values(view), view_loaded=True, map_view=view.view, initial_view=view.view, url_notices=notices
+    )
 show_notices(st.session_state.pop("url_notices", []))
 
 
@@ -117,7 +119,15 @@ for col, row in zip(cols, summary.to_dict("records"), strict=False):
 # Legends describe whole layers (not the filtered records), so the base map stays the same
 # while filters change and streamlit-folium swaps only the feature groups: no remount.
 legends = [layer_legend(catalogue[lid], bundle.layers[lid]) for lid in frames]
-m = base_map(bundle, choropleth=shown.choropleth_spec(), basemap=shown.basemap, legends=legends)
+# The map opens where the link said (fixed for the session, so panning never remounts it);
+# later moves reach it through st_folium's center/zoom.
+m = base_map(
+    bundle,
+    choropleth=shown.choropleth_spec(),
+    basemap=shown.basemap,
+    legends=legends,
+    view=st.session_state.initial_view,
+)
 left, right = st.columns([3, 1])
 with left:
     result = st_folium(

@@ -145,7 +145,9 @@ def test_shared_link_restores_the_view(server: str, page: Page, bundle: mapper.B
     )
     assert page.page.get_by_test_id("stMetricValue").first.inner_text() == str(expected)
     assert page.frame().locator(".leaflet-control-zoom").count() == 1
+    page.page.wait_for_timeout(3000)  # the map reports its view back; the link's view must survive
     assert "zoom=6" in page.page.url
+    assert "lat=16.0" in page.page.url
     assert page.errors == []
 
 
