@@ -156,7 +156,7 @@ def test_hostile_text_in_the_data_shows_as_text(server: str, page: Page) -> None
     page.wait_map()
     page.frame().locator("path.leaflet-interactive[fill='none']").first.click(force=True)
     popup = page.frame().locator(".leaflet-popup-content")
-    popup.wait_for(timeout=10_000)
+    popup.wait_for(timeout=30_000)
     assert "<script>alert(1)</script>" in popup.inner_text()
     assert popup.locator("script, img").count() == 0
     page.page.wait_for_timeout(500)
