@@ -14,8 +14,6 @@ from .catalogue import CountrySpec, Layer
 from .geo import area_km2, distance_km, length_km, share_inside
 from .schema import split_list
 
-#: Derived columns added by :func:`enrich_layer`, by geometry kind.
-DERIVED = {"line": ("length_km",), "polygon": ("area_km2", "coast_distance_km", "land_share_pct")}
 #: A zone with more than this share of its area on land is reported.
 MAX_LAND_SHARE = 0.10
 
