@@ -3,6 +3,8 @@ that each record's geometry agrees with the country it names (mismatches are rep
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 import geopandas as gpd
@@ -199,3 +201,35 @@ def enrich_layer(
     frame = add_measures(frame, layer, land)
     frame = join_countries(frame, layer, countries, spec)
     return frame, check_locations(frame, layer, countries)
+
+
+def has_site(frame: gpd.GeoDataFrame) -> pd.Series:
+    """True for records with a geometry; False for country-level records (no site)."""
+    return (frame.geometry.notna() & ~frame.geometry.is_empty).astype(bool)
+
+
+@dataclass(frozen=True)
+class CountryLevelGroup:
+    """The country-level records of a layer that name one country, and where to show them
+    (the country's label point: a symbol on the country, never a made-up site)."""
+
+    iso3: str
+    name: str
+    records: gpd.GeoDataFrame
+    point: shapely.Point
+
+
+def country_level_groups(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDataFrame) -> list[CountryLevelGroup]:
+    """Country-level records grouped by the layer's first country field. Records naming a
+    country outside the basemap stay in tables and exports but get no group here."""
+    unlocated = frame[~has_site(frame)]
+    if unlocated.empty or not layer.country_fields:
+        return []
+    shapes = countries.set_index("iso3")
+    return [
+        CountryLevelGroup(
+            str(code), str(shapes.loc[code, "name"]), group, shapes.loc[code].geometry.representative_point()
+        )
+        for code, group in unlocated.groupby(layer.country_fields[0])
+        if code in shapes.index
+    ]

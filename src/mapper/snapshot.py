@@ -29,6 +29,7 @@ import shapely
 
 from ._errors import MapperError
 from .data import Bundle
+from .enrich import country_level_groups, has_site
 from .query import FilterState, apply_filter
 from .style import BASE_FILL, BASE_STROKE, Choropleth, Legend, classify, layer_legend
 from .webmap import PACIFIC_SPLIT, display_lon, pacific_view
@@ -144,7 +145,7 @@ def projection_for(extent: tuple[float, float, float, float], name: str = "web-m
 
 def _prepare(frame: gpd.GeoDataFrame, window: shapely.Geometry, crs: pyproj.CRS) -> gpd.GeoDataFrame:
     """Shift to the Pacific view, clip to the (padded) extent and project."""
-    located = frame[frame.geometry.notna() & ~frame.geometry.is_empty].copy()
+    located = frame[has_site(frame)].copy()
     located["geometry"] = [pacific_view(g) for g in located.geometry]
     located = located[located.geometry.intersects(window)]
     located["geometry"] = [
@@ -357,28 +358,24 @@ def draw(
                         )
                     )
         # country-level records: a dashed hollow badge on the country, never a made-up site
-        unlocated = frame[frame.geometry.isna() | frame.geometry.is_empty]
-        if len(unlocated) and layer.country_fields:
-            shapes = bundle.countries.set_index("iso3")
-            for code, group in unlocated.groupby(layer.country_fields[0]):
-                if code not in shapes.index:
-                    continue
-                point = pacific_view(shapes.loc[code].geometry.representative_point())
-                if not window.contains(point):
-                    continue
-                x, y = to_proj.transform(point.x, point.y)
-                ax.scatter(
-                    [x],
-                    [y],
-                    s=(9 + 2 * min(len(group), 8)) ** 2,
-                    facecolors="white",
-                    alpha=0.9,
-                    edgecolors=style.stroke_color or "#333333",
-                    linewidths=1.6,
-                    linestyles="--",
-                    zorder=5,
-                )
-                ax.text(x, y, str(len(group)), ha="center", va="center", fontsize=7, fontweight="bold", zorder=6)
+        for group in country_level_groups(frame, layer, bundle.countries):
+            point = pacific_view(group.point)
+            if not window.contains(point):
+                continue
+            n = len(group.records)
+            x, y = to_proj.transform(point.x, point.y)
+            ax.scatter(
+                [x],
+                [y],
+                s=(9 + 2 * min(n, 8)) ** 2,
+                facecolors="white",
+                alpha=0.9,
+                edgecolors=style.stroke_color or "#333333",
+                linewidths=1.6,
+                linestyles="--",
+                zorder=5,
+            )
+            ax.text(x, y, str(n), ha="center", va="center", fontsize=7, fontweight="bold", zorder=6)
 
     x0, x1, y0, y1 = _fit_aspect(_projected_extent(extent, to_proj), ax)
     ax.set_xlim(x0, x1)
@@ -409,7 +406,7 @@ def draw(
         heading = legend.title + (f" ({legend.note})" if legend.note else "")
         handles.append(Patch(facecolor="none", edgecolor="none", label=textwrap.fill(heading, 48)))
         handles += _legend_handles(legend)
-    if any(len(f) and (f.geometry.isna() | f.geometry.is_empty).any() for f in frames.values()):
+    if any(len(f) and not has_site(f).all() for f in frames.values()):
         handles.append(
             Line2D(
                 [],

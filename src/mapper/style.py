@@ -17,6 +17,7 @@ import pandas as pd
 import mapclassify
 
 from .catalogue import CountrySpec, Layer
+from .enrich import has_site
 
 SCHEMES = {"quantiles": "Quantiles", "equal_interval": "EqualInterval", "natural_breaks": "NaturalBreaks"}
 SCHEME_LABELS = {
@@ -206,7 +207,7 @@ def layer_legend(layer: Layer, frame: pd.DataFrame | None = None) -> Legend:
     if style.color_by:
         field = layer.schema.fields[style.color_by]
         values = list(field.allowed or style.palette)
-        located = frame[frame.geometry.notna() & ~frame.geometry.is_empty] if frame is not None else None
+        located = frame[has_site(frame)] if frame is not None else None
         present = set(located[style.color_by].dropna().astype(str)) if located is not None else set(values)
         for value in values:
             if frame is None or value in present:
@@ -220,7 +221,7 @@ def layer_legend(layer: Layer, frame: pd.DataFrame | None = None) -> Legend:
             upper = stops[i + 1][0] if i + 1 < len(stops) else None
             text = f"≥ {threshold:g}" if upper is None else f"{threshold:g}–{upper:g}"
             entries.append(LegendEntry("#444444", f"{text} {unit}".strip(), width=width))
-    if frame is not None and layer.geometry == "point" and frame.geometry.isna().any():
+    if frame is not None and layer.geometry == "point" and not has_site(frame).all():
         entries.append(LegendEntry("#ffffff", "country-level records (no site): on the country", dashed=True))
     kind = layer.geometry
     title = layer.title + (f" — by {layer.label(style.color_by).lower()}" if style.color_by else "")

@@ -12,6 +12,7 @@ import geopandas as gpd
 
 from .catalogue import Catalogue, Layer
 from .data import Bundle
+from .enrich import has_site
 from .query import FilterState, filter_layer
 from .schema import is_missing
 from .webmap import parse_badge_id
@@ -38,7 +39,7 @@ def summarize(frames: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue) -> p
         capacity = None
         if capacity_fields and capacity_fields[0] in frame.columns:
             capacity = float(pd.to_numeric(frame[capacity_fields[0]], errors="coerce").sum())
-        located = int((frame.geometry.notna() & ~frame.geometry.is_empty).sum()) if len(frame) else 0
+        located = int(has_site(frame).sum())
         rows.append(
             {
                 "layer": layer.title,
@@ -62,8 +63,10 @@ def clicked_records(
         if layer_id not in frames:
             return None
         layer, frame = catalogue[layer_id], frames[layer_id]
-        unlocated = frame[frame.geometry.isna() | frame.geometry.is_empty]
-        group = unlocated[unlocated[layer.country_fields[0]] == iso3] if layer.country_fields else unlocated.iloc[0:0]
+        unlocated = frame[~has_site(frame)]
+        if not layer.country_fields:
+            return None
+        group = unlocated[unlocated[layer.country_fields[0]] == iso3]
         return (layer, layer_table(group, layer)) if len(group) else None
     for layer_id, frame in frames.items():
         match = frame[frame["id"].astype(str) == str(feature_id)]

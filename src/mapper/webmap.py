@@ -25,6 +25,7 @@ from branca.element import MacroElement
 from .assets import STREAMLIT_STATIC_URL, inline_head, use_local_assets
 from .catalogue import Layer
 from .data import Bundle
+from .enrich import country_level_groups, has_site
 from .query import FilterState, apply_filter
 from .schema import split_list
 from .style import BASE_FILL, BASE_STROKE, NO_DATA, Choropleth, Classified, Legend, classify, layer_legend
@@ -158,7 +159,7 @@ def record_html(frame: gpd.GeoDataFrame, layer: Layer) -> pd.DataFrame:
 
 
 def _display_frame(frame: gpd.GeoDataFrame, table: pd.DataFrame) -> gpd.GeoDataFrame:
-    located = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    located = frame[has_site(frame)]
     columns = ["id", "_tip", "_popup", "_color", "_weight"]
     return gpd.GeoDataFrame(
         table.loc[located.index, columns].reset_index(drop=True),
@@ -185,30 +186,22 @@ def _country_level(
 
     Records naming a country outside the basemap stay in the tables but get no badge.
     """
-    unlocated = frame[frame.geometry.isna() | frame.geometry.is_empty]
     rows = []
-    if len(unlocated) and layer.country_fields:
-        shapes = countries.set_index("iso3")
-        for code, group in unlocated.groupby(layer.country_fields[0]):
-            if code not in shapes.index:
-                continue
-            country = shapes.loc[code]
-            names = "".join(f"<li>{label}</li>" for label in table.loc[group.index, "_label"])
-            header = (
-                f"{html.escape(str(country['name']))}: {len(group)} country-level record(s) of "
-                f"{html.escape(layer.title)}"
-            )
-            tip = f'<div class="mapper-tip"><b>{header}</b><div>No site: shown on the country, not at a place.</div>'
-            popups = "".join(table.loc[group.index, "_popup"])
-            rows.append(
-                {
-                    "id": badge_id(layer.id, code),
-                    "_tip": f"{tip}<ul>{names}</ul></div>",
-                    "_popup": f'<div class="mapper-group"><b>{header}</b>{popups}</div>',
-                    "_n": len(group),
-                    "geometry": pacific_view(country.geometry.representative_point()),
-                }
-            )
+    for group in country_level_groups(frame, layer, countries):
+        index = group.records.index
+        names = "".join(f"<li>{label}</li>" for label in table.loc[index, "_label"])
+        header = f"{html.escape(group.name)}: {len(index)} country-level record(s) of {html.escape(layer.title)}"
+        tip = f'<div class="mapper-tip"><b>{header}</b><div>No site: shown on the country, not at a place.</div>'
+        popups = "".join(table.loc[index, "_popup"])
+        rows.append(
+            {
+                "id": badge_id(layer.id, group.iso3),
+                "_tip": f"{tip}<ul>{names}</ul></div>",
+                "_popup": f'<div class="mapper-group"><b>{header}</b>{popups}</div>',
+                "_n": len(index),
+                "geometry": pacific_view(group.point),
+            }
+        )
     columns = ["id", "_tip", "_popup", "_n", "geometry"]
     return gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs="EPSG:4326")
 
