@@ -30,8 +30,10 @@ class Bundle:
 
     @property
     def land(self) -> shapely.Geometry:
-        """Union of the country polygons (the coastline reference)."""
-        return shapely.union_all(self.countries.geometry.values)
+        """Union of the country polygons (the coastline reference), computed once."""
+        if "land" not in self.cache:
+            self.cache["land"] = shapely.union_all(self.countries.geometry.values)
+        return self.cache["land"]
 
     def layer(self, layer_id: str) -> gpd.GeoDataFrame:
         """One layer's records; unknown ids raise an error listing the valid ones."""
@@ -75,16 +77,16 @@ def load_bundle(catalogue: Catalogue | None = None, *, layers_dir: str | Path | 
     report.extend(attr_report)
     attributes = _drop_broken(attributes, attr_report)
     countries = countries_frame(polygons, attributes, spec)
-    land = shapely.union_all(countries.geometry.values)
-    layers: dict[str, gpd.GeoDataFrame] = {}
+    bundle = Bundle(catalogue=catalogue, layers={}, countries=countries, report=report)
+    land = bundle.land
     for layer in catalogue.values():
         frame, layer_report = read_checked(layer.source, layer.schema)
         report.extend(layer_report)
         frame = _drop_broken(frame, layer_report)
         frame, findings = enrich_layer(frame, layer, countries, spec, land)
         report.problems += findings
-        layers[layer.id] = frame.reset_index(drop=True)
-    return Bundle(catalogue=catalogue, layers=layers, countries=countries, report=report)
+        bundle.layers[layer.id] = frame.reset_index(drop=True)
+    return bundle
 
 
 def layer_counts(bundle: Bundle) -> pd.DataFrame:

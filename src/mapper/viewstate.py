@@ -58,10 +58,7 @@ def _one(params: Mapping[str, str | Iterable[str]], key: str) -> str | None:
 def view_from_query(params: Mapping[str, str | Iterable[str]], bundle: Bundle) -> tuple[ViewState, list[str]]:
     """The nearest valid view for URL parameters, and a notice per value dropped or fixed."""
     catalogue = bundle.catalogue
-    choices = facet_choices(bundle.layers, catalogue)
-    # any country on the map may be filtered on, not only those with records
-    choices["countries"] = sorted(set(choices["countries"]) | set(bundle.countries["iso3"]))
-    filters, notices = from_query(params, catalogue, choices)
+    filters, notices = from_query(params, catalogue, Controls.for_bundle(bundle).choices)
     state = ViewState(filters=filters)
     choropleth = _one(params, "choropleth")
     if choropleth:
