@@ -3,6 +3,7 @@ of what is shown, and a country profile."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ from .catalogue import Catalogue, Layer
 from .data import Bundle
 from .enrich import has_site
 from .query import FilterState, filter_layer
-from .schema import is_missing
+from .schema import is_missing, split_list
 from .webmap import parse_badge_id
 
 _DERIVED_LABELS = {"length_km": "Length (km)", "area_km2": "Area (km²)", "coast_distance_km": "To coast (km)"}
@@ -124,8 +125,12 @@ def country_table(bundle: Bundle) -> pd.DataFrame:
     table = table[bundle.countries["has_attributes"].to_numpy()]
     for lid, frame in bundle.layers.items():
         layer = bundle.catalogue[lid]
-        fields = layer.facet_fields("country")
-        counts = {iso: len(filter_layer(frame, layer, FilterState(countries=(iso,)))) for iso in table["iso3"]}
-        if fields:
-            table[f"{layer.title} (records)"] = table["iso3"].map(counts)
+        fields = [f for f in layer.facet_fields("country") if f in frame.columns]
+        if not fields:
+            continue
+        # one pass: each record counts once for every country any of its country fields names
+        counts: Counter[str] = Counter()
+        for row in frame[fields].itertuples(index=False):
+            counts.update({code for value in row for code in split_list(value)})
+        table[f"{layer.title} (records)"] = [counts.get(iso, 0) for iso in table["iso3"]]
     return table.reset_index(drop=True)
