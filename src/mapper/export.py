@@ -144,6 +144,16 @@ def _geojson_text(collection: Mapping[str, Any]) -> str:
     return json.dumps(collection, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
+def _as_multi(geom: shapely.Geometry | None) -> shapely.Geometry | None:
+    if geom is None:
+        return None
+    if geom.geom_type == "LineString":
+        return shapely.multilinestrings([geom])
+    if geom.geom_type == "Polygon":
+        return shapely.multipolygons([geom])
+    return geom
+
+
 def _for_gdal(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Columns GDAL writes with their real types; text as plain objects with None."""
     out = frame[[*_export_columns(frame), frame.geometry.name]].copy()
@@ -154,7 +164,8 @@ def _for_gdal(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         # nullable integers and booleans are written natively (INTEGER, BOOLEAN with NULLs)
         if isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
             out[column] = out[column].astype(object).where(out[column].notna(), None)
-    out[out.geometry.name] = [_rounded(g) for g in out.geometry]
+    # one geometry type per GeoPackage table: single lines and polygons become multi-part
+    out[out.geometry.name] = [_as_multi(_rounded(g)) for g in out.geometry]
     return gpd.GeoDataFrame(out, geometry=frame.geometry.name, crs="EPSG:4326")
 
 
@@ -168,19 +179,6 @@ def write_gpkg(bundle: Bundle, state: FilterState, path: str | Path) -> Path:
         layer = bundle.catalogue[lid]
         geometry_type = {"point": "Point", "line": "MultiLineString", "polygon": "MultiPolygon"}[layer.geometry]
         data = _for_gdal(frame)
-        if layer.geometry != "point":
-            data[data.geometry.name] = [
-                None
-                if g is None
-                else (
-                    shapely.multilinestrings([g])
-                    if g.geom_type == "LineString"
-                    else shapely.multipolygons([g])
-                    if g.geom_type == "Polygon"
-                    else g
-                )
-                for g in data.geometry
-            ]
         data.to_file(
             path,
             layer=lid,
@@ -190,9 +188,6 @@ def write_gpkg(bundle: Bundle, state: FilterState, path: str | Path) -> Path:
             layer_options={"DESCRIPTION": layer.description[:250]},
         )
     countries = _for_gdal(bundle.countries)
-    countries[countries.geometry.name] = [
-        shapely.multipolygons([g]) if g is not None and g.geom_type == "Polygon" else g for g in countries.geometry
-    ]
     countries.to_file(path, layer="countries", driver="GPKG", engine="pyogrio", geometry_type="MultiPolygon")
     about = metadata(bundle, state, frames)
     rows = pd.DataFrame(
