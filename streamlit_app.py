@@ -6,16 +6,28 @@ from pathlib import Path
 
 import streamlit as st
 
+import mapper.assets
 from mapper.assets import install_static
 
-st.set_page_config(page_title="Indo-Pacific clean-energy mapper", page_icon="🗺️", layout="wide")
-# Leaflet and jQuery come from Python packages and are served locally (offline first).
+st.set_page_config(
+    page_title="Indo-Pacific clean-energy mapper",
+    page_icon=str(Path(mapper.assets.__file__).parent / "web" / "favicon.png"),  # local: no icon font fetched
+    layout="wide",
+)
+# Leaflet, jQuery and the map runtime come from Python packages / this package and are
+# served locally (offline first).
 install_static(Path(__file__).parent / "static")
 
 pages = [
-    st.Page("app_pages/map.py", title="Map", icon="🗺️", default=True, url_path="map"),
-    st.Page("app_pages/countries.py", title="Countries", icon="📊", url_path="countries"),
-    st.Page("app_pages/export.py", title="Export & snapshots", icon="⬇️", url_path="export"),
-    st.Page("app_pages/sources.py", title="Data & sources", icon="📚", url_path="sources"),
+    st.Page("app_pages/map.py", title="Map", icon=":material/map:", default=True, url_path="map"),
+    st.Page("app_pages/countries.py", title="Countries", icon=":material/bar_chart:", url_path="countries"),
+    st.Page("app_pages/export.py", title="Export & snapshots", icon=":material/download:", url_path="export"),
+    st.Page("app_pages/sources.py", title="Data & sources", icon=":material/menu_book:", url_path="sources"),
 ]
-st.navigation(pages).run()
+page = st.navigation(pages)
+# The map component is mounted afresh whenever the Map page is entered from another page
+# (or the session starts): the page then pushes the current view into the new map once.
+current = page.title
+st.session_state["map_fresh"] = current == "Map" and st.session_state.get("last_page") != "Map"
+st.session_state["last_page"] = current
+page.run()

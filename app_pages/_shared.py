@@ -1,20 +1,46 @@
-"""Cached loaders and small helpers shared by the pages (no data logic here)."""
+"""App-level caches and small helpers shared by the pages (no data logic here).
+
+The one owner of the explorer's view is ``st.session_state["view_state"]`` (a
+:class:`~mapper.viewstate.ViewState`): the Map page's widgets write it, every page reads it,
+and it survives page switches (widget keys do not: Streamlit drops the state of widgets that
+a page does not render). The URL is written from it at the end of every run.
+"""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import streamlit as st
 
 import mapper
 from mapper.data import Bundle
+from mapper.query import FilterState
+from mapper.selection import Selection, select
 from mapper.viewstate import ViewState, view_from_query
+
+#: Session-state key of the one view state.
+VIEW_KEY = "view_state"
+#: Session-state key of the URL notices (kept until dismissed, so a rerun never hides them).
+NOTICES_KEY = "url_notices"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 @st.cache_resource(show_spinner="Loading and checking the bundled data…")
 def get_bundle() -> Bundle:
     """Load, validate and enrich every layer once per server process."""
     return mapper.load_bundle()
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _selection(filters: FilterState) -> Selection:
+    return select(get_bundle(), filters)
+
+
+def selection_for(filters: FilterState) -> Selection:
+    """The records ``filters`` keep, filtered once per distinct filter and shared by every
+    output of every page (map, tables, exports, snapshots, HTML)."""
+    return _selection(filters)
 
 
 def show_data_problems(bundle: Bundle) -> None:
@@ -28,25 +54,49 @@ def show_data_problems(bundle: Bundle) -> None:
         st.warning(f"{len(bundle.report.warnings)} consistency warning(s) in the data (see **Data & sources**).")
 
 
-def md_escape(text: str) -> str:
-    """Escape Markdown so text from data files shows literally in headings and captions."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!<>|~])", r"\\\1", str(text))
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$:&^=])")
 
 
-def current_view(bundle: Bundle) -> ViewState | None:
-    """The view the map page last showed, or the one the URL describes; None when the map
-    page has no layer selected."""
-    if "view" in st.session_state and st.session_state.view is None:
-        return None  # the map page has no layer selected
-    view = st.session_state.get("view")
+def md_escape(text: object) -> str:
+    """Escape Markdown (and Streamlit's ``$…$`` LaTeX and ``:emoji:``/``:material/…:``
+    shortcodes) so text from data files or links shows literally."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def current_view(bundle: Bundle) -> ViewState:
+    """The one view state: from the session when a page set it, else from the URL (a link
+    opened on any page); notices about URL values are kept for :func:`show_notices`."""
+    view = st.session_state.get(VIEW_KEY)
     if isinstance(view, ViewState):
         return view
     view, notices = view_from_query(st.query_params.to_dict(), bundle)
-    show_notices(notices)
+    st.session_state[VIEW_KEY] = view
+    st.session_state[NOTICES_KEY] = notices
     return view
 
 
-def show_notices(notices: list[str]) -> None:
-    """One visible notice per URL value that had to be dropped or fixed."""
+def set_view(view: ViewState) -> None:
+    """Make ``view`` the one view state."""
+    st.session_state[VIEW_KEY] = view
+
+
+def sync_url(view: ViewState) -> None:
+    """Write the view to the URL (only when it differs, so no extra message is sent)."""
+    wanted = view.to_query()
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def _dismiss_notices() -> None:
+    st.session_state[NOTICES_KEY] = []
+
+
+def show_notices() -> None:
+    """One visible notice per URL value that had to be dropped or fixed; they stay until
+    the user dismisses them."""
+    notices = st.session_state.get(NOTICES_KEY) or []
+    if not notices:
+        return
     for notice in notices:
         st.info(md_escape(f"The link had a value this view cannot show, so it was adjusted: {notice}."))
+    st.button("Dismiss", key="dismiss_notices", on_click=_dismiss_notices)

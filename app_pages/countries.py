@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._shared import get_bundle, md_escape
+from app_pages._shared import current_view, get_bundle, md_escape, show_notices, sync_url
 from mapper.tables import country_table
 
 bundle = get_bundle()
+# the view the Map page holds (or a link describes) stays in the URL on every page
+sync_url(current_view(bundle))
+show_notices()
 spec = bundle.catalogue.countries
 table = country_table(bundle)
 

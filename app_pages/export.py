@@ -1,118 +1,271 @@
-"""Export page: download what the map shows (every format) and build report snapshots."""
+"""Export page: download what the map shows and build report snapshots.
+
+Opening the page builds nothing heavy: it shows what is selected. Each file is built when
+the user asks for it ("Prepare"), then offered for download; prepared files are kept per
+(filter, format) so returning to the page or asking again is instant, and a new filter
+simply has no prepared files yet. The snapshot options sit in a form, so typing a title
+redraws nothing: the low-resolution preview is drawn for the options submitted with
+"Update preview" and cached by them; the full-resolution file is drawn only on request.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
+from typing import Any
 
+import matplotlib.pyplot as plt
 import streamlit as st
 
-from app_pages._shared import current_view, get_bundle, md_escape
+from app_pages._shared import current_view, get_bundle, md_escape, selection_for, show_notices
+from mapper._errors import MapperError
 from mapper.export import FORMATS, default_filename, export_bytes
 from mapper.query import FilterState
 from mapper.snapshot import PRESETS, PROJECTIONS, REGIONS, bbox_from_leaflet, draw, to_bytes
 from mapper.style import Choropleth
 from mapper.webmap import standalone_html
 
-bundle = get_bundle()
-view = current_view(bundle)
-if view is None:
-    st.warning("No layer is selected on the Map page: select at least one to export or draw it.")
-    st.stop()
-state = view.filters
+log = logging.getLogger(__name__)
+
+#: Session-state key of the prepared files: ``{(filters_json, fmt, extra): bytes}`` for the
+#: current filter only (files of an older filter are dropped, so memory stays bounded).
+PREPARED_KEY = "export_prepared"
+#: Session-state key of the formats asked for by a "Prepare" click, built in the next run.
+REQUESTED_KEY = "export_requested"
+#: Session-state key of the snapshot options last submitted with "Update preview" (JSON).
+PREVIEW_KEY = "snapshot_preview"
+#: Session-state key of the full-resolution snapshot: ``((options_json, fmt), bytes)``.
+SNAPSHOT_FILE_KEY = "snapshot_file"
+HTML_TITLE = "Indo-Pacific clean-energy partnerships"
+PREVIEW_DPI = 50
+
+LABELS = {
+    "geojson": "GeoJSON (RFC 7946)",
+    "gpkg": "GeoPackage (QGIS, ArcGIS)",
+    "csv": "CSV (WKT + lon/lat)",
+    "zip": "Zip: all formats + README",
+    "html": "Interactive map: one self-contained HTML file (works offline)",
+}
 MIME = {
     "geojson": "application/geo+json",
     "gpkg": "application/geopackage+sqlite3",
     "csv": "text/csv",
     "zip": "application/zip",
+    "html": "text/html",
+    "png": "image/png",
+    "pdf": "application/pdf",
+    "svg": "image/svg+xml",
 }
+EXTENTS = ("Fit to the data", "Current map view", "Named region", "A country")
 
 
-@st.cache_data(show_spinner="Preparing the file…", max_entries=32)
-def _export(state_json: str, fmt: str) -> bytes:
-    return export_bytes(get_bundle(), FilterState(**_state_kwargs(state_json)), fmt)
+# --- builders (cached by hashable keys: JSON strings) -------------------------------------
 
 
-@st.cache_data(show_spinner="Building the self-contained map…", max_entries=8)
-def _html(state_json: str, choropleth: tuple | None) -> str:
-    spec = Choropleth(*choropleth) if choropleth else None
-    return standalone_html(get_bundle(), FilterState(**_state_kwargs(state_json)), choropleth=spec)
+def _filters(filters_json: str) -> FilterState:
+    return FilterState(**json.loads(filters_json))
 
 
-def _state_kwargs(state_json: str) -> dict:
-    raw = json.loads(state_json)
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
+def _choropleth(spec_json: str) -> Choropleth | None:
+    spec = json.loads(spec_json)
+    return Choropleth(*spec) if spec else None
 
 
+@st.cache_data(show_spinner="Preparing the file…", max_entries=16, ttl=3600)
+def _export(filters_json: str, fmt: str) -> bytes:
+    return export_bytes(selection_for(_filters(filters_json)), fmt)
+
+
+@st.cache_data(show_spinner="Building the self-contained map…", max_entries=4, ttl=3600)
+def _html(filters_json: str, choropleth_json: str) -> bytes:
+    html = standalone_html(
+        selection_for(_filters(filters_json)), choropleth=_choropleth(choropleth_json), title=HTML_TITLE
+    )
+    return html.encode("utf-8")
+
+
+def _render(options_json: str, fmt: str, dpi: int | None) -> bytes:
+    options = json.loads(options_json)
+    selection = selection_for(_filters(options.pop("filters")))
+    choropleth = _choropleth(options.pop("choropleth"))
+    bbox = options.pop("bbox")
+    fig = draw(selection, dpi=dpi, bbox=tuple(bbox) if bbox else None, choropleth=choropleth, **options)
+    try:
+        return to_bytes(fig, fmt)
+    finally:
+        plt.close(fig)  # to_bytes closes it too; this also covers a failed render
+
+
+@st.cache_data(show_spinner="Drawing the preview…", max_entries=32, ttl=3600)
+def _preview(options_json: str) -> bytes:
+    return _render(options_json, "png", PREVIEW_DPI)
+
+
+def _attempt(what: str, build: Callable[[], Any]) -> Any | None:
+    """Run a builder; a problem becomes a visible message (never a traceback) and None."""
+    try:
+        return build()
+    except MapperError as exc:
+        st.error(md_escape(f"Could not build {what}: {exc}"))
+    except Exception:  # an unexpected bug: log it for us, tell the user plainly
+        log.exception("building %s failed", what)
+        st.error(md_escape(f"Could not build {what} because of an internal error (details are in the server log)."))
+    return None
+
+
+# --- the page ------------------------------------------------------------------------------
+
+bundle = get_bundle()
+view = current_view(bundle)
 st.title("Export and snapshots")
-st.markdown(md_escape(f"What the map shows now: {state.describe()}"))
-state_json = json.dumps(state.to_dict(), sort_keys=True)
+show_notices()
+if view.layers_off:
+    st.warning("No layer is selected on the Map page: select at least one to export or draw it.")
+    st.stop()
 
-st.subheader("Data for partners")
-st.caption("Every file carries the attribution, as-of date, the filter and the tool's version.")
-cols = st.columns(len(FORMATS))
-labels = {
-    "geojson": "GeoJSON (RFC 7946)",
-    "gpkg": "GeoPackage (QGIS, ArcGIS)",
-    "csv": "CSV (WKT + lon/lat)",
-    "zip": "Zip: all formats + README",
+state = view.filters
+filters_json = json.dumps(state.to_dict(), sort_keys=True)
+choropleth_json = json.dumps([view.choropleth, view.scheme, view.classes] if view.choropleth else None)
+st.markdown(md_escape(f"What the map shows now: {state.describe()}"))
+selection = _attempt("the selection", lambda: selection_for(state))
+if selection is None:
+    st.stop()
+catalogue = selection.catalogue
+st.markdown(
+    "\n".join(
+        f"- {md_escape(catalogue[lid].title)}: **{n:,}** record{'s' if n != 1 else ''}"
+        for lid, n in selection.counts.items()
+    )
+)
+if selection.total == 0:
+    st.info("No record matches the filter: files would hold no record. Widen the filter on the Map page.")
+
+# Files prepared for another filter are dropped: a filter change invalidates them.
+prepared: dict[tuple[str, str, str], bytes] = {
+    key: data for key, data in st.session_state.get(PREPARED_KEY, {}).items() if key[0] == filters_json
 }
-for col, fmt in zip(cols, FORMATS, strict=True):
-    with col:
+st.session_state[PREPARED_KEY] = prepared
+requested: set[tuple[str, str, str]] = {
+    key for key in st.session_state.get(REQUESTED_KEY, set()) if key[0] == filters_json
+}
+st.session_state[REQUESTED_KEY] = requested
+
+
+def _request(key: tuple[str, str, str]) -> None:
+    st.session_state[REQUESTED_KEY].add(key)
+
+
+def _file_slot(fmt: str, extra: str, build: Callable[[], bytes], file_name: str, what: str) -> None:
+    """A "Prepare" button, or the download button once the file is prepared."""
+    key = (filters_json, fmt, extra)
+    if key in requested:
+        requested.discard(key)
+        data = _attempt(what, build)
+        if data is not None:
+            prepared[key] = data
+    if key in prepared:
         st.download_button(
-            labels[fmt],
-            data=_export(state_json, fmt),
-            file_name=default_filename(state, fmt),
+            f"⬇ {LABELS[fmt]}",
+            data=prepared[key],
+            file_name=file_name,
             mime=MIME[fmt],
             key=f"dl-{fmt}",
             width="stretch",
         )
+    else:
+        st.button(f"Prepare {LABELS[fmt]}", key=f"prep-{fmt}", on_click=_request, args=(key,), width="stretch")
 
-st.download_button(
-    "Interactive map: one self-contained HTML file (works offline)",
-    data=_html(state_json, (view.choropleth, view.scheme, view.classes) if view.choropleth else None),
-    file_name=default_filename(state, "geojson").replace(".geojson", ".html"),
-    mime="text/html",
-    key="dl-html",
+
+st.subheader("Data for partners")
+st.caption(
+    "Every file carries the attribution, as-of date, the filter and the tool's version. "
+    "Files are built when you ask for them; once prepared they stay ready for this filter."
+)
+for col, fmt in zip(st.columns(len(FORMATS)), FORMATS, strict=True):
+    with col:
+        _file_slot(
+            fmt,
+            "",
+            lambda fmt=fmt: _export(filters_json, fmt),
+            default_filename(state, fmt),
+            f"the {LABELS[fmt]} file",
+        )
+_file_slot(
+    "html",
+    choropleth_json,
+    lambda: _html(filters_json, choropleth_json),
+    default_filename(state, "geojson").removesuffix(".geojson") + ".html",
+    "the self-contained map",
 )
 
 st.subheader("Map snapshot for a report")
+names = dict(zip(bundle.countries["iso3"], bundle.countries["name"], strict=True))
 left, right = st.columns([1, 2])
-with left:
+with left, st.form("snapshot_form"):
     preset = st.selectbox("Page", list(PRESETS), key="s_preset")
     fmt = st.selectbox("Format", ["png", "pdf", "svg"], key="s_format", help="PDF and SVG are vector")
-    extents = ["Fit to the data", "Current map view", "Named region", "A country"]
-    extent = st.radio("Extent", extents, key="s_extent")
-    region = bbox = None
-    if extent == "Named region":
-        region = st.selectbox("Region", list(REGIONS), key="s_region")
-    elif extent == "A country":
-        names = dict(zip(bundle.countries["iso3"], bundle.countries["name"], strict=True))
-        region = st.selectbox("Country", sorted(names, key=names.get), format_func=names.get, key="s_country")
-    elif extent == "Current map view":
-        bbox = bbox_from_leaflet(st.session_state.get("map_bounds"))
-        if bbox is None:
-            st.info("Open the Map page first: its current view is used here. Fitting to the data meanwhile.")
+    extent = st.radio("Extent", EXTENTS, key="s_extent")
+    region = st.selectbox("Region", list(REGIONS), key="s_region", help="Used when the extent is a named region")
+    country = st.selectbox(
+        "Country",
+        sorted(names, key=lambda iso3: str(names[iso3])),
+        format_func=lambda iso3: str(names[iso3]),
+        key="s_country",
+        help="Used when the extent is a country",
+    )
     projection = st.selectbox("Projection", list(PROJECTIONS), key="s_projection")
-    title = st.text_input("Title", "Indo-Pacific clean-energy partnerships", key="s_title")
+    title = st.text_input("Title", HTML_TITLE, key="s_title")
     subtitle = st.text_input("Subtitle", f"Filter: {state.describe()}", key="s_subtitle")
+    labels = st.checkbox("Label features", value=True, key="s_labels")
+    submitted = st.form_submit_button("Update preview", type="primary", width="stretch")
 
+bbox = None
+if extent == "Current map view":
+    bbox = bbox_from_leaflet(st.session_state.get("map_bounds"))
 options = {
+    "filters": filters_json,
+    "choropleth": choropleth_json,
     "preset": preset,
     "title": title,
     "subtitle": subtitle,
-    "bbox": bbox,
-    "region": region,
+    "bbox": list(bbox) if bbox else None,
+    "region": region if extent == "Named region" else country if extent == "A country" else None,
     "projection": projection,
-    "choropleth": view.choropleth_spec(),
+    "labels": labels,
 }
+options_json = json.dumps(options, sort_keys=True)
+if submitted:
+    st.session_state[PREVIEW_KEY] = options_json
 with right:
-    st.image(to_bytes(draw(bundle, state, dpi=50, **options), "png"), caption="Preview (low resolution)")
-    if st.button("Prepare the full-resolution file", key="s_make"):
-        with st.spinner("Drawing…"):
-            data = to_bytes(draw(bundle, state, **options), fmt)
-        st.download_button(
-            f"Download {fmt.upper()}",
-            data,
-            file_name=default_filename(state, "geojson").replace(".geojson", f"_{preset}.{fmt}"),
-            key="s_download",
-        )
+    if extent == "Current map view" and bbox is None:
+        st.info("Open the Map page first: its current view is used here. Fitting to the data meanwhile.")
+    # Drawn only for options the user submitted (a new filter or a fresh form draws nothing
+    # until asked); cached by its options, so coming back to them is instant.
+    preview = None
+    if st.session_state.get(PREVIEW_KEY) == options_json:
+        preview = _attempt("the preview", lambda: _preview(options_json))
+    else:
+        st.info("Choose the options and click **Update preview** to draw the snapshot.")
+    if preview is not None:
+        st.image(preview, caption="Preview (low resolution)", width="stretch")
+        file_key = (options_json, fmt)
+        made = st.session_state.get(SNAPSHOT_FILE_KEY)
+        if made is not None and made[0] != file_key:
+            st.session_state.pop(SNAPSHOT_FILE_KEY)  # drawn for other options: let it go
+            made = None
+        if made is None and st.button(f"Draw the full-resolution {fmt.upper()}", key="s_make"):
+            with st.spinner("Drawing…"):
+                data = _attempt("the snapshot", lambda: _render(options_json, fmt, None))
+            if data is not None:
+                made = (file_key, data)
+                st.session_state[SNAPSHOT_FILE_KEY] = made
+        if made is not None:
+            stem = default_filename(state, "geojson").removesuffix(".geojson")
+            st.download_button(
+                f"⬇ Download the {fmt.upper()}",
+                made[1],
+                file_name=f"{stem}_{preset}.{fmt}",
+                mime=MIME[fmt],
+                key="s_download",
+            )

@@ -1,37 +1,79 @@
-"""Map page: widgets → one view state → library map; details beside, records below."""
+"""Map page: widgets → the one view state → a payload for the live map; details beside,
+records below.
+
+The map component is mounted once and never rebuilt: its script has no data. Each run sends
+a small payload (which records to show, colours, legend, basemap). The view (centre, zoom)
+belongs to the user: the map reports it and the page listens; the page pushes a view into
+the map only when asked (a link opened, the map page entered, a country picked, "Fit",
+"Reset view").
+"""
 
 from __future__ import annotations
+
+import urllib.parse
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-import folium
-
-from app_pages._shared import get_bundle, md_escape, show_data_problems, show_notices
+from app_pages._shared import (
+    current_view,
+    get_bundle,
+    md_escape,
+    selection_for,
+    set_view,
+    show_data_problems,
+    show_notices,
+    sync_url,
+)
+from mapper.assets import runtime_version
+from mapper.geo import display_lon
 from mapper.query import FilterState
-from mapper.style import SCHEME_LABELS, categorical_attributes, layer_legend, numeric_attributes
+from mapper.selection import Selection
+from mapper.style import SCHEME_LABELS, categorical_attributes, numeric_attributes
 from mapper.tables import clicked_records, country_profile, layer_table, summarize
-from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, view_from_query
-from mapper.webmap import MapView, base_map, display_lon, feature_groups, tile_providers
+from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, MapView, tile_providers
+from mapper.webmap import MapAssets, data_bounds, map_payload, payload_group, web_map
+
+STATIC_URL = "/app/static"
+
+
+@st.cache_resource(show_spinner="Preparing the map data…")
+def _map_assets() -> tuple[MapAssets, dict[str, str]]:
+    """Layer and country documents, published once per process as static files."""
+    from app_pages._shared import STATIC_DIR
+
+    assets = MapAssets(get_bundle())
+    return assets, assets.publish(STATIC_DIR, STATIC_URL)
+
+
+@st.cache_resource(show_spinner=False)
+def _controls() -> Controls:
+    return Controls.for_bundle(get_bundle())
+
 
 bundle = get_bundle()
 catalogue = bundle.catalogue
 spec = catalogue.countries
-controls = Controls.for_bundle(bundle)
+assets, refs = _map_assets()
+controls = _controls()
 choices = controls.choices
-names = dict(zip(bundle.countries["iso3"], bundle.countries["name"], strict=True))
 (y_min, y_max), (c_min, c_max) = controls.years, controls.capacity
 attributes = numeric_attributes(spec) + categorical_attributes(spec)
 providers = tile_providers()
 
-# ---- URL → widgets (once per session, or when the URL is opened afresh) -------------------
-if "view_loaded" not in st.session_state:
-    view, notices = view_from_query(st.query_params.to_dict(), bundle)
-    st.session_state.update(
-        controls.values(view), view_loaded=True, map_view=view.view, initial_view=view.view, url_notices=notices
-    )
-show_notices(st.session_state.pop("url_notices", []))
+view = current_view(bundle)
+fresh = st.session_state.pop("map_fresh", True)
+# Widgets take their values from the one view state whenever they are new: on the first run
+# and after another page ran (Streamlit forgets the state of widgets it did not render).
+for key, value in controls.values(view).items():
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+notice_area = st.container()  # fixed place above the map, so the map element never moves
+with notice_area:
+    show_notices()
 
 
 # ---- widgets → view state ---------------------------------------------------------------------
@@ -48,13 +90,14 @@ with st.sidebar:
         "Partnership",
         choices["partnerships"],
         key="w_partnerships",
-        help="Applies to the activity layers (JUCEP, JUMPP); other layers are filtered by the rest.",
+        help="Applies to the layers that record a partnership; the other layers are filtered by the rest.",
     )
     st.multiselect(
         "Country",
         choices["countries"],
-        format_func=lambda c: f"{names.get(c, c)} ({c})",
+        format_func=controls.country_label,
         key="w_countries",
+        help="Countries with records in some layer, by name. Picking countries zooms to them and outlines them.",
     )
     st.multiselect("Status", choices["statuses"], format_func=lambda s: s.replace("_", " "), key="w_statuses")
     st.multiselect(
@@ -62,7 +105,7 @@ with st.sidebar:
         choices["technologies"],
         format_func=lambda s: s.replace("_", " "),
         key="w_technologies",
-        help="Applies to the activity layers (JUCEP, JUMPP).",
+        help="Applies to the layers that record a technology or theme.",
     )
     if y_min < y_max:
         st.slider("Year", y_min, y_max, key="w_years")
@@ -71,8 +114,7 @@ with st.sidebar:
         c_min,
         c_max,
         key="w_capacity",
-        help="Applies to layers with a capacity (interconnectors, wind zones); records without one are hidden "
-        "when the range is narrowed.",
+        help="Applies to layers with a capacity; records without one are hidden when the range is narrowed.",
     )
     st.text_input("Search names and descriptions", key="w_search", placeholder="e.g. Mekong grid")
     st.header("Countries")
@@ -82,29 +124,44 @@ with st.sidebar:
         format_func=lambda a: a if a == NO_CHOROPLETH else spec.label(a),
         key="w_choropleth",
     )
+    numeric = st.session_state.get("w_choropleth") in numeric_attributes(spec)
     st.selectbox(
-        "Classification",
-        list(SCHEME_LABELS),
-        format_func=SCHEME_LABELS.get,
-        key="w_scheme",
-        disabled=st.session_state.w_choropleth not in numeric_attributes(spec),
+        "Classification", list(SCHEME_LABELS), format_func=SCHEME_LABELS.get, key="w_scheme", disabled=not numeric
     )
+    st.slider("Classes", 2, 7, key="w_classes", disabled=not numeric)
     st.selectbox("Basemap tiles (need internet)", [NO_TILES, *providers], key="w_basemap")
 
-view = controls.view(st.session_state, st.session_state.map_view)
-st.session_state.view = view
+new_view = controls.view(st.session_state, view.view)
+
+# ---- view requests: the only times the page moves the map ---------------------------------------
+request = st.session_state.get("view_request")
+
+
+def _request(**target: object) -> dict[str, object]:
+    """A new view request (the runtime applies each ``seq`` once)."""
+    seq = st.session_state.get("view_seq", 0) + 1
+    st.session_state["view_seq"] = seq
+    st.session_state["view_request"] = {"seq": seq, **target}
+    return st.session_state["view_request"]
+
+
+if fresh:  # a new map component: show the view the session (or the link) holds
+    request = _request(center=list(new_view.view.center), zoom=new_view.view.zoom)
+    st.session_state["await_first_report"] = True
+elif new_view.filters.countries and new_view.filters.countries != view.filters.countries:
+    bounds = assets.bounds(new_view.filters.countries)
+    if bounds:
+        request = _request(bounds=bounds)
+view = new_view
+set_view(view)
+
+selection = (
+    Selection(bundle=bundle, filters=view.filters, frames={}) if view.layers_off else selection_for(view.filters)
+)
 
 # ---- the map --------------------------------------------------------------------------------
 st.title("Indo-Pacific clean-energy partnerships")
-if view is None:  # nothing selected means nothing drawn; the countries (choropleth) still are
-    st.warning("No layer is selected: pick at least one in the sidebar.")
-    shown = controls.view({**st.session_state.to_dict(), "w_layers": list(catalogue)}, st.session_state.map_view)
-    groups, frames = [], {}
-else:
-    st.query_params.from_dict(view.to_query())
-    shown = view
-    groups, frames = feature_groups(bundle, view.filters)
-summary = summarize(frames, catalogue)
+summary = summarize(selection.frames, catalogue)
 cols = st.columns(max(len(summary), 1))
 for col, row in zip(cols, summary.to_dict("records"), strict=False):
     mw = row["capacity (MW)"]
@@ -113,72 +170,99 @@ for col, row in zip(cols, summary.to_dict("records"), strict=False):
         row["records"],
         help=f"{row['mapped at a place']} mapped at a place, {row['country-level']} country-level (no site)",
     )
-    if mw:
+    if mw is not None and pd.notna(mw):
         col.caption(f"{mw:,.0f} MW with published capacity")
+if view.layers_off:
+    st.warning("No layer is selected: pick at least one in the sidebar.")
 
-# Legends describe whole layers (not the filtered records), so the base map stays the same
-# while filters change and streamlit-folium swaps only the feature groups: no remount.
-legends = [layer_legend(catalogue[lid], bundle.layers[lid]) for lid in frames]
-# The map opens where the link said (fixed for the session, so panning never remounts it);
-# later moves reach it through st_folium's center/zoom.
-m = base_map(
-    bundle,
-    choropleth=shown.choropleth_spec(),
-    basemap=shown.basemap,
-    legends=legends,
-    view=st.session_state.initial_view,
-)
 left, right = st.columns([3, 1])
 with left:
+    buttons = st.columns([1, 1, 1, 3])
+    if buttons[0].button("Fit to records", key="fit", help="Zoom to the records shown"):
+        bounds = data_bounds(selection) or assets.bounds(view.filters.countries)
+        if bounds:
+            request = _request(bounds=bounds)
+        else:
+            st.toast("No record with a site to zoom to.")
+    if buttons[1].button("Reset view", key="reset_view", help="Back to the whole Indo-Pacific"):
+        request = _request(center=list(MapView().center), zoom=MapView().zoom)
+    payload = map_payload(
+        selection,
+        assets,
+        refs,
+        choropleth=view.choropleth_spec(),
+        basemap=view.basemap,
+        view=request,
+    )
     result = st_folium(
-        m,
-        key=f"map-{shown.choropleth}-{shown.scheme}-{shown.basemap}-{','.join(frames)}",
-        feature_group_to_add=groups,
-        layer_control=folium.LayerControl(collapsed=True),
-        center=list(st.session_state.map_view.center),
-        zoom=st.session_state.map_view.zoom,
+        web_map(asset_base_url=STATIC_URL, runtime_version=runtime_version()),
+        key="map",
+        feature_group_to_add=payload_group(payload),
         height=620,
         use_container_width=True,
         returned_objects=["last_active_drawing", "center", "zoom", "bounds"],
     )
     st.caption(
         md_escape(
-            f"As of {spec.as_of}. {spec.attribution}. Layers: "
-            + "; ".join(catalogue[lid].attribution for lid in frames)
-            + ". Open a feature's popup for its source."
+            f"As of {selection.as_of}. Sources: " + "; ".join(selection.attributions()) + ". "
+            "Open a feature's popup for its source."
         )
     )
-if result and result.get("center") and result.get("zoom"):
-    c = result["center"]
-    moved = MapView((round(c["lat"], 4), round(display_lon(c["lng"]), 4)), int(result["zoom"]))
-    if not moved.close_to(st.session_state.map_view):  # ignore sub-pixel drift of the centre
-        st.session_state.map_view = moved
-    st.session_state.map_bounds = result.get("bounds")
+
+# ---- the map reports; the page listens (no feedback: nothing is pushed back) ---------------------
+result = result or {}
+center, zoom = result.get("center"), result.get("zoom")
+if center and zoom:
+    reported = MapView((round(center["lat"], 4), round(display_lon(center["lng"]), 4)), int(zoom))
+    if reported != st.session_state.get("last_report"):  # a new report, not the last one repeated
+        st.session_state["last_report"] = reported
+        # the new component first reports the base map's initial view, before the runtime
+        # has moved it to the pushed view: that report is not the user's
+        if not (st.session_state.get("await_first_report") and reported == MapView()):
+            st.session_state["await_first_report"] = False
+            if not reported.close_to(view.view):
+                view = replace(view, view=reported)
+                set_view(view)
+        st.session_state["map_bounds"] = result.get("bounds")
+
+# ---- share link (always the current view, written after the map reported) -----------------------
+query = view.to_query()
+with buttons[2].popover("Share link", help="A link to this exact view: layers, filters, colours, centre and zoom"):
+    base = (st.context.url or "").split("?")[0]
+    st.code(f"{base}?{urllib.parse.urlencode(query)}" if query else base, language=None, wrap_lines=True)
+    st.caption("Use the copy icon at the right of the link.")
 
 # ---- details of the clicked feature or country ------------------------------------------------
 with right:
     st.subheader("Details")
-    clicked = (result or {}).get("last_active_drawing") or {}
+    clicked = result.get("last_active_drawing") or {}
     props = clicked.get("properties") or {}
     iso = props.get("iso3")
     feature_id = props.get("id")
     if iso:
         profile = country_profile(bundle, iso)
         st.subheader(md_escape(f"{profile.name} ({profile.iso3})"), anchor=False)
-        st.table(pd.DataFrame({"value": [str(v) for v in profile.attributes.values()]}, index=list(profile.attributes)))
+        st.dataframe(
+            pd.DataFrame({"value": [str(v) for v in profile.attributes.values()]}, index=list(profile.attributes)),
+            width="stretch",
+        )
         for title, table in profile.records.items():
             if len(table):
                 st.caption(md_escape(f"{title}: {len(table)}"))
                 st.dataframe(table[["ID", *list(table.columns[1:3])]], hide_index=True)
     elif feature_id:
-        found = clicked_records(frames, catalogue, feature_id)
+        found = clicked_records(selection.frames, catalogue, feature_id)
         if found is None:
             st.caption("That feature is no longer shown with the current filters.")
         else:
             layer, table = found
             st.caption(md_escape(f"{layer.title}: {len(table)} record(s)"))
             if len(table) == 1:
-                st.table(table.T.rename(columns={0: "value"}).dropna().astype(str))
+                record = table.iloc[0].dropna()
+                st.dataframe(
+                    pd.DataFrame({"value": [str(v) for v in record.to_numpy()]}, index=list(record.index)),
+                    width="stretch",
+                )
             else:  # a country-level badge: the records it stands for
                 st.dataframe(table, hide_index=True, width="stretch")
     else:
@@ -186,13 +270,14 @@ with right:
 
 # ---- the records, as tables ---------------------------------------------------------------------
 st.subheader("Records shown")
-tabs = st.tabs([f"{catalogue[lid].title} ({len(frame)})" for lid, frame in frames.items()] or ["(none)"])
-for tab, (lid, frame) in zip(tabs, frames.items(), strict=False):
+tabs = st.tabs([f"{catalogue[lid].title} ({len(frame)})" for lid, frame in selection.frames.items()] or ["(none)"])
+for tab, (layer, frame) in zip(tabs, selection.layers(), strict=False):
     with tab:
         st.dataframe(
-            layer_table(frame, catalogue[lid]),
+            layer_table(frame, layer),
             hide_index=True,
             width="stretch",
             column_config={"Source": st.column_config.LinkColumn("Source")},
         )
 show_data_problems(bundle)
+sync_url(view)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._shared import get_bundle, md_escape
+from app_pages._shared import current_view, get_bundle, md_escape, show_notices, sync_url
 from mapper.schema import describe
 from mapper.validate import validate_upload
 
 bundle = get_bundle()
+# the view the Map page holds (or a link describes) stays in the URL on every page
+sync_url(current_view(bundle))
+show_notices()
 catalogue = bundle.catalogue
 
 st.title("Data & sources")

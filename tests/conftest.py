@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +52,11 @@ def edit_geojson() -> Callable[[Path, Callable[[list[dict[str, Any]]], None]], P
         return path
 
     return edit
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _bundle_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the bundles the tests load out of the user's disk cache (~/.cache)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MAPPER_CACHE_DIR", str(tmp_path_factory.mktemp("mapper-cache")))
+        yield

@@ -1,4 +1,6 @@
-"""The Streamlit app, headless (AppTest): every page and widget path."""
+"""The Streamlit app, headless (AppTest): every page and widget path.
+
+Each test builds its own app, so the tests pass in any order."""
 
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ def _expected(bundle: mapper.Bundle, state: mapper.FilterState) -> dict[str, int
     return {bundle.catalogue[lid].title: len(f) for lid, f in frames.items()}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def app() -> AppTest:
     return _app()
 
@@ -91,7 +93,8 @@ def test_a_shared_link_restores_the_view(bundle: mapper.Bundle) -> None:
     assert at.sidebar.selectbox(key="w_choropleth").value == "net_zero_year"
     assert at.sidebar.selectbox(key="w_scheme").value == "equal_interval"
     assert _counts(at) == _expected(bundle, mapper.FilterState(countries=("VNM",), layers=("jumpp", "wind_zones")))
-    assert at.session_state.map_view.zoom == 6
+    assert at.session_state["view_state"].view.zoom == 6
+    assert at.session_state["view_request"]["zoom"] == 6  # pushed into the new map once
     assert not at.info  # nothing had to be adjusted
 
 
@@ -135,16 +138,6 @@ def test_sources_page_reports_validation(app: AppTest) -> None:
     assert len(app.expander) >= 5
 
 
-def test_export_page_offers_every_format_of_the_current_view() -> None:
-    at = _app()
-    at.sidebar.multiselect(key="w_countries").set_value(["LAO"]).run()
-    at.switch_page("app_pages/export.py").run()
-    assert not at.exception
-    labels = [b.label for b in at.get("download_button")]
-    assert len(labels) == 5
-    assert "LAO" in at.markdown[0].value
-
-
 def test_capacity_range_filters_layers_with_a_capacity(bundle: mapper.Bundle) -> None:
     at = _app({"layers": "wind_zones,interconnectors"})
     low, high = at.sidebar.slider(key="w_capacity").value
@@ -177,13 +170,64 @@ def test_no_layer_selected_draws_and_exports_nothing() -> None:
     assert not at.exception
     assert not at.metric
     assert any("No layer is selected" in w.value for w in at.warning)
+    assert at.query_params["layers"] == "none"
     at.switch_page("app_pages/export.py").run()
     assert not at.exception
     assert not at.get("download_button")
     assert any("No layer is selected" in w.value for w in at.warning)
 
 
-def test_a_link_may_name_a_country_without_records() -> None:
-    at = _app({"countries": "FJI"})
-    assert at.sidebar.multiselect(key="w_countries").value == ["FJI"]
-    assert not at.info
+def test_the_country_list_offers_countries_with_records_by_name(bundle: mapper.Bundle) -> None:
+    at = _app()
+    options = at.sidebar.multiselect(key="w_countries").options
+    names = dict(zip(bundle.countries["iso3"], bundle.countries["name"], strict=True))
+    with_records = mapper.query.facet_choices(bundle.layers, bundle.catalogue)["countries"]
+    codes = [re.search(r"\((\w{3})\)$", o).group(1) for o in options]
+    assert sorted(codes) == sorted(with_records)
+    shown_names = [o.rsplit(" (", 1)[0] for o in options]
+    assert shown_names == sorted(shown_names, key=str.casefold)
+    assert all(names.get(c, c) == n for c, n in zip(codes, shown_names, strict=True))
+
+
+def test_a_link_naming_a_country_without_records_gets_a_notice(bundle: mapper.Bundle) -> None:
+    with_records = set(mapper.query.facet_choices(bundle.layers, bundle.catalogue)["countries"])
+    without = sorted(set(bundle.countries["iso3"]) - with_records)[0]
+    at = _app({"countries": f"{without},LAO"})
+    assert at.sidebar.multiselect(key="w_countries").value == ["LAO"]
+    assert without in " ".join(i.value for i in at.info)
+
+
+def test_map_to_other_pages_and_back_keeps_every_control() -> None:
+    at = _app({"countries": "LAO", "year_from": "2000", "year_to": "2020", "choropleth": "net_zero_year"})
+    at.sidebar.multiselect(key="w_statuses").set_value(["operating"]).run()
+    at.sidebar.slider(key="w_capacity").set_value((100, 5000)).run()
+    at.sidebar.slider(key="w_classes").set_value(3).run()
+    keys = ["w_layers", "w_countries", "w_statuses", "w_years", "w_capacity", "w_choropleth", "w_classes"]
+    before = {k: at.session_state[k] for k in keys}
+    query = at.query_params.to_dict() if hasattr(at.query_params, "to_dict") else dict(at.query_params)
+    for page in ("app_pages/countries.py", "app_pages/export.py", "app_pages/sources.py", "app_pages/map.py"):
+        at.switch_page(page).run()
+        assert not at.exception, page
+    after = {k: at.session_state[k] for k in keys}
+    assert after == before
+    assert isinstance(after["w_years"], tuple)
+    assert isinstance(after["w_capacity"], tuple)
+    now = at.query_params.to_dict() if hasattr(at.query_params, "to_dict") else dict(at.query_params)
+    assert now == query
+
+
+def test_every_link_value_has_a_widget() -> None:
+    at = _app(
+        {"choropleth": "net_zero_year", "scheme": "equal_interval", "classes": "3", "basemap": "Esri.WorldGrayCanvas"}
+    )
+    assert at.sidebar.slider(key="w_classes").value == 3
+    assert at.sidebar.selectbox(key="w_basemap").value == "Esri.WorldGrayCanvas"
+    assert at.query_params["classes"] == "3"
+    at.sidebar.slider(key="w_classes").set_value(6).run()
+    assert at.query_params["classes"] == "6"
+
+
+def test_no_nan_anywhere_on_the_map_page() -> None:
+    at = _app()
+    texts = [c.value for c in at.caption] + [str(m.value) for m in at.metric]
+    assert not [t for t in texts if "nan" in t.lower().split()]

@@ -16,6 +16,7 @@ import shapely
 
 import mapper
 from mapper.export import ExportError, default_filename, export_bytes, format_for, to_geojson, write_export
+from mapper.selection import select
 
 LAOS = mapper.FilterState(countries=("LAO",))
 
@@ -30,7 +31,7 @@ def _decimals(value: float) -> int:
 
 
 def test_geojson_follows_rfc7946(bundle: mapper.Bundle, tmp_path: Path) -> None:
-    path = write_export(bundle, mapper.FilterState(), tmp_path / "all.geojson")
+    path = write_export(select(bundle, mapper.FilterState()), tmp_path / "all.geojson")
     data = json.loads(path.read_text(encoding="utf-8"))  # strict JSON: NaN would fail below
     assert "crs" not in data
     assert "NaN" not in path.read_text(encoding="utf-8")
@@ -56,7 +57,7 @@ def test_geojson_follows_rfc7946(bundle: mapper.Bundle, tmp_path: Path) -> None:
 
 
 def test_geojson_properties_have_clean_types(bundle: mapper.Bundle) -> None:
-    data = to_geojson(bundle, mapper.FilterState(layers=("wind_zones",)))
+    data = to_geojson(select(bundle, mapper.FilterState(layers=("wind_zones",))))
     allowed = (str, int, float, bool, type(None))
     for feature in data["features"]:
         assert all(isinstance(v, allowed) for v in feature["properties"].values())
@@ -64,7 +65,7 @@ def test_geojson_properties_have_clean_types(bundle: mapper.Bundle) -> None:
 
 
 def test_geojson_export_is_what_the_filter_shows(bundle: mapper.Bundle, tmp_path: Path) -> None:
-    path = write_export(bundle, LAOS, tmp_path / "laos.geojson")
+    path = write_export(select(bundle, LAOS), tmp_path / "laos.geojson")
     read = gpd.read_file(path)
     expected = sum(len(f) for f in mapper.apply_filter(bundle.layers, bundle.catalogue, LAOS).values())
     assert len(read) == expected
@@ -79,7 +80,7 @@ def test_geojson_export_is_what_the_filter_shows(bundle: mapper.Bundle, tmp_path
 
 
 def test_gpkg_has_a_table_per_layer_and_the_countries(bundle: mapper.Bundle, tmp_path: Path) -> None:
-    path = write_export(bundle, mapper.FilterState(), tmp_path / "all.gpkg")
+    path = write_export(select(bundle, mapper.FilterState()), tmp_path / "all.gpkg")
     names = {str(n) for n, _ in pyogrio.list_layers(path)}
     assert names >= set(bundle.catalogue) | {"countries", "about"}
     for lid, frame in bundle.layers.items():
@@ -93,7 +94,7 @@ def test_gpkg_has_a_table_per_layer_and_the_countries(bundle: mapper.Bundle, tmp
 
 
 def test_csv_has_wkt_and_lon_lat(bundle: mapper.Bundle, tmp_path: Path) -> None:
-    path = write_export(bundle, mapper.FilterState(layers=("interconnectors", "jumpp")), tmp_path / "x.csv")
+    path = write_export(select(bundle, mapper.FilterState(layers=("interconnectors", "jumpp"))), tmp_path / "x.csv")
     table = pd.read_csv(path)
     lines = table[table["layer"] == "interconnectors"]
     assert len(lines) == len(bundle.layers["interconnectors"])
@@ -102,7 +103,7 @@ def test_csv_has_wkt_and_lon_lat(bundle: mapper.Bundle, tmp_path: Path) -> None:
 
 
 def test_zip_bundle_has_every_format_and_a_readme(bundle: mapper.Bundle, tmp_path: Path) -> None:
-    path = write_export(bundle, LAOS, tmp_path / "laos.zip")
+    path = write_export(select(bundle, LAOS), tmp_path / "laos.zip")
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
         readme = archive.read(next(n for n in names if n.endswith("README.txt"))).decode("utf-8")
@@ -130,13 +131,13 @@ def test_format_errors_are_clear() -> None:
 
 
 def test_export_bytes_match_files(bundle: mapper.Bundle) -> None:
-    data = json.loads(export_bytes(bundle, LAOS, "geojson"))
+    data = json.loads(export_bytes(select(bundle, LAOS), "geojson"))
     assert data["type"] == "FeatureCollection"
-    assert export_bytes(bundle, LAOS, "gpkg")[:16] == b"SQLite format 3\x00"
+    assert export_bytes(select(bundle, LAOS), "gpkg")[:16] == b"SQLite format 3\x00"
 
 
 def test_gpkg_keeps_integer_and_boolean_types(bundle: mapper.Bundle, tmp_path: Path) -> None:
-    path = write_export(bundle, mapper.FilterState(layers=("interconnectors",)), tmp_path / "t.gpkg")
+    path = write_export(select(bundle, mapper.FilterState(layers=("interconnectors",))), tmp_path / "t.gpkg")
     info = pyogrio.read_info(path, layer="interconnectors")
     types = dict(zip(info["fields"], info["dtypes"], strict=True))
     assert types["year"].startswith("int")
@@ -149,6 +150,6 @@ def test_csv_cells_cannot_run_as_spreadsheet_formulas(bundle: mapper.Bundle, tmp
     frame = bundle.layers["interconnectors"].copy()
     frame.loc[0, "name"] = '=HYPERLINK("http://evil.example","click")'
     evil = mapper.Bundle(bundle.catalogue, {**bundle.layers, "interconnectors": frame}, bundle.countries, bundle.report)
-    table = pd.read_csv(write_export(evil, mapper.FilterState(layers=("interconnectors",)), tmp_path / "x.csv"))
+    table = pd.read_csv(write_export(select(evil, mapper.FilterState(layers=("interconnectors",))), tmp_path / "x.csv"))
     assert table.loc[0, "name"].startswith("'=")
     assert not any(str(v).startswith("=") for v in table.to_numpy().ravel())

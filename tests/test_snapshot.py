@@ -10,6 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 import mapper
+from mapper.selection import select
 from mapper.snapshot import PRESETS, SnapshotError, draw, projection_for, save, snapshot
 from mapper.style import Choropleth
 
@@ -26,7 +27,7 @@ MEKONG = mapper.FilterState(countries=("LAO", "THA", "VNM", "KHM"))
     ],
 )
 def test_png_has_the_presets_pixel_size(bundle: mapper.Bundle, tmp_path: Path, preset: str, size) -> None:
-    path = snapshot(bundle, MEKONG, tmp_path / f"{preset}.png", preset=preset, region="mekong", labels=False)
+    path = snapshot(select(bundle, MEKONG), tmp_path / f"{preset}.png", preset=preset, region="mekong", labels=False)
     image = mpimg.imread(path)
     assert (image.shape[1], image.shape[0]) == size
     # not blank: many distinct colours, and the map area is not one flat colour
@@ -36,7 +37,7 @@ def test_png_has_the_presets_pixel_size(bundle: mapper.Bundle, tmp_path: Path, p
 def test_dpi_is_recorded_and_scales_pixels(bundle: mapper.Bundle, tmp_path: Path) -> None:
     from PIL import Image
 
-    path = snapshot(bundle, MEKONG, tmp_path / "a.png", preset="a4-landscape", dpi=100, region="mekong")
+    path = snapshot(select(bundle, MEKONG), tmp_path / "a.png", preset="a4-landscape", dpi=100, region="mekong")
     with Image.open(path) as image:
         expected = (PRESETS["a4-landscape"].width_in * 100, PRESETS["a4-landscape"].height_in * 100)
         assert all(abs(got - want) <= 1 for got, want in zip(image.size, expected, strict=True))
@@ -44,7 +45,7 @@ def test_dpi_is_recorded_and_scales_pixels(bundle: mapper.Bundle, tmp_path: Path
 
 
 def test_pdf_and_svg_are_vector(bundle: mapper.Bundle, tmp_path: Path) -> None:
-    pdf = snapshot(bundle, MEKONG, tmp_path / "m.pdf", region="mekong", choropleth=Choropleth("net_zero_year"))
+    pdf = snapshot(select(bundle, MEKONG), tmp_path / "m.pdf", region="mekong", choropleth=Choropleth("net_zero_year"))
     page = PdfReader(pdf).pages[0]
     assert "/XObject" not in page.get("/Resources", {}) or not any(
         o.get_object().get("/Subtype") == "/Image" for o in page["/Resources"]["/XObject"].values()
@@ -53,13 +54,15 @@ def test_pdf_and_svg_are_vector(bundle: mapper.Bundle, tmp_path: Path) -> None:
     # the coastlines and lines are drawn as thousands of vector path segments, not pixels
     assert content.count(b" l\n") > 1000
     assert page.extract_text()  # text stays text (title, legend, attribution)
-    svg = snapshot(bundle, MEKONG, tmp_path / "m.svg", region="mekong").read_text(encoding="utf-8")
+    svg = snapshot(select(bundle, MEKONG), tmp_path / "m.svg", region="mekong").read_text(encoding="utf-8")
     assert svg.count("<path") > 100
     assert "<image" not in svg
 
 
 def test_snapshot_has_title_legend_scale_bar_and_attribution(bundle: mapper.Bundle) -> None:
-    fig = draw(bundle, MEKONG, region="mekong", title="Mekong interconnectors", choropleth=Choropleth("net_zero_year"))
+    fig = draw(
+        select(bundle, MEKONG), region="mekong", title="Mekong interconnectors", choropleth=Choropleth("net_zero_year")
+    )
     texts = [t.get_text() for t in fig.texts]
     assert texts[0] == "Mekong interconnectors"
     assert any("Sources:" in t and "as of" in t for t in texts)
@@ -81,7 +84,7 @@ def test_scale_bar_is_true_at_the_maps_latitude(bundle: mapper.Bundle) -> None:
     x0, _ = to_proj.transform(100, 17)
     x1, _ = to_proj.transform(101, 17)
     assert (x1 - x0) / 1000 == pytest.approx(111.3, rel=0.01)
-    fig = draw(bundle, MEKONG, region="mekong")
+    fig = draw(select(bundle, MEKONG), region="mekong")
     bar = next(line for line in fig.axes[0].lines if line.get_linewidth() == 3)
     length_units = abs(bar.get_xdata()[1] - bar.get_xdata()[0])
     label = next(t.get_text() for t in fig.axes[0].texts if "km (true at" in t.get_text())
@@ -92,25 +95,27 @@ def test_scale_bar_is_true_at_the_maps_latitude(bundle: mapper.Bundle) -> None:
 
 def test_extent_by_bbox_country_and_data(bundle: mapper.Bundle) -> None:
     for kwargs in ({"bbox": (95, 10, 110, 25)}, {"region": "VNM"}, {}):
-        fig = draw(bundle, MEKONG, labels=False, **kwargs)
+        fig = draw(select(bundle, MEKONG), labels=False, **kwargs)
         x0, x1 = fig.axes[0].get_xlim()
         assert x1 > x0
 
 
 def test_bad_options_are_clear_errors(bundle: mapper.Bundle, tmp_path: Path) -> None:
     with pytest.raises(SnapshotError, match="unknown preset"):
-        draw(bundle, preset="a3")
+        draw(select(bundle), preset="a3")
     with pytest.raises(SnapshotError, match="unknown region"):
-        draw(bundle, region="atlantis")
+        draw(select(bundle), region="atlantis")
     with pytest.raises(SnapshotError, match="unknown projection"):
-        draw(bundle, projection="robinson", region="mekong")
-    fig = draw(bundle, region="mekong", labels=False)
+        draw(select(bundle), projection="robinson", region="mekong")
+    fig = draw(select(bundle), region="mekong", labels=False)
     with pytest.raises(SnapshotError, match=r"\.png, \.svg or \.pdf"):
         save(fig, tmp_path / "x.jpg")
 
 
 def test_labels_do_not_pile_up_where_features_are_dense(bundle: mapper.Bundle) -> None:
-    fig = draw(bundle, mapper.FilterState(layers=("wind_zones",)), region="japan", preset="a4-landscape", dpi=80)
+    fig = draw(
+        select(bundle, mapper.FilterState(layers=("wind_zones",))), region="japan", preset="a4-landscape", dpi=80
+    )
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     ax = fig.axes[0]
@@ -124,7 +129,7 @@ def test_labels_do_not_pile_up_where_features_are_dense(bundle: mapper.Bundle) -
 
 def test_a_bbox_west_of_the_pacific_split_draws_the_countries_there(bundle: mapper.Bundle) -> None:
     # Samoa and Tonga: the bounds a user sees west of -30° after panning the web map
-    fig = draw(bundle, mapper.FilterState(layers=("wind_zones",)), bbox=(-176, -22, -170, -12), labels=False)
+    fig = draw(select(bundle, mapper.FilterState(layers=("wind_zones",))), bbox=(-176, -22, -170, -12), labels=False)
     drawn = sum(len(c.get_paths()) for c in fig.axes[0].collections)
     assert drawn > 0
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 import mapper
-from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, ViewState, view_from_query
-from mapper.webmap import MapView
+from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, MapView, ViewState, view_from_query
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +19,7 @@ def test_full_view_round_trips_through_the_url(bundle: mapper.Bundle) -> None:
         choropleth="net_zero_year",
         scheme="natural_breaks",
         classes=4,
-        basemap="CartoDB.Positron",
+        basemap="Esri.WorldGrayCanvas",
         view=MapView((17.5, 103.25), 6),
     )
     again, notices = view_from_query(view.to_query(), bundle)
@@ -55,9 +54,21 @@ def test_full_ranges_mean_no_restriction(controls: Controls) -> None:
     assert controls.view(values, MapView()) == ViewState()
 
 
-def test_no_layer_selected_is_no_view(controls: Controls) -> None:
+def test_no_layer_selected_is_a_view_with_the_layers_off(controls: Controls, bundle: mapper.Bundle) -> None:
     values = {**controls.values(ViewState()), "w_layers": []}
-    assert controls.view(values, MapView()) is None
+    view = controls.view(values, MapView())
+    assert view.layers_off
+    assert view.to_query() == {"layers": "none"}
+    assert view_from_query(view.to_query(), bundle) == (view, [])
+    assert controls.values(view)["w_layers"] == []
+
+
+@pytest.mark.parametrize("broken", [2020, None, (2020,), "2020", [2019, 2021, 2023]])
+def test_a_malformed_range_value_is_the_full_range_never_an_error(controls: Controls, broken: object) -> None:
+    values = {**controls.values(ViewState()), "w_years": broken, "w_capacity": broken}
+    view = controls.view(values, MapView())
+    f = view.filters
+    assert (f.year_from, f.year_to, f.capacity_min, f.capacity_max) == (None, None, None, None)
 
 
 def test_out_of_range_filters_are_clamped_to_the_widgets(controls: Controls) -> None:
@@ -66,5 +77,8 @@ def test_out_of_range_filters_are_clamped_to_the_widgets(controls: Controls) -> 
     assert values["w_capacity"][1] == controls.capacity[1]
 
 
-def test_any_basemap_country_can_be_chosen(bundle: mapper.Bundle, controls: Controls) -> None:
-    assert set(bundle.countries["iso3"]) <= set(controls.choices["countries"])
+def test_the_country_choices_are_the_countries_with_records_by_name(bundle: mapper.Bundle, controls: Controls) -> None:
+    with_records = mapper.query.facet_choices(bundle.layers, bundle.catalogue)["countries"]
+    assert sorted(controls.choices["countries"]) == sorted(with_records)
+    names = [controls.names.get(c, c).casefold() for c in controls.choices["countries"]]
+    assert names == sorted(names)

@@ -1,4 +1,5 @@
-"""The web map: offline assets, escaping, legends, country-level records, choropleth."""
+"""The web map: offline assets, escaping (HTML and templates), payloads, legends,
+country-level records, choropleth."""
 
 from __future__ import annotations
 
@@ -10,21 +11,91 @@ import pytest
 import shapely
 
 import mapper
-from mapper.assets import ASSETS, install_static
+from mapper.assets import ASSETS, install_static, runtime_path
+from mapper.geo import display_lon, pacific_view, unshift_lon
+from mapper.selection import select
 from mapper.style import Choropleth, classify, layer_legend
-from mapper.webmap import build_map, pacific_view, popup_html, standalone_html, tooltip_html, unshift_lon
+from mapper.webmap import (
+    MapAssets,
+    build_map,
+    js_literal,
+    map_payload,
+    payload_group,
+    popup_html,
+    standalone_html,
+    tooltip_html,
+    web_map,
+)
 
 EVIL = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+#: Template payloads: if any is evaluated, "49", the working directory or an error shows.
+JINJA = ["Zone {{ 7*7 }}", "{{ lipsum.__globals__.os.getcwd() }}", "{% if true %}x{% endif %}", "{# c #}", "{{", "%}"]
+
+
+def _render(selection, **kwargs) -> str:
+    return build_map(selection, **kwargs).get_root().render()
+
+
+def _evil_bundle(bundle: mapper.Bundle, text: str) -> mapper.Bundle:
+    """The bundle with ``text`` as the name and description of the first record of every
+    layer, and as a country name."""
+    layers = {}
+    for lid, frame in bundle.layers.items():
+        frame = frame.copy()
+        layer = bundle.catalogue[lid]
+        for field in {layer.label_field, "description"} & set(frame.columns):
+            frame[field] = frame[field].astype(object)
+            frame.loc[frame.index[0], field] = text
+        layers[lid] = frame
+    countries = bundle.countries.copy()
+    countries.loc[countries.index[0], "name"] = text
+    return mapper.Bundle(bundle.catalogue, layers, countries, bundle.report)
 
 
 def _external_urls(html: str) -> list[str]:
     return [u for u in re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html) if u.startswith("http")]
 
 
-def test_map_loads_no_asset_from_the_internet(bundle: mapper.Bundle) -> None:
-    html = build_map(bundle).get_root().render()
+def test_map_loads_no_asset_from_the_internet() -> None:
+    html = web_map().get_root().render()
     assert _external_urls(html) == []
     assert "/app/static/vendor/leaflet/leaflet.js" in html
+    assert "/app/static/mapper/mapper.js" in html
+
+
+def test_the_web_map_script_is_the_same_on_every_call() -> None:
+    """streamlit-folium keys its component on the map's script: if it changed, the map would
+    be remounted (flicker, lost view). Everything that changes travels in payloads."""
+    from streamlit_folium import _get_map_string
+
+    assert _get_map_string(web_map()) == _get_map_string(web_map())
+
+
+def test_a_filter_change_sends_a_small_payload(bundle: mapper.Bundle) -> None:
+    assets = MapAssets(bundle)
+    refs = {name: f"/app/static/data/{name}.json" for name in assets.names()}
+    for state in (mapper.FilterState(), mapper.FilterState(countries=("LAO",)), mapper.FilterState(search="wind")):
+        payload = js_literal(map_payload(select(bundle, state), assets, refs, choropleth=Choropleth("net_zero_year")))
+        assert len(payload) < 64_000, state  # the countries and records are fetched once, not re-sent
+
+
+def test_payload_keeps_exactly_the_selected_records(bundle: mapper.Bundle) -> None:
+    assets = MapAssets(bundle)
+    refs = dict.fromkeys(assets.names(), "x")
+    selection = select(bundle, mapper.FilterState(countries=("LAO",)))
+    payload = map_payload(selection, assets, refs)
+    for spec in payload["layers"]:
+        frame = selection.frames[spec["id"]]
+        sited = frame[mapper.enrich.has_site(frame)]
+        assert spec["keep"] == [int(i) for i in sited.index]
+        badged = sorted(i for badge in spec["badges"] for i in badge["members"])
+        assert badged == sorted(int(i) for i in frame.index.difference(sited.index))
+
+
+def test_runtime_cannot_be_read_as_a_template() -> None:
+    text = runtime_path().read_text(encoding="utf-8")
+    offenders = [token for token in ("{{", "{%", "{#") if token in text]  # what opens a Jinja tag
+    assert offenders == []
 
 
 def test_install_static_copies_every_asset(tmp_path) -> None:
@@ -61,40 +132,70 @@ def test_popup_links_to_the_source(bundle: mapper.Bundle) -> None:
     assert 'rel="noopener noreferrer"' in html
 
 
-def test_malicious_name_never_reaches_the_page_as_markup(bundle: mapper.Bundle) -> None:
-    frame = bundle.layers["interconnectors"].copy()
-    frame.loc[0, "name"] = EVIL
-    evil_bundle = mapper.Bundle(
-        bundle.catalogue, {**bundle.layers, "interconnectors": frame}, bundle.countries, bundle.report
-    )
-    html = build_map(evil_bundle).get_root().render()
+def test_malicious_text_never_reaches_the_page_as_markup(bundle: mapper.Bundle) -> None:
+    html = _render(select(_evil_bundle(bundle, EVIL)))
     assert EVIL not in html
     assert "<script>alert(1)" not in html
+    assert "<img" not in html
+
+
+@pytest.mark.parametrize("text", JINJA)
+def test_template_text_in_data_is_never_evaluated(bundle: mapper.Bundle, text: str) -> None:
+    """branca compiles rendered scripts again as Jinja templates: data text must come out
+    literally (as escapes the browser turns back into the same text) on every path."""
+    evil = _evil_bundle(bundle, text)
+    selection = select(evil)
+    pages = {
+        "build_map": _render(selection, choropleth=Choropleth("net_zero_year")),
+        "standalone_html": standalone_html(selection, title=text),
+    }
+    assets = MapAssets(evil)
+    payload = map_payload(selection, assets, dict.fromkeys(assets.names(), "x"), choropleth=Choropleth("net_zero_year"))
+    m = web_map()
+    m.add_child(payload_group(payload))
+    pages["web_map_payload"] = m.get_root().render()
+    cwd = str(__import__("pathlib").Path.cwd())
+    for name, html in pages.items():
+        assert "Zone 49" not in html, name
+        assert cwd not in html, name
+    # the documents the browser fetches hold the text itself (JSON, never a template)
+    documents = json.dumps([assets.document(n) for n in assets.names()], ensure_ascii=False)
+    escaped = __import__("html").escape(text).replace("{", "&#123;").replace("}", "&#125;")
+    assert escaped in documents
 
 
 def test_every_selected_layer_is_on_the_map_with_a_legend(bundle: mapper.Bundle) -> None:
-    html = build_map(bundle).get_root().render()
+    assets = MapAssets(bundle)
+    payload = map_payload(select(bundle), assets, dict.fromkeys(assets.names(), "x"))
+    assert [spec["id"] for spec in payload["layers"]] == list(bundle.catalogue)
     for layer in bundle.catalogue.values():
-        assert json.dumps(layer.title)[1:-1] in html
-    assert "mapper-legend" in html
+        assert __import__("html").escape(layer.title) in payload["legend"]
 
 
 def test_filter_changes_what_is_drawn(bundle: mapper.Bundle) -> None:
-    all_html = build_map(bundle).get_root().render()
-    laos_html = (
-        build_map(bundle, mapper.FilterState(countries=("LAO",), layers=("interconnectors",))).get_root().render()
+    assets = MapAssets(bundle)
+    refs = dict.fromkeys(assets.names(), "x")
+    laos = map_payload(
+        select(bundle, mapper.FilterState(countries=("LAO",), layers=("interconnectors",))), assets, refs
     )
-    hongsa = bundle.layers["interconnectors"].query("country_a == 'LAO'").iloc[0]["id"]
-    malaysia_only = bundle.layers["interconnectors"].query("country_a != 'LAO' and country_b != 'LAO'")
-    assert hongsa in laos_html
-    assert malaysia_only.iloc[0]["id"] in all_html
-    assert f'"{malaysia_only.iloc[0]["id"]}"' not in laos_html
+    frame = bundle.layers["interconnectors"]
+    touching = frame[(frame["country_a"] == "LAO") | (frame["country_b"] == "LAO")]
+    [spec] = laos["layers"]
+    assert set(spec["keep"]) == {int(i) for i in touching.index if mapper.enrich.has_site(touching).loc[i]}
+    assert laos["countries"]["highlight"] == ["LAO"]
 
 
 def test_country_level_records_are_badges_on_their_country_not_sites(bundle: mapper.Bundle) -> None:
-    html = build_map(bundle, mapper.FilterState(layers=("jumpp",))).get_root().render()
-    assert "country-level record(s)" in html
-    assert "dashArray" in html
+    assets = MapAssets(bundle)
+    payload = map_payload(
+        select(bundle, mapper.FilterState(layers=("jumpp",))), assets, dict.fromkeys(assets.names(), "x")
+    )
+    [spec] = payload["layers"]
+    unlocated = bundle.layers["jumpp"][~mapper.enrich.has_site(bundle.layers["jumpp"])]
+    assert sum(len(b["members"]) for b in spec["badges"]) == len(
+        unlocated[unlocated["country"].isin(bundle.countries["iso3"])]
+    )
+    assert all("country-level record(s)" in b["header"] for b in spec["badges"])
 
 
 def test_legend_lists_the_status_colours_of_a_layer(catalogue: mapper.Catalogue, bundle: mapper.Bundle) -> None:
@@ -117,8 +218,11 @@ def test_choropleth_legend_states_breaks_and_no_data(bundle: mapper.Bundle, sche
 def test_categorical_choropleth(bundle: mapper.Bundle) -> None:
     classified = classify(bundle.countries, bundle.catalogue.countries, Choropleth("net_zero_status"))
     assert {e.label.split(" (")[0] for e in classified.legend.entries} >= {"law", "policy", "pledge", "No data"}
-    laos = classified.colors["JPN"]
-    assert laos != classified.colors.get("ATA", "none")
+    law, pledge = (
+        classified.colors["JPN"],
+        classified.colors[next(c for c, v in classified.values.items() if v is None)],
+    )
+    assert law != pledge
 
 
 def test_unknown_choropleth_attribute_is_a_clear_error(bundle: mapper.Bundle) -> None:
@@ -135,17 +239,16 @@ def test_pacific_view_keeps_fiji_together() -> None:
 
 
 def test_standalone_html_inlines_assets(bundle: mapper.Bundle) -> None:
-    html = standalone_html(bundle, mapper.FilterState(layers=("wind_zones",)))
+    html = standalone_html(select(bundle, mapper.FilterState(layers=("wind_zones",))))
     assert _external_urls(html) == []
     assert "/app/static" not in html
     assert "L.map" in html
     assert "Leaflet" in html
     assert "as of" in html
+    assert "MapperRuntime.update(JSON.parse(" in html
 
 
 def test_display_longitudes_match_what_pacific_view_draws() -> None:
-    from mapper.webmap import display_lon
-
     assert display_lon(-10) == -10
     assert display_lon(350) == -10
     assert display_lon(-100) == 260

@@ -7,6 +7,7 @@ into a self-contained HTML file for snapshots.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import shutil
 from dataclasses import dataclass
@@ -37,6 +38,18 @@ ASSETS: tuple[Asset, ...] = (
 _LEAFLET_IMAGES = Path(_xs_leaflet.BASE_DIR) / "images"
 #: URL prefix of Streamlit's static file serving (files in ./static/ are at /app/static/).
 STREAMLIT_STATIC_URL = "/app/static"
+#: The map runtime (this project's own JavaScript, MIT).
+_RUNTIME = Path(__file__).parent / "web" / "mapper.js"
+
+
+def runtime_path() -> Path:
+    """Path of the map runtime, ``web/mapper.js``."""
+    return _RUNTIME
+
+
+def runtime_version() -> str:
+    """A short hash of the runtime, to bust browser caches when it changes."""
+    return hashlib.sha256(_RUNTIME.read_bytes()).hexdigest()[:12]
 
 
 def install_static(static_dir: str | Path) -> Path:
@@ -47,6 +60,10 @@ def install_static(static_dir: str | Path) -> Path:
         if not target.is_file() or target.stat().st_size != asset.path.stat().st_size:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(asset.path, target)
+    runtime = static_dir / "mapper" / "mapper.js"
+    if not runtime.is_file() or runtime.read_bytes() != _RUNTIME.read_bytes():
+        runtime.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_RUNTIME, runtime)
     images = static_dir / "vendor" / "leaflet" / "images"
     if not images.is_dir():
         shutil.copytree(_LEAFLET_IMAGES, images)

@@ -1,23 +1,45 @@
 """The ``mapper`` command line: the catalogue, validation, and (with the same filter flags
 as the app's URL) exports and snapshots."""
 
+# Each command imports what it needs when it runs: building the parser and ``mapper
+# layers`` must not pay for matplotlib (snapshots), folium (HTML maps) or mapclassify
+# (choropleths). Keep module-level imports to the standard library and ``_errors``.
+
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import __version__
 from ._errors import MapperError
-from .catalogue import load_catalogue
-from .data import layer_counts, load_bundle
-from .export import FORMATS, format_for, write_export
-from .query import FilterState, apply_filter
-from .snapshot import PRESETS, PROJECTIONS, REGIONS, snapshot
-from .style import SCHEMES, Choropleth
-from .validate import validate_catalogue, validate_paths
-from .webmap import standalone_html
+
+if TYPE_CHECKING:
+    from .query import FilterState
+    from .style import Choropleth
+
+# The flags' choices, written out so that building the parser imports no heavy module;
+# tests/test_diskcache.py checks them against the modules that define them.
+#: :data:`mapper.export.FORMATS`
+EXPORT_FORMATS = ("geojson", "gpkg", "csv", "zip")
+#: :data:`mapper.snapshot.PRESETS`
+SNAPSHOT_PRESETS = ("a4-landscape", "a4-portrait", "slide-16x9", "square")
+#: :data:`mapper.snapshot.PROJECTIONS`
+SNAPSHOT_PROJECTIONS = ("web-mercator", "equal-area")
+#: :data:`mapper.snapshot.REGIONS`
+SNAPSHOT_REGIONS = (
+    "indo-pacific",
+    "mekong",
+    "asean",
+    "japan",
+    "east-asia",
+    "south-asia",
+    "australia",
+    "pacific-islands",
+)
+#: :data:`mapper.style.SCHEMES`
+CHOROPLETH_SCHEMES = ("quantiles", "equal_interval", "natural_breaks")
 
 
 class OutputExistsError(MapperError, FileExistsError):
@@ -47,6 +69,8 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
 
 def state_from_args(args: argparse.Namespace) -> FilterState:
     """The filter state the flags describe."""
+    from .query import FilterState
+
     return FilterState(
         layers=tuple(args.layers),
         partnerships=tuple(args.partnerships),
@@ -62,6 +86,8 @@ def state_from_args(args: argparse.Namespace) -> FilterState:
 
 
 def _cmd_layers(args: argparse.Namespace) -> int:
+    from .data import layer_counts, load_bundle
+
     bundle = load_bundle()
     table = layer_counts(bundle)
     print(table.to_string(index=False))
@@ -71,6 +97,10 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from .catalogue import load_catalogue
+    from .data import load_bundle
+    from .validate import validate_catalogue, validate_paths
+
     catalogue = load_catalogue()
     if args.paths:
         report = validate_paths(args.paths, catalogue, layer_id=args.schema_layer)
@@ -103,6 +133,8 @@ def _output(path: str, force: bool) -> Path:
 def _choropleth(args: argparse.Namespace) -> Choropleth | None:
     if not getattr(args, "choropleth", None):
         return None
+    from .style import Choropleth
+
     try:
         return Choropleth(args.choropleth, args.scheme, args.classes)
     except ValueError as exc:
@@ -110,14 +142,19 @@ def _choropleth(args: argparse.Namespace) -> Choropleth | None:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    from .data import load_bundle
+    from .export import format_for, write_export
+    from .selection import select
+
     fmt = format_for(args.output, args.format)
     out = _output(args.output, args.force)
     _progress("loading and checking the data…")
     bundle = load_bundle()
     state = state_from_args(args).validate(bundle.catalogue)
     _progress(f"writing {fmt} ({state.describe()})…")
-    write_export(bundle, state, out, fmt)
-    counts = ", ".join(f"{lid}: {len(f)}" for lid, f in apply_filter(bundle.layers, bundle.catalogue, state).items())
+    selection = select(bundle, state)
+    write_export(selection, out, fmt)
+    counts = ", ".join(f"{lid}: {n}" for lid, n in selection.counts.items())
     print(f"wrote {out} ({counts})")
     return 0
 
@@ -133,6 +170,10 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
 
 
 def _cmd_snapshot(args: argparse.Namespace) -> int:
+    from .data import load_bundle
+    from .selection import select
+    from .snapshot import snapshot
+
     out = _output(args.output, args.force)
     if out.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise CliUsageError(f"{out.name}: a snapshot is a .png, .svg or .pdf file")
@@ -142,8 +183,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     state = state_from_args(args).validate(bundle.catalogue)
     _progress(f"drawing the {args.preset} snapshot…")
     snapshot(
-        bundle,
-        state,
+        select(bundle, state),
         out,
         preset=args.preset,
         dpi=args.dpi,
@@ -160,6 +200,10 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 
 
 def _cmd_html(args: argparse.Namespace) -> int:
+    from .data import load_bundle
+    from .selection import select
+    from .webmap import standalone_html
+
     out = _output(args.output, args.force)
     if out.suffix.lower() not in (".html", ".htm"):
         raise CliUsageError(f"{out.name}: the interactive snapshot is an .html file")
@@ -169,7 +213,9 @@ def _cmd_html(args: argparse.Namespace) -> int:
     _progress("building the self-contained map…")
     out.write_text(
         standalone_html(
-            bundle, state, choropleth=_choropleth(args), title=args.title or "Indo-Pacific clean-energy partnerships"
+            select(bundle, state),
+            choropleth=_choropleth(args),
+            title=args.title or "Indo-Pacific clean-energy partnerships",
         ),
         encoding="utf-8",
     )
@@ -182,12 +228,14 @@ def _add_choropleth_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--choropleth", metavar="ATTRIBUTE", help="colour countries by this attribute, e.g. net_zero_year"
     )
-    group.add_argument("--scheme", default="quantiles", choices=list(SCHEMES))
+    group.add_argument("--scheme", default="quantiles", choices=list(CHOROPLETH_SCHEMES))
     group.add_argument("--classes", type=int, default=5, metavar="K")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``mapper``."""
+    from . import __version__
+
     parser = argparse.ArgumentParser(prog="mapper", description=__doc__)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -209,21 +257,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("export", help="export the filtered records (GeoJSON, GeoPackage, CSV or zip)")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="e.g. jumpp_laos.geojson")
-    p.add_argument("--format", choices=list(FORMATS), help="default: from the file suffix")
+    p.add_argument("--format", choices=list(EXPORT_FORMATS), help="default: from the file suffix")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     add_filter_arguments(p)
     p.set_defaults(func=_cmd_export)
 
     p = commands.add_parser("snapshot", help="draw a map for reports (PNG, SVG or PDF)")
     p.add_argument("-o", "--output", required=True, metavar="FILE.png|.svg|.pdf")
-    p.add_argument("--preset", default="a4-landscape", choices=list(PRESETS))
+    p.add_argument("--preset", default="a4-landscape", choices=list(SNAPSHOT_PRESETS))
     p.add_argument("--dpi", type=int, help="resolution (default: the preset's)")
     p.add_argument("--title")
     p.add_argument("--subtitle")
     extent = p.add_mutually_exclusive_group()
     extent.add_argument("--bbox", metavar="W,S,E,N", help="extent in degrees (e.g. the web map's bounds)")
-    extent.add_argument("--region", metavar="NAME", help=f"{', '.join(REGIONS)} or a country ISO3 code")
-    p.add_argument("--projection", default="web-mercator", choices=list(PROJECTIONS))
+    extent.add_argument("--region", metavar="NAME", help=f"{', '.join(SNAPSHOT_REGIONS)} or a country ISO3 code")
+    p.add_argument("--projection", default="web-mercator", choices=list(SNAPSHOT_PROJECTIONS))
     p.add_argument("--no-labels", action="store_true", help="do not label features")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     _add_choropleth_arguments(p)

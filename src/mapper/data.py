@@ -11,6 +11,7 @@ import pandas as pd
 import geopandas as gpd
 import shapely
 
+from . import _diskcache
 from .catalogue import Catalogue, load_catalogue
 from .enrich import countries_frame, enrich_layer
 from .io import read_layer_file
@@ -61,14 +62,63 @@ def _drop_broken(frame: gpd.GeoDataFrame, report: ValidationReport) -> gpd.GeoDa
     return frame[keep]
 
 
-def load_bundle(catalogue: Catalogue | None = None, *, layers_dir: str | Path | None = None) -> Bundle:
+def load_bundle(
+    catalogue: Catalogue | None = None, *, layers_dir: str | Path | None = None, cache: bool = True
+) -> Bundle:
     """Read, check and enrich every layer of the catalogue.
 
     Records with validation errors are left out of the layers and listed in
     ``bundle.report``; consistency findings (a point outside the country it names, a zone
     on land) are kept and reported as warnings.
+
+    Parameters
+    ----------
+    catalogue
+        The layers to load (default: the catalogue in ``layers_dir``).
+    layers_dir
+        Folder of the layer specs when no catalogue is given (default: the bundled one).
+    cache
+        Reuse the bundle saved on disk by an earlier run when none of its inputs changed
+        (specs, schemas, data files, code, library versions), and save it after loading.
+        ``MAPPER_NO_CACHE=1`` turns the cache off too; ``MAPPER_CACHE_DIR`` moves it (see
+        :mod:`mapper._diskcache`). Pass False to always read and check the files afresh.
     """
     catalogue = catalogue if catalogue is not None else load_catalogue(layers_dir)
+    if not (cache and _diskcache.enabled()):
+        return _build_bundle(catalogue)
+    key = _diskcache.bundle_key(catalogue)
+    cached = _from_cache_value(_diskcache.read(key), catalogue)
+    if cached is not None:
+        return cached
+    bundle = _build_bundle(catalogue)
+    _diskcache.write(key, _cache_value(bundle))
+    return bundle
+
+
+def _cache_value(bundle: Bundle) -> dict[str, Any]:
+    """What the disk cache keeps of a bundle: the loaded data, not the derived artefacts in
+    ``bundle.cache`` nor the catalogue (the caller's catalogue is used on the way back)."""
+    return {"layers": bundle.layers, "countries": bundle.countries, "report": bundle.report}
+
+
+def _from_cache_value(value: Any, catalogue: Catalogue) -> Bundle | None:
+    """The bundle a cached value holds, or None if it does not look like one of ``catalogue``."""
+    if not isinstance(value, dict):
+        return None
+    layers, countries, report = value.get("layers"), value.get("countries"), value.get("report")
+    if (
+        not isinstance(layers, dict)
+        or list(layers) != list(catalogue)
+        or not all(isinstance(frame, gpd.GeoDataFrame) for frame in layers.values())
+        or not isinstance(countries, gpd.GeoDataFrame)
+        or not isinstance(report, ValidationReport)
+    ):
+        return None
+    return Bundle(catalogue=catalogue, layers=layers, countries=countries, report=report)
+
+
+def _build_bundle(catalogue: Catalogue) -> Bundle:
+    """Read, check and enrich every layer (the work the disk cache saves)."""
     spec = catalogue.countries
     report = ValidationReport()
     polygons, read_problems = read_layer_file(spec.polygons)

@@ -13,7 +13,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ._errors import Problem
 from .catalogue import CountrySpec, Layer
-from .geo import area_km2, distance_km, length_km, share_inside
+from .geo import area_km2, distance_km, distances_km, length_km, share_inside
 from .schema import split_list
 
 #: A zone with more than this share of its area on land is reported.
@@ -61,8 +61,9 @@ def add_measures(frame: gpd.GeoDataFrame, layer: Layer, land: BaseGeometry) -> g
         frame["length_km"] = pd.array([round(length_km(g), 1) for g in frame.geometry], dtype="Float64")
     elif layer.geometry == "polygon":
         frame["area_km2"] = pd.array([round(area_km2(g), 1) for g in frame.geometry], dtype="Float64")
+        # distances_km shifts the land union across the antimeridian once for the whole layer
         frame["coast_distance_km"] = pd.array(
-            [round(distance_km(g, land), 1) if g is not None else float("nan") for g in frame.geometry], dtype="Float64"
+            [round(d, 1) for d in distances_km(frame.geometry, land)], dtype="Float64"
         )
         frame["land_share_pct"] = pd.array(
             [round(100 * share_inside(g, land), 1) if g is not None else float("nan") for g in frame.geometry],
@@ -233,3 +234,14 @@ def country_level_groups(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.G
         for code, group in unlocated.groupby(layer.country_fields[0])
         if code in shapes.index
     ]
+
+
+def badge_id(layer_id: str, iso3: str) -> str:
+    """The feature id of a layer's country-level badge on a country, e.g. ``jumpp:LAO``."""
+    return f"{layer_id}:{iso3}"
+
+
+def parse_badge_id(feature_id: str) -> tuple[str, str] | None:
+    """``(layer_id, iso3)`` for a badge id, None for a record id."""
+    layer_id, sep, iso3 = str(feature_id).partition(":")
+    return (layer_id, iso3) if sep and len(iso3) == 3 else None

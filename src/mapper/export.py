@@ -24,8 +24,8 @@ from shapely.geometry import mapping
 
 from . import __version__
 from ._errors import MapperError
-from .data import Bundle
-from .query import FilterState, apply_filter
+from .query import FilterState
+from .selection import Selection
 
 FORMATS = {"geojson": ".geojson", "gpkg": ".gpkg", "csv": ".csv", "zip": ".zip"}
 #: Decimal places of exported coordinates (6 ≈ 0.1 m, RFC 7946 recommends no more).
@@ -61,9 +61,9 @@ def default_filename(state: FilterState, fmt: str, today: _dt.date | None = None
     return f"ipce_{state.slug()}_{today.isoformat()}{FORMATS[fmt]}"
 
 
-def metadata(bundle: Bundle, state: FilterState, frames: Mapping[str, gpd.GeoDataFrame]) -> dict[str, Any]:
+def metadata(selection: Selection) -> dict[str, Any]:
     """What travels with every export: layers, attribution, licence, as-of, filter, tool."""
-    catalogue = bundle.catalogue
+    catalogue, state, frames = selection.catalogue, selection.filters, selection.frames
     spec = catalogue.countries
     return {
         "title": "Indo-Pacific clean-energy mapper export",
@@ -119,10 +119,10 @@ def _export_columns(frame: gpd.GeoDataFrame) -> list[str]:
     return [c for c in frame.columns if c != frame.geometry.name and c not in _DROP and not c.startswith("_")]
 
 
-def to_geojson(bundle: Bundle, state: FilterState) -> dict[str, Any]:
-    """An RFC 7946 FeatureCollection of the filtered records (a ``layer`` property says
+def to_geojson(selection: Selection) -> dict[str, Any]:
+    """An RFC 7946 FeatureCollection of the selected records (a ``layer`` property says
     which layer each feature is from) with a top-level ``metadata`` member."""
-    frames = apply_filter(bundle.layers, bundle.catalogue, state)
+    frames = selection.frames
     features = []
     for lid, frame in frames.items():
         columns = _export_columns(frame)
@@ -137,7 +137,7 @@ def to_geojson(bundle: Bundle, state: FilterState) -> dict[str, Any]:
                     "properties": properties,
                 }
             )
-    return {"type": "FeatureCollection", "metadata": metadata(bundle, state, frames), "features": features}
+    return {"type": "FeatureCollection", "metadata": metadata(selection), "features": features}
 
 
 def _geojson_text(collection: Mapping[str, Any]) -> str:
@@ -169,10 +169,10 @@ def _for_gdal(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry=frame.geometry.name, crs="EPSG:4326")
 
 
-def write_gpkg(bundle: Bundle, state: FilterState, path: str | Path) -> Path:
+def write_gpkg(selection: Selection, path: str | Path) -> Path:
     """A GeoPackage: one table per layer, the countries with attributes, and ``about``."""
     path = Path(path)
-    frames = apply_filter(bundle.layers, bundle.catalogue, state)
+    bundle, frames = selection.bundle, selection.frames
     if path.exists():
         path.unlink()
     for lid, frame in frames.items():
@@ -189,7 +189,7 @@ def write_gpkg(bundle: Bundle, state: FilterState, path: str | Path) -> Path:
         )
     countries = _for_gdal(bundle.countries)
     countries.to_file(path, layer="countries", driver="GPKG", engine="pyogrio", geometry_type="MultiPolygon")
-    about = metadata(bundle, state, frames)
+    about = metadata(selection)
     rows = pd.DataFrame(
         [
             {"key": k, "value": json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v}
@@ -200,9 +200,9 @@ def write_gpkg(bundle: Bundle, state: FilterState, path: str | Path) -> Path:
     return path
 
 
-def to_csv_frame(bundle: Bundle, state: FilterState) -> pd.DataFrame:
+def to_csv_frame(selection: Selection) -> pd.DataFrame:
     """One row per record with a ``layer`` column, lon/lat for points and WKT for all."""
-    frames = apply_filter(bundle.layers, bundle.catalogue, state)
+    frames = selection.frames
     parts = []
     for lid, frame in frames.items():
         table = pd.DataFrame(frame[_export_columns(frame)]).copy()
@@ -234,10 +234,10 @@ def _defuse_formulas(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def readme_text(bundle: Bundle, state: FilterState) -> str:
+def readme_text(selection: Selection) -> str:
     """The README that goes into a zip bundle: contents, filter, sources, licences, date."""
-    frames = apply_filter(bundle.layers, bundle.catalogue, state)
-    meta = metadata(bundle, state, frames)
+    bundle, frames = selection.bundle, selection.frames
+    meta = metadata(selection)
     lines = [
         "Indo-Pacific clean-energy mapper: data export",
         "=" * 46,
@@ -270,7 +270,7 @@ def readme_text(bundle: Bundle, state: FilterState) -> str:
     return "\n".join(lines)
 
 
-def write_export(bundle: Bundle, state: FilterState, path: str | Path, fmt: str | None = None) -> Path:
+def write_export(selection: Selection, path: str | Path, fmt: str | None = None) -> Path:
     """Write the filtered records to ``path`` in ``fmt`` (default: from the suffix).
 
     Never overwrites a file silently: the CLI asks for ``--force``; this function replaces
@@ -278,38 +278,37 @@ def write_export(bundle: Bundle, state: FilterState, path: str | Path, fmt: str 
     """
     path = Path(path)
     fmt = format_for(path, fmt)
-    state.validate(bundle.catalogue)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "geojson":
-        path.write_text(_geojson_text(to_geojson(bundle, state)), encoding="utf-8")
+        path.write_text(_geojson_text(to_geojson(selection)), encoding="utf-8")
     elif fmt == "gpkg":
-        write_gpkg(bundle, state, path)
+        write_gpkg(selection, path)
     elif fmt == "csv":
-        to_csv_frame(bundle, state).to_csv(path, index=False, encoding="utf-8")
+        to_csv_frame(selection).to_csv(path, index=False, encoding="utf-8")
     else:
-        path.write_bytes(zip_bytes(bundle, state))
+        path.write_bytes(zip_bytes(selection))
     return path
 
 
-def export_bytes(bundle: Bundle, state: FilterState, fmt: str) -> bytes:
+def export_bytes(selection: Selection, fmt: str) -> bytes:
     """The export as bytes (for download buttons)."""
     if fmt == "zip":
-        return zip_bytes(bundle, state)
+        return zip_bytes(selection)
     if fmt == "geojson":
-        return _geojson_text(to_geojson(bundle, state)).encode("utf-8")
+        return _geojson_text(to_geojson(selection)).encode("utf-8")
     if fmt == "csv":
-        return to_csv_frame(bundle, state).to_csv(index=False).encode("utf-8")
+        return to_csv_frame(selection).to_csv(index=False).encode("utf-8")
     with tempfile.TemporaryDirectory() as tmp:
-        return write_gpkg(bundle, state, Path(tmp) / "export.gpkg").read_bytes()
+        return write_gpkg(selection, Path(tmp) / "export.gpkg").read_bytes()
 
 
-def zip_bytes(bundle: Bundle, state: FilterState) -> bytes:
+def zip_bytes(selection: Selection) -> bytes:
     """A zip with GeoJSON, GeoPackage, CSV and a README."""
-    stem = Path(default_filename(state, "zip")).stem
+    stem = Path(default_filename(selection.filters, "zip")).stem
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{stem}/{stem}.geojson", export_bytes(bundle, state, "geojson"))
-        archive.writestr(f"{stem}/{stem}.gpkg", export_bytes(bundle, state, "gpkg"))
-        archive.writestr(f"{stem}/{stem}.csv", export_bytes(bundle, state, "csv"))
-        archive.writestr(f"{stem}/README.txt", readme_text(bundle, state))
+        archive.writestr(f"{stem}/{stem}.geojson", export_bytes(selection, "geojson"))
+        archive.writestr(f"{stem}/{stem}.gpkg", export_bytes(selection, "gpkg"))
+        archive.writestr(f"{stem}/{stem}.csv", export_bytes(selection, "csv"))
+        archive.writestr(f"{stem}/README.txt", readme_text(selection))
     return buffer.getvalue()

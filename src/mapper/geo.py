@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 import numpy as np
@@ -44,12 +45,41 @@ def _local(geom: BaseGeometry, transformer: pyproj.Transformer) -> BaseGeometry:
     return shapely.transform(geom, project)
 
 
+#: The longitude shifts :func:`distance_km` tries ``b`` at, to measure across the antimeridian.
+_WRAP_SHIFTS = (0.0, 360.0, -360.0)
+
+
+def wrapped_copies(geom: BaseGeometry) -> tuple[BaseGeometry, ...]:
+    """``geom`` as is and shifted by +360° and -360° in longitude: the copies
+    :func:`distance_km` measures against.
+
+    Shifting a large geometry (the land union) costs more than measuring a distance to it;
+    compute the copies once and pass them to :func:`distances_km` to measure many
+    geometries against the same target.
+    """
+    return tuple(shapely.affinity.translate(geom, xoff=shift) for shift in _WRAP_SHIFTS)
+
+
 def distance_km(a: BaseGeometry, b: BaseGeometry) -> float:
     """Shortest distance between two geometries in km (0 if they touch or overlap), also
     across the antimeridian (``b`` is tried as is and shifted by ±360°)."""
     if a is None or b is None or a.is_empty or b.is_empty:
         return float("nan")
-    return min(_distance_km(a, shapely.affinity.translate(b, xoff=shift)) for shift in (0.0, 360.0, -360.0))
+    return _distance_to_copies_km(a, wrapped_copies(b))
+
+
+def distances_km(geoms: Iterable[BaseGeometry | None], b: BaseGeometry) -> list[float]:
+    """:func:`distance_km` from each of ``geoms`` to ``b`` (NaN for missing or empty ones),
+    shifting ``b`` across the antimeridian once for all of them (same results, less work)."""
+    geoms = list(geoms)
+    if b is None or b.is_empty:
+        return [float("nan")] * len(geoms)
+    copies = wrapped_copies(b)
+    return [_distance_to_copies_km(a, copies) if a is not None and not a.is_empty else float("nan") for a in geoms]
+
+
+def _distance_to_copies_km(a: BaseGeometry, copies: tuple[BaseGeometry, ...]) -> float:
+    return min(_distance_km(a, copy) for copy in copies)
 
 
 def _distance_km(a: BaseGeometry, b: BaseGeometry) -> float:
@@ -84,3 +114,35 @@ def share_inside(a: BaseGeometry, b: BaseGeometry) -> float:
     inside = shapely.make_valid(a).intersection(b)
     polygons = [p for p in shapely.get_parts(inside) if not p.is_empty and p.geom_type in ("Polygon", "MultiPolygon")]
     return sum(area_km2(p) for p in polygons) / total
+
+
+# ---- the Pacific-centred display (web map and snapshots) ----------------------------------
+
+#: Longitudes west of this are shifted by +360 for display, so that the Pacific is drawn
+#: whole (Fiji, Kiribati, the Aleutians) instead of split at the antimeridian.
+PACIFIC_SPLIT = -30.0
+
+
+def pacific_view(geom: shapely.Geometry | None) -> shapely.Geometry | None:
+    """Shift western-hemisphere longitudes by +360 for a Pacific-centred web map."""
+    if geom is None or geom.is_empty:
+        return geom
+
+    def shift(coords: np.ndarray) -> np.ndarray:
+        coords = coords.copy()
+        coords[:, 0] = np.where(coords[:, 0] < PACIFIC_SPLIT, coords[:, 0] + 360.0, coords[:, 0])
+        return coords
+
+    return shapely.transform(geom, shift)
+
+
+def unshift_lon(lon: float) -> float:
+    """Map a displayed longitude back to -180..180."""
+    return ((lon + 180.0) % 360.0) - 180.0
+
+
+def display_lon(lon: float) -> float:
+    """A longitude in the web map's Pacific-centred range (-30..330), as :func:`pacific_view`
+    draws it: Leaflet can report any multiple of 360 after panning."""
+    lon = unshift_lon(lon)
+    return lon + 360.0 if lon < PACIFIC_SPLIT else lon

@@ -30,9 +30,9 @@ import shapely
 from ._errors import MapperError
 from .data import Bundle
 from .enrich import country_level_groups, has_site
-from .query import FilterState, apply_filter
+from .geo import PACIFIC_SPLIT, display_lon, pacific_view
+from .selection import Selection
 from .style import BASE_FILL, BASE_STROKE, Choropleth, Legend, classify, layer_legend
-from .webmap import PACIFIC_SPLIT, display_lon, pacific_view
 
 
 class SnapshotError(MapperError, ValueError):
@@ -267,8 +267,7 @@ def _legend_handles(legend: Legend) -> list:
 
 
 def draw(
-    bundle: Bundle,
-    state: FilterState = FilterState(),
+    selection: Selection,
     *,
     preset: str = "a4-landscape",
     dpi: int | None = None,
@@ -294,8 +293,8 @@ def draw(
     if preset not in PRESETS:
         raise SnapshotError(f"unknown preset {preset!r}; use one of {', '.join(PRESETS)}")
     page = PRESETS[preset]
+    bundle, state, frames = selection.bundle, selection.filters, selection.frames
     catalogue = bundle.catalogue
-    frames = apply_filter(bundle.layers, catalogue, state)
     extent = _extent_from(bundle, frames, bbox, region)
     crs = projection_for(extent, projection)
     west, south, east, north = extent
@@ -471,10 +470,10 @@ def save(fig: Figure, path: str | Path, *, dpi: int | None = None) -> Path:
     return path
 
 
-def snapshot(bundle: Bundle, state: FilterState, path: str | Path, **options) -> Path:
+def snapshot(selection: Selection, path: str | Path, **options) -> Path:
     """Draw and save in one call (see :func:`draw` for the options)."""
     dpi = options.get("dpi")
-    return save(draw(bundle, state, **options), path, dpi=dpi)
+    return save(draw(selection, **options), path, dpi=dpi)
 
 
 def to_bytes(fig: Figure, fmt: str = "png", *, dpi: int | None = None) -> bytes:

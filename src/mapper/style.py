@@ -19,7 +19,7 @@ import mapclassify
 from .catalogue import CountrySpec, Layer
 from .enrich import has_site
 
-SCHEMES = {"quantiles": "Quantiles", "equal_interval": "EqualInterval", "natural_breaks": "NaturalBreaks"}
+SCHEMES = {"quantiles": "Quantiles", "equal_interval": "EqualInterval", "natural_breaks": "FisherJenks"}
 SCHEME_LABELS = {
     "quantiles": "Quantiles",
     "equal_interval": "Equal interval",

@@ -13,10 +13,9 @@ import geopandas as gpd
 
 from .catalogue import Catalogue, Layer
 from .data import Bundle
-from .enrich import has_site
+from .enrich import has_site, parse_badge_id
 from .query import FilterState, filter_layer
 from .schema import is_missing, split_list
-from .webmap import parse_badge_id
 
 _DERIVED_LABELS = {"length_km": "Length (km)", "area_km2": "Area (km²)", "coast_distance_km": "To coast (km)"}
 
@@ -37,9 +36,10 @@ def summarize(frames: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue) -> p
     for lid, frame in frames.items():
         layer = catalogue[lid]
         capacity_fields = layer.facet_fields("capacity")
-        capacity = None
+        capacity = None  # no capacity field, or no record with a published one: never "nan MW"
         if capacity_fields and capacity_fields[0] in frame.columns:
-            capacity = float(pd.to_numeric(frame[capacity_fields[0]], errors="coerce").sum())
+            values = pd.to_numeric(frame[capacity_fields[0]], errors="coerce").dropna()
+            capacity = float(values.sum()) if len(values) else None
         located = int(has_site(frame).sum())
         rows.append(
             {

@@ -4,13 +4,57 @@ give the nearest valid view and a notice."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+
+import xyzservices.providers as xyz
 
 from .data import Bundle
 from .query import FilterState, capacity_bounds, facet_choices, from_query, year_bounds
 from .style import SCHEMES, Choropleth, categorical_attributes, numeric_attributes
-from .webmap import DEFAULT_CENTER, DEFAULT_ZOOM, MapView, tile_providers
+
+#: Initial view: the Indo-Pacific.
+DEFAULT_CENTER = (12.0, 120.0)
+DEFAULT_ZOOM = 3
+
+
+def tile_providers() -> dict[str, str]:
+    """Online basemaps offered by name (xyzservices), for when the network is there.
+
+    Providers that need an API key (CartoDB since 2025, say) are left out: xyzservices warns
+    when their URL is built, and the tiles would not load without the key.
+    """
+    names = ["Esri.WorldGrayCanvas", "OpenStreetMap.Mapnik", "Esri.WorldImagery", "Esri.OceanBasemap", "OpenTopoMap"]
+    out = {}
+    for name in names:
+        try:
+            provider = xyz.query_name(name)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                provider.build_url()
+        except (ValueError, UserWarning):
+            continue
+        if not provider.requires_token():
+            out[name] = provider.name
+    return out
+
+
+@dataclass(frozen=True)
+class MapView:
+    """Centre and zoom of the map (as the app and URL keep them)."""
+
+    center: tuple[float, float] = DEFAULT_CENTER
+    zoom: int = DEFAULT_ZOOM
+
+    def close_to(self, other: MapView) -> bool:
+        """Same zoom and centres within a few screen pixels (Leaflet rounds the centre)."""
+        tolerance = 360 / (256 * 2**self.zoom) * 4  # about 4 pixels at this zoom
+        return (
+            self.zoom == other.zoom
+            and abs(self.center[0] - other.center[0]) < tolerance
+            and abs(((self.center[1] - other.center[1] + 180) % 360) - 180) < tolerance
+        )
 
 
 @dataclass(frozen=True)
@@ -23,6 +67,8 @@ class ViewState:
     classes: int = 5
     basemap: str | None = None
     view: MapView = field(default_factory=MapView)
+    #: True when the user deselected every layer: nothing is drawn or exported.
+    layers_off: bool = False
 
     def choropleth_spec(self) -> Choropleth | None:
         """The choropleth to draw, or None."""
@@ -31,6 +77,8 @@ class ViewState:
     def to_query(self) -> dict[str, str]:
         """Query-string parameters; defaults are left out so links stay short."""
         params = self.filters.to_query()
+        if self.layers_off:
+            params["layers"] = NO_LAYERS
         if self.choropleth:
             params["choropleth"] = self.choropleth
             params["scheme"] = self.scheme
@@ -58,8 +106,11 @@ def _one(params: Mapping[str, str | Iterable[str]], key: str) -> str | None:
 def view_from_query(params: Mapping[str, str | Iterable[str]], bundle: Bundle) -> tuple[ViewState, list[str]]:
     """The nearest valid view for URL parameters, and a notice per value dropped or fixed."""
     catalogue = bundle.catalogue
+    layers_off = _one(params, "layers") == NO_LAYERS
+    if layers_off:
+        params = {k: v for k, v in params.items() if k != "layers"}
     filters, notices = from_query(params, catalogue, Controls.for_bundle(bundle).choices)
-    state = ViewState(filters=filters)
+    state = ViewState(filters=filters, layers_off=layers_off)
     choropleth = _one(params, "choropleth")
     if choropleth:
         spec = catalogue.countries
@@ -101,6 +152,8 @@ def view_from_query(params: Mapping[str, str | Iterable[str]], bundle: Bundle) -
 
 
 NO_CHOROPLETH = "(none)"
+#: The ``layers`` URL value when every layer is switched off.
+NO_LAYERS = "none"
 NO_TILES = "(none: offline)"
 
 
@@ -117,15 +170,24 @@ class Controls:
     choices: dict[str, list[str]]
     years: tuple[int, int]
     capacity: tuple[int, int]
+    #: Country names by ISO3 code (for labels and sorting).
+    names: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def for_bundle(cls, bundle: Bundle) -> Controls:
-        """Controls for the bundled data: every basemap country may be chosen."""
+        """Controls for the bundled data. The country choices are the countries that have
+        records in some layer, sorted by name."""
         catalogue = bundle.catalogue
         choices = facet_choices(bundle.layers, catalogue)
-        choices["countries"] = sorted(set(choices["countries"]) | set(bundle.countries["iso3"]))
+        names = {str(k): str(v) for k, v in zip(bundle.countries["iso3"], bundle.countries["name"], strict=True)}
+        choices["countries"] = sorted(choices["countries"], key=lambda c: (names.get(c, c).casefold(), c))
         low, high = (int(v) for v in capacity_bounds(bundle.layers, catalogue))
-        return cls(tuple(catalogue), choices, year_bounds(bundle.layers, catalogue), (low, max(high, low + 1)))
+        years = year_bounds(bundle.layers, catalogue)
+        return cls(tuple(catalogue), choices, years, (low, max(high, low + 1)), names)
+
+    def country_label(self, iso3: str) -> str:
+        """``"Lao PDR (LAO)"`` for a code."""
+        return f"{self.names.get(iso3, iso3)} ({iso3})"
 
     def filter_values(self, filters: FilterState) -> dict[str, object]:
         """Widget values that show ``filters``."""
@@ -153,19 +215,23 @@ class Controls:
             **self.filter_values(view.filters),
             "w_choropleth": view.choropleth or NO_CHOROPLETH,
             "w_scheme": view.scheme,
+            "w_classes": view.classes,
             "w_basemap": view.basemap or NO_TILES,
+            **({"w_layers": []} if view.layers_off else {}),
         }
 
-    def view(self, values: Mapping[str, object], map_view: MapView) -> ViewState | None:
-        """The view the widget values describe; None when no layer is selected."""
-        layers = list(values.get("w_layers") or [])
-        if not layers:
-            return None
+    def view(self, values: Mapping[str, object], map_view: MapView) -> ViewState:
+        """The view the widget values describe (``layers_off`` when no layer is selected).
+
+        Missing or malformed range values (a widget not rendered, a single number) count
+        as the full range: never an exception.
+        """
+        layers = [lid for lid in (values.get("w_layers") or []) if lid in self.layers]
         (y0, y1), (c0, c1) = self.years, self.capacity
-        years = values.get("w_years") or (y0, y1)
-        capacity = values.get("w_capacity") or (c0, c1)
+        years = _pair(values.get("w_years"), (y0, y1))
+        capacity = _pair(values.get("w_capacity"), (c0, c1))
         filters = FilterState(
-            layers=() if set(layers) == set(self.layers) else tuple(layers),
+            layers=() if not layers or set(layers) == set(self.layers) else tuple(layers),
             partnerships=tuple(values.get("w_partnerships") or ()),
             countries=tuple(values.get("w_countries") or ()),
             statuses=tuple(values.get("w_statuses") or ()),
@@ -178,10 +244,22 @@ class Controls:
         )
         choropleth = values.get("w_choropleth")
         basemap = values.get("w_basemap")
+        scheme = str(values.get("w_scheme") or "quantiles")
+        classes = values.get("w_classes")
         return ViewState(
             filters=filters,
             choropleth=None if choropleth in (None, NO_CHOROPLETH) else str(choropleth),
-            scheme=str(values.get("w_scheme") or "quantiles"),
+            scheme=scheme if scheme in SCHEMES else "quantiles",
+            classes=int(classes) if isinstance(classes, int) and 2 <= classes <= 7 else 5,
             basemap=None if basemap in (None, NO_TILES) else str(basemap),
             view=map_view,
+            layers_off=not layers,
         )
+
+
+def _pair(value: object, default: tuple[int, int]) -> tuple[int, int]:
+    """A (low, high) range from a slider value; the default for anything else."""
+    if isinstance(value, list | tuple) and len(value) == 2 and all(isinstance(v, int | float) for v in value):
+        low, high = sorted(value)
+        return int(low), int(high)
+    return default

@@ -1,16 +1,35 @@
-"""The interactive web map (folium/Leaflet), built as a plain object tests can inspect.
+"""The interactive web map (folium/Leaflet): one map that never changes, and small payloads
+that update it in place.
 
-Everything that comes from data files reaches the page only as escaped text: tooltips and
-popups are built here with :func:`html.escape`, links only for http(s) URLs, and data is
-embedded by folium through ``tojson``.
+How it fits together
+--------------------
+* :class:`MapAssets` turns each layer (and the country polygons) into a JSON asset once per
+  bundle: geometry in the Pacific-centred display, an index per record, and the escaped
+  tooltip and popup HTML. The app publishes these as static files (fetched once by the
+  browser and cached); the self-contained HTML export inlines them.
+* :func:`web_map` is the Leaflet map with the runtime (``web/mapper.js``) and no data. Its
+  script is the same on every rerun, so streamlit-folium never remounts it.
+* :func:`map_payload` describes what to show for a :class:`~mapper.selection.Selection`:
+  which record indices each layer keeps, country-level badges, choropleth colours, the
+  legend, the basemap and an optional view request. :func:`payload_group` wraps it in a
+  ``folium.FeatureGroup`` for streamlit-folium's ``feature_group_to_add``.
+
+Data text never meets a template engine as code: every string from data or specs is
+HTML-escaped with braces turned into entities (:func:`_h`), and payloads are embedded as a
+JSON string literal in which ``{``, ``}``, ``<``, ``>`` and ``&`` are ``\\u`` escapes
+(:func:`js_literal`), so branca's re-compilation of rendered scripts finds nothing to run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
+import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,48 +39,36 @@ import folium
 import geopandas as gpd
 import shapely
 import xyzservices.providers as xyz
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 
-from .assets import STREAMLIT_STATIC_URL, inline_head, use_local_assets
+from .assets import STREAMLIT_STATIC_URL, inline_head, runtime_path, use_local_assets
 from .catalogue import Layer
 from .data import Bundle
-from .enrich import country_level_groups, has_site
-from .query import FilterState, apply_filter
+from .enrich import badge_id, has_site
+from .geo import pacific_view
 from .schema import split_list
-from .style import BASE_FILL, BASE_STROKE, NO_DATA, Choropleth, Classified, Legend, classify, layer_legend
+from .selection import Selection
+from .style import BASE_FILL, NO_DATA, Choropleth, Legend, classify, layer_legend
+from .viewstate import MapView
 
-#: Initial view: the Indo-Pacific.
-DEFAULT_CENTER = (12.0, 120.0)
-DEFAULT_ZOOM = 3
 _URL = re.compile(r"^https?://[^\s<>\"']+$")
-#: Longitudes west of this are shifted by +360 for display, so that the Pacific is drawn
-#: whole (Fiji, Kiribati, the Aleutians) instead of split at the antimeridian.
-PACIFIC_SPLIT = -30.0
+_BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
+_JS_UNSAFE = {"{": "\\u007b", "}": "\\u007d", "<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
 
 
-def pacific_view(geom: shapely.Geometry | None) -> shapely.Geometry | None:
-    """Shift western-hemisphere longitudes by +360 for a Pacific-centred web map."""
-    if geom is None or geom.is_empty:
-        return geom
-
-    def shift(coords: np.ndarray) -> np.ndarray:
-        coords = coords.copy()
-        coords[:, 0] = np.where(coords[:, 0] < PACIFIC_SPLIT, coords[:, 0] + 360.0, coords[:, 0])
-        return coords
-
-    return shapely.transform(geom, shift)
+def _h(value: object) -> str:
+    """HTML-escape text for the page, braces included (so no template can read it)."""
+    return html.escape(str(value), quote=True).translate(_BRACES)
 
 
-def unshift_lon(lon: float) -> float:
-    """Map a displayed longitude back to -180..180."""
-    return ((lon + 180.0) % 360.0) - 180.0
-
-
-def display_lon(lon: float) -> float:
-    """A longitude in the web map's Pacific-centred range (-30..330), as :func:`pacific_view`
-    draws it: Leaflet can report any multiple of 360 after panning."""
-    lon = unshift_lon(lon)
-    return lon + 360.0 if lon < PACIFIC_SPLIT else lon
+def js_literal(obj: object) -> str:
+    """A JavaScript expression for a JSON-able object, safe inside ``<script>`` and inside any
+    Jinja template: ``JSON.parse("…")`` whose string has no brace, angle bracket or ampersand."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    literal = json.dumps(text, ensure_ascii=True)
+    for char, escape in _JS_UNSAFE.items():
+        literal = literal.replace(char, escape)
+    return f"JSON.parse({literal})"
 
 
 def _text(value: object) -> str:
@@ -86,11 +93,9 @@ def _cell(name: str, value: object) -> str:
     if name in ("source_url", "other_sources"):
         links = [u for u in split_list(text) if _URL.match(u)]
         return "<br>".join(
-            f'<a href="{html.escape(u, quote=True)}" target="_blank" rel="noopener noreferrer">'
-            f"{html.escape(_short_url(u))}</a>"
-            for u in links
+            f'<a href="{_h(u)}" target="_blank" rel="noopener noreferrer">{_h(_short_url(u))}</a>' for u in links
         )
-    return html.escape(text.replace("_", " ") if re.fullmatch(r"[a-z_]+", text) else text)
+    return _h(text.replace("_", " ") if re.fullmatch(r"[a-z_]+", text) else text)
 
 
 def _short_url(url: str) -> str:
@@ -100,9 +105,9 @@ def _short_url(url: str) -> str:
 
 def tooltip_html(record: Mapping[str, object], layer: Layer) -> str:
     """Short escaped HTML for hover."""
-    title = html.escape(_text(record.get(layer.label_field)))
+    title = _h(_text(record.get(layer.label_field)))
     rows = [
-        f"<tr><th>{html.escape(layer.label(f))}</th><td>{_cell(f, record.get(f))}</td></tr>"
+        f"<tr><th>{_h(layer.label(f))}</th><td>{_cell(f, record.get(f))}</td></tr>"
         for f in layer.tooltip
         if f != layer.label_field and _text(record.get(f))
     ]
@@ -111,194 +116,24 @@ def tooltip_html(record: Mapping[str, object], layer: Layer) -> str:
 
 def popup_html(record: Mapping[str, object], layer: Layer) -> str:
     """Escaped HTML with the record's fields and a link to its source."""
-    title = html.escape(_text(record.get(layer.label_field)))
+    title = _h(_text(record.get(layer.label_field)))
     rows = []
     for f in layer.popup:
         if f == layer.label_field or not _text(record.get(f)):
             continue
-        rows.append(f"<tr><th>{html.escape(layer.label(f))}</th><td>{_cell(f, record.get(f))}</td></tr>")
+        rows.append(f"<tr><th>{_h(layer.label(f))}</th><td>{_cell(f, record.get(f))}</td></tr>")
     for derived, label in (
         ("length_km", "Length (km, geodesic)"),
         ("area_km2", "Area (km², geodesic)"),
         ("coast_distance_km", "Distance to coast (km)"),
     ):
         if _text(record.get(derived)):
-            rows.append(f"<tr><th>{label}</th><td>{html.escape(_text(record.get(derived)))}</td></tr>")
-    layer_name = html.escape(layer.title)
+            rows.append(f"<tr><th>{label}</th><td>{_h(_text(record.get(derived)))}</td></tr>")
+    layer_name = _h(layer.title)
     return (
         f'<div class="mapper-popup"><div class="mapper-layer">{layer_name}</div><h4>{title}</h4>'
         f"<table>{''.join(rows)}</table></div>"
     )
-
-
-def _records(frame: gpd.GeoDataFrame) -> list[dict[str, object]]:
-    return frame.drop(columns=frame.geometry.name).to_dict("records")
-
-
-def record_html(frame: gpd.GeoDataFrame, layer: Layer) -> pd.DataFrame:
-    """Escaped label, tooltip and popup HTML and style of every record, on ``frame``'s index.
-
-    Filters keep the index of the full layer, so this is computed once per layer (see
-    :func:`feature_groups`) and looked up for whatever a filter keeps.
-    """
-    records = _records(frame)
-    style = layer.style
-    return pd.DataFrame(
-        {
-            "id": [str(r.get("id")) for r in records],
-            "_label": [html.escape(_text(r.get(layer.label_field))) for r in records],
-            "_tip": [tooltip_html(r, layer) for r in records],
-            "_popup": [popup_html(r, layer) for r in records],
-            "_color": [
-                style.color_for(r.get(style.color_by)) if style.color_by else style.default_color for r in records
-            ],
-            "_weight": [style.width_for(r.get(style.width_by)) if style.width_by else style.width for r in records],
-        },
-        index=frame.index,
-    )
-
-
-def _display_frame(frame: gpd.GeoDataFrame, table: pd.DataFrame) -> gpd.GeoDataFrame:
-    located = frame[has_site(frame)]
-    columns = ["id", "_tip", "_popup", "_color", "_weight"]
-    return gpd.GeoDataFrame(
-        table.loc[located.index, columns].reset_index(drop=True),
-        geometry=[pacific_view(g) for g in located.geometry],
-        crs="EPSG:4326",
-    )
-
-
-def badge_id(layer_id: str, iso3: str) -> str:
-    """The feature id of a layer's country-level badge on a country, e.g. ``jumpp:LAO``."""
-    return f"{layer_id}:{iso3}"
-
-
-def parse_badge_id(feature_id: str) -> tuple[str, str] | None:
-    """``(layer_id, iso3)`` for a badge id, None for a record id."""
-    layer_id, sep, iso3 = str(feature_id).partition(":")
-    return (layer_id, iso3) if sep and len(iso3) == 3 else None
-
-
-def _country_level(
-    frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDataFrame, table: pd.DataFrame
-) -> gpd.GeoDataFrame:
-    """One badge per country for records without a site, at the country's label point.
-
-    Records naming a country outside the basemap stay in the tables but get no badge.
-    """
-    rows = []
-    for group in country_level_groups(frame, layer, countries):
-        index = group.records.index
-        names = "".join(f"<li>{label}</li>" for label in table.loc[index, "_label"])
-        header = f"{html.escape(group.name)}: {len(index)} country-level record(s) of {html.escape(layer.title)}"
-        tip = f'<div class="mapper-tip"><b>{header}</b><div>No site: shown on the country, not at a place.</div>'
-        popups = "".join(table.loc[index, "_popup"])
-        rows.append(
-            {
-                "id": badge_id(layer.id, group.iso3),
-                "_tip": f"{tip}<ul>{names}</ul></div>",
-                "_popup": f'<div class="mapper-group"><b>{header}</b>{popups}</div>',
-                "_n": len(index),
-                "geometry": pacific_view(group.point),
-            }
-        )
-    columns = ["id", "_tip", "_popup", "_n", "geometry"]
-    return gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs="EPSG:4326")
-
-
-def layer_group(
-    frame: gpd.GeoDataFrame,
-    layer: Layer,
-    countries: gpd.GeoDataFrame,
-    *,
-    table: pd.DataFrame | None = None,
-    show: bool = True,
-) -> folium.FeatureGroup:
-    """A feature group with the layer's located records and its country-level badges.
-
-    ``table`` is the layer's :func:`record_html` (computed here when not given).
-    """
-    table = record_html(frame, layer) if table is None else table
-    group = folium.FeatureGroup(name=html.escape(layer.title), show=show)
-    style = layer.style
-    shown = _display_frame(frame, table)
-    if len(shown):
-        kwargs: dict[str, object] = {}
-        if layer.geometry == "point":
-            kwargs["marker"] = folium.CircleMarker(radius=style.radius, fill=True)
-        stroke = style.stroke_color
-
-        def style_function(feature: dict) -> dict:
-            p = feature["properties"]
-            if layer.geometry == "line":
-                return {"color": p["_color"], "weight": p["_weight"], "opacity": 0.9}
-            return {
-                "color": stroke or p["_color"],
-                "weight": 2 if layer.geometry == "point" else 1.5,
-                "fillColor": p["_color"],
-                "fillOpacity": 0.9 if layer.geometry == "point" else style.fill_opacity,
-            }
-
-        folium.GeoJson(
-            shown.to_json(drop_id=True),
-            name=layer.title,
-            style_function=style_function,
-            highlight_function=lambda _: {"weight": 5, "fillOpacity": 0.7},
-            tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True),
-            popup=folium.GeoJsonPopup(fields=["_popup"], labels=False, max_width=460),
-            **kwargs,
-        ).add_to(group)
-    badges = _country_level(frame, layer, countries, table)
-    if len(badges):
-        stroke = style.stroke_color or style.default_color
-
-        def badge_style(feature: dict) -> dict:
-            n = feature["properties"]["_n"]
-            return {
-                "color": stroke,
-                "weight": 2.5,
-                "dashArray": "5 4",
-                "fillColor": "#ffffff",
-                "fillOpacity": 0.85,
-                "radius": 8 + 2 * min(n, 8),
-            }
-
-        folium.GeoJson(
-            badges.to_json(drop_id=True),
-            name=f"{layer.title} (country level)",
-            marker=folium.CircleMarker(radius=10, fill=True),
-            style_function=badge_style,
-            tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True),
-            popup=folium.GeoJsonPopup(fields=["_popup"], labels=False, max_width=460),
-        ).add_to(group)
-    return group
-
-
-class _Legend(MacroElement):
-    """A Leaflet control holding the legends (escaped HTML passed through ``tojson``)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function() {
-            var legend = L.control({position: "bottomright"});
-            legend.onAdd = function() {
-                var div = L.DomUtil.create("div", "mapper-legend");
-                div.innerHTML = {{ this.html|tojson }};
-                L.DomEvent.disableScrollPropagation(div);
-                L.DomEvent.disableClickPropagation(div);
-                return div;
-            };
-            legend.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, legends: Iterable[Legend]) -> None:
-        super().__init__()
-        self._name = "MapperLegend"
-        self.html = legend_html(legends)
 
 
 def legend_html(legends: Iterable[Legend]) -> str:
@@ -307,7 +142,7 @@ def legend_html(legends: Iterable[Legend]) -> str:
     for legend in legends:
         rows = []
         for e in legend.entries:
-            color = html.escape(e.color)
+            color = _h(e.color)
             if legend.kind == "line" or e.width is not None:
                 width = e.width or 3
                 swatch = f'<span class="sw-line" style="border-top:{width:g}px solid {color}"></span>'
@@ -316,147 +151,300 @@ def legend_html(legends: Iterable[Legend]) -> str:
                 swatch = f'<span class="sw-point" style="background:{color};border:{border}"></span>'
             else:
                 swatch = f'<span class="sw-box" style="background:{color}"></span>'
-            rows.append(f"<div>{swatch}{html.escape(e.label)}</div>")
-        note = f'<div class="note">{html.escape(legend.note)}</div>' if legend.note else ""
-        blocks.append(f'<div class="block"><b>{html.escape(legend.title)}</b>{"".join(rows)}{note}</div>')
+            rows.append(f"<div>{swatch}{_h(e.label)}</div>")
+        note = f'<div class="note">{_h(legend.note)}</div>' if legend.note else ""
+        blocks.append(f'<div class="block"><b>{_h(legend.title)}</b>{"".join(rows)}{note}</div>')
     return "".join(blocks)
 
 
-_CSS = """
-<style>
-.mapper-legend{background:rgba(255,255,255,.92);padding:6px 9px;font:12px/1.35 sans-serif;
-  border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:45vh;overflow:auto;max-width:280px}
-.mapper-legend .block{margin-bottom:6px}
-.mapper-legend .note{color:#555;font-size:11px}
-.mapper-legend span{display:inline-block;vertical-align:middle;margin-right:6px}
-.mapper-legend .sw-box{width:16px;height:11px;border:1px solid #777}
-.mapper-legend .sw-point{width:10px;height:10px;border-radius:50%}
-.mapper-legend .sw-line{width:22px;height:0}
-.mapper-tip table,.mapper-popup table{border-collapse:collapse;font-size:12px}
-.mapper-tip th,.mapper-popup th{text-align:left;padding-right:8px;color:#444;vertical-align:top;font-weight:600}
-.mapper-popup h4{margin:2px 0 6px}
-.mapper-popup .mapper-layer{color:#666;font-size:11px;text-transform:uppercase}
-.mapper-group .mapper-popup{border-top:1px solid #ccc;margin-top:6px;padding-top:4px}
-.leaflet-container{background:#dce9f2}
-</style>
-"""
+def _records(frame: gpd.GeoDataFrame) -> list[dict[str, object]]:
+    return frame.drop(columns=frame.geometry.name).to_dict("records")
 
 
-def _countries_geojson(bundle: Bundle, classified: Classified | None) -> str:
-    """The countries as GeoJSON with escaped tooltips and fill colours (cached per bundle
-    and choropleth: it is the largest part of the map and does not change with filters)."""
-    key = (
-        "countries_geojson",
-        None if classified is None else (classified.legend, tuple(sorted(classified.colors.items()))),
-    )
-    if key in bundle.cache:
-        return bundle.cache[key]
-    rows = []
-    for record, geom in zip(_records(bundle.countries), bundle.countries.geometry, strict=True):
-        iso = str(record["iso3"])
-        tip = f"<b>{html.escape(_text(record.get('name')))}</b> ({html.escape(iso)})"
-        if classified is not None:
-            label = html.escape(classified.legend.title)
-            value = classified.values.get(iso)
-            shown = "no data" if value is None or (isinstance(value, float) and np.isnan(value)) else _text(value)
-            tip += f"<br>{label}: {html.escape(shown)}"
-        rows.append(
+def _geometry_json(geom: shapely.Geometry, decimals: int) -> dict[str, Any]:
+    rounded = shapely.transform(pacific_view(geom), lambda c: np.round(c, decimals))
+    return json.loads(shapely.to_geojson(rounded))
+
+
+class MapAssets:
+    """The layers and countries of a bundle as JSON documents for the map runtime, built
+    once per bundle and reused for every rerun, session and export.
+
+    Each layer document is a GeoJSON FeatureCollection of the records that have a site
+    (properties: ``i`` the record's index in the layer, ``id``, ``c`` colour, ``w`` line
+    width) plus ``html``: the escaped label (``l``), tooltip (``t``) and popup (``p``) of
+    every record, country-level ones included (their badges are built from it).
+    """
+
+    def __init__(self, bundle: Bundle) -> None:
+        self.bundle = bundle
+        self._documents: dict[str, dict[str, Any]] = {}
+        self._legends: dict[str, Legend] = {}
+        self._classified: dict[Choropleth, Any] = {}
+        self._labels: dict[str, tuple[float, float, str]] | None = None
+        self._bounds: dict[str, tuple[float, float, float, float]] | None = None
+
+    def names(self) -> list[str]:
+        """Document names: ``countries`` and every layer id."""
+        return ["countries", *self.bundle.catalogue]
+
+    def document(self, name: str) -> dict[str, Any]:
+        """The JSON document ``name`` (``countries`` or a layer id)."""
+        if name not in self._documents:
+            self._documents[name] = self._countries() if name == "countries" else self._layer(name)
+        return self._documents[name]
+
+    def _layer(self, layer_id: str) -> dict[str, Any]:
+        frame = self.bundle.layers[layer_id]
+        layer = self.bundle.catalogue[layer_id]
+        style = layer.style
+        records = _records(frame)
+        sited = has_site(frame).to_numpy()
+        features, texts = [], {}
+        for index, record, geom, located in zip(frame.index, records, frame.geometry, sited, strict=True):
+            i = int(index)
+            texts[str(i)] = {
+                "l": _h(_text(record.get(layer.label_field))),
+                "t": tooltip_html(record, layer),
+                "p": popup_html(record, layer),
+            }
+            if not located:
+                continue
+            color = style.color_for(record.get(style.color_by)) if style.color_by else style.default_color
+            weight = style.width_for(record.get(style.width_by)) if style.width_by else style.width
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": _geometry_json(geom, 5),
+                    "properties": {"i": i, "id": str(record.get("id")), "c": color, "w": weight},
+                }
+            )
+        return {"type": "FeatureCollection", "features": features, "html": texts}
+
+    def _countries(self) -> dict[str, Any]:
+        features = [
             {
-                "iso3": iso,
-                "_tip": f'<div class="mapper-tip">{tip}</div>',
-                "_fill": classified.colors.get(iso, NO_DATA) if classified is not None else BASE_FILL,
-                "geometry": pacific_view(geom),
+                "type": "Feature",
+                "geometry": _geometry_json(geom, 3),
+                "properties": {"iso3": str(iso), "tip": f"<b>{_h(_text(name))}</b> ({_h(iso)})"},
+            }
+            for iso, name, geom in zip(
+                self.bundle.countries["iso3"],
+                self.bundle.countries["name"],
+                self.bundle.countries.geometry,
+                strict=True,
+            )
+        ]
+        return {"type": "FeatureCollection", "features": features}
+
+    def label_point(self, iso3: str) -> tuple[float, float, str] | None:
+        """``(lat, lon, name)`` where a country's badge goes (in the display's longitudes)."""
+        if self._labels is None:
+            countries = self.bundle.countries
+            points = [pacific_view(g.representative_point()) for g in countries.geometry]
+            self._labels = {
+                str(iso): (p.y, p.x, str(name))
+                for iso, name, p in zip(countries["iso3"], countries["name"], points, strict=True)
+            }
+        return self._labels.get(iso3)
+
+    def bounds(self, iso3s: Iterable[str]) -> list[list[float]] | None:
+        """Leaflet bounds ``[[south, west], [north, east]]`` of some countries, or None."""
+        if self._bounds is None:
+            countries = self.bundle.countries
+            self._bounds = {
+                str(iso): pacific_view(g).bounds for iso, g in zip(countries["iso3"], countries.geometry, strict=True)
+            }
+        boxes = [self._bounds[c] for c in iso3s if c in self._bounds]
+        if not boxes:
+            return None
+        west, south = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        east, north = max(b[2] for b in boxes), max(b[3] for b in boxes)
+        return [[south, west], [north, east]]
+
+    def legend(self, layer_id: str) -> Legend:
+        """The legend of a whole layer (it does not change with filters)."""
+        if layer_id not in self._legends:
+            self._legends[layer_id] = layer_legend(self.bundle.catalogue[layer_id], self.bundle.layers[layer_id])
+        return self._legends[layer_id]
+
+    def classified(self, choropleth: Choropleth) -> Any:
+        """The countries classified for a choropleth (computed once per choropleth)."""
+        if choropleth not in self._classified:
+            spec = self.bundle.catalogue.countries
+            self._classified[choropleth] = classify(self.bundle.countries, spec, choropleth)
+        return self._classified[choropleth]
+
+    def publish(self, static_dir: str | Path, url_base: str = STREAMLIT_STATIC_URL) -> dict[str, str]:
+        """Write every document to ``static_dir/data/<name>-<hash>.json`` (content-addressed,
+        so browsers may cache them for good) and return their URLs by name."""
+        folder = Path(static_dir) / "data"
+        folder.mkdir(parents=True, exist_ok=True)
+        urls = {}
+        for name in self.names():
+            text = json.dumps(self.document(name), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+            target = folder / f"{name}-{digest}.json"
+            if not target.is_file():
+                temp = target.with_suffix(f".{os.getpid()}.tmp")
+                temp.write_text(text, encoding="utf-8")
+                os.replace(temp, target)
+            urls[name] = f"{url_base}/data/{target.name}"
+        return urls
+
+
+def _badges(frame: gpd.GeoDataFrame, layer: Layer, assets: MapAssets) -> list[dict[str, Any]]:
+    """Country-level records of a selection grouped into one badge per country."""
+    if not layer.country_fields or frame.empty:
+        return []
+    unlocated = frame[~has_site(frame)]
+    badges = []
+    for code, group in unlocated.groupby(layer.country_fields[0]):
+        place = assets.label_point(str(code))
+        if place is None:  # a country outside the basemap: tables and exports only
+            continue
+        lat, lon, name = place
+        header = f"{name}: {len(group)} country-level record(s) of {layer.title}"
+        badges.append(
+            {
+                "id": badge_id(layer.id, str(code)),
+                "lat": lat,
+                "lon": lon,
+                "members": [int(i) for i in group.index],
+                "header": _h(header),
             }
         )
-    text = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326").to_json(drop_id=True)
-    bundle.cache[key] = text
-    return text
+    return badges
 
 
-class _KnownBoundsGeoJson(folium.GeoJson):
-    """A GeoJson layer whose bounds are given, not recomputed from every vertex each time
-    the map is rendered (streamlit-folium asks for the map's bounds on every rerun)."""
-
-    def __init__(self, *args: object, bounds: list[list[float]], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self._known_bounds = bounds
-
-    def _get_self_bounds(self) -> list[list[float]]:
-        return self._known_bounds
-
-
-def countries_layer(bundle: Bundle, classified: Classified | None, *, opacity: float = 1.0) -> folium.GeoJson:
-    """The country polygons, always drawn (readable with no tiles), coloured by the choropleth."""
-    if "countries_bounds" not in bundle.cache:
-        minx, miny, maxx, maxy = shapely.GeometryCollection([pacific_view(g) for g in bundle.countries.geometry]).bounds
-        bundle.cache["countries_bounds"] = [[miny, minx], [maxy, maxx]]
-    return _KnownBoundsGeoJson(
-        _countries_geojson(bundle, classified),
-        bounds=bundle.cache["countries_bounds"],
-        name=html.escape(bundle.catalogue.countries.title),
-        style_function=lambda f: {
-            "color": BASE_STROKE,
-            "weight": 0.7,
-            "fillColor": f["properties"]["_fill"],
-            "fillOpacity": opacity,
-        },
-        highlight_function=lambda _: {"weight": 2, "color": "#333333"},
-        tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True),
-        control=False,
-    )
+def _tiles(basemap: str | None) -> dict[str, Any] | None:
+    if not basemap:
+        return None
+    provider = xyz.query_name(basemap)
+    return {
+        "url": provider.build_url(),
+        "attribution": provider.html_attribution,
+        "max_zoom": provider.get("max_zoom", 18),
+    }
 
 
-def tile_providers() -> dict[str, str]:
-    """Online basemaps offered by name (xyzservices), for when the network is there."""
-    names = ["CartoDB.Positron", "OpenStreetMap.Mapnik", "Esri.WorldImagery", "Esri.OceanBasemap"]
-    out = {}
-    for name in names:
-        try:
-            out[name] = xyz.query_name(name).name
-        except ValueError:
-            continue
-    return out
-
-
-@dataclass(frozen=True)
-class MapView:
-    """Centre and zoom of the map (as the app and URL keep them)."""
-
-    center: tuple[float, float] = DEFAULT_CENTER
-    zoom: int = DEFAULT_ZOOM
-
-    def close_to(self, other: MapView) -> bool:
-        """Same zoom and centres within a few screen pixels (Leaflet rounds the centre)."""
-        tolerance = 360 / (256 * 2**self.zoom) * 4  # about 4 pixels at this zoom
-        return (
-            self.zoom == other.zoom
-            and abs(self.center[0] - other.center[0]) < tolerance
-            and abs(((self.center[1] - other.center[1] + 180) % 360) - 180) < tolerance
-        )
-
-
-def base_map(
-    bundle: Bundle,
+def map_payload(
+    selection: Selection,
+    assets: MapAssets,
+    refs: Mapping[str, object],
     *,
     choropleth: Choropleth | None = None,
     basemap: str | None = None,
-    view: MapView = MapView(),
-    legends: Iterable[Legend] = (),
-    asset_base_url: str | None = STREAMLIT_STATIC_URL,
-) -> folium.Map:
-    """The map without thematic layers: countries (choropleth), optional tiles, legends.
+    highlight: Iterable[str] | None = None,
+    view: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """What the map shows for a selection, as a JSON-able dict for the runtime.
 
     Parameters
     ----------
-    basemap
-        Name of an xyzservices provider (e.g. ``"CartoDB.Positron"``) drawn under the
-        countries' outlines when online; ``None`` for none (fully offline).
-    asset_base_url
-        Where Leaflet is served from (``None`` keeps folium's defaults; used for inlining).
+    refs
+        Where each document is: a URL (published static file) or the document itself
+        (inlined, for self-contained HTML), by name (``countries`` and layer ids).
+    highlight
+        ISO3 codes of countries to outline (default: the selection's country filter).
+    view
+        A view request ``{"seq": n, "center": [lat, lon], "zoom": z}`` or
+        ``{"seq": n, "bounds": [[s, w], [n, e]]}``; the runtime applies a request once per
+        ``seq`` and otherwise leaves the view to the user.
     """
+    legends: list[Legend] = []
+    highlight = selection.filters.countries if highlight is None else highlight
+    countries: dict[str, Any] = {"src": refs["countries"], "highlight": list(highlight)}
+    if choropleth is not None:
+        classified = assets.classified(choropleth)
+        label = classified.legend.title
+        countries["key"] = f"{choropleth.attribute}:{choropleth.scheme}:{choropleth.k}"
+        countries["colors"] = classified.colors
+        countries["fill"] = NO_DATA
+        countries["tips"] = {
+            iso: _h(f"{label}: {_text(value) or 'no data'}") for iso, value in classified.values.items()
+        }
+        legends.append(classified.legend)
+    else:
+        countries["fill"] = BASE_FILL
+    countries["opacity"] = (0.55 if choropleth else 0.0) if basemap else 1.0
+    layers = []
+    for layer, frame in selection.layers():
+        style = layer.style
+        legends.append(assets.legend(layer.id))
+        layers.append(
+            {
+                "id": layer.id,
+                "name": layer.title,
+                "src": refs[layer.id],
+                "geometry": layer.geometry,
+                "radius": style.radius,
+                "stroke": style.stroke_color,
+                "color": style.default_color,
+                "fill_opacity": style.fill_opacity,
+                "keep": [int(i) for i in frame.index[has_site(frame).to_numpy()]],
+                "badges": _badges(frame, layer, assets),
+            }
+        )
+    return {
+        "countries": countries,
+        "layers": layers,
+        "legend": legend_html(legends),
+        "tiles": _tiles(basemap),
+        "view": dict(view) if view else None,
+    }
+
+
+class _Runtime(MacroElement):
+    """Attaches the map runtime (``web/mapper.js``) to the map."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        MapperRuntime.attach({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MapperRuntime"
+
+
+class _Payload(MacroElement):
+    """Applies a payload to the live map (embedded with :func:`js_literal`)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        MapperRuntime.update({{ this.payload_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: Mapping[str, Any]) -> None:
+        super().__init__()
+        self._name = "MapperPayload"
+        self.payload_js = js_literal(payload)
+
+
+class _Raw(Element):
+    """Text added to a page as it is, never read as a template (assets, captions)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: object) -> str:
+        return self._text
+
+
+def web_map(*, asset_base_url: str | None = STREAMLIT_STATIC_URL, runtime_version: str = "") -> folium.Map:
+    """The Leaflet map with the runtime and no data: the same script on every call, so a
+    streamlit-folium component built from it keeps its key and is never remounted."""
     m = folium.Map(
-        location=list(view.center),
-        zoom_start=view.zoom,
+        location=[12.0, 120.0],
+        zoom_start=3,
         tiles=None,
         min_zoom=2,
         max_bounds=False,
@@ -464,102 +452,86 @@ def base_map(
         control_scale=True,
         prefer_canvas=False,
     )
-    if basemap:
-        provider = xyz.query_name(basemap)
-        folium.TileLayer(
-            tiles=provider.build_url(),
-            attr=provider.html_attribution,
-            name=provider.name,
-            max_zoom=provider.get("max_zoom", 18),
-            overlay=False,
-        ).add_to(m)
-    classified = classify(bundle.countries, bundle.catalogue.countries, choropleth) if choropleth else None
-    # with tiles underneath, countries are outlines (plus a translucent choropleth)
-    opacity = (0.55 if choropleth else 0.0) if basemap else 1.0
-    countries = countries_layer(bundle, classified, opacity=opacity)
-    countries.add_to(m)
-    all_legends = ([classified.legend] if classified else []) + list(legends)
-    if all_legends:
-        m.add_child(_Legend(all_legends))
-    m.get_root().header.add_child(folium.Element(_CSS))
+    _Runtime().add_to(m)
     if asset_base_url is not None:
         use_local_assets(m, asset_base_url)
+        suffix = f"?v={runtime_version}" if runtime_version else ""
+        m.default_js = [*m.default_js, ("mapper_runtime", f"{asset_base_url}/mapper/mapper.js{suffix}")]
     return m
 
 
-def _cached_record_html(bundle: Bundle, layer_id: str) -> pd.DataFrame:
-    key = ("record_html", layer_id)
-    if key not in bundle.cache:
-        bundle.cache[key] = record_html(bundle.layers[layer_id], bundle.catalogue[layer_id])
-    return bundle.cache[key]
+def payload_group(payload: Mapping[str, Any]) -> folium.FeatureGroup:
+    """A feature group that carries a payload (for ``st_folium(feature_group_to_add=...)``)."""
+    group = folium.FeatureGroup(name="mapper", control=False)
+    group.add_child(_Payload(payload))
+    return group
 
 
-def feature_groups(bundle: Bundle, state: FilterState) -> tuple[list[folium.FeatureGroup], dict[str, gpd.GeoDataFrame]]:
-    """One feature group per selected layer with the filtered records, and the frames."""
-    frames = apply_filter(bundle.layers, bundle.catalogue, state)
-    groups = [
-        layer_group(frame, bundle.catalogue[lid], bundle.countries, table=_cached_record_html(bundle, lid))
-        for lid, frame in frames.items()
-    ]
-    return groups, frames
+def data_bounds(selection: Selection) -> list[list[float]] | None:
+    """Leaflet bounds of the selected records that have a site (display longitudes), or None."""
+    located = [pacific_view(g) for _, f in selection.layers() for g in f.geometry if g is not None and not g.is_empty]
+    if not located:
+        return None
+    west, south, east, north = shapely.GeometryCollection(located).bounds
+    return [[south, west], [north, east]]
 
 
 def build_map(
-    bundle: Bundle,
-    state: FilterState = FilterState(),
+    selection: Selection,
     *,
     choropleth: Choropleth | None = None,
     basemap: str | None = None,
-    view: MapView = MapView(),
-    asset_base_url: str | None = STREAMLIT_STATIC_URL,
+    view: MapView | None = None,
+    assets: MapAssets | None = None,
 ) -> folium.Map:
-    """The whole map: countries, the filtered layers, legends and a layer control."""
-    frames = apply_filter(bundle.layers, bundle.catalogue, state)
-    legends = [layer_legend(bundle.catalogue[lid], frame) for lid, frame in frames.items()]
-    m = base_map(bundle, choropleth=choropleth, basemap=basemap, view=view, legends=legends, asset_base_url=None)
-    for lid, frame in frames.items():
-        layer_group(frame, bundle.catalogue[lid], bundle.countries, table=_cached_record_html(bundle, lid)).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    if asset_base_url is not None:
-        use_local_assets(m, asset_base_url)
+    """The whole map in one folium object with every document inlined: the countries, the
+    selected records, legends; opened at ``view`` or fitted to the data."""
+    assets = assets or MapAssets(selection.bundle)
+    refs = {name: assets.document(name) for name in ["countries", *selection.frames]}
+    if view is not None:
+        request: dict[str, Any] = {"seq": 1, "center": list(view.center), "zoom": view.zoom}
+    else:
+        bounds = data_bounds(selection) or assets.bounds(selection.countries["iso3"])
+        request = {"seq": 1, "bounds": bounds}
+    payload = map_payload(
+        selection,
+        assets,
+        refs,
+        choropleth=choropleth,
+        basemap=basemap,
+        view=request,
+    )
+    m = web_map(asset_base_url=None)
+    m.add_child(_Payload(payload))
     return m
 
 
 def standalone_html(
-    bundle: Bundle,
-    state: FilterState = FilterState(),
+    selection: Selection,
     *,
     choropleth: Choropleth | None = None,
     view: MapView | None = None,
     title: str = "Indo-Pacific clean-energy partnerships",
+    assets: MapAssets | None = None,
 ) -> str:
-    """A single self-contained HTML page of the map: Leaflet inlined, data embedded, no
-    request to any server, so it works on an intranet or as a report appendix."""
-    frames = apply_filter(bundle.layers, bundle.catalogue, state)
-    m = build_map(bundle, state, choropleth=choropleth, view=view or MapView(), asset_base_url=None)
-    if view is None:
-        located = [g for f in frames.values() for g in f.geometry if g is not None and not g.is_empty]
-        if located:
-            minx, miny, maxx, maxy = shapely.GeometryCollection([pacific_view(g) for g in located]).bounds
-            m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(20, 20))
+    """A single self-contained HTML page of the map: Leaflet and the runtime inlined, data
+    embedded, no request to any server, so it works on an intranet or as a report appendix."""
+    m = build_map(selection, choropleth=choropleth, view=view, assets=assets)
     m.default_js = []
     m.default_css = []
-    catalogue = bundle.catalogue
-    sources = "; ".join(
-        dict.fromkeys([catalogue[lid].attribution for lid in frames] + [catalogue.countries.attribution])
-    )
-    as_of = max([catalogue[lid].as_of for lid in frames] + [catalogue.countries.as_of])
+    state = selection.filters
     caption = (
-        f'<div class="mapper-caption"><b>{html.escape(title)}</b> · {html.escape(state.describe())} · '
-        f"data as of {html.escape(as_of)} · {html.escape(sources)}</div>"
+        f'<div class="mapper-caption"><b>{_h(title)}</b> · {_h(state.describe())} · '
+        f"data as of {_h(selection.as_of)} · {_h('; '.join(selection.attributions()))}</div>"
     )
     root = m.get_root()
-    root.header.add_child(folium.Element(inline_head(title)), name="inline_assets", index=0)
+    runtime = runtime_path().read_text(encoding="utf-8").replace("</script", "<\\/script")
+    root.header.add_child(_Raw(inline_head(title) + f"\n<script>{runtime}</script>"), name="inline_assets", index=0)
     root.header.add_child(
-        folium.Element(
+        _Raw(
             "<style>.mapper-caption{position:fixed;bottom:0;left:0;right:0;z-index:1000;background:rgba(255,255,255,.9);"
             "font:11px sans-serif;padding:3px 8px}.leaflet-bottom{bottom:34px}</style>"
         )
     )
-    root.html.add_child(folium.Element(caption))
+    root.html.add_child(_Raw(caption))
     return root.render()

@@ -1,0 +1,220 @@
+"""Benchmark: the explorer's core loop, today's app against the app before the core-loop
+redesign (commit ``BASELINE``), side by side in one run on this machine.
+
+1. Server-side cost of one filter change and of a rerun where nothing changed, measured
+   with Streamlit's ``AppTest`` (each app in its own process, its own ``mapper`` on the path).
+2. In headless Chromium with the network cut off, each app served on a warm server:
+   navigation to first features drawn; a filter change (Status) to the map updated, and the
+   bytes the server sent for it; the Export page usable (the app idle) after navigation.
+
+Prints medians and ratios (baseline / now). Nothing is asserted. Run: ``make benchmark``
+(needs git history for the baseline, and /usr/bin/chromium for part 2).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+#: The last commit before the core-loop redesign (issue 8).
+BASELINE = "046559d"
+RUNS = 7
+FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+_WORKER = r"""
+import json, statistics, sys, time
+from streamlit.testing.v1 import AppTest
+app, runs = sys.argv[1], int(sys.argv[2])
+at = AppTest.from_file(app + "/streamlit_app.py", default_timeout=600)
+at.run()
+at.run()
+change, idle = [], []
+for i in range(runs):
+    start = time.perf_counter()
+    at.sidebar.multiselect(key="w_countries").set_value(["LAO"] if i % 2 == 0 else ["VNM"]).run()
+    change.append(time.perf_counter() - start)
+    assert not at.exception, at.exception
+for i in range(runs):
+    start = time.perf_counter()
+    at.run()
+    idle.append(time.perf_counter() - start)
+print(json.dumps({"change": change, "idle": idle}))
+"""
+
+
+def _baseline_tree(target: Path) -> Path | None:
+    """The baseline app, extracted from git into ``target``; None without git history."""
+    archive = target / "baseline.tar"
+    try:
+        subprocess.run(
+            ["git", "-C", str(REPO), "archive", "-o", str(archive), BASELINE], check=True, capture_output=True
+        )
+    except (subprocess.CalledProcessError, FileNotFoundError) as exc:
+        print(f"(no baseline: git archive {BASELINE} failed: {exc})")
+        return None
+    root = target / "baseline"
+    with tarfile.open(archive) as tar:
+        tar.extractall(root, filter="data")
+    return root
+
+
+def _env(app: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(app / "src"), "MAPPER_NO_CACHE": "", "PYTHONWARNINGS": "ignore"}
+
+
+def _apptest(app: Path) -> dict[str, list[float]]:
+    out = subprocess.run(
+        [sys.executable, "-c", _WORKER, str(app), str(RUNS)],
+        cwd=app,
+        env=_env(app),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _ms(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:7.0f} ms"
+
+
+def _ratio(before: list[float], now: list[float]) -> str:
+    return f"{statistics.median(before) / statistics.median(now):5.1f}x"
+
+
+def _browser(app: Path, browser) -> dict[str, list[float]]:
+    """First features, filter change and Export page times (s) and filter bytes."""
+    from mapper._serve import serve_app
+
+    results: dict[str, list[float]] = {"first": [], "filter": [], "filter_bytes": [], "export": []}
+    with serve_app(app, env=_env(app), log=app / "bench-streamlit.log") as url:
+        for run in range(RUNS + 1):  # the first run warms the server and is not counted
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            page.set_default_timeout(120_000)
+            page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+            received: list[tuple[float, int]] = []
+            page.on(
+                "websocket",
+                lambda ws, received=received: ws.on(
+                    "framereceived", lambda p: received.append((time.monotonic(), len(p or b"")))
+                ),
+            )
+            start = time.monotonic()
+            page.goto(url)
+            _wait_features(page)
+            first = time.monotonic() - start
+            _wait_idle(page)
+            before = _count(page)
+            sidebar = page.get_by_test_id("stSidebar")
+            box = sidebar.get_by_label("Status", exact=True)
+            box.click()
+            option = page.get_by_role("option", name="operating", exact=True)
+            mark = time.monotonic()
+            option.click()
+            page.wait_for_function(
+                f"""() => {{ const f = document.querySelector('{FRAME}');
+                    return f && f.contentDocument &&
+                        f.contentDocument.querySelectorAll('.leaflet-interactive').length !== {before}; }}"""
+            )
+            updated = time.monotonic() - mark
+            page.keyboard.press("Escape")
+            _wait_idle(page)
+            sent = sum(n for t, n in received if t >= mark)
+            start = time.monotonic()
+            page.goto(f"{url}/export")
+            page.get_by_role("heading", level=1).first.wait_for()
+            _wait_idle(page)
+            export = time.monotonic() - start
+            context.close()
+            if run:
+                results["first"].append(first)
+                results["filter"].append(updated)
+                results["filter_bytes"].append(sent)
+                results["export"].append(export)
+    return results
+
+
+def _count(page) -> int:
+    return page.frame_locator(FRAME).locator(".leaflet-interactive").count()
+
+
+def _wait_features(page) -> None:
+    page.wait_for_function(
+        f"""() => {{ const f = document.querySelector('{FRAME}');
+            const d = f && f.contentDocument;
+            return d && d.querySelectorAll('.leaflet-interactive').length > 40; }}"""
+    )
+
+
+def _wait_idle(page, quiet: float = 0.6) -> None:
+    calm_since = None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if page.locator("[data-testid='stStatusWidget']").count() == 0:
+            calm_since = calm_since or time.monotonic()
+            if time.monotonic() - calm_since >= quiet:
+                return
+        else:
+            calm_since = None
+        page.wait_for_timeout(50)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        baseline = _baseline_tree(Path(tmp))
+        apps = {"now": REPO, **({"baseline": baseline} if baseline else {})}
+        print(f"Explorer core loop: now vs baseline {BASELINE}, {RUNS} runs each, medians\n")
+        server = {name: _apptest(app) for name, app in apps.items()}
+        print("server side (AppTest)          baseline          now   baseline/now")
+        for key, label in (("change", "filter change"), ("idle", "rerun, nothing changed")):
+            before = server.get("baseline", {}).get(key)
+            now = server["now"][key]
+            print(
+                f"{label:28s} {_ms(before) if before else '      -':>12s} {_ms(now)}"
+                f"   {_ratio(before, now) if before else '-'}"
+            )
+        if not Path("/usr/bin/chromium").exists():
+            print("\n(browser part skipped: /usr/bin/chromium is missing)")
+            return
+        from playwright.sync_api import sync_playwright
+
+        from mapper._serve import CHROMIUM_ARGS
+
+        with sync_playwright() as p:
+            chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            measured = {name: _browser(app, chromium) for name, app in apps.items()}
+            chromium.close()
+        print("\nin Chromium, offline, warm server      baseline          now   baseline/now")
+        rows = (
+            ("first", "navigation → first features"),
+            ("filter", "filter change → map updated"),
+            ("export", "Export page → usable (idle)"),
+        )
+        for key, label in rows:
+            before = measured.get("baseline", {}).get(key)
+            now = measured["now"][key]
+            print(
+                f"{label:36s} {_ms(before) if before else '      -':>12s} {_ms(now)}"
+                f"   {_ratio(before, now) if before else '-'}"
+            )
+        before = measured.get("baseline", {}).get("filter_bytes")
+        now = measured["now"]["filter_bytes"]
+        print(
+            f"{'bytes sent per filter change':36s} "
+            f"{(f'{statistics.median(before) / 1e3:9.1f} kB') if before else '      -':>12s} "
+            f"{statistics.median(now) / 1e3:7.1f} kB   "
+            f"{(f'{statistics.median(before) / statistics.median(now):5.1f}x') if before else '-'}"
+        )
+
+
+if __name__ == "__main__":
+    main()

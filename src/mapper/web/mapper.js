@@ -1,0 +1,379 @@
+/*
+ * Indo-Pacific clean-energy mapper: the map runtime (MIT licence, part of this project).
+ *
+ * The Python side builds one Leaflet map that never changes, then sends small "payloads"
+ * (which records each layer keeps, the choropleth colours, the legend, the basemap, and a
+ * view request). This runtime applies a payload to the live map without replacing it:
+ *   - layer data and country polygons are loaded once (from a URL, or inline in exported
+ *     HTML) and kept; a filter change only adds/removes features;
+ *   - the view is moved only when a payload carries a new view request (seq);
+ *   - every text shown comes pre-escaped from Python and is inserted as HTML only in
+ *     tooltips, popups and the legend; nothing from data is evaluated.
+ * Written without double braces and brace-percent pairs so that no template engine can
+ * read it as a template.
+ */
+(function () {
+  "use strict";
+  var R = (window.MapperRuntime = window.MapperRuntime || {});
+  var cache = R._cache || (R._cache = {});
+  var PANES = { countries: 350, polygon: 410, line: 420, point: 430, badge: 440 };
+  var CSS =
+    ".mapper-legend{background:rgba(255,255,255,.94);font:12px/1.35 sans-serif;border-radius:4px;" +
+    "box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:250px}" +
+    ".mapper-legend summary{cursor:pointer;padding:4px 8px;font-weight:600;list-style-position:inside}" +
+    ".mapper-legend .body{padding:0 8px 6px;max-height:32vh;overflow:auto}" +
+    ".mapper-legend .block{margin-top:5px}.mapper-legend .block>b{display:block}" +
+    ".mapper-legend .note{color:#555;font-size:11px}" +
+    ".mapper-legend span{display:inline-block;vertical-align:middle;margin-right:6px}" +
+    ".mapper-legend .sw-box{width:16px;height:11px;border:1px solid #777}" +
+    ".mapper-legend .sw-point{width:10px;height:10px;border-radius:50%}" +
+    ".mapper-legend .sw-line{width:22px;height:0}" +
+    ".mapper-tip table,.mapper-popup table{border-collapse:collapse;font-size:12px}" +
+    ".mapper-tip th,.mapper-popup th{text-align:left;padding-right:8px;color:#444;vertical-align:top;font-weight:600}" +
+    ".mapper-popup h4{margin:2px 0 6px}.mapper-popup .mapper-layer{color:#666;font-size:11px;text-transform:uppercase}" +
+    ".mapper-group .mapper-popup{border-top:1px solid #ccc;margin-top:6px;padding-top:4px}" +
+    ".mapper-error{background:#fde8e8;color:#8a1c1c;padding:4px 8px;font:12px sans-serif;border-radius:4px}" +
+    ".leaflet-container{background:#dce9f2}";
+
+  function addCss() {
+    if (document.getElementById("mapper-css")) return;
+    var style = document.createElement("style");
+    style.id = "mapper-css";
+    style.textContent = CSS;
+    document.head.appendChild(style);
+  }
+
+  function load(ref) {
+    if (typeof ref !== "string") return Promise.resolve(ref);
+    if (!cache[ref]) {
+      cache[ref] = fetch(ref, { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status + " for " + ref);
+        return r.json();
+      });
+      cache[ref].catch(function () {
+        delete cache[ref];
+      });
+    }
+    return cache[ref];
+  }
+
+  function pane(map, name) {
+    var id = "mapper-" + name;
+    if (!map.getPane(id)) map.createPane(id).style.zIndex = PANES[name];
+    return id;
+  }
+
+  R.attach = function (map) {
+    addCss();
+    R.map = map;
+    if (!map._mapper) {
+      map._mapper = {
+        root: L.featureGroup().addTo(map),
+        layers: {},
+        countries: null,
+        countriesSrc: null,
+        style: null,
+        tiles: null,
+        tilesKey: null,
+        legend: null,
+        legendOpen: true,
+        viewSeq: null,
+        token: 0,
+        errors: {},
+      };
+    }
+    return map._mapper;
+  };
+
+  function setStatus(map, st) {
+    var shown = {};
+    Object.keys(st.layers).forEach(function (lid) {
+      var l = st.layers[lid];
+      if (l.active) shown[lid] = l.count;
+    });
+    var el = map.getContainer();
+    el.setAttribute("data-mapper-shown", JSON.stringify(shown));
+    el.setAttribute("data-mapper-token", String(st.token));
+    el.setAttribute("data-mapper-ready", st.pending === 0 ? "1" : "0");
+    el.setAttribute("data-mapper-choropleth", st.style ? st.style.key || "" : "");
+  }
+
+  function showError(map, st, key, message) {
+    st.errors[key] = message;
+    if (!st.errorControl) {
+      st.errorControl = L.control({ position: "topright" });
+      st.errorControl.onAdd = function () {
+        return L.DomUtil.create("div", "mapper-error");
+      };
+      st.errorControl.addTo(map);
+    }
+    st.errorControl.getContainer().textContent = Object.values(st.errors).join(" · ");
+  }
+
+  // ---- basemap tiles --------------------------------------------------------------------------
+  function applyTiles(map, st, tiles) {
+    var key = tiles ? tiles.url : null;
+    if (key === st.tilesKey) return;
+    if (st.tiles) map.removeLayer(st.tiles);
+    st.tiles = null;
+    st.tilesKey = key;
+    if (tiles) {
+      st.tiles = L.tileLayer(tiles.url, { attribution: tiles.attribution, maxZoom: tiles.max_zoom || 18 });
+      st.tiles.addTo(map);
+    }
+  }
+
+  // ---- legend (collapsible; its open/closed state survives updates) ---------------------------
+  function applyLegend(map, st, html) {
+    if (!html) {
+      if (st.legend) map.removeControl(st.legend);
+      st.legend = null;
+      return;
+    }
+    if (!st.legend) {
+      st.legend = L.control({ position: "bottomright" });
+      st.legend.onAdd = function () {
+        var div = L.DomUtil.create("div", "mapper-legend");
+        var details = L.DomUtil.create("details", "", div);
+        details.open = st.legendOpen;
+        details.addEventListener("toggle", function () {
+          st.legendOpen = details.open;
+        });
+        var summary = L.DomUtil.create("summary", "", details);
+        summary.textContent = "Legend";
+        L.DomUtil.create("div", "body", details);
+        L.DomEvent.disableScrollPropagation(div);
+        L.DomEvent.disableClickPropagation(div);
+        return div;
+      };
+      st.legend.addTo(map);
+    }
+    st.legend.getContainer().querySelector(".body").innerHTML = html;
+  }
+
+  // ---- countries (loaded once; restyled for the choropleth and the highlight) -----------------
+  function countryStyle(st, feature) {
+    var s = st.style || {};
+    var iso = feature.properties.iso3;
+    var hit = s.highlight && s.highlight.indexOf(iso) !== -1;
+    return {
+      pane: "mapper-countries",
+      color: hit ? "#b2182b" : "#9a9a9a",
+      weight: hit ? 2.5 : 0.7,
+      fillColor: (s.colors && s.colors[iso]) || s.fill || "#f4f1ea",
+      fillOpacity: s.opacity === undefined ? 1 : s.opacity,
+    };
+  }
+
+  function drawCountries(map, st, data, src) {
+    if (st.countriesSrc === src && st.countries) return;
+    if (st.countries) st.root.removeLayer(st.countries);
+    pane(map, "countries");
+    st.countries = L.geoJSON(data, {
+      pane: "mapper-countries",
+      style: function (f) {
+        return countryStyle(st, f);
+      },
+      onEachFeature: function (feature, layer) {
+        layer.bindTooltip(
+          function () {
+            var s = st.style || {};
+            var extra = s.tips && s.tips[feature.properties.iso3];
+            return '<div class="mapper-tip">' + feature.properties.tip + (extra ? "<br>" + extra : "") + "</div>";
+          },
+          { sticky: true }
+        );
+        layer.on("mouseover", function () {
+          layer.setStyle({ weight: 2, color: "#333333" });
+        });
+        layer.on("mouseout", function () {
+          layer.setStyle(countryStyle(st, feature));
+        });
+      },
+    });
+    st.countriesSrc = src;
+    st.root.addLayer(st.countries);
+  }
+
+  // ---- thematic layers ----------------------------------------------------------------------------
+  function featureStyle(spec, p) {
+    if (spec.geometry === "line") return { color: p.c, weight: p.w, opacity: 0.9 };
+    return {
+      color: spec.stroke || p.c,
+      weight: spec.geometry === "point" ? 2 : 1.5,
+      fillColor: p.c,
+      fillOpacity: spec.geometry === "point" ? 0.9 : spec.fill_opacity,
+    };
+  }
+
+  function buildLayer(map, spec, data) {
+    var paneId = pane(map, spec.geometry);
+    var html = data.html || {};
+    var full = L.geoJSON(data, {
+      pane: paneId,
+      pointToLayer: function (feature, latlng) {
+        return L.circleMarker(latlng, { radius: spec.radius, pane: paneId });
+      },
+      style: function (f) {
+        return featureStyle(spec, f.properties);
+      },
+      onEachFeature: function (feature, layer) {
+        var h = html[feature.properties.i] || {};
+        if (h.t) layer.bindTooltip(h.t, { sticky: true });
+        if (h.p) layer.bindPopup(h.p, { maxWidth: 460 });
+        layer.on("mouseover", function () {
+          layer.setStyle({ weight: 5, fillOpacity: 0.7 });
+        });
+        layer.on("mouseout", function () {
+          layer.setStyle(featureStyle(spec, feature.properties));
+        });
+      },
+    });
+    var byIndex = {};
+    full.eachLayer(function (l) {
+      byIndex[l.feature.properties.i] = l;
+    });
+    return { full: full, byIndex: byIndex, html: html, shown: L.featureGroup(), badges: L.featureGroup(), visible: {} };
+  }
+
+  function badgeLayer(map, spec, entry, badge) {
+    var paneId = pane(map, "badge");
+    var marker = L.circleMarker([badge.lat, badge.lon], {
+      pane: paneId,
+      radius: 8 + 2 * Math.min(badge.members.length, 8),
+      color: spec.stroke || spec.color,
+      weight: 2.5,
+      dashArray: "5 4",
+      fillColor: "#ffffff",
+      fillOpacity: 0.85,
+    });
+    var names = badge.members
+      .map(function (i) {
+        return "<li>" + ((entry.html[i] || {}).l || "") + "</li>";
+      })
+      .join("");
+    var popups = badge.members
+      .map(function (i) {
+        return (entry.html[i] || {}).p || "";
+      })
+      .join("");
+    marker.feature = { type: "Feature", properties: { id: badge.id }, geometry: null };
+    marker.bindTooltip(
+      '<div class="mapper-tip"><b>' + badge.header + "</b><div>No site: shown on the country, not at a place.</div><ul>" +
+        names + "</ul></div>",
+      { sticky: true }
+    );
+    marker.bindPopup('<div class="mapper-group"><b>' + badge.header + "</b>" + popups + "</div>", { maxWidth: 460 });
+    return marker;
+  }
+
+  function applyLayer(map, st, spec, data) {
+    var entry = st.layers[spec.id];
+    if (!entry || entry.src !== spec.src) {
+      if (entry) {
+        st.root.removeLayer(entry.shown);
+        st.root.removeLayer(entry.badges);
+      }
+      entry = buildLayer(map, spec, data);
+      entry.src = spec.src;
+      st.layers[spec.id] = entry;
+    }
+    var keep = {};
+    spec.keep.forEach(function (i) {
+      keep[i] = true;
+    });
+    var count = 0;
+    Object.keys(entry.byIndex).forEach(function (i) {
+      var l = entry.byIndex[i];
+      if (keep[i]) {
+        count += 1;
+        if (!entry.visible[i]) {
+          entry.shown.addLayer(l);
+          entry.visible[i] = true;
+        }
+      } else if (entry.visible[i]) {
+        entry.shown.removeLayer(l);
+        delete entry.visible[i];
+      }
+    });
+    entry.badges.clearLayers();
+    (spec.badges || []).forEach(function (b) {
+      entry.badges.addLayer(badgeLayer(map, spec, entry, b));
+    });
+    if (!st.root.hasLayer(entry.shown)) st.root.addLayer(entry.shown);
+    if (!st.root.hasLayer(entry.badges)) st.root.addLayer(entry.badges);
+    entry.active = true;
+    entry.count = spec.keep.length;
+  }
+
+  function deactivate(st, lid) {
+    var entry = st.layers[lid];
+    if (!entry || !entry.active) return;
+    st.root.removeLayer(entry.shown);
+    st.root.removeLayer(entry.badges);
+    entry.active = false;
+  }
+
+  // ---- view requests ----------------------------------------------------------------------------
+  function applyView(map, st, view) {
+    if (!view || view.seq === st.viewSeq) return;
+    st.viewSeq = view.seq;
+    if (view.bounds) {
+      map.fitBounds(view.bounds, { padding: [24, 24], maxZoom: view.max_zoom || 7, animate: false });
+    } else if (view.center) {
+      map.setView(view.center, view.zoom, { animate: false });
+    }
+  }
+
+  // ---- the entry point --------------------------------------------------------------------------
+  R.update = function (payload, map) {
+    map = map || R.map;
+    var st = R.attach(map);
+    var token = (st.token += 1);
+    st.pending = 1 + payload.layers.length;
+    applyTiles(map, st, payload.tiles);
+    applyLegend(map, st, payload.legend);
+    applyView(map, st, payload.view);
+    st.style = payload.countries;
+    if (st.countries) st.countries.setStyle(function (f) {
+      return countryStyle(st, f);
+    });
+    setStatus(map, st);
+    var wanted = {};
+    payload.layers.forEach(function (spec) {
+      wanted[spec.id] = true;
+    });
+    Object.keys(st.layers).forEach(function (lid) {
+      if (!wanted[lid]) deactivate(st, lid);
+    });
+    function done() {
+      if (token !== st.token) return;
+      st.pending -= 1;
+      setStatus(map, st);
+    }
+    load(payload.countries.src)
+      .then(function (data) {
+        if (token !== st.token) return;
+        drawCountries(map, st, data, payload.countries.src);
+        delete st.errors.countries;
+        done();
+      })
+      .catch(function (err) {
+        showError(map, st, "countries", "Country outlines could not be loaded (" + err.message + "). Reload the page.");
+        done();
+      });
+    payload.layers.forEach(function (spec) {
+      load(spec.src)
+        .then(function (data) {
+          if (token !== st.token) return;
+          applyLayer(map, st, spec, data);
+          delete st.errors[spec.id];
+          done();
+        })
+        .catch(function (err) {
+          showError(map, st, spec.id, spec.name + " could not be loaded (" + err.message + "). Reload the page.");
+          done();
+        });
+    });
+  };
+})();
