@@ -18,7 +18,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import streamlit as st
 
-from app_pages._shared import current_view, get_bundle, md_escape, selection_for, show_notices
+from app_pages._shared import current_view, get_bundle, md_escape, selection_for, show_notices, sync_url
 from mapper._errors import MapperError
 from mapper.export import FORMATS, default_filename, export_bytes
 from mapper.query import FilterState
@@ -118,6 +118,7 @@ def _attempt(what: str, build: Callable[[], Any]) -> Any | None:
 
 bundle = get_bundle()
 view = current_view(bundle)
+sync_url(view)  # the view the Map page holds stays in the URL on every page
 st.title("Export and snapshots")
 show_notices()
 if view.layers_off:

@@ -220,9 +220,8 @@ if center and zoom:
         # has moved it to the pushed view: that report is not the user's
         if not (st.session_state.get("await_first_report") and reported == MapView()):
             st.session_state["await_first_report"] = False
-            if not reported.close_to(view.view):
-                view = replace(view, view=reported)
-                set_view(view)
+            view = replace(view, view=reported)  # taken as reported: nothing is pushed back
+            set_view(view)
         st.session_state["map_bounds"] = result.get("bounds")
 
 # ---- share link (always the current view, written after the map reported) -----------------------

@@ -47,15 +47,6 @@ class MapView:
     center: tuple[float, float] = DEFAULT_CENTER
     zoom: int = DEFAULT_ZOOM
 
-    def close_to(self, other: MapView) -> bool:
-        """Same zoom and centres within a few screen pixels (Leaflet rounds the centre)."""
-        tolerance = 360 / (256 * 2**self.zoom) * 4  # about 4 pixels at this zoom
-        return (
-            self.zoom == other.zoom
-            and abs(self.center[0] - other.center[0]) < tolerance
-            and abs(((self.center[1] - other.center[1] + 180) % 360) - 180) < tolerance
-        )
-
 
 @dataclass(frozen=True)
 class ViewState:
