@@ -36,6 +36,7 @@ lint: $(VENV)/.installed-test
 benchmark: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_filter.py
 	$(BIN)/python benchmarks/bench_cli.py
+	$(BIN)/python benchmarks/bench_explorer.py
 
 # Rebuild geodata/countries.geojson from the npm package world-atlas@2.0.2 (needs npm).
 countries: | $(BIN)/python

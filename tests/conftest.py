@@ -60,3 +60,29 @@ def _bundle_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MAPPER_CACHE_DIR", str(tmp_path_factory.mktemp("mapper-cache")))
         yield
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say loudly, at the end of the run, which browser tests did not run and how to run them."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if "test_browser" in str(getattr(report, "nodeid", "")) or "test_browser" in str(report.location[0])
+    ]
+    if not skipped:
+        return
+    reasons = sorted({str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "" for report in skipped})
+    terminalreporter.section("BROWSER TESTS DID NOT RUN", sep="!", red=True, bold=True)
+    terminalreporter.write_line(
+        f"{len(skipped)} browser test item(s) in tests/test_browser.py were skipped: {'; '.join(reasons)}",
+        red=True,
+        bold=True,
+    )
+    terminalreporter.write_line(
+        "The real-browser journeys (pan, filter, page switches, shared links, offline HTML) were NOT checked.",
+        red=True,
+    )
+    terminalreporter.write_line(
+        "To run them: apt-get update && apt-get install -y chromium (gives /usr/bin/chromium), then make test.",
+        red=True,
+    )
