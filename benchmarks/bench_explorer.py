@@ -91,12 +91,12 @@ def _ratio(before: list[float], now: list[float]) -> str:
     return f"{statistics.median(before) / statistics.median(now):5.1f}x"
 
 
-def _browser(app: Path, browser) -> dict[str, list[float]]:
+def _browser(app: Path, browser, logs: Path) -> dict[str, list[float]]:
     """First features, filter change and Export page times (s) and filter bytes."""
     from mapper._serve import serve_app
 
     results: dict[str, list[float]] = {"first": [], "filter": [], "filter_bytes": [], "export": []}
-    with serve_app(app, env=_env(app), log=app / "bench-streamlit.log") as url:
+    with serve_app(app, env=_env(app), log=logs / f"streamlit-{app.name}.log") as url:
         for run in range(RUNS + 1):  # the first run warms the server and is not counted
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = context.new_page()
@@ -197,7 +197,7 @@ def main() -> None:
 
         with sync_playwright() as p:
             chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            measured = {name: _browser(app, chromium) for name, app in apps.items()}
+            measured = {name: _browser(app, chromium, Path(tmp)) for name, app in apps.items()}
             chromium.close()
         print("\nin Chromium, offline, warm server      baseline          now   baseline/now")
         rows = (
