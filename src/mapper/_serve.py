@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 #: Flags for Debian's Chromium in this project's browser checks (no sandbox as root, no
@@ -34,7 +35,29 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serve_app(app_dir: Path, *, env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[str]:
-    """Run ``streamlit_app.py`` from ``app_dir``; yield its URL once healthy, stop it after.
+    """Run ``streamlit_app.py`` from ``app_dir``; yield its URL once healthy, stop it after."""
+    with serve(app_dir, env=env, log=log) as server:
+        yield server.url
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running app: its URL and process id (to read its memory)."""
+
+    url: str
+    pid: int
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server process, in MB (Linux /proc)."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+
+@contextlib.contextmanager
+def serve(app_dir: Path, *, env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[Server]:
+    """Run ``streamlit_app.py`` from ``app_dir``; yield the :class:`Server` once healthy.
 
     Raises
     ------
@@ -75,7 +98,7 @@ def serve_app(app_dir: Path, *, env: dict[str, str] | None = None, log: Path | N
                     text = log.read_text() if log and log.exists() else "(no log)"
                     raise RuntimeError(f"streamlit did not start on {url}:\n{text}") from None
                 time.sleep(0.5)
-        yield url
+        yield Server(url, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=20)

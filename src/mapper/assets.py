@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import html
-import shutil
+import os
+import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,21 +54,34 @@ def runtime_version() -> str:
     return hashlib.sha256(_RUNTIME.read_bytes()).hexdigest()[:12]
 
 
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` so that readers see the old file or the new one, never a
+    part (several sessions and server processes may install or publish at once)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.{uuid.uuid4().hex}.tmp")
+    try:
+        temp.write_bytes(data)
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
 def install_static(static_dir: str | Path) -> Path:
-    """Copy the assets into ``static_dir`` (idempotent); return the folder."""
+    """Copy the assets into ``static_dir`` (idempotent, safe to run from several threads or
+    processes at once); return the folder."""
     static_dir = Path(static_dir)
     for asset in ASSETS:
         target = static_dir / asset.url_path
         if not target.is_file() or target.stat().st_size != asset.path.stat().st_size:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(asset.path, target)
+            write_atomic(target, asset.path.read_bytes())
     runtime = static_dir / "mapper" / "mapper.js"
-    if not runtime.is_file() or runtime.read_bytes() != _RUNTIME.read_bytes():
-        runtime.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(_RUNTIME, runtime)
+    code = _RUNTIME.read_bytes()
+    if not runtime.is_file() or runtime.read_bytes() != code:
+        write_atomic(runtime, code)
     images = static_dir / "vendor" / "leaflet" / "images"
-    if not images.is_dir():
-        shutil.copytree(_LEAFLET_IMAGES, images)
+    for image in _LEAFLET_IMAGES.iterdir():
+        if image.is_file() and not (images / image.name).is_file():
+            write_atomic(images / image.name, image.read_bytes())
     return static_dir
 
 

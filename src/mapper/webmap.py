@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -41,7 +40,7 @@ import shapely
 import xyzservices.providers as xyz
 from branca.element import Element, MacroElement
 
-from .assets import STREAMLIT_STATIC_URL, inline_head, runtime_path, use_local_assets
+from .assets import STREAMLIT_STATIC_URL, inline_head, runtime_path, use_local_assets, write_atomic
 from .catalogue import Layer
 from .data import Bundle
 from .enrich import badge_id, has_site
@@ -286,9 +285,7 @@ class MapAssets:
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
             target = folder / f"{name}-{digest}.json"
             if not target.is_file():
-                temp = target.with_suffix(f".{os.getpid()}.tmp")
-                temp.write_text(text, encoding="utf-8")
-                os.replace(temp, target)
+                write_atomic(target, text.encode("utf-8"))
             urls[name] = f"{url_base}/data/{target.name}"
         return urls
 
