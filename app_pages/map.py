@@ -146,7 +146,11 @@ def _request(**target: object) -> dict[str, object]:
 
 
 if fresh:  # a new map component: show the view the session (or the link) holds
-    request = _request(center=list(new_view.view.center), zoom=new_view.view.zoom)
+    bounds = assets.bounds(new_view.filters.countries) if new_view.view == MapView() else None
+    if bounds:  # a link with countries but no position: show those countries
+        request = _request(bounds=bounds)
+    else:
+        request = _request(center=list(new_view.view.center), zoom=new_view.view.zoom)
     st.session_state["await_first_report"] = True
 elif new_view.filters.countries and new_view.filters.countries != view.filters.countries:
     bounds = assets.bounds(new_view.filters.countries)

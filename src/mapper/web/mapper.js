@@ -220,7 +220,7 @@
       onEachFeature: function (feature, layer) {
         var h = html[feature.properties.i] || {};
         if (h.t) layer.bindTooltip(h.t, { sticky: true });
-        if (h.p) layer.bindPopup(h.p, { maxWidth: 460 });
+        if (h.p) layer.bindPopup(h.p, { maxWidth: 460, maxHeight: 320 });
         layer.on("mouseover", function () {
           layer.setStyle({ weight: 5, fillOpacity: 0.7 });
         });
@@ -263,7 +263,10 @@
         names + "</ul></div>",
       { sticky: true }
     );
-    marker.bindPopup('<div class="mapper-group"><b>' + badge.header + "</b>" + popups + "</div>", { maxWidth: 460 });
+    marker.bindPopup('<div class="mapper-group"><b>' + badge.header + "</b>" + popups + "</div>", {
+      maxWidth: 460,
+      maxHeight: 320,
+    });
     return marker;
   }
 
