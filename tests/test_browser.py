@@ -415,3 +415,25 @@ def test_clicking_a_country_opens_its_profile(server: str, user: Session) -> Non
     user.page.get_by_role("heading", name="Viet Nam (VNM)").wait_for()
     assert user.page.get_by_test_id("stDataFrame").count() >= 1  # the profile table
     assert user.errors == []
+
+
+def test_a_link_with_countries_and_no_position_opens_on_those_countries(server: str, user: Session) -> None:
+    user.page.goto(f"{server}/?countries=LAO")
+    user.wait_map("view[2] >= 5")
+    user.wait_idle()
+    lat, lng, zoom = user.view()
+    assert 14 < lat < 22
+    assert 100 < lng < 108
+    query = user.wait_url(lambda q: "zoom" in q)  # the fitted view is in the link now
+    assert query["zoom"] == str(zoom)
+
+
+def test_a_big_popup_scrolls_and_never_throws_the_map_off_the_world(server: str, user: Session) -> None:
+    user.page.goto(f"{server}/?countries=KHM&layers=jumpp")
+    user.wait_map("view[2] >= 5")
+    user.wait_idle()
+    user.page.frame_locator(FRAME).locator("path.leaflet-interactive[stroke-dasharray]").first.click(force=True)
+    user.page.frame_locator(FRAME).locator(".leaflet-popup-content").wait_for()
+    user.wait_idle()
+    lat, _, _ = user.view()
+    assert -10 < lat < 30  # still over the Mekong, not pushed towards the pole
