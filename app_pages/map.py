@@ -170,7 +170,7 @@ cols = st.columns(max(len(summary), 1))
 for col, row in zip(cols, summary.to_dict("records"), strict=False):
     mw = row["capacity (MW)"]
     col.metric(
-        row["layer"],
+        md_escape(row["layer"]),
         row["records"],
         help=f"{row['mapped at a place']} mapped at a place, {row['country-level']} country-level (no site)",
     )
@@ -273,7 +273,9 @@ with right:
 
 # ---- the records, as tables ---------------------------------------------------------------------
 st.subheader("Records shown")
-tabs = st.tabs([f"{catalogue[lid].title} ({len(frame)})" for lid, frame in selection.frames.items()] or ["(none)"])
+tabs = st.tabs(
+    [md_escape(f"{catalogue[lid].title} ({len(frame)})") for lid, frame in selection.frames.items()] or ["(none)"]
+)
 for tab, (layer, frame) in zip(tabs, selection.layers(), strict=False):
     with tab:
         st.dataframe(

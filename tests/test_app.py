@@ -22,7 +22,8 @@ def _app(params: dict[str, str] | None = None) -> AppTest:
 
 
 def _counts(at: AppTest) -> dict[str, int]:
-    return {m.label: int(m.value) for m in at.metric}
+    """Records shown per layer title (labels are Markdown-escaped: compare the text shown)."""
+    return {re.sub(r"\\(.)", r"\1", m.label): int(m.value) for m in at.metric}
 
 
 def _expected(bundle: mapper.Bundle, state: mapper.FilterState) -> dict[str, int]:
