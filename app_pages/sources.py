@@ -6,8 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages._shared import current_view, get_bundle, md_escape, show_notices, sync_url
+from mapper import MapperError
 from mapper.schema import describe
-from mapper.validate import validate_upload
+from mapper.validate import upload_name, validate_upload
 
 bundle = get_bundle()
 # the view the Map page holds (or a link describes) stays in the URL on every page
@@ -65,9 +66,16 @@ st.caption(
 target = st.selectbox("Layer the file is for", list(catalogue), format_func=lambda i: catalogue[i].title, key="u_layer")
 upload = st.file_uploader("File", type=["geojson", "json", "gpkg", "parquet", "csv"], key="u_file")
 if upload is not None:
-    checked = validate_upload(upload.name, upload.getvalue(), catalogue, target)
-    if checked.ok and not checked.warnings:
-        st.success(md_escape(f"{upload.name}: {sum(checked.checked.values())} record(s), no problems."))
+    # the uploaded name is only shown (sanitised), never used as a path
+    shown = upload_name(upload.name)
+    try:
+        checked = validate_upload(upload.name, upload.getvalue(), catalogue, target)
+    except MapperError as exc:
+        st.error(md_escape(f"{shown}: {exc}"))
     else:
-        st.warning(md_escape(f"{upload.name}: {len(checked.errors)} error(s), {len(checked.warnings)} warning(s)."))
-        st.dataframe(checked.to_frame(), hide_index=True, width="stretch")
+        if checked.ok and not checked.warnings:
+            st.success(md_escape(f"{shown}: {sum(checked.checked.values())} record(s), no problems."))
+        else:
+            summary = f"{shown}: {len(checked.errors)} error(s), {len(checked.warnings)} warning(s)."
+            (st.error if checked.errors else st.warning)(md_escape(summary))
+            st.dataframe(checked.to_frame(), hide_index=True, width="stretch")

@@ -176,3 +176,52 @@ def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
         main(["frobnicate"])
     assert info.value.code == 2
     assert "frobnicate" in capsys.readouterr().err
+
+
+def test_validate_layer_name_picks_a_table_of_a_geopackage_export(
+    bundled_home: None, bundle: mapper.Bundle, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mapper.export import write_export
+    from mapper.selection import select
+
+    path = write_export(select(bundle, mapper.FilterState(layers=("jumpp",))), tmp_path / "export.gpkg")
+    assert main(["validate", str(path), "--as-layer", "jumpp"]) == 1
+    out = capsys.readouterr().out
+    assert "several layers (jumpp, countries, about)" in out
+    assert "--layer-name" in out
+    assert main(["validate", str(path), "--as-layer", "jumpp", "--layer-name", "jumpp", "--strict"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("flags", "valid"),
+    [
+        (["--country", "LAOS"], "LAO"),
+        (["--status", "Operatin"], "operating"),
+        (["--partnership", "JUMP"], "JUMPP"),
+        (["--technology", "solarr"], "solar"),
+        (["--layer", "jumpps"], "jumpp"),
+    ],
+)
+def test_export_with_an_unknown_value_exits_2_listing_the_valid_ones(
+    bundled_home: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str], valid: str
+) -> None:
+    out = tmp_path / "x.geojson"
+    assert main(["export", "-o", str(out), *flags]) == 2
+    err = capsys.readouterr().err
+    assert flags[1] in err
+    assert valid in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_export_accepts_harmless_case_differences(
+    bundled_home: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lower = tmp_path / "lower.geojson"
+    upper = tmp_path / "upper.geojson"
+    assert main(["export", "-o", str(lower), "--layer", "JUMPP", "--partnership", "jumpp", "--country", "lao"]) == 0
+    assert main(["export", "-o", str(upper), "--layer", "jumpp", "--partnership", "JUMPP", "--country", "LAO"]) == 0
+    records = json.loads(lower.read_text(encoding="utf-8"))["features"]
+    assert records
+    assert [f["id"] for f in records] == [f["id"] for f in json.loads(upper.read_text(encoding="utf-8"))["features"]]
+    assert {f["properties"]["partnership"] for f in records} == {"JUMPP"}

@@ -417,3 +417,106 @@ def test_an_uploaded_file_is_checked_and_named_by_its_own_name(catalogue: mapper
     assert problem.file == "evil.geojson"  # the name only, never a path from the upload
     assert problem.field == "voltage_kv"
     assert problem.value == "high"
+
+
+# --- broken records leave the map; the product passes its own checker ------------------------
+
+
+def test_an_invalid_polygon_is_reported_and_left_out_of_the_bundle(layers_copy: Path, edit_geojson) -> None:
+    path = layers_copy / "geodata" / "wind_zones.geojson"
+    bad_id: list[str] = []
+
+    def bow_tie(features: list[dict[str, Any]]) -> None:
+        features[0]["geometry"] = {
+            "type": "Polygon",
+            "coordinates": [[[130, 30], [131, 31], [131, 30], [130, 31], [130, 30]]],
+        }
+        bad_id.append(features[0]["properties"]["id"])
+
+    edit_geojson(path, bow_tie)
+    bundle = mapper.load_bundle(mapper.load_catalogue(layers_copy / "layers"), cache=False)
+    problems = [p for p in bundle.report.errors if p.feature == bad_id[0]]
+    assert [p.field for p in problems] == ["geometry"]
+    assert "invalid" in problems[0].message
+    assert problems[0].row == 0
+    assert bad_id[0] not in set(bundle.layers["wind_zones"]["id"])
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "csv", "gpkg", "zip"])
+def test_every_export_validates_back_against_its_layer(
+    fmt: str, tmp_path: Path, bundle: mapper.Bundle, catalogue: mapper.Catalogue
+) -> None:
+    from mapper.export import write_export
+    from mapper.selection import select
+
+    offenders = {}
+    for lid in catalogue:
+        out = write_export(select(bundle, mapper.FilterState(layers=(lid,))), tmp_path / f"{lid}.{fmt}")
+        if fmt == "zip":
+            import zipfile
+
+            with zipfile.ZipFile(out) as archive:
+                members = [m for m in archive.namelist() if not m.endswith(".txt")]
+                archive.extractall(tmp_path / lid, members=members)
+            files = [tmp_path / lid / m for m in members]
+        else:
+            files = [out]
+        for path in files:
+            name = lid if path.suffix == ".gpkg" else None
+            report = validate_paths([path], catalogue, layer_id=lid, layer_name=name)
+            if report.problems:
+                offenders[path.name] = [str(p) for p in report.problems[:3]]
+            assert report.checked[str(path)] == len(bundle.layers[lid])
+    assert not offenders
+
+
+def test_a_multi_layer_geopackage_without_a_layer_name_lists_its_tables(tmp_path: Path, catalogue) -> None:
+    path = tmp_path / "two.gpkg"
+    sample_frame().to_file(path, layer="first", driver="GPKG", engine="pyogrio")
+    sample_frame().to_file(path, layer="second", driver="GPKG", engine="pyogrio")
+    report = validate_paths([path], catalogue, layer_id="jumpp")
+    [problem] = report.errors
+    assert "first, second" in problem.message
+    assert "--layer-name" in problem.message
+    named = validate_paths([path], catalogue, layer_id="jumpp", layer_name="second")
+    assert not any("several layers" in p.message for p in named.problems)
+
+
+def test_a_csv_uses_wkt_where_lon_lat_are_empty(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_text('id,lon,lat,wkt\na,102.6,17.97,\nb,,,"LINESTRING (100 10, 101 11)"\nc,,,\n', encoding="utf-8")
+    frame, problems = read_layer_file(path)
+    assert not problems
+    assert [None if g is None else g.geom_type for g in frame.geometry] == ["Point", "LineString", None]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "text"),
+    [("utf-8-sig", "Viêng Chan"), ("shift_jis", "ビエンチャン発電所"), ("latin-1", "Café Résumé")],
+)
+def test_csv_encodings_are_detected(tmp_path: Path, encoding: str, text: str) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(f"id,name\nx,{text}\n".encode(encoding))
+    assert read_table(path)["name"].tolist() == [text]
+
+
+def test_a_projected_crs_with_degree_coordinates_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "wrong.gpkg"
+    sample_frame().set_crs("EPSG:3857", allow_override=True).to_file(path, driver="GPKG", engine="pyogrio")
+    with pytest.raises(DataReadError, match=r"EPSG:3857.*disagree"):
+        read_layer_file(path)
+
+
+def test_upload_names_are_never_used_as_paths(catalogue: mapper.Catalogue) -> None:
+    from mapper.validate import upload_name
+
+    assert upload_name("../../etc/passwd") == "passwd"
+    assert upload_name("..") == "upload"
+    assert upload_name("a\x00b.geojson") == "ab.geojson"
+    long = upload_name("x" * 300 + ".geojson")
+    assert len(long) <= 120
+    assert long.endswith(".geojson")
+    content = (REPO_ROOT / "geodata" / "jumpp_activities.geojson").read_bytes()
+    report = validate_upload("../../../tmp/jumpp.geojson", content, catalogue, "jumpp")
+    assert report.ok
+    assert list(report.checked) == ["jumpp.geojson"]

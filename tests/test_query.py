@@ -288,3 +288,39 @@ def test_slug_and_description_include_capacity_and_year_zero() -> None:
     state = FilterState(capacity_min=100, capacity_max=500.5)
     assert "100-500.5MW" in state.slug()
     assert FilterState(year_from=0, year_to=10).describe() == "years 0–10"
+
+
+def test_canonical_values_ignore_case_and_report_unknown_values() -> None:
+    from mapper.query import canonical_values
+
+    assert canonical_values(["jumpp", "JUMPP", " Jucep "], ["JUCEP", "JUMPP"]) == (("JUMPP", "JUCEP"), [])
+    assert canonical_values(["LAOS"], ["LAO"]) == ((), ["LAOS"])
+
+
+def test_normalise_state_canonicalises_or_lists_the_valid_values(bundle: mapper.Bundle) -> None:
+    from mapper._errors import UnknownValueError
+    from mapper.query import normalise_state
+
+    choices = facet_choices(bundle.layers, bundle.catalogue)
+    state = normalise_state(
+        FilterState(layers=("JUMPP",), partnerships=("jumpp",), statuses=("Ongoing",)), bundle.catalogue, choices
+    )
+    assert state.layers == ("jumpp",)
+    assert state.partnerships == ("JUMPP",)
+    assert state.statuses == ("ongoing",)
+    with pytest.raises(UnknownValueError, match=r"'LAOS'.*LAO"):
+        normalise_state(FilterState(countries=("LAOS",)), bundle.catalogue, choices)
+
+
+def test_from_query_is_case_insensitive_and_canonicalises(bundle: mapper.Bundle) -> None:
+    choices = facet_choices(bundle.layers, bundle.catalogue)
+    state, notices = from_query(
+        {"layers": "JUMPP", "partnerships": "jumpp", "statuses": "ONGOING", "countries": "lao"},
+        bundle.catalogue,
+        choices,
+    )
+    assert not notices
+    assert state.layers == ("jumpp",)
+    assert state.partnerships == ("JUMPP",)
+    assert state.statuses == ("ongoing",)
+    assert state.countries == ("LAO",)

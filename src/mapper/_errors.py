@@ -79,3 +79,16 @@ class DataReadError(MapperError, OSError):
 
 class FilterError(MapperError, ValueError):
     """A filter value is invalid (unknown layer, bad year range, ...)."""
+
+
+class UnknownValueError(FilterError):
+    """A filter value (country, partnership, status...) that the data does not hold; the
+    message lists the valid values."""
+
+    def __init__(self, facet: str, values: Iterable[str], valid: Iterable[str]) -> None:
+        self.facet = facet
+        self.values = list(values)
+        self.valid = list(valid)
+        shown = ", ".join(repr(v) for v in self.values)
+        choices = ", ".join(self.valid) if self.valid else "(none in the selected data)"
+        super().__init__(f"unknown {facet} value(s) {shown}; valid values: {choices}")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 from . import _paths
 from ._errors import SpecError, UnknownLayerError
-from .schema import Schema, load_schemas
+from .schema import Schema, load_schemas, read_toml
 
 GEOMETRIES = {
     "point": ("Point", "MultiPoint"),
@@ -161,6 +160,36 @@ def _names(raw: Any, key: str, schema: Schema | None, problems: list[str]) -> tu
     return tuple(raw)
 
 
+def _inside(root: Path, text: str, key: str, problems: list[str]) -> Path:
+    """The file a spec's path names, which must be a file inside the catalogue root."""
+    where = "the catalogue root"
+    if "\x00" in text:
+        problems.append(f"'{key}' holds a NUL character ({text[:200]!r}); write a plain relative path")
+        return root
+    path = root / text
+    if Path(text).is_absolute() or ".." in Path(text).parts:
+        problems.append(
+            f"'{key}' is {text[:200]!r}, which points outside {where} ({root}); write a path relative to it, "
+            "e.g. geodata/my_layer.geojson, and keep the file inside"
+        )
+        return root
+    try:
+        inside = path.resolve().is_relative_to(root.resolve())
+        is_file = path.is_file()
+    except (OSError, ValueError) as exc:
+        problems.append(f"'{key}' is {text[:200]!r}, which is not a usable path ({exc}); rename the file")
+        return root
+    if not inside:
+        problems.append(
+            f"'{key}' is {text[:200]!r}, which resolves outside {where} ({root}) through a link; "
+            "keep the data file inside the catalogue"
+        )
+        return root
+    if not is_file:
+        problems.append(f"'{key}' is {text[:200]!r}, but there is no such file under {root}")
+    return path
+
+
 def _as_of(raw: dict[str, Any], problems: list[str]) -> str:
     value = raw.get("as_of")
     if isinstance(value, _dt.date):
@@ -195,6 +224,9 @@ def _style(raw: Any, schema: Schema | None, problems: list[str]) -> Style:
     if unknown:
         problems.append(f"[style] has unknown keys {sorted(unknown)}; allowed: {sorted(known)}")
     color_by = raw.get("color_by")
+    if color_by is not None and not isinstance(color_by, str):
+        problems.append(f"style.color_by must be a field name (text), got {color_by!r}")
+        color_by = None
     if color_by is not None and schema is not None and color_by not in schema.fields:
         problems.append(f"style.color_by names {color_by!r}, which is not a field of schema '{schema.id}'")
     palette = raw.get("palette", {})
@@ -221,6 +253,9 @@ def _style(raw: Any, schema: Schema | None, problems: list[str]) -> Style:
         problems.append(f'style.stroke_color is {stroke_color!r}; write colours as "#rrggbb"')
         stroke_color = None
     width_by = raw.get("width_by")
+    if width_by is not None and not isinstance(width_by, str):
+        problems.append(f"style.width_by must be a field name (text), got {width_by!r}")
+        width_by = None
     if width_by is not None and schema is not None and width_by not in schema.fields:
         problems.append(f"style.width_by names {width_by!r}, which is not a field of schema '{schema.id}'")
     stops_raw = raw.get("width_stops", [])
@@ -234,7 +269,7 @@ def _style(raw: Any, schema: Schema | None, problems: list[str]) -> Style:
     numbers = {}
     for key, default in (("width", 2.0), ("radius", 6.0), ("fill_opacity", 0.35)):
         value = raw.get(key, default)
-        if not isinstance(value, int | float) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < float("inf"):
             problems.append(f"style.{key} must be a non-negative number, got {value!r}")
             value = default
         numbers[key] = float(value)
@@ -282,9 +317,7 @@ def _load_layer(path: Path, raw: dict[str, Any], schemas: dict[str, Schema], roo
     title = _text(raw, "title", problems)
     description = _text(raw, "description", problems)
     source_text = _text(raw, "source", problems)
-    source = root / source_text if source_text else root
-    if source_text and not source.is_file():
-        problems.append(f"'source' is {source_text!r}, but there is no such file under {root}")
+    source = _inside(root, source_text, "source", problems) if source_text else root
     schema_id = _text(raw, "schema", problems)
     schema = schemas.get(schema_id)
     if schema_id and schema is None:
@@ -318,10 +351,13 @@ def _load_layer(path: Path, raw: dict[str, Any], schemas: dict[str, Schema], roo
         problems.append('[labels] must be a table of field = "Label"')
         labels = {}
     label_field = raw.get("label_field", "name")
-    if schema is not None and label_field not in schema.fields:
+    if not isinstance(label_field, str):
+        problems.append(f"'label_field' must be a field name (text), got {label_field!r}")
+        label_field = "name"
+    elif schema is not None and label_field not in schema.fields:
         problems.append(f"'label_field' names {label_field!r}, which is not a field of schema '{schema.id}'")
     tolerance = raw.get("location_tolerance_km", 10.0)
-    if not isinstance(tolerance, int | float) or tolerance < 0:
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not 0 <= tolerance < float("inf"):
         problems.append(f"'location_tolerance_km' must be a non-negative number, got {tolerance!r}")
         tolerance = 10.0
     if problems or schema is None:
@@ -355,9 +391,7 @@ def _load_countries(path: Path, raw: dict[str, Any], schemas: dict[str, Schema],
     paths = {}
     for key in ("polygons", "attributes"):
         text = _text(raw, key, problems)
-        paths[key] = root / text if text else root
-        if text and not paths[key].is_file():
-            problems.append(f"'{key}' is {text!r}, but there is no such file under {root}")
+        paths[key] = _inside(root, text, key, problems) if text else root
     schema_id = _text(raw, "schema", problems)
     schema = schemas.get(schema_id)
     if schema_id and schema is None:
@@ -409,10 +443,7 @@ def load_catalogue(folder: str | Path | None = None, *, root: str | Path | None 
     layers: dict[str, Layer] = {}
     countries: CountrySpec | None = None
     for path in sorted(folder.glob("*.toml")):
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise SpecError(str(path), [f"is not valid TOML: {exc}"]) from exc
+        raw = read_toml(path)
         if raw.get("kind") == "countries":
             countries = _load_countries(path, raw, schemas, root)
         else:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from ._errors import MapperError
 
 if TYPE_CHECKING:
+    from .data import Bundle
     from .query import FilterState
     from .style import Choropleth
 
@@ -85,6 +86,21 @@ def state_from_args(args: argparse.Namespace) -> FilterState:
     )
 
 
+def checked_state(args: argparse.Namespace, bundle: Bundle) -> FilterState:
+    """The filter state the flags describe, with every value in its canonical spelling.
+
+    Raises
+    ------
+    UnknownValueError
+        If a layer id or a facet value is not in the data; the message lists the valid ones
+        (``--country LAOS``, ``--status Operating`` is accepted as ``operating``).
+    """
+    from .query import facet_choices, normalise_state
+
+    state = state_from_args(args)
+    return normalise_state(state, bundle.catalogue, facet_choices(bundle.layers, bundle.catalogue))
+
+
 def _cmd_layers(args: argparse.Namespace) -> int:
     from .data import layer_counts, load_bundle
 
@@ -103,7 +119,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     catalogue = load_catalogue()
     if args.paths:
-        report = validate_paths(args.paths, catalogue, layer_id=args.schema_layer)
+        report = validate_paths(args.paths, catalogue, layer_id=args.schema_layer, layer_name=args.layer_name)
     elif args.no_checks:
         report = validate_catalogue(catalogue)
     else:
@@ -150,7 +166,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     out = _output(args.output, args.force)
     _progress("loading and checking the data…")
     bundle = load_bundle()
-    state = state_from_args(args).validate(bundle.catalogue)
+    state = checked_state(args, bundle)
     _progress(f"writing {fmt} ({state.describe()})…")
     selection = select(bundle, state)
     write_export(selection, out, fmt)
@@ -180,7 +196,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     bbox, choropleth = _bbox(args.bbox), _choropleth(args)
     _progress("loading and checking the data…")
     bundle = load_bundle()
-    state = state_from_args(args).validate(bundle.catalogue)
+    state = checked_state(args, bundle)
     _progress(f"drawing the {args.preset} snapshot…")
     snapshot(
         select(bundle, state),
@@ -209,7 +225,7 @@ def _cmd_html(args: argparse.Namespace) -> int:
         raise CliUsageError(f"{out.name}: the interactive snapshot is an .html file")
     _progress("loading and checking the data…")
     bundle = load_bundle()
-    state = state_from_args(args).validate(bundle.catalogue)
+    state = checked_state(args, bundle)
     _progress("building the self-contained map…")
     out.write_text(
         standalone_html(
@@ -250,6 +266,11 @@ def build_parser() -> argparse.ArgumentParser:
         dest="schema_layer",
         metavar="ID",
         help="check the files against this layer's schema (default: by file name)",
+    )
+    p.add_argument(
+        "--layer-name",
+        metavar="NAME",
+        help="the table to check in a file holding several, e.g. one layer of a GeoPackage export",
     )
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("--no-checks", action="store_true", help="skip the location consistency checks")

@@ -1,14 +1,21 @@
 """Reading layer files into GeoDataFrames in EPSG:4326.
 
 Supported: GeoJSON, GeoPackage, GeoParquet, Shapefile (anything GDAL reads through pyogrio)
-and CSV with longitude/latitude columns or a WKT ``geometry`` column.
+and CSV with longitude/latitude columns and/or a WKT ``geometry`` column. CSV files may be
+UTF-8 (with or without a byte-order mark), Shift-JIS (cp932) or Latin-1 (cp1252); anything
+else, and binary files, are refused with a clear :class:`DataReadError`.
 """
 
 from __future__ import annotations
 
+import io
+import math
+import re
 import warnings
-from pathlib import Path
+import zipfile
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
+import numpy as np
 import pandas as pd
 
 import geopandas as gpd
@@ -22,15 +29,86 @@ _LON_NAMES = ("lon", "lng", "long", "longitude", "x")
 _LAT_NAMES = ("lat", "latitude", "y")
 _WKT_NAMES = ("geometry", "wkt", "geom")
 _VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".fgb", ".zip"}
+#: Largest total size of the files inside a zip archive that is opened (a zip bomb guard).
+MAX_ZIP_BYTES = 500 * 1024 * 1024
+# Characters that never occur in a text file: C0 controls other than tab, newline, return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_KANA = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\u3000-\u303f\uff01-\uff5e]")
+_HALFWIDTH_KANA = re.compile(r"[\uff61-\uff9f]")
+_ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp932": "Shift-JIS (cp932)", "cp1252": "Latin-1"}
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV table as text columns (empty cells become missing values)."""
-    path = _existing(path)
+    """Read a CSV table as text columns (empty cells become missing values).
+
+    The encoding is detected (UTF-8, UTF-8 with BOM, Shift-JIS, Latin-1).
+
+    Raises
+    ------
+    DataReadError
+        If the file is missing, binary, empty or not a CSV table.
+    """
+    return _read_table(_existing(path))[0]
+
+
+def _decode(path: Path, data: bytes) -> tuple[str, str]:
+    """The text of a CSV file and the encoding it was read with."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataReadError(f"{path}: is saved as UTF-16; save it as CSV UTF-8 (e.g. Excel: 'CSV UTF-8')")
+    if b"\x00" in data[:1_000_000]:
+        raise DataReadError(
+            f"{path}: is a binary file (it holds NUL bytes), not a CSV text table; export it as CSV (UTF-8) "
+            "or upload the GeoPackage/GeoParquet file under its own suffix"
+        )
+    candidates: list[tuple[str, str]] = []
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataReadError(f"{path}: cannot read as a UTF-8 CSV table ({exc}); save it as UTF-8 CSV") from exc
+        candidates.append((data.decode("utf-8-sig"), "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"))
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp932")
+        except UnicodeDecodeError:
+            text = ""
+        # Latin-1 text often decodes as cp932 too (as nonsense); only trust cp932 when the
+        # result reads as Japanese and has no half-width katakana (where Latin-1 letters land).
+        if text and _KANA.search(text) and not _HALFWIDTH_KANA.search(text):
+            candidates.append((text, "cp932"))
+        else:
+            try:
+                candidates.append((data.decode("cp1252"), "cp1252"))
+            except UnicodeDecodeError:
+                candidates.append((data.decode("latin-1"), "cp1252"))
+    text, encoding = candidates[0]
+    controls = len(_CONTROL.findall(text[:100_000]))
+    if controls > 0:
+        raise DataReadError(
+            f"{path}: holds control characters ({controls} in the first 100,000), so it is not a CSV text "
+            "table (binary or corrupted); export it again as CSV (UTF-8)"
+        )
+    return text, encoding
+
+
+def _read_table(path: Path) -> tuple[pd.DataFrame, str]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataReadError(
+            f"{path}: cannot be read ({exc.strerror or exc}); check the file and its permissions"
+        ) from exc
+    if not data.strip():
+        raise DataReadError(f"{path}: is empty; a CSV table needs a header row and one row per record")
+    text, encoding = _decode(path, data)
+    try:
+        with warnings.catch_warnings():
+            # a row with more cells than the header would silently shift into the index
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], index_col=False)
+    except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataReadError(
+            f"{path}: cannot read as a CSV table ({detail}); check that every row has as many "
+            "comma-separated cells as the header and that quotes are closed"
+        ) from exc
+    return table, encoding
 
 
 def read_layer_file(path: str | Path, *, layer: str | None = None) -> tuple[gpd.GeoDataFrame, list[Problem]]:
@@ -39,10 +117,18 @@ def read_layer_file(path: str | Path, *, layer: str | None = None) -> tuple[gpd.
     Returns the frame and the problems met while reading (e.g. unparsable lon/lat cells),
     so that validation can report them together with schema problems.
 
+    Parameters
+    ----------
+    path
+        The file.
+    layer
+        The table to read from a file that holds several (e.g. a GeoPackage).
+
     Raises
     ------
     DataReadError
-        If the file is missing or its format cannot be read.
+        If the file is missing, its format cannot be read, it holds several tables and
+        ``layer`` does not pick one, or its declared CRS contradicts its coordinates.
     """
     path = _existing(path)
     suffix = path.suffix.lower()
@@ -52,99 +138,241 @@ def read_layer_file(path: str | Path, *, layer: str | None = None) -> tuple[gpd.
     elif suffix in (".parquet", ".geoparquet"):
         try:
             frame = gpd.read_parquet(path)
-        except (ValueError, OSError) as exc:
-            raise DataReadError(f"{path}: cannot read as GeoParquet ({exc})") from exc
+        except (ValueError, OSError, TypeError, RuntimeError, KeyError) as exc:
+            raise DataReadError(
+                f"{path}: cannot read as GeoParquet ({_first_line(exc)}); is it a GeoParquet file?"
+            ) from exc
     elif suffix in _VECTOR_SUFFIXES:
+        if suffix == ".zip":
+            _check_zip(path)
+        elif suffix in (".geojson", ".json"):
+            _check_utf8(path)
         frame = _read_vector(path, layer)
     else:
         raise DataReadError(
-            f"{path}: unknown file type {suffix!r}; use GeoJSON, GeoPackage, GeoParquet or CSV with lon/lat columns"
+            f"{path}: unknown file type {suffix or '(no suffix)'!r}; use GeoJSON (.geojson), GeoPackage (.gpkg), "
+            "GeoParquet (.parquet) or CSV (.csv) with lon/lat columns"
         )
     if frame.crs is None:
         # RFC 7946 GeoJSON and lon/lat CSV are WGS 84 by definition.
-        frame = frame.set_crs(WGS84)
+        frame = frame.set_crs(WGS84, allow_override=True)
     elif not frame.crs.equals(WGS84):
-        frame = frame.to_crs(WGS84)
+        _check_crs_agrees(path, frame)
+        try:
+            frame = frame.to_crs(WGS84)
+        except Exception as exc:  # pyproj raises several unrelated types
+            raise DataReadError(
+                f"{path}: cannot convert from its CRS {_crs_name(frame.crs)} to WGS 84 ({_first_line(exc)}); "
+                "save the file in EPSG:4326 (longitude/latitude)"
+            ) from exc
     return frame, problems
+
+
+def _check_utf8(path: Path) -> None:
+    """GeoJSON is UTF-8 by definition (RFC 7946 section 11); say so instead of a codec error."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataReadError(
+            f"{path}: cannot be read ({exc.strerror or exc}); check the file and its permissions"
+        ) from exc
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if b"\x00" in data[:4096]:
+            return  # binary: GDAL says it is not GeoJSON
+        raise DataReadError(
+            f"{path}: is not UTF-8 (byte {data[exc.start : exc.start + 1]!r} at position {exc.start}; it may be "
+            "saved as Latin-1 or Shift-JIS); GeoJSON must be UTF-8 (RFC 7946): save it as UTF-8"
+        ) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().split("; It might help to specify the correct driver")[0]
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+def _crs_name(crs: object) -> str:
+    try:
+        epsg = crs.to_epsg()  # type: ignore[attr-defined]
+    except Exception:
+        epsg = None
+    return f"EPSG:{epsg}" if epsg else repr(getattr(crs, "name", str(crs)))
+
+
+def _check_crs_agrees(path: Path, frame: gpd.GeoDataFrame) -> None:
+    """Refuse a file whose CRS is projected (metres) while all its coordinates are degrees."""
+    if not frame.crs.is_projected:
+        return
+    geoms = frame.geometry[~(frame.geometry.isna() | frame.geometry.is_empty)]
+    if geoms.empty:
+        return
+    coords = shapely.get_coordinates(geoms.values)
+    if not np.isfinite(coords).all():
+        return
+    minx, miny = coords.min(axis=0)
+    maxx, maxy = coords.max(axis=0)
+    if minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90:
+        raise DataReadError(
+            f"{path}: its CRS is {_crs_name(frame.crs)} (projected, in metres) but every coordinate fits in "
+            f"longitude/latitude degrees (x {minx:g}..{maxx:g}, y {miny:g}..{maxy:g}): the declared CRS and the "
+            "coordinates disagree. If the coordinates are degrees, set the CRS to EPSG:4326 (e.g. ogr2ogr -a_srs "
+            "EPSG:4326); otherwise reproject the data correctly"
+        )
 
 
 def _existing(path: str | Path) -> Path:
     path = Path(path)
-    if not path.is_file():
-        raise DataReadError(f"{path}: no such file; check the path (relative to {Path.cwd()})")
+    try:
+        is_file = path.is_file()
+    except (OSError, ValueError) as exc:  # e.g. a NUL byte or a too-long name
+        raise DataReadError(f"{str(path)[:200]!r}: not a usable file name ({exc}); rename the file") from exc
+    if not is_file:
+        what = "is a folder, not a file" if path.is_dir() else "no such file"
+        raise DataReadError(f"{path}: {what}; check the path (relative to {Path.cwd()})")
     return path
 
 
-def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+def _check_zip(path: Path) -> None:
+    """Refuse archives with members that would land outside a folder (zip-slip) or that are huge."""
     try:
-        layers = pyogrio.list_layers(path)
-    except pyogrio.errors.DataSourceError as exc:
-        raise DataReadError(f"{path}: GDAL cannot open it ({exc}); is it a valid {path.suffix} file?") from exc
-    if layer is None and len(layers) > 1:
-        names = ", ".join(str(n) for n, _ in layers)
-        raise DataReadError(f"{path}: holds several layers ({names}); say which one to read")
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise DataReadError(f"{path}: is not a valid zip archive ({_first_line(exc)}); zip the files again") from exc
+    for info in infos:
+        name = info.filename
+        if PurePosixPath(name).is_absolute() or PureWindowsPath(name).is_absolute() or ".." in re.split(r"[\\/]", name):
+            raise DataReadError(
+                f"{path}: holds the member {name[:200]!r}, whose path leaves the archive's folder (absolute or "
+                "with '..'); rebuild the archive with plain relative names"
+            )
+    total = sum(info.file_size for info in infos)
+    if total > MAX_ZIP_BYTES:
+        raise DataReadError(
+            f"{path}: would unpack to {total / 1e6:.0f} MB, more than the {MAX_ZIP_BYTES / 1e6:.0f} MB allowed; "
+            "send the layer file itself"
+        )
+
+
+def list_tables(path: str | Path) -> list[str]:
+    """The names of the tables (layers) in a vector file such as a GeoPackage."""
+    path = _existing(path)
+    try:
+        return [str(name) for name, _ in pyogrio.list_layers(path)]
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError, ValueError) as exc:
+        raise DataReadError(
+            f"{path}: GDAL cannot open it ({_first_line(exc)}); is it a valid {path.suffix} file?"
+        ) from exc
+
+
+def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+    names = list_tables(path)
+    if not names:
+        raise DataReadError(f"{path}: holds no layer (table) at all; export the layer into it again")
+    if layer is None and len(names) > 1:
+        raise DataReadError(
+            f"{path}: holds several layers ({', '.join(names)}); name the one to check, e.g. "
+            f"`mapper validate {path.name} --layer-name {names[0]}`"
+        )
+    if layer is not None and layer not in names:
+        raise DataReadError(f"{path}: has no layer named {layer!r}; its layers are: {', '.join(names)}")
     try:
         with warnings.catch_warnings():
             # A column mixing numbers and text makes pyogrio warn; the values are kept as
             # text and validation reports each bad value with its record, so the warning
             # would only repeat that less precisely.
             warnings.filterwarnings("ignore", message="Could not parse column", category=UserWarning)
+            warnings.filterwarnings("ignore", category=RuntimeWarning)
             return gpd.read_file(path, layer=layer, engine="pyogrio")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
-        raise DataReadError(f"{path}: GDAL cannot read it ({exc})") from exc
+    except (
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        pyogrio.errors.FieldError,
+        pyogrio.errors.GeometryError,
+        ValueError,
+        TypeError,
+        OSError,
+    ) as exc:
+        raise DataReadError(f"{path}: GDAL cannot read it ({_first_line(exc)})") from exc
 
 
 def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
-    lowered = {c.lower(): c for c in columns}
+    lowered = {str(c).lower(): c for c in columns}
     return next((lowered[n] for n in names if n in lowered), None)
 
 
 def _read_csv(path: Path) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    table = read_table(path)
+    table, encoding = _read_table(path)
     columns = list(table.columns)
     lon_col, lat_col = _find(columns, _LON_NAMES), _find(columns, _LAT_NAMES)
     wkt_col = _find(columns, _WKT_NAMES)
-    problems: list[Problem] = []
-    ids = table["id"].fillna("").tolist() if "id" in table.columns else [""] * len(table)
-    labels = [i if i else f"row {n + 2}" for n, i in enumerate(ids)]
-    if lon_col and lat_col:
-        geoms = []
-        for row, (label, lon, lat) in enumerate(zip(labels, table[lon_col], table[lat_col], strict=True)):
-            if pd.isna(lon) and pd.isna(lat):
-                geoms.append(None)
-                continue
-            try:
-                x, y = float(lon), float(lat)
-            except (TypeError, ValueError):
-                problems.append(
-                    Problem(
-                        str(path),
-                        f"{lon_col}/{lat_col}",
-                        "must be decimal degrees, e.g. 102.6 / 17.97",
-                        label,
-                        f"{lon}, {lat}",
-                        row=row,
-                    )
-                )
-                geoms.append(None)
-                continue
-            geoms.append(shapely.Point(x, y))
-        table = table.drop(columns=[lon_col, lat_col])
-    elif wkt_col:
-        geoms = []
-        for row, (label, text) in enumerate(zip(labels, table[wkt_col], strict=True)):
-            if pd.isna(text):
-                geoms.append(None)
-                continue
-            try:
-                geoms.append(shapely.from_wkt(text))
-            except shapely.errors.GEOSException:
-                problems.append(Problem(str(path), wkt_col, "is not valid WKT", label, text[:60], row=row))
-                geoms.append(None)
-        table = table.drop(columns=[wkt_col])
-    else:
+    if not ((lon_col and lat_col) or wkt_col):
         raise DataReadError(
             f"{path}: a CSV layer needs longitude/latitude columns (named lon and lat) or a WKT "
-            f"column named geometry; found columns {columns}"
+            f"column named geometry; found columns {[str(c)[:40] for c in columns][:30]}"
         )
+    problems: list[Problem] = []
+    if encoding in ("cp932", "cp1252"):
+        problems.append(
+            Problem(
+                str(path),
+                "",
+                f"is not UTF-8; it was read as {_ENCODING_NAMES[encoding]}. Check that the text looks right and "
+                "save the file as CSV UTF-8",
+                severity="warning",
+            )
+        )
+    n = len(table)
+    ids = table["id"].tolist() if "id" in table.columns else [None] * n
+    labels = [str(i) if isinstance(i, str) and i.strip() else f"row {row + 2}" for row, i in enumerate(ids)]
+    lons = table[lon_col].tolist() if lon_col and lat_col else [None] * n
+    lats = table[lat_col].tolist() if lon_col and lat_col else [None] * n
+    wkts = table[wkt_col].tolist() if wkt_col else [None] * n
+    geoms: list[shapely.Geometry | None] = []
+    for row, (label, lon, lat, text) in enumerate(zip(labels, lons, lats, wkts, strict=True)):
+        has_lonlat = not (pd.isna(lon) and pd.isna(lat))
+        if has_lonlat:
+            # a row with lon/lat uses them; a row without (e.g. a line in an export) uses its WKT
+            geoms.append(_point(path, row, label, lon, lat, f"{lon_col}/{lat_col}", problems))
+        elif not pd.isna(text):
+            geoms.append(_wkt(path, row, label, text, str(wkt_col), problems))
+        else:
+            geoms.append(None)
+    used = [lon_col, lat_col] if lon_col and lat_col else []
+    table = table.drop(columns=[*used, *([wkt_col] if wkt_col else [])])
     return gpd.GeoDataFrame(table, geometry=geoms, crs=WGS84), problems
+
+
+def _point(
+    path: Path, row: int, label: str, lon: object, lat: object, field: str, problems: list[Problem]
+) -> shapely.Geometry | None:
+    try:
+        x, y = float(lon), float(lat)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        x = y = math.nan
+    if not (math.isfinite(x) and math.isfinite(y)):
+        problems.append(
+            Problem(
+                str(path),
+                field,
+                "must both be decimal degrees (finite numbers), e.g. 102.6 / 17.97; leave both empty for no location",
+                label,
+                f"{lon}, {lat}",
+                row=row,
+            )
+        )
+        return None
+    return shapely.Point(x, y)
+
+
+def _wkt(
+    path: Path, row: int, label: str, text: object, field: str, problems: list[Problem]
+) -> shapely.Geometry | None:
+    try:
+        return shapely.from_wkt(str(text))
+    except (shapely.errors.GEOSException, ValueError, TypeError):
+        problems.append(
+            Problem(str(path), field, "is not valid WKT, e.g. POINT (102.6 17.97)", label, str(text)[:60], row=row)
+        )
+        return None

@@ -17,7 +17,7 @@ import pandas as pd
 
 import geopandas as gpd
 
-from ._errors import FilterError
+from ._errors import FilterError, UnknownValueError
 from .catalogue import Catalogue, Layer
 from .schema import split_list
 
@@ -157,6 +157,55 @@ def _floats(raw: str, name: str, notices: list[str]) -> float | None:
     return value
 
 
+def canonical_values(values: Iterable[str], valid: Iterable[str]) -> tuple[tuple[str, ...], list[str]]:
+    """Match values to the valid ones regardless of case and surrounding spaces.
+
+    Returns the canonical spellings of the values found (in the given order, without
+    repeats) and the values that match nothing.
+
+    Examples
+    --------
+    >>> canonical_values(["jumpp", " Operating", "LAOS"], ["JUMPP", "operating", "LAO"])
+    (('JUMPP', 'operating'), ['LAOS'])
+    """
+    by_fold: dict[str, str] = {}
+    for choice in valid:
+        by_fold.setdefault(str(choice).strip().casefold(), str(choice))
+    found: list[str] = []
+    unknown: list[str] = []
+    for value in values:
+        canonical = by_fold.get(str(value).strip().casefold())
+        if canonical is None:
+            unknown.append(str(value))
+        elif canonical not in found:
+            found.append(canonical)
+    return tuple(found), unknown
+
+
+def normalise_state(state: FilterState, catalogue: Catalogue, choices: Mapping[str, Iterable[str]]) -> FilterState:
+    """The same state with every layer id and facet value in its canonical spelling.
+
+    ``choices`` are the valid values per list facet, from :func:`facet_choices`. Case
+    differences are harmless (``jumpp`` → ``JUMPP``, ``Operating`` → ``operating``).
+
+    Raises
+    ------
+    UnknownValueError
+        If a layer id or a facet value matches nothing; the message lists the valid ones.
+    """
+    layers, unknown = canonical_values(state.layers, catalogue)
+    if unknown:
+        raise UnknownValueError("layer", unknown, list(catalogue))
+    changes: dict[str, tuple[str, ...]] = {"layers": layers}
+    for name, facet in _LIST_FACETS.items():
+        valid = sorted(choices.get(name, ()))
+        found, unknown = canonical_values(getattr(state, name), valid)
+        if unknown:
+            raise UnknownValueError(facet, unknown, valid)
+        changes[name] = found
+    return replace(state, **changes)
+
+
 def from_query(
     params: Mapping[str, str | Iterable[str]],
     catalogue: Catalogue,
@@ -165,10 +214,11 @@ def from_query(
     """Build the nearest valid state from URL parameters, with a notice for each value dropped.
 
     Never raises on bad input: unknown layers or values, bad numbers and reversed ranges
-    are dropped or fixed and reported in the notices.
+    are dropped or fixed and reported in the notices. Case differences are harmless: a
+    value is replaced by its canonical spelling (``jumpp`` → ``JUMPP``).
     """
     notices: list[str] = []
-    choices = {k: set(v) for k, v in (choices or {}).items()}
+    choices = {k: sorted(v) for k, v in (choices or {}).items()}
 
     def values(name: str) -> list[str]:
         raw = params.get(name)
@@ -178,21 +228,20 @@ def from_query(
         return [v.strip() for item in items for v in str(item).split(",") if v.strip()]
 
     kwargs: dict[str, Any] = {}
-    layers = values("layers")
-    bad = [v for v in layers if v not in catalogue]
+    layers, bad = canonical_values(values("layers"), catalogue)
     if bad:
         notices.append(f"ignored unknown layer(s) {', '.join(bad)}")
-    kwargs["layers"] = tuple(v for v in layers if v in catalogue)
+    kwargs["layers"] = layers
     for name in _LIST_FACETS:
         items = values(name)
         if name == "countries":
             items = [v.upper() for v in items]
         allowed = choices.get(name)
         if allowed is not None:
-            bad = [v for v in items if v not in allowed]
+            found, bad = canonical_values(items, allowed)
             if bad:
                 notices.append(f"ignored unknown {name} value(s) {', '.join(bad)}")
-            items = [v for v in items if v in allowed]
+            items = list(found)
         kwargs[name] = tuple(items)
     for name in ("year_from", "year_to"):
         raw = params.get(name)

@@ -10,6 +10,7 @@ import datetime as _dt
 import math
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,13 +66,17 @@ class FieldSpec:
         if message:
             return message
         if self.allowed is not None and str(value) not in self.allowed:
-            return f"must be one of: {', '.join(self.allowed)}"
+            same = [a for a in self.allowed if a.casefold() == str(value).strip().casefold()]
+            hint = f" (did you mean {same[0]!r}?)" if same else ""
+            return f"must be one of: {', '.join(self.allowed)}{hint}"
         if self.type in ("integer", "number"):
             number = float(value)
             if self.min is not None and number < self.min:
                 return f"must be at least {_fmt(self.min)}"
             if self.max is not None and number > self.max:
                 return f"must be at most {_fmt(self.max)}"
+            if self.type == "integer" and abs(number) >= 2**53:
+                return "is far too large to be a real value; check the number"
         if self.pattern and not re.fullmatch(self.pattern, str(value)):
             return f"must match the pattern {self.pattern}"
         return None
@@ -80,7 +85,8 @@ class FieldSpec:
         """Cast a column that passed :meth:`check` to its natural dtype."""
         if self.type == "integer":
             numbers = pd.to_numeric(series.map(_to_number, na_action="ignore"), errors="coerce").astype("float64")
-            whole = numbers.where(numbers.isna() | (numbers % 1 == 0))  # 2015.5 is reported by check()
+            # 2015.5, 1e308, inf are reported by check(); they become missing here, never a crash
+            whole = numbers.where(np.isfinite(numbers) & (numbers.abs() < 2**53) & (numbers % 1 == 0))
             return whole.astype("Int64")
         if self.type == "number":
             numbers = pd.to_numeric(series.map(_to_number, na_action="ignore"), errors="coerce").astype("float64")
@@ -129,6 +135,8 @@ def _check_integer(value: Any) -> str | None:
         number = float(value)
     except (TypeError, ValueError):
         return "must be a whole number"
+    if not math.isfinite(number):
+        return "must be a finite whole number (not NaN or infinity); leave the cell empty if unknown"
     if not number.is_integer():
         return "must be a whole number"
     return None
@@ -180,7 +188,9 @@ def _check_url_list(value: Any) -> str | None:
 
 def _check_iso3(value: Any) -> str | None:
     if not is_iso3(value):
-        return "must be an ISO 3166-1 alpha-3 code in capitals, e.g. LAO"
+        upper = str(value).strip().upper()
+        hint = f" (write {upper!r})" if is_iso3(upper) else ""
+        return f"must be an ISO 3166-1 alpha-3 code in capitals, e.g. LAO{hint}"
     return None
 
 
@@ -189,7 +199,11 @@ def _check_iso3_list(value: Any) -> str | None:
     if not items:
         return "must hold at least one ISO 3166-1 alpha-3 code"
     bad = [c for c in items if not is_iso3(c)]
-    return f"holds {bad[0]!r}, not an ISO 3166-1 alpha-3 code; separate codes with ';'" if bad else None
+    return (
+        f"holds {bad[0]!r}, not an ISO 3166-1 alpha-3 code in capitals (e.g. LAO); separate codes with ';'"
+        if bad
+        else None
+    )
 
 
 _CHECKERS = {
@@ -230,13 +244,28 @@ class Schema:
         key, expected = self.geometry_optional_when
         return str(record.get(key)) == expected
 
-    def check(self, frame: pd.DataFrame, *, file: str, id_field: str = "id") -> list[Problem]:
-        """Check every record of ``frame`` against the schema; return all problems."""
+    def check(
+        self, frame: pd.DataFrame, *, file: str, id_field: str = "id", derived: Iterable[str] = ()
+    ) -> list[Problem]:
+        """Check every record of ``frame`` against the schema; return all problems.
+
+        Parameters
+        ----------
+        frame
+            The records (attributes only).
+        file
+            The file name the problems name.
+        id_field
+            The field that identifies a record in the problems.
+        derived
+            Columns the project computes and adds to its own exports (e.g. ``country_name``,
+            ``length_km``): accepted without a warning and not checked.
+        """
         problems: list[Problem] = []
         missing_columns = [n for n in self.required if n not in frame.columns]
         for name in missing_columns:
             problems.append(Problem(file, name, "required column is missing; add it to every record"))
-        known = set(self.fields) | {"geometry"}
+        known = set(self.fields) | {"geometry"} | set(derived)
         for column in frame.columns:
             if column not in known:
                 problems.append(
@@ -313,10 +342,7 @@ def is_missing(value: Any) -> bool:
 def load_schema(path: str | Path) -> Schema:
     """Read and validate one schema TOML file."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(str(path), [f"is not valid TOML: {exc}"]) from exc
+    raw = read_toml(path)
     problems: list[str] = []
     for key in ("id", "title"):
         if not isinstance(raw.get(key), str) or not raw.get(key):
@@ -363,10 +389,13 @@ def load_schema(path: str | Path) -> Schema:
         )
     geometry_types = raw.get("geometry_types", [])
     valid_geoms = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
-    if not isinstance(geometry_types, list) or set(geometry_types) - valid_geoms:
+    if not isinstance(geometry_types, list) or not all(isinstance(g, str) and g in valid_geoms for g in geometry_types):
         problems.append(f"'geometry_types' must be a list of {sorted(valid_geoms)}")
         geometry_types = []
     precision_field = raw.get("precision_field", "")
+    if not isinstance(precision_field, str):
+        problems.append(f"'precision_field' must be a field name (text), got {precision_field!r}")
+        precision_field = ""
     if geometry_types:
         missing = [f for f in PROVENANCE_FIELDS if f not in fields]
         if missing:
@@ -376,8 +405,12 @@ def load_schema(path: str | Path) -> Schema:
     optional = raw.get("geometry_optional_when")
     optional_pair = None
     if optional is not None:
-        if not isinstance(optional, dict) or set(optional) != {"field", "equals"}:
-            problems.append("'geometry_optional_when' must be {field = ..., equals = ...}")
+        if (
+            not isinstance(optional, dict)
+            or set(optional) != {"field", "equals"}
+            or not isinstance(optional["field"], str)
+        ):
+            problems.append("'geometry_optional_when' must be {field = \"NAME\", equals = ...}")
         elif optional["field"] not in fields:
             problems.append(f"'geometry_optional_when' names unknown field {optional['field']!r}")
         else:
@@ -394,6 +427,39 @@ def load_schema(path: str | Path) -> Schema:
         geometry_optional_when=optional_pair,
         path=path,
     )
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a spec or schema TOML file.
+
+    Raises
+    ------
+    SpecError
+        If the file cannot be read, is not UTF-8 text or is not valid TOML; the message
+        names the file and says how to fix it.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SpecError(
+            str(path), [f"cannot be read ({exc.strerror or exc}); check that it is a readable file"]
+        ) from exc
+    if b"\x00" in data:
+        raise SpecError(str(path), ["is a binary file (it holds NUL bytes), not a TOML text file; replace it"])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(
+            str(path),
+            [
+                f"is not UTF-8 text (byte {data[exc.start : exc.start + 1]!r} at position {exc.start} cannot be "
+                "decoded; it may be saved as Latin-1 or Shift-JIS); save it as UTF-8"
+            ],
+        ) from exc
+    try:
+        return tomllib.loads(text.removeprefix("\ufeff"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(str(path), [f"is not valid TOML: {exc}; fix the line it names"]) from exc
 
 
 def load_schemas(folder: str | Path) -> dict[str, Schema]:

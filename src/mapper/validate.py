@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -101,8 +102,20 @@ def check_geometries(frame: gpd.GeoDataFrame, schema: Schema, *, file: str) -> l
         if not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
             problems.append(
-                Problem(file, "geometry", f"is invalid ({reason}); fix it, e.g. with QGIS 'Fix geometries'", rid)
+                Problem(file, "geometry", f"is invalid ({reason}); fix it, e.g. with QGIS 'Fix geometries'", rid, row=n)
             )
+        if not np.isfinite(shapely.get_coordinates(geom)).all():
+            problems.append(
+                Problem(
+                    file,
+                    "geometry",
+                    "has coordinates that are not finite numbers (NaN or infinity); give real longitude/latitude "
+                    "degrees or no geometry",
+                    rid,
+                    row=n,
+                )
+            )
+            continue
         minx, miny, maxx, maxy = geom.bounds
         if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
             problems.append(
@@ -110,7 +123,8 @@ def check_geometries(frame: gpd.GeoDataFrame, schema: Schema, *, file: str) -> l
                     file,
                     "geometry",
                     "has coordinates outside longitude -180..180 / latitude -90..90; "
-                    "check that longitude and latitude are not swapped",
+                    "check that longitude and latitude are not swapped, and that a file in a projected "
+                    "CRS (metres) declares it",
                     rid,
                     f"bounds {tuple(round(b, 4) for b in geom.bounds)}",
                     row=n,
@@ -144,23 +158,95 @@ def _jumps_antimeridian(geom) -> bool:
     return any(np.abs(np.diff(shapely.get_coordinates(line)[:, 0])).max(initial=0) > 180 for line in lines)
 
 
-def check_frame(frame: gpd.GeoDataFrame | pd.DataFrame, schema: Schema, *, file: str) -> list[Problem]:
-    """All schema and geometry problems of a frame."""
+def derived_fields(layer: Layer, catalogue: Catalogue) -> frozenset[str]:
+    """The columns the project adds to a layer's records in its exports (``layer``, country
+    names and joined country attributes, geodesic measures): a file exported by the mapper
+    carries them, and validation accepts them without checking (they are computed afresh)."""
+    names = {"layer"}
+    names |= {f"{name}_name" for name in layer.country_fields}
+    if layer.country_fields:
+        names |= {f"country_{name}" for name in catalogue.countries.join_fields if name != "name"}
+    names |= set(_MEASURES.get(layer.geometry, ()))
+    return frozenset(names)
+
+
+_MEASURES = {"line": ("length_km",), "polygon": ("area_km2", "coast_distance_km", "land_share_pct")}
+
+
+def check_frame(
+    frame: gpd.GeoDataFrame | pd.DataFrame, schema: Schema, *, file: str, derived: Iterable[str] = ()
+) -> list[Problem]:
+    """All schema and geometry problems of a frame (``derived``: see :func:`derived_fields`)."""
     attributes = frame.drop(columns=frame.geometry.name) if isinstance(frame, gpd.GeoDataFrame) else frame
-    problems = schema.check(attributes, file=file)
+    problems = schema.check(attributes, file=file, derived=derived)
     if isinstance(frame, gpd.GeoDataFrame) and schema.geometry_types:
         problems += check_geometries(frame, schema, file=file)
     return problems
 
 
-def read_checked(path: str | Path, schema: Schema) -> tuple[gpd.GeoDataFrame, ValidationReport]:
-    """Read a layer file and check it; the frame is typed by the schema."""
+def read_checked(
+    path: str | Path,
+    schema: Schema,
+    *,
+    layer: Layer | None = None,
+    catalogue: Catalogue | None = None,
+    table: str | None = None,
+) -> tuple[gpd.GeoDataFrame, ValidationReport]:
+    """Read a layer file and check it; the frame is typed by the schema.
+
+    Parameters
+    ----------
+    path
+        The file.
+    schema
+        The schema its records follow.
+    layer, catalogue
+        The layer the file is for: the columns the mapper's own exports add are then accepted
+        (:func:`derived_fields`) and a ``layer`` column must name this layer.
+    table
+        The table to read from a file holding several (a GeoPackage).
+
+    Raises
+    ------
+    DataReadError
+        If the file cannot be read at all.
+    """
     report = ValidationReport()
-    frame, read_problems = read_layer_file(path)
+    frame, read_problems = read_layer_file(path, layer=table)
+    file = str(path)
     report.problems += read_problems
-    report.problems += check_frame(frame, schema, file=str(path))
-    report.checked[str(path)] = len(frame)
+    derived = derived_fields(layer, catalogue) if layer is not None and catalogue is not None else frozenset()
+    if frame.empty:
+        report.problems.append(
+            Problem(
+                file,
+                "",
+                "holds no records; a layer file must hold at least one record (check that the right file or "
+                "table was exported)",
+            )
+        )
+    report.problems += check_frame(frame, schema, file=file, derived=derived)
+    if layer is not None and "layer" in frame.columns:
+        for row, value in enumerate(frame["layer"]):
+            if not is_missing(value) and str(value) != layer.id:
+                report.problems.append(
+                    Problem(
+                        file,
+                        "layer",
+                        f"says the record belongs to layer {str(value)[:60]!r}, not {layer.id!r}; check it against "
+                        "its own layer or remove the record",
+                        _rid(frame, row),
+                        value,
+                        row=row,
+                    )
+                )
+    report.checked[file] = len(frame)
     return gpd.GeoDataFrame(schema.coerce(frame), geometry=frame.geometry.name, crs=frame.crs), report
+
+
+def _rid(frame: pd.DataFrame, row: int) -> str:
+    value = frame["id"].iloc[row] if "id" in frame.columns else None
+    return f"#{row + 1}" if is_missing(value) else str(value)
 
 
 def read_layer(layer: Layer) -> gpd.GeoDataFrame:
@@ -190,13 +276,17 @@ def validate_catalogue(catalogue: Catalogue) -> ValidationReport:
 
 def schema_for(path: Path, catalogue: Catalogue, layer_id: str | None = None) -> Schema:
     """The schema a file follows: the named layer's, or the layer whose file has that name."""
+    return _target(path, catalogue, layer_id)[0]
+
+
+def _target(path: Path, catalogue: Catalogue, layer_id: str | None) -> tuple[Schema, Layer | None]:
     if layer_id:
-        return catalogue[layer_id].schema
+        return catalogue[layer_id].schema, catalogue[layer_id]
     if path.name == catalogue.countries.attributes.name:
-        return catalogue.countries.schema
+        return catalogue.countries.schema, None
     for layer in catalogue.values():
         if layer.source.name == path.name or layer.source.stem == path.stem:
-            return layer.schema
+            return layer.schema, layer
     raise DataReadError(
         f"{path}: cannot tell which layer this file belongs to; name it like a layer's file "
         f"({', '.join(sorted(lay.source.name for lay in catalogue.values()))}) or pass --as-layer ID"
@@ -204,34 +294,117 @@ def schema_for(path: Path, catalogue: Catalogue, layer_id: str | None = None) ->
 
 
 def validate_paths(
-    paths: Iterable[str | Path], catalogue: Catalogue, *, layer_id: str | None = None
+    paths: Iterable[str | Path],
+    catalogue: Catalogue,
+    *,
+    layer_id: str | None = None,
+    layer_name: str | None = None,
 ) -> ValidationReport:
-    """Check the given files against the schema of their layer."""
+    """Check the given files against the schema of their layer.
+
+    Parameters
+    ----------
+    paths
+        The files.
+    catalogue
+        The layer catalogue.
+    layer_id
+        Check every file against this layer (default: the layer whose file has the same name).
+    layer_name
+        The table to read from a file that holds several, e.g. one layer of the mapper's
+        GeoPackage export. Without it, such a file is reported with the tables it holds.
+
+    Raises
+    ------
+    UnknownLayerError
+        If ``layer_id`` is not a layer of the catalogue.
+    """
     report = ValidationReport()
     for raw in paths:
         path = Path(raw)
         try:
-            schema = schema_for(path, catalogue, layer_id)
-            if schema is catalogue.countries.schema:
+            schema, layer = _target(path, catalogue, layer_id)
+            if layer is None and schema is catalogue.countries.schema:
                 report.extend(read_attributes(path, schema)[1])
             else:
-                report.extend(read_checked(path, schema)[1])
+                report.extend(read_checked(path, schema, layer=layer, catalogue=catalogue, table=layer_name)[1])
         except DataReadError as exc:
             report.problems.append(Problem(str(path), "", str(exc).removeprefix(f"{path}: ")))
     return report
 
 
+#: Largest upload the checker reads.
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+_SUFFIX = re.compile(r"\.[a-z0-9]{1,12}")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def upload_name(name: object) -> str:
+    """A safe display name for an uploaded file: its last path part (``/`` or ``\\``), no
+    control or bidi characters, at most 120 characters; ``upload`` when nothing is left.
+
+    The name is only shown, never used as a path.
+
+    Examples
+    --------
+    >>> upload_name("../../etc/passwd")
+    'passwd'
+    >>> upload_name("..")
+    'upload'
+    """
+    text = _UNPRINTABLE.sub("", str(name))
+    text = re.split(r"[\\/]", text)[-1].strip()
+    if text in ("", ".", ".."):
+        return "upload"
+    if len(text) > 120:
+        suffix = _upload_suffix(text)
+        text = text[: 119 - len(suffix)] + "…" + suffix
+    return text
+
+
+def _upload_suffix(name: str) -> str:
+    suffix = Path(name).suffix.lower() if "." in name.strip(".") else ""
+    return suffix if _SUFFIX.fullmatch(suffix) else ""
+
+
 def validate_upload(name: str, content: bytes, catalogue: Catalogue, layer_id: str) -> ValidationReport:
     """Check an uploaded file (its bytes) against a layer's schema, without keeping it.
 
-    The file is written to a private temporary folder under its own base name (so its
-    suffix picks the reader), checked, and removed; the report names it by ``name``.
+    The name is never used as a path: the bytes are written to a private temporary folder
+    as ``upload`` plus the name's suffix (which picks the reader), checked, and removed. The
+    report names the file by :func:`upload_name` (the sanitised name), never by the
+    temporary path.
+
+    Raises
+    ------
+    UnknownLayerError
+        If ``layer_id`` is not a layer of the catalogue.
     """
-    safe = Path(name).name or "upload"
+    shown = upload_name(name)
+    catalogue[layer_id]  # an unknown layer id raises, listing the valid ones
+    if len(content) > MAX_UPLOAD_BYTES:
+        report = ValidationReport()
+        report.problems.append(
+            Problem(
+                shown,
+                "",
+                f"is {len(content) / 1e6:.0f} MB, more than the {MAX_UPLOAD_BYTES / 1e6:.0f} MB the checker reads; "
+                "send the layer file without unrelated data",
+            )
+        )
+        report.checked = {shown: 0}
+        return report
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / safe
+        path = Path(tmp) / f"upload{_upload_suffix(shown)}"
         path.write_bytes(content)
         report = validate_paths([path], catalogue, layer_id=layer_id)
-    report.problems = [replace(p, file=safe) if p.file == str(path) else p for p in report.problems]
-    report.checked = {safe: sum(report.checked.values())}
+    report.problems = [
+        replace(
+            p,
+            file=shown if p.file == str(path) else p.file,
+            message=p.message.replace(str(path), shown).replace(tmp, "").replace(path.name, shown),
+        )
+        for p in report.problems
+    ]
+    report.checked = {shown: sum(report.checked.values())}
     return report
