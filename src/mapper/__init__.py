@@ -19,6 +19,7 @@ from ._errors import (
     Problem,
     SpecError,
     UnknownLayerError,
+    UnknownValueError,
 )
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ __all__ = [
     "Problem",
     "SpecError",
     "UnknownLayerError",
+    "UnknownValueError",
     "__version__",
     "apply_filter",
     "load_bundle",
