@@ -81,10 +81,9 @@ def set_view(view: ViewState) -> None:
 
 
 def sync_url(view: ViewState) -> None:
-    """Write the view to the URL (only when it differs, so no extra message is sent)."""
-    wanted = view.to_query()
-    if st.query_params.to_dict() != wanted:
-        st.query_params.from_dict(wanted)
+    """Write the view to the URL. Always written: after a page switch the browser may have
+    dropped the query string while the server still holds the old one."""
+    st.query_params.from_dict(view.to_query())
 
 
 def _dismiss_notices() -> None:

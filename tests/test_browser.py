@@ -30,7 +30,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[1]
 EVIL = "<script>alert(1)</script><img src=x onerror=alert(2)>{{ 7*7 }}"
 FRAME = 'iframe[title="streamlit_folium.st_folium"]'
-TIMEOUT = 60_000
+TIMEOUT = 120_000
 
 if not CHROMIUM.exists():
     if os.environ.get("CI") == "true":
@@ -373,9 +373,19 @@ def test_bad_link_values_get_a_notice_that_stays(server: str, user: Session) -> 
 def test_hostile_text_in_the_data_shows_as_text(server: str, user: Session) -> None:
     user.page.goto(f"{server}/?layers=interconnectors&search=alert")
     user.wait_map("shown.interconnectors === 1")
-    user.page.frame_locator(FRAME).locator("path.leaflet-interactive").first.click(force=True)
+    feature = (
+        user.page.frame_locator(FRAME)
+        .locator(".mapper-pane-line path.leaflet-interactive, path.leaflet-interactive[stroke-linecap]")
+        .first
+    )
+    feature.hover(force=True)
+    tooltip = user.page.frame_locator(FRAME).locator(".leaflet-tooltip")
+    tooltip.wait_for()
+    assert "<script>alert(1)</script>" in tooltip.inner_text()  # built in the browser, escaped there
+    assert tooltip.locator("script, img").count() == 0
+    feature.click(force=True)
     popup = user.page.frame_locator(FRAME).locator(".leaflet-popup-content")
-    popup.wait_for()
+    popup.get_by_text("alert(1)", exact=False).first.wait_for()  # fetched on click
     assert "<script>alert(1)</script>" in popup.inner_text()
     assert "{{ 7*7 }}" in popup.inner_text()
     assert popup.locator("script, img").count() == 0

@@ -3,9 +3,11 @@ country-level records, choropleth."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 
+import numpy as np
 import pytest
 
 import shapely
@@ -23,13 +25,18 @@ from mapper.webmap import (
     payload_group,
     popup_html,
     standalone_html,
-    tooltip_html,
     web_map,
 )
 
 EVIL = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 #: Template payloads: if any is evaluated, "49", the working directory or an error shows.
 JINJA = ["Zone {{ 7*7 }}", "{{ lipsum.__globals__.os.getcwd() }}", "{% if true %}x{% endif %}", "{# c #}", "{{", "%}"]
+
+
+def _kept(spec: dict) -> list[int]:
+    """Record positions a layer payload keeps (decoded from its bit mask)."""
+    bits = np.unpackbits(np.frombuffer(base64.b64decode(spec["keep"]), dtype=np.uint8), bitorder="little")
+    return [int(i) for i in np.flatnonzero(bits)]
 
 
 def _render(selection, **kwargs) -> str:
@@ -87,7 +94,7 @@ def test_payload_keeps_exactly_the_selected_records(bundle: mapper.Bundle) -> No
     for spec in payload["layers"]:
         frame = selection.frames[spec["id"]]
         sited = frame[mapper.enrich.has_site(frame)]
-        assert spec["keep"] == [int(i) for i in sited.index]
+        assert _kept(spec) == [int(i) for i in sited.index]
         badged = sorted(i for badge in spec["badges"] for i in badge["members"])
         assert badged == sorted(int(i) for i in frame.index.difference(sited.index))
 
@@ -116,7 +123,7 @@ def test_tooltip_and_popup_escape_text_from_data(catalogue: mapper.Catalogue) ->
         "source_url": "javascript:alert(3)",
         "partners": "A & B",
     }
-    for html in (tooltip_html(record, layer), popup_html(record, layer)):
+    for html in (popup_html(record, layer),):
         assert "<script>" not in html
         assert "<img" not in html
         assert "&lt;script&gt;" in html
@@ -158,10 +165,13 @@ def test_template_text_in_data_is_never_evaluated(bundle: mapper.Bundle, text: s
     for name, html in pages.items():
         assert "Zone 49" not in html, name
         assert cwd not in html, name
-    # the documents the browser fetches hold the text itself (JSON, never a template)
-    documents = json.dumps([assets.document(n) for n in assets.names()], ensure_ascii=False)
+    # the documents the browser fetches hold the text itself (JSON, never a template):
+    # labels and tooltip columns as plain text (the runtime escapes them), popups as HTML
+    labels = json.dumps([assets.document(n).get("labels") for n in assets.names()], ensure_ascii=False)
+    assert json.dumps(text, ensure_ascii=False)[1:-1] in labels
+    popups = json.dumps([assets.popups(n) for n in bundle.catalogue], ensure_ascii=False)
     escaped = __import__("html").escape(text).replace("{", "&#123;").replace("}", "&#125;")
-    assert escaped in documents
+    assert json.dumps(escaped, ensure_ascii=False)[1:-1] in popups
 
 
 def test_every_selected_layer_is_on_the_map_with_a_legend(bundle: mapper.Bundle) -> None:
@@ -181,7 +191,7 @@ def test_filter_changes_what_is_drawn(bundle: mapper.Bundle) -> None:
     frame = bundle.layers["interconnectors"]
     touching = frame[(frame["country_a"] == "LAO") | (frame["country_b"] == "LAO")]
     [spec] = laos["layers"]
-    assert set(spec["keep"]) == {int(i) for i in touching.index if mapper.enrich.has_site(touching).loc[i]}
+    assert set(_kept(spec)) == {int(i) for i in touching.index if mapper.enrich.has_site(touching).loc[i]}
     assert laos["countries"]["highlight"] == ["LAO"]
 
 

@@ -22,6 +22,7 @@ JSON string literal in which ``{``, ``}``, ``<``, ``>`` and ``&`` are ``\\u`` es
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import json
@@ -44,7 +45,7 @@ from .assets import STREAMLIT_STATIC_URL, inline_head, runtime_path, use_local_a
 from .catalogue import Layer
 from .data import Bundle
 from .enrich import badge_id, has_site
-from .geo import pacific_view
+from .geo import PACIFIC_SPLIT, pacific_view
 from .schema import split_list
 from .selection import Selection
 from .style import BASE_FILL, NO_DATA, Choropleth, Legend, classify, layer_legend
@@ -102,17 +103,6 @@ def _short_url(url: str) -> str:
     return f"{host} ↗"
 
 
-def tooltip_html(record: Mapping[str, object], layer: Layer) -> str:
-    """Short escaped HTML for hover."""
-    title = _h(_text(record.get(layer.label_field)))
-    rows = [
-        f"<tr><th>{_h(layer.label(f))}</th><td>{_cell(f, record.get(f))}</td></tr>"
-        for f in layer.tooltip
-        if f != layer.label_field and _text(record.get(f))
-    ]
-    return f'<div class="mapper-tip"><b>{title}</b><table>{"".join(rows)}</table></div>'
-
-
 def popup_html(record: Mapping[str, object], layer: Layer) -> str:
     """Escaped HTML with the record's fields and a link to its source."""
     title = _h(_text(record.get(layer.label_field)))
@@ -160,24 +150,60 @@ def _records(frame: gpd.GeoDataFrame) -> list[dict[str, object]]:
     return frame.drop(columns=frame.geometry.name).to_dict("records")
 
 
-def _geometry_json(geom: shapely.Geometry, decimals: int) -> dict[str, Any]:
-    rounded = shapely.transform(pacific_view(geom), lambda c: np.round(c, decimals))
-    return json.loads(shapely.to_geojson(rounded))
+#: Records per popup document: a click fetches one small file, never the whole layer's popups.
+POPUP_CHUNK = 2000
+#: Above this many drawn features a layer is drawn on a canvas instead of as SVG elements.
+CANVAS_FROM = 3000
+
+
+def _column_text(values: pd.Series) -> list[str]:
+    """Display text of a column (numbers formatted, snake_case codes spelled out)."""
+    out = []
+    for value in values.tolist():
+        text = _text(value)
+        out.append(text.replace("_", " ") if re.fullmatch(r"[a-z_]+", text) else text)
+    return out
+
+
+def _geometries_json(geoms: Iterable[shapely.Geometry], decimals: int) -> list[dict[str, Any]]:
+    """GeoJSON geometry dicts of many geometries at once (Pacific display, rounded)."""
+    array = np.asarray(list(geoms), dtype=object)
+    if not len(array):
+        return []
+    shifted = shapely.transform(array, lambda c: np.round(_shift_pacific(c), decimals))
+    return json.loads("[" + ",".join(shapely.to_geojson(shifted)) + "]")
+
+
+def _shift_pacific(coords: np.ndarray) -> np.ndarray:
+    coords = coords.copy()
+    coords[:, 0] = np.where(coords[:, 0] < PACIFIC_SPLIT, coords[:, 0] + 360.0, coords[:, 0])
+    return coords
+
+
+def keep_mask(n: int, positions: Iterable[int]) -> str:
+    """Which of ``n`` records to draw, as a little-endian bit mask in base64 (100,000
+    records fit in 17 kB, whatever the filter keeps)."""
+    mask = np.zeros(n, dtype=bool)
+    mask[np.fromiter(positions, dtype=np.int64)] = True
+    return base64.b64encode(np.packbits(mask, bitorder="little").tobytes()).decode("ascii")
 
 
 class MapAssets:
     """The layers and countries of a bundle as JSON documents for the map runtime, built
     once per bundle and reused for every rerun, session and export.
 
-    Each layer document is a GeoJSON FeatureCollection of the records that have a site
-    (properties: ``i`` the record's index in the layer, ``id``, ``c`` colour, ``w`` line
-    width) plus ``html``: the escaped label (``l``), tooltip (``t``) and popup (``p``) of
-    every record, country-level ones included (their badges are built from it).
+    A layer document is a GeoJSON FeatureCollection of the records that have a site
+    (properties: ``i`` the record's position in the layer, ``id``, ``c`` its colour's index
+    in ``palette``, ``w`` line width) plus, for every record (country-level ones too):
+    ``labels`` and the tooltip ``columns`` as plain text, which the runtime escapes when it
+    builds a tooltip. Popups (escaped HTML) are separate documents of :data:`POPUP_CHUNK`
+    records each, fetched on click; inlined (``popups``) in self-contained HTML.
     """
 
     def __init__(self, bundle: Bundle) -> None:
         self.bundle = bundle
         self._documents: dict[str, dict[str, Any]] = {}
+        self._popups: dict[str, list[str]] = {}
         self._legends: dict[str, Legend] = {}
         self._classified: dict[Choropleth, Any] = {}
         self._labels: dict[str, tuple[float, float, str]] | None = None
@@ -188,51 +214,70 @@ class MapAssets:
         return ["countries", *self.bundle.catalogue]
 
     def document(self, name: str) -> dict[str, Any]:
-        """The JSON document ``name`` (``countries`` or a layer id)."""
+        """The JSON document ``name`` (``countries`` or a layer id), without popups."""
         if name not in self._documents:
             self._documents[name] = self._countries() if name == "countries" else self._layer(name)
         return self._documents[name]
+
+    def inline_document(self, name: str) -> dict[str, Any]:
+        """The document with its popups inlined (for self-contained HTML)."""
+        if name == "countries":
+            return self.document(name)
+        return {**self.document(name), "popups": self.popups(name)}
+
+    def popups(self, layer_id: str) -> list[str]:
+        """Escaped popup HTML of every record of a layer, by position."""
+        if layer_id not in self._popups:
+            layer = self.bundle.catalogue[layer_id]
+            self._popups[layer_id] = [popup_html(r, layer) for r in _records(self.bundle.layers[layer_id])]
+        return self._popups[layer_id]
 
     def _layer(self, layer_id: str) -> dict[str, Any]:
         frame = self.bundle.layers[layer_id]
         layer = self.bundle.catalogue[layer_id]
         style = layer.style
-        records = _records(frame)
-        sited = has_site(frame).to_numpy()
-        features, texts = [], {}
-        for index, record, geom, located in zip(frame.index, records, frame.geometry, sited, strict=True):
-            i = int(index)
-            texts[str(i)] = {
-                "l": _h(_text(record.get(layer.label_field))),
-                "t": tooltip_html(record, layer),
-                "p": popup_html(record, layer),
-            }
-            if not located:
-                continue
-            color = style.color_for(record.get(style.color_by)) if style.color_by else style.default_color
-            weight = style.width_for(record.get(style.width_by)) if style.width_by else style.width
-            features.append(
-                {
-                    "type": "Feature",
-                    "geometry": _geometry_json(geom, 5),
-                    "properties": {"i": i, "id": str(record.get("id")), "c": color, "w": weight},
-                }
-            )
-        return {"type": "FeatureCollection", "features": features, "html": texts}
-
-    def _countries(self) -> dict[str, Any]:
+        n = len(frame)
+        if not frame.index.equals(pd.RangeIndex(n)):
+            raise ValueError(f"layer {layer_id!r}: records must be indexed 0..{n - 1} (load_bundle does this)")
+        if style.color_by:
+            colors = [style.color_for(v) for v in frame[style.color_by].tolist()]
+        else:
+            colors = [style.default_color] * n
+        palette = list(dict.fromkeys(colors))
+        color_index = {c: k for k, c in enumerate(palette)}
+        by_width = style.width_by
+        weights = [style.width_for(v) for v in frame[by_width].tolist()] if by_width else [style.width] * n
+        sited = np.flatnonzero(has_site(frame).to_numpy())
+        geometries = _geometries_json(frame.geometry.to_numpy()[sited], 5)
+        ids = frame["id"].astype(str).tolist() if "id" in frame.columns else [str(i) for i in range(n)]
         features = [
             {
                 "type": "Feature",
-                "geometry": _geometry_json(geom, 3),
+                "geometry": geometry,
+                "properties": {"i": int(i), "id": ids[i], "c": color_index[colors[i]], "w": weights[i]},
+            }
+            for i, geometry in zip(sited, geometries, strict=True)
+        ]
+        tip_fields = [f for f in layer.tooltip if f != layer.label_field and f in frame.columns]
+        return {
+            "type": "FeatureCollection",
+            "features": features,
+            "palette": palette,
+            "labels": _column_text(frame[layer.label_field]) if layer.label_field in frame.columns else ids,
+            "columns": [[layer.label(f), _column_text(frame[f])] for f in tip_fields],
+            "count": n,
+        }
+
+    def _countries(self) -> dict[str, Any]:
+        countries = self.bundle.countries
+        geometries = _geometries_json(countries.geometry.to_numpy(), 3)
+        features = [
+            {
+                "type": "Feature",
+                "geometry": geometry,
                 "properties": {"iso3": str(iso), "tip": f"<b>{_h(_text(name))}</b> ({_h(iso)})"},
             }
-            for iso, name, geom in zip(
-                self.bundle.countries["iso3"],
-                self.bundle.countries["name"],
-                self.bundle.countries.geometry,
-                strict=True,
-            )
+            for iso, name, geometry in zip(countries["iso3"], countries["name"], geometries, strict=True)
         ]
         return {"type": "FeatureCollection", "features": features}
 
@@ -276,18 +321,32 @@ class MapAssets:
 
     def publish(self, static_dir: str | Path, url_base: str = STREAMLIT_STATIC_URL) -> dict[str, str]:
         """Write every document to ``static_dir/data/<name>-<hash>.json`` (content-addressed,
-        so browsers may cache them for good) and return their URLs by name."""
+        so browsers may cache them for good; popups in chunks) and return their URLs by name."""
         folder = Path(static_dir) / "data"
-        folder.mkdir(parents=True, exist_ok=True)
         urls = {}
         for name in self.names():
-            text = json.dumps(self.document(name), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-            target = folder / f"{name}-{digest}.json"
-            if not target.is_file():
-                write_atomic(target, text.encode("utf-8"))
-            urls[name] = f"{url_base}/data/{target.name}"
+            document = self.document(name)
+            if name != "countries":
+                popups = self.popups(name)
+                chunks = [popups[k : k + POPUP_CHUNK] for k in range(0, len(popups), POPUP_CHUNK)]
+                document = {
+                    **document,
+                    "popup_chunk": POPUP_CHUNK,
+                    "popup_urls": [
+                        _write_document(folder, f"{name}-popups{k}", c, url_base) for k, c in enumerate(chunks)
+                    ],
+                }
+            urls[name] = _write_document(folder, name, document, url_base)
         return urls
+
+
+def _write_document(folder: Path, name: str, document: object, url_base: str) -> str:
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    target = folder / f"{name}-{digest}.json"
+    if not target.is_file():
+        write_atomic(target, text.encode("utf-8"))
+    return f"{url_base}/data/{target.name}"
 
 
 def _badges(frame: gpd.GeoDataFrame, layer: Layer, assets: MapAssets) -> list[dict[str, Any]]:
@@ -379,7 +438,8 @@ def map_payload(
                 "stroke": style.stroke_color,
                 "color": style.default_color,
                 "fill_opacity": style.fill_opacity,
-                "keep": [int(i) for i in frame.index[has_site(frame).to_numpy()]],
+                "keep": keep_mask(len(selection.bundle.layers[layer.id]), frame.index[has_site(frame).to_numpy()]),
+                "canvas": int(has_site(frame).sum()) > CANVAS_FROM,
                 "badges": _badges(frame, layer, assets),
             }
         )
@@ -484,7 +544,7 @@ def build_map(
     """The whole map in one folium object with every document inlined: the countries, the
     selected records, legends; opened at ``view`` or fitted to the data."""
     assets = assets or MapAssets(selection.bundle)
-    refs = {name: assets.document(name) for name in ["countries", *selection.frames]}
+    refs = {name: assets.inline_document(name) for name in ["countries", *selection.frames]}
     if view is not None:
         request: dict[str, Any] = {"seq": 1, "center": list(view.center), "zoom": view.zoom}
     else:

@@ -196,36 +196,84 @@
   }
 
   // ---- thematic layers ----------------------------------------------------------------------------
-  function featureStyle(spec, p) {
-    if (spec.geometry === "line") return { color: p.c, weight: p.w, opacity: 0.9 };
+  var ESC = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  function esc(text) {
+    return String(text === null || text === undefined ? "" : text).replace(/[&<>"']/g, function (c) {
+      return ESC[c];
+    });
+  }
+
+  function tipHtml(data, i) {
+    var rows = (data.columns || [])
+      .map(function (column) {
+        var value = column[1][i];
+        return value ? "<tr><th>" + esc(column[0]) + "</th><td>" + esc(value) + "</td></tr>" : "";
+      })
+      .join("");
+    return '<div class="mapper-tip"><b>' + esc(data.labels[i]) + "</b><table>" + rows + "</table></div>";
+  }
+
+  function popupHtml(data, i) {
+    if (data.popups) return Promise.resolve(data.popups[i] || "");
+    var k = Math.floor(i / data.popup_chunk);
+    return load(data.popup_urls[k]).then(function (chunk) {
+      return chunk[i - k * data.popup_chunk] || "";
+    });
+  }
+
+  function lazyPopup(layer, content) {
+    layer.bindPopup("…", { maxWidth: 460, maxHeight: 320 });
+    layer.on("popupopen", function (e) {
+      content().then(
+        function (html) {
+          e.popup.setContent(html);
+        },
+        function (err) {
+          e.popup.setContent("Details could not be loaded (" + esc(err.message) + ").");
+        }
+      );
+    });
+  }
+
+  function featureStyle(spec, data, p) {
+    var color = data.palette[p.c];
+    if (spec.geometry === "line") return { color: color, weight: p.w, opacity: 0.9 };
     return {
-      color: spec.stroke || p.c,
+      color: spec.stroke || color,
       weight: spec.geometry === "point" ? 2 : 1.5,
-      fillColor: p.c,
+      fillColor: color,
       fillOpacity: spec.geometry === "point" ? 0.9 : spec.fill_opacity,
     };
   }
 
   function buildLayer(map, spec, data) {
     var paneId = pane(map, spec.geometry);
-    var html = data.html || {};
+    var renderer = spec.canvas ? L.canvas({ pane: paneId }) : undefined;
     var full = L.geoJSON(data, {
       pane: paneId,
+      renderer: renderer,
       pointToLayer: function (feature, latlng) {
-        return L.circleMarker(latlng, { radius: spec.radius, pane: paneId });
+        return L.circleMarker(latlng, { radius: spec.radius, pane: paneId, renderer: renderer });
       },
       style: function (f) {
-        return featureStyle(spec, f.properties);
+        return featureStyle(spec, data, f.properties);
       },
       onEachFeature: function (feature, layer) {
-        var h = html[feature.properties.i] || {};
-        if (h.t) layer.bindTooltip(h.t, { sticky: true });
-        if (h.p) layer.bindPopup(h.p, { maxWidth: 460, maxHeight: 320 });
+        var i = feature.properties.i;
+        layer.bindTooltip(
+          function () {
+            return tipHtml(data, i);
+          },
+          { sticky: true }
+        );
+        lazyPopup(layer, function () {
+          return popupHtml(data, i);
+        });
         layer.on("mouseover", function () {
           layer.setStyle({ weight: 5, fillOpacity: 0.7 });
         });
         layer.on("mouseout", function () {
-          layer.setStyle(featureStyle(spec, feature.properties));
+          layer.setStyle(featureStyle(spec, data, feature.properties));
         });
       },
     });
@@ -233,11 +281,12 @@
     full.eachLayer(function (l) {
       byIndex[l.feature.properties.i] = l;
     });
-    return { full: full, byIndex: byIndex, html: html, shown: L.featureGroup(), badges: L.featureGroup(), visible: {} };
+    return { full: full, byIndex: byIndex, data: data, shown: L.featureGroup(), badges: L.featureGroup(), visible: {} };
   }
 
   function badgeLayer(map, spec, entry, badge) {
     var paneId = pane(map, "badge");
+    var data = entry.data;
     var marker = L.circleMarker([badge.lat, badge.lon], {
       pane: paneId,
       radius: 8 + 2 * Math.min(badge.members.length, 8),
@@ -249,12 +298,7 @@
     });
     var names = badge.members
       .map(function (i) {
-        return "<li>" + ((entry.html[i] || {}).l || "") + "</li>";
-      })
-      .join("");
-    var popups = badge.members
-      .map(function (i) {
-        return (entry.html[i] || {}).p || "";
+        return "<li>" + esc(data.labels[i]) + "</li>";
       })
       .join("");
     marker.feature = { type: "Feature", properties: { id: badge.id }, geometry: null };
@@ -263,11 +307,25 @@
         names + "</ul></div>",
       { sticky: true }
     );
-    marker.bindPopup('<div class="mapper-group"><b>' + badge.header + "</b>" + popups + "</div>", {
-      maxWidth: 460,
-      maxHeight: 320,
+    lazyPopup(marker, function () {
+      return Promise.all(
+        badge.members.map(function (i) {
+          return popupHtml(data, i);
+        })
+      ).then(function (parts) {
+        return '<div class="mapper-group"><b>' + badge.header + "</b>" + parts.join("") + "</div>";
+      });
     });
     return marker;
+  }
+
+  function decodeMask(text) {
+    var raw = atob(text || "");
+    var bytes = new Uint8Array(raw.length);
+    for (var k = 0; k < raw.length; k += 1) bytes[k] = raw.charCodeAt(k);
+    return function (i) {
+      return (bytes[i >> 3] >> (i & 7)) & 1;
+    };
   }
 
   function applyLayer(map, st, spec, data) {
@@ -281,23 +339,25 @@
       entry.src = spec.src;
       st.layers[spec.id] = entry;
     }
-    var keep = {};
-    spec.keep.forEach(function (i) {
-      keep[i] = true;
-    });
+    var kept = decodeMask(spec.keep);
     var count = 0;
-    Object.keys(entry.byIndex).forEach(function (i) {
-      var l = entry.byIndex[i];
-      if (keep[i]) {
+    var add = [];
+    Object.keys(entry.byIndex).forEach(function (key) {
+      var i = Number(key);
+      var l = entry.byIndex[key];
+      if (kept(i)) {
         count += 1;
         if (!entry.visible[i]) {
-          entry.shown.addLayer(l);
+          add.push(l);
           entry.visible[i] = true;
         }
       } else if (entry.visible[i]) {
         entry.shown.removeLayer(l);
         delete entry.visible[i];
       }
+    });
+    add.forEach(function (l) {
+      entry.shown.addLayer(l);
     });
     entry.badges.clearLayers();
     (spec.badges || []).forEach(function (b) {
@@ -306,7 +366,7 @@
     if (!st.root.hasLayer(entry.shown)) st.root.addLayer(entry.shown);
     if (!st.root.hasLayer(entry.badges)) st.root.addLayer(entry.badges);
     entry.active = true;
-    entry.count = spec.keep.length;
+    entry.count = count;
   }
 
   function deactivate(st, lid) {
