@@ -7,7 +7,9 @@ from pathlib import Path
 import streamlit as st
 
 import mapper.assets
+from app_pages._shared import VIEW_KEY, sync_url
 from mapper.assets import install_static
+from mapper.viewstate import ViewState
 
 st.set_page_config(
     page_title="Indo-Pacific clean-energy mapper",
@@ -31,3 +33,7 @@ current = page.title
 st.session_state["map_fresh"] = current == "Map" and st.session_state.get("last_page") != "Map"
 st.session_state["last_page"] = current
 page.run()
+# Written again at the end of the run: on a page switch the browser may apply its own
+# (query-less) address after the page wrote the view into it.
+if isinstance(st.session_state.get(VIEW_KEY), ViewState):
+    sync_url(st.session_state[VIEW_KEY])

@@ -180,6 +180,13 @@ def _shift_pacific(coords: np.ndarray) -> np.ndarray:
     return coords
 
 
+def _coded(values: list[str]) -> list[list[Any]]:
+    """``[distinct values, code per record]`` (tooltip columns repeat a few values)."""
+    distinct = list(dict.fromkeys(values))
+    index = {v: k for k, v in enumerate(distinct)}
+    return [distinct, [index[v] for v in values]]
+
+
 def keep_mask(n: int, positions: Iterable[int]) -> str:
     """Which of ``n`` records to draw, as a little-endian bit mask in base64 (100,000
     records fit in 17 kB, whatever the filter keeps)."""
@@ -248,25 +255,37 @@ class MapAssets:
         by_width = style.width_by
         weights = [style.width_for(v) for v in frame[by_width].tolist()] if by_width else [style.width] * n
         sited = np.flatnonzero(has_site(frame).to_numpy())
-        geometries = _geometries_json(frame.geometry.to_numpy()[sited], 5)
         ids = frame["id"].astype(str).tolist() if "id" in frame.columns else [str(i) for i in range(n)]
-        features = [
+        tip_fields = [f for f in layer.tooltip if f != layer.label_field and f in frame.columns]
+        document: dict[str, Any] = {
+            "type": "FeatureCollection",
+            "palette": palette,
+            "labels": _column_text(frame[layer.label_field]) if layer.label_field in frame.columns else ids,
+            "columns": [[layer.label(f), *_coded(_column_text(frame[f]))] for f in tip_fields],
+            "count": n,
+        }
+        geoms = frame.geometry.to_numpy()[sited]
+        if layer.geometry == "point" and all(g.geom_type == "Point" for g in geoms):
+            # compact: positions, flat coordinates and per-feature style codes, no GeoJSON per point
+            shifted = shapely.transform(np.asarray(geoms, dtype=object), _shift_pacific)
+            coords = np.round(shapely.get_coordinates(shifted), 5)
+            document["features"] = []
+            document["points"] = {
+                "i": [int(i) for i in sited],
+                "id": [ids[i] for i in sited],
+                "xy": coords.ravel().tolist(),
+                "c": [color_index[colors[i]] for i in sited],
+            }
+            return document
+        document["features"] = [
             {
                 "type": "Feature",
                 "geometry": geometry,
                 "properties": {"i": int(i), "id": ids[i], "c": color_index[colors[i]], "w": weights[i]},
             }
-            for i, geometry in zip(sited, geometries, strict=True)
+            for i, geometry in zip(sited, _geometries_json(geoms, 5), strict=True)
         ]
-        tip_fields = [f for f in layer.tooltip if f != layer.label_field and f in frame.columns]
-        return {
-            "type": "FeatureCollection",
-            "features": features,
-            "palette": palette,
-            "labels": _column_text(frame[layer.label_field]) if layer.label_field in frame.columns else ids,
-            "columns": [[layer.label(f), _column_text(frame[f])] for f in tip_fields],
-            "count": n,
-        }
+        return document
 
     def _countries(self) -> dict[str, Any]:
         countries = self.bundle.countries

@@ -206,7 +206,7 @@
   function tipHtml(data, i) {
     var rows = (data.columns || [])
       .map(function (column) {
-        var value = column[1][i];
+        var value = column[1][column[2][i]];
         return value ? "<tr><th>" + esc(column[0]) + "</th><td>" + esc(value) + "</td></tr>" : "";
       })
       .join("");
@@ -246,42 +246,62 @@
     };
   }
 
+  function bindFeature(spec, data, layer, properties) {
+    var i = properties.i;
+    layer.bindTooltip(
+      function () {
+        return tipHtml(data, i);
+      },
+      { sticky: true }
+    );
+    lazyPopup(layer, function () {
+      return popupHtml(data, i);
+    });
+    layer.on("mouseover", function () {
+      layer.setStyle({ weight: 5, fillOpacity: 0.7 });
+    });
+    layer.on("mouseout", function () {
+      layer.setStyle(featureStyle(spec, data, properties));
+    });
+  }
+
   function buildLayer(map, spec, data) {
     var paneId = pane(map, spec.geometry);
     var renderer = spec.canvas ? L.canvas({ pane: paneId }) : undefined;
-    var full = L.geoJSON(data, {
-      pane: paneId,
-      renderer: renderer,
-      pointToLayer: function (feature, latlng) {
-        return L.circleMarker(latlng, { radius: spec.radius, pane: paneId, renderer: renderer });
-      },
-      style: function (f) {
-        return featureStyle(spec, data, f.properties);
-      },
-      onEachFeature: function (feature, layer) {
-        var i = feature.properties.i;
-        layer.bindTooltip(
-          function () {
-            return tipHtml(data, i);
-          },
-          { sticky: true }
-        );
-        lazyPopup(layer, function () {
-          return popupHtml(data, i);
-        });
-        layer.on("mouseover", function () {
-          layer.setStyle({ weight: 5, fillOpacity: 0.7 });
-        });
-        layer.on("mouseout", function () {
-          layer.setStyle(featureStyle(spec, data, feature.properties));
-        });
-      },
-    });
     var byIndex = {};
-    full.eachLayer(function (l) {
-      byIndex[l.feature.properties.i] = l;
-    });
-    return { full: full, byIndex: byIndex, data: data, shown: L.featureGroup(), badges: L.featureGroup(), visible: {} };
+    if (data.points) {
+      // compact points: flat coordinates, one circle marker each
+      var pts = data.points;
+      for (var k = 0; k < pts.i.length; k += 1) {
+        var properties = { i: pts.i[k], id: pts.id[k], c: pts.c[k] };
+        var x = pts.xy[2 * k];
+        var y = pts.xy[2 * k + 1];
+        var options = featureStyle(spec, data, properties);
+        options.radius = spec.radius;
+        options.pane = paneId;
+        options.renderer = renderer;
+        var marker = L.circleMarker([y, x], options);
+        marker.feature = { type: "Feature", properties: properties, geometry: { type: "Point", coordinates: [x, y] } };
+        bindFeature(spec, data, marker, properties);
+        byIndex[properties.i] = marker;
+      }
+    } else {
+      L.geoJSON(data, {
+        pane: paneId,
+        renderer: renderer,
+        pointToLayer: function (feature, latlng) {
+          return L.circleMarker(latlng, { radius: spec.radius, pane: paneId, renderer: renderer });
+        },
+        style: function (f) {
+          return featureStyle(spec, data, f.properties);
+        },
+        onEachFeature: function (feature, layer) {
+          bindFeature(spec, data, layer, feature.properties);
+          byIndex[feature.properties.i] = layer;
+        },
+      });
+    }
+    return { byIndex: byIndex, data: data, shown: L.featureGroup(), badges: L.featureGroup(), visible: {} };
   }
 
   function badgeLayer(map, spec, entry, badge) {
