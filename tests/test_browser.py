@@ -373,17 +373,17 @@ def test_bad_link_values_get_a_notice_that_stays(server: str, user: Session) -> 
 def test_hostile_text_in_the_data_shows_as_text(server: str, user: Session) -> None:
     user.page.goto(f"{server}/?layers=interconnectors&search=alert")
     user.wait_map("shown.interconnectors === 1")
-    # the hostile line, found through the runtime (a line's bounding-box centre is not on it)
+    # the hostile line as drawn (a line, or its symbol when tiny), found through the runtime
     frame = user.frame()
-    find = """const e = map._mapper.layers.interconnectors;
-        const l = Object.values(e.byIndex).find(l => e.visible[l.feature.properties.i]);"""
-    frame.evaluate(f"() => {{ {find} l.openTooltip(l.getCenter()); }}")
+    find = """const l = Object.values(map._mapper.layers.interconnectors.visible)[0];
+        const at = l.getLatLng ? l.getLatLng() : l.getCenter();"""
+    frame.evaluate(f"() => {{ {find} l.openTooltip(at); }}")
     tooltip = user.page.frame_locator(FRAME).locator(".leaflet-tooltip")
     tooltip.wait_for()
     assert "<script>alert(1)</script>" in tooltip.inner_text()  # built in the browser, escaped there
     assert tooltip.locator("script, img").count() == 0
     # a click as Leaflet delivers it (reaches streamlit-folium's handler), then the popup
-    frame.evaluate(f"() => {{ {find} l.fire('click', {{latlng: l.getCenter()}}, true); l.openPopup(l.getCenter()); }}")
+    frame.evaluate(f"() => {{ {find} l.fire('click', {{latlng: at}}, true); l.openPopup(at); }}")
     popup = user.page.frame_locator(FRAME).locator(".leaflet-popup-content")
     popup.get_by_text("alert(1)", exact=False).first.wait_for()  # fetched on click
     assert "<script>alert(1)</script>" in popup.inner_text()
@@ -447,3 +447,20 @@ def test_a_big_popup_scrolls_and_never_throws_the_map_off_the_world(server: str,
     user.wait_idle()
     lat, _, _ = user.view()
     assert -10 < lat < 30  # still over the Mekong, not pushed towards the pole
+
+
+def test_tiny_features_become_symbols_and_shapes_again_when_zoomed_in(server: str, user: Session) -> None:
+    """Offshore wind zones are specks at regional zoom: drawn as symbols there, as their
+    outlines when the map is zoomed in."""
+    user.page.goto(f"{server}/?layers=wind_zones&lat=35.0&lon=135.0&zoom=4")
+    user.wait_map("view[2] === 4 && shown.wind_zones > 0")
+    count = """() => { const e = map._mapper.layers.wind_zones;
+        const drawn = Object.values(e.visible);
+        return [drawn.filter(l => l.options.mapperSymbol).length, drawn.length]; }"""
+    symbols, drawn = user.frame().evaluate(count)
+    assert symbols > 0
+    user.page.goto(f"{server}/?layers=wind_zones&lat=34.0&lon=130.6&zoom=11")  # Hibikinada, Kitakyushu
+    user.wait_map("view[2] === 11 && shown.wind_zones > 0")
+    zoomed_symbols, zoomed_drawn = user.frame().evaluate(count)
+    assert zoomed_drawn == drawn  # the same records, drawn differently
+    assert zoomed_symbols < symbols

@@ -67,6 +67,9 @@
     addCss();
     R.map = map;
     if (!map._mapper) {
+      map.on("zoomend", function () {
+        resize(map, map._mapper);
+      });
       map._mapper = {
         root: L.featureGroup().addTo(map),
         layers: {},
@@ -301,7 +304,64 @@
         },
       });
     }
-    return { byIndex: byIndex, data: data, shown: L.featureGroup(), badges: L.featureGroup(), visible: {} };
+    var symbols = {};
+    if (spec.geometry === "polygon" || spec.geometry === "line") {
+      // a feature smaller than a few pixels on screen is drawn as a symbol at its centre
+      Object.keys(byIndex).forEach(function (key) {
+        var shape = byIndex[key];
+        var properties = shape.feature.properties;
+        var options = featureStyle(spec, data, properties);
+        options.radius = 5;
+        options.weight = 1.5;
+        options.fillOpacity = 0.9;
+        options.fillColor = data.palette[properties.c];
+        options.pane = pane(map, "point");
+        var symbol = L.circleMarker(shape.getBounds().getCenter(), options);
+        symbol.feature = shape.feature;
+        symbol.options.mapperSymbol = true;
+        bindFeature(spec, data, symbol, properties);
+        symbols[key] = symbol;
+      });
+    }
+    return {
+      byIndex: byIndex,
+      symbols: symbols,
+      data: data,
+      shown: L.featureGroup(),
+      badges: L.featureGroup(),
+      visible: {},
+    };
+  }
+
+  var SYMBOL_BELOW_PX = 8;
+
+  function tooSmall(map, shape) {
+    var b = shape.getBounds();
+    var sw = map.latLngToLayerPoint(b.getSouthWest());
+    var ne = map.latLngToLayerPoint(b.getNorthEast());
+    return Math.max(Math.abs(ne.x - sw.x), Math.abs(ne.y - sw.y)) < SYMBOL_BELOW_PX;
+  }
+
+  // the object to draw for feature i at this zoom: its shape, or its symbol when tiny
+  function drawn(map, entry, key) {
+    var shape = entry.byIndex[key];
+    var symbol = entry.symbols && entry.symbols[key];
+    return symbol && tooSmall(map, shape) ? symbol : shape;
+  }
+
+  function resize(map, st) {
+    Object.keys(st.layers).forEach(function (lid) {
+      var entry = st.layers[lid];
+      if (!entry.active || !entry.symbols) return;
+      Object.keys(entry.visible).forEach(function (key) {
+        var now = drawn(map, entry, key);
+        if (now !== entry.visible[key]) {
+          entry.shown.removeLayer(entry.visible[key]);
+          entry.shown.addLayer(now);
+          entry.visible[key] = now;
+        }
+      });
+    });
   }
 
   function badgeLayer(map, spec, entry, badge) {
@@ -364,16 +424,16 @@
     var add = [];
     Object.keys(entry.byIndex).forEach(function (key) {
       var i = Number(key);
-      var l = entry.byIndex[key];
       if (kept(i)) {
         count += 1;
-        if (!entry.visible[i]) {
+        if (!entry.visible[key]) {
+          var l = drawn(map, entry, key);
           add.push(l);
-          entry.visible[i] = true;
+          entry.visible[key] = l;
         }
-      } else if (entry.visible[i]) {
-        entry.shown.removeLayer(l);
-        delete entry.visible[i];
+      } else if (entry.visible[key]) {
+        entry.shown.removeLayer(entry.visible[key]);
+        delete entry.visible[key];
       }
     });
     add.forEach(function (l) {
