@@ -97,8 +97,24 @@ def checked_state(args: argparse.Namespace, bundle: Bundle) -> FilterState:
     """
     from .query import facet_choices, normalise_state
 
-    state = state_from_args(args)
-    return normalise_state(state, bundle.catalogue, facet_choices(bundle.layers, bundle.catalogue))
+    state = normalise_state(state_from_args(args), bundle.catalogue, facet_choices(bundle.layers, bundle.catalogue))
+    _say_unfiltered(state, bundle)
+    return state
+
+
+def _say_unfiltered(state: FilterState, bundle: Bundle) -> None:
+    """Say which selected layers a given facet does not filter (never a silent surprise)."""
+    facets = {"partnerships": "partnership", "statuses": "status", "technologies": "technology"}
+    facets |= {"countries": "country"}
+    for name, facet in facets.items():
+        if not getattr(state, name):
+            continue
+        untouched = [lid for lid in state.layer_ids(bundle.catalogue) if not bundle.catalogue[lid].facet_fields(facet)]
+        if untouched:
+            _progress(
+                f"note: --{facet} does not apply to {', '.join(untouched)} (they have no {facet} field), so all their "
+                f"records are kept; add --layer to choose layers"
+            )
 
 
 def _cmd_layers(args: argparse.Namespace) -> int:
