@@ -24,6 +24,15 @@ VIEWS = {
 }
 
 
+def _wait_idle(page, quiet: float = 1.5) -> None:
+    """Until the app shows no "running" status for ``quiet`` seconds (the map's own report
+    triggers one more run after it has drawn)."""
+    calm = 0.0
+    while calm < quiet:
+        page.wait_for_timeout(100)
+        calm = calm + 0.1 if page.locator("[data-testid='stStatusWidget']").count() == 0 else 0.0
+
+
 def main() -> None:
     (ROOT / "docs").mkdir(exist_ok=True)
     with serve_app(ROOT) as base, sync_playwright() as p:
@@ -32,17 +41,15 @@ def main() -> None:
         page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
         for name, path in VIEWS.items():
             page.goto(base + path)
-            if "countries" not in path and "export" not in path:
-                frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
-                frame.locator(".leaflet-container").wait_for(timeout=90_000)
-            page.wait_for_timeout(4000)
-            for _ in range(40):  # wait until the rerun the map triggers has finished
-                if page.locator("[data-stale='true']").count() == 0:
-                    break
-                page.wait_for_timeout(500)
-            if "export" in path:  # the snapshot preview is drawn last
-                page.get_by_test_id("stImage").first.wait_for(timeout=60_000)
-            page.wait_for_timeout(1500)
+            page.get_by_role("heading", level=1).first.wait_for(timeout=90_000)
+            if "countries" not in path and "export" not in path:  # the map has drawn its data
+                page.wait_for_function(
+                    """() => { const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+                        const c = f && f.contentDocument && f.contentDocument.querySelector('.leaflet-container');
+                        return c && c.getAttribute('data-mapper-ready') === '1'; }""",
+                    timeout=90_000,
+                )
+            _wait_idle(page)
             page.screenshot(path=str(ROOT / "docs" / name))
             print("wrote", ROOT / "docs" / name)
         browser.close()
