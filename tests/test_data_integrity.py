@@ -1,26 +1,49 @@
-"""Integrity checks over the WHOLE bundled data (geodata/), run in CI.
+"""Integrity rules over the WHOLE bundled data (geodata/) that the schema validator does not check.
 
-Every check is parametrised by record id (or iso3 for the country attributes, or file name),
-so a failure names the record to fix. Real data problems are not hidden: a record that fails
-a check is marked ``xfail(strict=True)`` with a ``DATA: <id>: <what is wrong>`` reason, so the
-suite fails again as soon as the data is fixed (and the mark must then be removed).
+What lives where:
+
+* ``mapper validate`` (run by ``make test``; tested in tests/test_io_validate.py,
+  tests/test_schema.py and tests/test_cli_validate.py) checks each record against its layer's
+  schema: required fields, types, allowed values, schema min/max, URL and date formats, id
+  pattern and uniqueness within a file, geometry type/validity/coordinate range, and that only
+  country-level activities may lack a geometry. Loading the bundle adds the location warnings
+  of ``mapper.enrich.check_locations`` (points in their country, lines between theirs, zones
+  near their coast and not on land); tests/test_enrich_geo.py asserts the bundle has none.
+  None of that is repeated here.
+* This module checks rules the validator cannot know, each cross-checked against something
+  other than the code under test (the README, published figures, other records, hand-listed
+  memberships, today's date, or an independent computation):
+
+  ids unique across layers, ids follow their layer's convention, source dates in the past,
+  attribute values have a source (with a date), country-level activities have no geometry,
+  interconnector ends in the countries named (tolerance pinned here), computed vs published
+  line lengths, trade arrangements use existing lines, wind zones at sea (land share computed
+  independently from the country polygons), official zone areas vs published, dates
+  consistent with each other, today and the status, activity partnership and start year,
+  plausible capacities, named countries have attributes, membership flags vs the groups'
+  member lists, net-zero year vs status, as-of dates vs the README, every source URL in
+  geodata/README.md.
+
+Each rule is one function ``_offenders_<rule>(frames...) -> list[str]`` returning one
+``"<id>: field=value (why)"`` line per offending record, and one test that asserts the list is
+empty, so a failure names every record to fix at once. Known data problems are not hidden:
+they are listed, with the reason, in an allow-list per rule (``KNOWN_*``); the rule test
+fails on any offender that is not listed AND on a listed id that no longer offends (remove
+it from the allow-list once the data is fixed). Every rule is also fed a deliberately broken
+copy of the data (the ``test_rule_*_catches_*`` tests), which proves it can fail.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import json
 import re
-import shutil
-import subprocess
-from collections import Counter
-from functools import cache
-from pathlib import Path
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+import pandas as pd
 import pytest
 
+import geopandas as gpd
 import shapely
 
 import mapper
@@ -28,26 +51,8 @@ from mapper.geo import distance_km
 from mapper.schema import is_missing, split_list
 
 TODAY = dt.date.today()
-MAX_YEAR = TODAY.year + 10  # no record may be dated more than 10 years ahead
+MAX_YEARS_AHEAD = 10  # no record may be dated more than 10 years after today
 MIN_SOURCE_YEAR = 1990
-
-# Collection-time view of the raw files (cheap JSON/CSV reads): decides which records each
-# check is parametrised over. The checks themselves use the session ``bundle`` fixture.
-CATALOGUE = mapper.load_catalogue()
-DATA_ROOT = CATALOGUE.root  # the checkout, or MAPPER_HOME when set
-README = DATA_ROOT / "geodata" / "README.md"
-
-
-def _raw_features(path: Path) -> list[dict[str, Any]]:
-    return json.loads(path.read_text(encoding="utf-8"))["features"]
-
-
-RAW: dict[str, list[dict[str, Any]]] = {
-    layer_id: [f.get("properties") or {} for f in _raw_features(layer.source)] for layer_id, layer in CATALOGUE.items()
-}
-with CATALOGUE.countries.attributes.open(encoding="utf-8", newline="") as _fh:
-    RAW_ATTRIBUTES: list[dict[str, str]] = list(csv.DictReader(_fh))
-
 ACTIVITY_LAYERS = ("jucep", "jumpp")
 
 # Id convention per layer; ``{iso3}`` is the record's country in lower case.
@@ -61,12 +66,6 @@ ID_PATTERNS = {
 PARTNERSHIP_START = {"JUMPP": 2019, "JUCEP": 2021}
 LAYER_PARTNERSHIP = {"jucep": "JUCEP", "jumpp": "JUMPP"}
 
-# Country codes records may name without having a row in country_attributes.csv.
-ISO3_WITHOUT_ATTRIBUTES = {
-    # jucep-003: U.S.-Japan SMR cooperation with Ghana (a "related" JUCEP activity); Ghana is
-    # outside the Indo-Pacific, so it has neither a polygon nor attributes, by design.
-    "GHA",
-}
 # ASEAN members. Timor-Leste was admitted as the 11th member on 2025-10-26 (the data's
 # membership_source_url cites it; geodata/README.md section 6 and notes/country_attributes.md).
 ASEAN = {"BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM", "TLS"}
@@ -75,108 +74,78 @@ ASEAN = {"BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM", "
 JUMPP_PARTNERS = {"KHM", "LAO", "MMR", "THA", "VNM"}
 JUMPP_CO_LEADS = {"JPN", "USA"}
 
+# Tolerances pinned here on purpose: widening a layer's location_tolerance_km in layers/*.toml
+# (which the bundle's own location warnings use) does not widen these.
 INTERCONNECTOR_END_TOLERANCE_KM = 15.0
-LENGTH_RATIO_RANGE = (0.4, 1.6)  # geodesic straight length / published route length
+WIND_ZONE_COAST_TOLERANCE_KM = 60.0
 MAX_LAND_SHARE_PCT = 10.0
+LENGTH_RATIO_RANGE = (0.4, 1.6)  # geodesic straight length / published route length
 OFFICIAL_AREA_TOLERANCE = 0.15
+# Plausible capacities, narrower than the schema's bounds (0-20000 and 0-50000 MW).
 CAPACITY_RANGE = {"wind_zones": (1, 20000), "interconnectors": (1, 5000)}
-VOLTAGE_RANGE = (22, 1100)
+# Statuses that describe something that has already happened: the record's year cannot be
+# in the future. (A wind zone's year is the year of its current status.)
+PAST_STATUSES = {
+    "interconnectors": {"operating"},
+    "jucep": {"completed"},
+    "jumpp": {"completed"},
+    "wind_zones": {"designated", "auctioned", "awarded", "operating", "cancelled"},
+}
+NET_ZERO_TARGET_STATUSES = ("law", "policy", "pledge")
+# Attribute field groups: the value fields that need the group's <group>_source_url.
+ATTRIBUTE_GROUP_VALUES = {
+    "ndc": ("ndc_unconditional_pct", "ndc_conditional_pct", "ndc_target_year"),
+    "net_zero": ("net_zero_year",),
+    "offshore_wind": ("offshore_wind_target_gw",),
+    "membership": (),
+}
 
-_URL_RE = re.compile(r"^https?://[^\s<>\"']+$")
-_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+# --------------------------------------------------------------------------- allow-lists
+# Known exceptions, id -> reason. The rule test fails if a listed id no longer offends.
+
+KNOWN_LINE_LENGTH: dict[str, str] = {
+    "ic-012": "straight-line length 96.4 km between the Wenshan and Ha Giang city points is 0.32x "
+    "the published 300 km (below 0.4): the end points or the published length are wrong",
+}
+KNOWN_NET_ZERO: dict[str, str] = {
+    "VUT": "net_zero_status = policy but net_zero_year is empty (the notes say the NDC calls Vanuatu "
+    "already carbon-negative, so no target year is recorded)",
+}
+# Country codes records may name without having a row in country_attributes.csv.
+KNOWN_ISO3_WITHOUT_ATTRIBUTES: dict[str, str] = {
+    "GHA": "jucep-003: U.S.-Japan SMR cooperation with Ghana (a 'related' JUCEP activity); Ghana is "
+    "outside the Indo-Pacific, so it has neither a polygon nor attributes, by design",
+}
+
+
+def _assert_no_offenders(offenders: list[str], known: Mapping[str, str] | None = None) -> None:
+    """Fail on any offender whose id (the text before the first ':') is not in ``known``, and
+    on any id in ``known`` that no longer offends (a stale allow-list entry)."""
+    known = known or {}
+    offending_ids = {line.split(":", 1)[0] for line in offenders}
+    new = [line for line in offenders if line.split(":", 1)[0] not in known]
+    stale = [f"{rid}: {reason}" for rid, reason in known.items() if rid not in offending_ids]
+    message = []
+    if new:
+        message.append(f"{len(new)} offender(s):\n" + "\n".join(new))
+    if stale:
+        message.append("allow-listed but no longer offending (remove from the allow-list):\n" + "\n".join(stale))
+    assert not message, "\n".join(message)
 
 
 # --------------------------------------------------------------------------- helpers
 
-
-def _xfail(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(reason=f"DATA: {reason}", strict=True)
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
-# Known data problems: check name -> record id -> reason. Each is a strict xfail.
-KNOWN_DATA_PROBLEMS: dict[str, dict[str, str]] = {
-    "line_length": {
-        "ic-012": "ic-012: straight-line length 96.4 km between the Wenshan and Ha Giang city points is 0.32x "
-        "the published 300 km (below 0.4): the end points or the published length are wrong",
-    },
-    "net_zero_year": {
-        "VUT": "VUT: net_zero_status = policy but net_zero_year is empty (the notes say the NDC calls "
-        "Vanuatu already carbon-negative, so no target year is recorded)",
-    },
-}
-
-
-def _params(check: str, ids: list[str], empty_reason: str | None = None) -> list[Any]:
-    """``pytest.param`` per id, with the strict DATA xfail of ``check`` where one is known."""
-    known = KNOWN_DATA_PROBLEMS.get(check, {})
-    unused = set(known) - set(ids)
-    assert not unused, f"KNOWN_DATA_PROBLEMS[{check!r}] names ids that are not checked: {sorted(unused)}"
-    params = [pytest.param(i, id=i, marks=[_xfail(known[i])] if i in known else []) for i in ids]
-    if not params and empty_reason:
-        params = [pytest.param(None, id="none", marks=pytest.mark.skip(reason=empty_reason))]
-    return params
-
-
-def _ids(layer_ids: tuple[str, ...] | list[str], where: Any = None) -> list[tuple[str, str]]:
-    out = []
-    for layer_id in layer_ids:
-        for props in RAW[layer_id]:
-            if where is None or where(props):
-                out.append((layer_id, str(props.get("id"))))
-    return out
-
-
-def _record_params(check: str, pairs: list[tuple[str, str]], empty_reason: str | None = None) -> list[Any]:
-    known = KNOWN_DATA_PROBLEMS.get(check, {})
-    unused = set(known) - {rid for _, rid in pairs}
-    assert not unused, f"KNOWN_DATA_PROBLEMS[{check!r}] names ids that are not checked: {sorted(unused)}"
-    params = [
-        pytest.param(layer_id, rid, id=rid, marks=[_xfail(known[rid])] if rid in known else [])
-        for layer_id, rid in pairs
-    ]
-    if not params and empty_reason:
-        params = [pytest.param(None, None, id="none", marks=pytest.mark.skip(reason=empty_reason))]
-    return params
-
-
-ALL_RECORDS = _ids(list(CATALOGUE))
-ATTRIBUTE_ISO3 = [row["iso3"] for row in RAW_ATTRIBUTES]
-
-
-def _record(bundle: mapper.Bundle, layer_id: str, rid: str) -> dict[str, Any]:
-    frame = bundle.layers[layer_id]
-    rows = frame[frame["id"].astype(str) == rid]
-    assert len(rows) == 1, (
-        f"{rid}: expected exactly one record in the bundled layer {layer_id!r}, found {len(rows)} "
-        "(a record with validation errors is left out of the bundle; see bundle.report)"
-    )
-    record = rows.iloc[0].to_dict()
-    record["geometry"] = rows.geometry.iloc[0]
-    return record
-
-
-def _attributes(bundle: mapper.Bundle, iso3: str) -> dict[str, Any]:
-    rows = bundle.countries[bundle.countries["iso3"] == iso3]
-    if len(rows) == 1 and bool(rows["has_attributes"].iloc[0]):
-        return rows.iloc[0].to_dict()
-    # No polygon (or dropped): fall back to the raw table row so the check still runs.
-    raw = next((r for r in RAW_ATTRIBUTES if r["iso3"] == iso3), None)
-    assert raw is not None, f"{iso3}: no row in {CATALOGUE.countries.attributes.name}"
-    return {k: (None if v == "" else v) for k, v in raw.items()}
-
-
-def _country_shape(bundle: mapper.Bundle, iso3: str) -> shapely.Geometry:
-    rows = bundle.countries[bundle.countries["iso3"] == iso3]
-    assert len(rows) == 1, f"no country polygon for {iso3!r} in {CATALOGUE.countries.polygons.name}"
-    return rows.geometry.iloc[0]
-
-
-def _parse_date(value: Any) -> tuple[dt.date, dt.date]:
-    """Earliest and latest day a ``YYYY[-MM[-DD]]`` date can stand for."""
+def _date_span(value: Any) -> tuple[dt.date, dt.date] | None:
+    """Earliest and latest day a ``YYYY[-MM[-DD]]`` date can stand for (None if unreadable:
+    the date format itself is the validator's business)."""
     if isinstance(value, dt.date):
         return value, value
     match = _DATE_RE.match(str(value).strip())
-    assert match, f"{value!r} is not a date written YYYY-MM-DD, YYYY-MM or YYYY"
+    if not match:
+        return None
     year, month, day = match.groups()
     y = int(year)
     if month is None:
@@ -188,346 +157,161 @@ def _parse_date(value: Any) -> tuple[dt.date, dt.date]:
     return d, d
 
 
-def _check_date(value: Any, what: str) -> None:
-    earliest, latest = _parse_date(value)
-    assert earliest <= TODAY, f"{what} {value} is in the future (today is {TODAY})"
-    assert latest.year >= MIN_SOURCE_YEAR, f"{what} {value} is before {MIN_SOURCE_YEAR}"
-
-
-def _is_url(value: Any) -> bool:
-    return isinstance(value, str) and bool(_URL_RE.match(value.strip()))
-
-
-def _named_iso3(layer_id: str, record: dict[str, Any]) -> set[str]:
-    codes: set[str] = set()
-    for field in ("country", "country_a", "country_b"):
-        if not is_missing(record.get(field)):
-            codes.add(str(record[field]))
-    codes.update(split_list(record.get("countries")))
-    return codes
-
-
-# --------------------------------------------------------------------------- 1. validation
-
-FILES = sorted(
-    {layer.source.name for layer in CATALOGUE.values()}
-    | {CATALOGUE.countries.polygons.name, CATALOGUE.countries.attributes.name}
-)
-
-
-@pytest.fixture(scope="module")
-def validation(catalogue: mapper.Catalogue) -> mapper.validate.ValidationReport:
-    return mapper.validate.validate_catalogue(catalogue)
-
-
-@pytest.mark.parametrize("name", FILES)
-def test_file_validates_without_errors_or_warnings(
-    name: str, validation: mapper.validate.ValidationReport, bundle: mapper.Bundle
-) -> None:
-    problems = [p for p in validation.problems + bundle.report.problems if Path(p.file).name == name]
-    assert not problems, "\n".join(f"{p.severity.upper()}: {p}" for p in problems)
-
-
-def test_reports_are_clean_overall(validation: mapper.validate.ValidationReport, bundle: mapper.Bundle) -> None:
-    """Catch problems not tied to one bundled file (e.g. an unreadable path)."""
-    assert not validation.problems, validation.format()
-    assert not bundle.report.problems, bundle.report.format()
-    for layer_id, features in RAW.items():
-        assert len(bundle.layers[layer_id]) == len(features), f"{layer_id}: records were dropped from the bundle"
-
-
-# --------------------------------------------------------------------------- 2. ids
-
-
-def test_every_layer_has_an_id_convention() -> None:
-    assert set(CATALOGUE) == set(ID_PATTERNS), "add the id convention of new layers to ID_PATTERNS"
-
-
-@pytest.mark.parametrize(("layer_id", "rid"), _record_params("id", ALL_RECORDS))
-def test_id_unique_and_follows_convention(layer_id: str, rid: str) -> None:
-    counts = Counter(rid_ for _, rid_ in ALL_RECORDS)
-    assert counts[rid] == 1, f"{rid} is used by {counts[rid]} records across the layers"
-    props = next(p for p in RAW[layer_id] if str(p.get("id")) == rid)
-    country = str(props.get("country") or "").lower()
-    pattern = ID_PATTERNS[layer_id].replace("{iso3}", re.escape(country) if country else "[a-z]{3}")
-    assert re.fullmatch(pattern, rid), f"{rid} does not follow the {layer_id} convention {pattern}"
-
-
-def _git_head_ids() -> tuple[list[tuple[str, str]], str | None]:
-    """(layer_id, id) of every record at HEAD, or a reason why git cannot tell."""
-    git = shutil.which("git")
-    if git is None:
-        return [], "git is not installed"
-    ok = subprocess.run(
-        [git, "-C", str(DATA_ROOT), "rev-parse", "--verify", "--quiet", "HEAD"], capture_output=True, check=False
-    )
-    if ok.returncode != 0:
-        return [], "not a git checkout with a HEAD commit"
-    pairs: list[tuple[str, str]] = []
-    for layer_id, layer in CATALOGUE.items():
-        rel = layer.source.relative_to(DATA_ROOT).as_posix()
-        shown = subprocess.run(  # "HEAD:./path" is relative to DATA_ROOT, wherever the repository root is
-            [git, "-C", str(DATA_ROOT), "show", f"HEAD:./{rel}"], capture_output=True, text=True, check=False
-        )
-        if shown.returncode != 0:  # file new since HEAD: nothing can have disappeared
-            continue
-        for feature in json.loads(shown.stdout)["features"]:
-            pairs.append((layer_id, str((feature.get("properties") or {}).get("id"))))
-    return pairs, None
-
-
-HEAD_IDS, NO_GIT_REASON = _git_head_ids()
-
-
-@pytest.mark.parametrize(
-    ("layer_id", "rid"),
-    _record_params("head_ids", HEAD_IDS, empty_reason=f"cannot read the ids at HEAD: {NO_GIT_REASON or 'none'}"),
-)
-def test_id_at_head_still_present(layer_id: str, rid: str) -> None:
-    """Ids are stable and never reused: no id committed at HEAD may disappear."""
-    current = {str(p.get("id")) for p in RAW[layer_id]}
-    assert rid in current, (
-        f"{rid} is in HEAD:{CATALOGUE[layer_id].source.name} but no longer in the working file; "
-        "ids must stay stable (mark a record cancelled instead of deleting or renumbering it)"
-    )
-
-
-# --------------------------------------------------------------------------- 3. provenance
-
-
-@pytest.mark.parametrize(("layer_id", "rid"), _record_params("provenance", ALL_RECORDS))
-def test_record_provenance(layer_id: str, rid: str, bundle: mapper.Bundle) -> None:
-    record = _record(bundle, layer_id, rid)
-    assert _is_url(record.get("source_url")), f"{rid}: source_url {record.get('source_url')!r} is not http(s)"
-    assert not is_missing(record.get("source_publisher")), f"{rid}: source_publisher is empty"
-    assert not is_missing(record.get("source_date")), f"{rid}: source_date is empty"
-    _check_date(record["source_date"], f"{rid}: source_date")
-    bad = [u for u in split_list(record.get("other_sources")) if not _is_url(u)]
-    assert not bad, f"{rid}: other_sources holds non-http(s) entries {bad}"
-
-
-ATTRIBUTE_SOURCE_GROUPS = ("ndc", "net_zero", "offshore_wind", "membership")
-
-
-@pytest.mark.parametrize("iso3", _params("attribute_provenance", ATTRIBUTE_ISO3))
-def test_country_attribute_provenance(iso3: str, bundle: mapper.Bundle) -> None:
-    row = _attributes(bundle, iso3)
-    for group in ATTRIBUTE_SOURCE_GROUPS:
-        urls = split_list(row.get(f"{group}_source_url"))
-        bad = [u for u in urls if not _is_url(u)]
-        assert not bad, f"{iso3}: {group}_source_url holds non-http(s) entries {bad}"
-        date = row.get(f"{group}_source_date")
-        if urls:
-            assert not is_missing(date), f"{iso3}: {group}_source_url is set but {group}_source_date is empty"
-        if not is_missing(date):
-            _check_date(date, f"{iso3}: {group}_source_date")
-
-
-# --------------------------------------------------------------------------- 4. activity locations
-
-
-@pytest.mark.parametrize(("layer_id", "rid"), _record_params("activity_location", _ids(ACTIVITY_LAYERS)))
-def test_activity_location(layer_id: str, rid: str, bundle: mapper.Bundle) -> None:
-    record = _record(bundle, layer_id, rid)
-    geom = record["geometry"]
-    precision = record["location_precision"]
-    no_geometry = geom is None or geom.is_empty
-    if precision == "country":
-        assert no_geometry, f"{rid}: a country-level activity must have null geometry, not a made-up point"
-        return
-    assert not no_geometry, f"{rid}: null geometry needs location_precision = country (it is {precision!r})"
-    tol = CATALOGUE[layer_id].location_tolerance_km
-    d = distance_km(geom, _country_shape(bundle, record["country"]))
-    assert d <= tol, f"{rid}: the {precision} point lies {d:.1f} km outside {record['country']} (tolerance {tol} km)"
-
-
-# --------------------------------------------------------------------------- 5. interconnectors
-
-LINE_IDS = _ids(("interconnectors",), lambda p: p.get("kind") == "line")
-TRADE_IDS = _ids(("interconnectors",), lambda p: p.get("kind") == "trade_arrangement")
-PUBLISHED_LENGTH_IDS = _ids(
-    ("interconnectors",), lambda p: p.get("kind") == "line" and p.get("length_km_published") not in (None, "")
-)
-
-
-@pytest.mark.parametrize(("layer_id", "rid"), _record_params("line_ends", LINE_IDS))
-def test_line_ends_in_named_countries(layer_id: str, rid: str, bundle: mapper.Bundle) -> None:
-    record = _record(bundle, layer_id, rid)
-    a, b = record["country_a"], record["country_b"]
-    assert a != b, f"{rid}: a cross-border line needs two different countries (both are {a})"
-    geom = record["geometry"]
-    assert geom is not None, f"{rid}: a line needs a geometry"
-    assert geom.geom_type == "LineString", f"{rid}: a line must be a LineString, not a {geom.geom_type}"
-    coords = list(geom.coords)
-    for label, code, xy in (("first", a, coords[0]), ("last", b, coords[-1])):
-        d = distance_km(shapely.Point(xy), _country_shape(bundle, code))
-        assert d <= INTERCONNECTOR_END_TOLERANCE_KM, (
-            f"{rid}: the {label} vertex {xy} lies {d:.1f} km from {code} "
-            f"(more than {INTERCONNECTOR_END_TOLERANCE_KM:g} km)"
-        )
-    assert record["length_km"] > 0, f"{rid}: length_km is {record['length_km']}"
-
-
-@pytest.mark.parametrize(("layer_id", "rid"), _record_params("line_length", PUBLISHED_LENGTH_IDS))
-def test_line_length_matches_published(layer_id: str, rid: str, bundle: mapper.Bundle) -> None:
-    record = _record(bundle, layer_id, rid)
-    ratio = record["length_km"] / record["length_km_published"]
-    low, high = LENGTH_RATIO_RANGE
-    assert low <= ratio <= high, (
-        f"{rid}: geodesic length {record['length_km']} km is {ratio:.2f}x the published "
-        f"{record['length_km_published']} km (expected {low}-{high}x)"
-    )
-
-
-@pytest.mark.parametrize(("layer_id", "rid"), _record_params("uses_lines", TRADE_IDS))
-def test_trade_arrangement_uses_existing_lines(layer_id: str, rid: str, bundle: mapper.Bundle) -> None:
-    record = _record(bundle, layer_id, rid)
-    kinds = dict(zip(bundle.layers[layer_id]["id"], bundle.layers[layer_id]["kind"], strict=True))
-    used = split_list(record.get("uses_lines"))
-    assert used, f"{rid}: a trade arrangement must list the lines it uses in uses_lines"
-    for line_id in used:
-        assert line_id in kinds, f"{rid}: uses_lines names {line_id!r}, which is not in the layer"
-        assert kinds[line_id] == "line", f"{rid}: uses_lines names {line_id!r}, a {kinds[line_id]}, not a line"
-
-
-# --------------------------------------------------------------------------- 6. wind zones
-
-ZONE_IDS = _ids(("wind_zones",))
-OFFICIAL_AREA_IDS = _ids(
-    ("wind_zones",),
-    lambda p: p.get("geometry_precision") == "official_coordinates" and p.get("area_km2_published") not in (None, ""),
-)
-
-
-@pytest.mark.parametrize(("layer_id", "rid"), _record_params("zone_location", ZONE_IDS))
-def test_wind_zone_at_sea_near_its_coast(layer_id: str, rid: str, bundle: mapper.Bundle) -> None:
-    record = _record(bundle, layer_id, rid)
-    assert record["area_km2"] > 0, f"{rid}: area_km2 is {record['area_km2']}"
-    assert record["land_share_pct"] <= MAX_LAND_SHARE_PCT, f"{rid}: {record['land_share_pct']}% of the zone is on land"
-    tol = CATALOGUE[layer_id].location_tolerance_km
-    d = distance_km(record["geometry"], _country_shape(bundle, record["country"]))
-    assert d <= tol, f"{rid}: the zone lies {d:.1f} km from {record['country']} (more than {tol:g} km)"
-
-
-@pytest.mark.parametrize(
-    ("layer_id", "rid"),
-    _record_params(
-        "zone_area",
-        OFFICIAL_AREA_IDS,
-        empty_reason="no wind zone has official_coordinates and area_km2_published (all outlines are indicative)",
-    ),
-)
-def test_official_wind_zone_area_matches_published(layer_id: str, rid: str, bundle: mapper.Bundle) -> None:
-    record = _record(bundle, layer_id, rid)
-    published = record["area_km2_published"]
-    deviation = abs(record["area_km2"] - published) / published
-    assert deviation <= OFFICIAL_AREA_TOLERANCE, (
-        f"{rid}: geodesic area {record['area_km2']} km² differs from the published {published} km² by {deviation:.0%}"
-    )
-
-
-# --------------------------------------------------------------------------- 7. plausible ranges
-
-
-@pytest.mark.parametrize(("layer_id", "rid"), _record_params("ranges", ALL_RECORDS))
-def test_plausible_ranges(layer_id: str, rid: str, bundle: mapper.Bundle) -> None:
-    record = _record(bundle, layer_id, rid)
-    schema = CATALOGUE[layer_id].schema
-    for name in ("year", "year_end"):
-        spec = schema.fields.get(name)
-        value = record.get(name)
-        if spec is None or is_missing(value):
-            continue
-        assert spec.min is None or value >= spec.min, f"{rid}: {name} {value} is below the schema minimum {spec.min}"
-        assert spec.max is None or value <= spec.max, f"{rid}: {name} {value} is above the schema maximum {spec.max}"
-        assert value <= MAX_YEAR, f"{rid}: {name} {value} is more than 10 years after today ({TODAY})"
-    if not is_missing(record.get("year_end")) and not is_missing(record.get("year")):
-        assert record["year_end"] >= record["year"], f"{rid}: year_end {record['year_end']} is before year"
-    if layer_id in CAPACITY_RANGE and not is_missing(record.get("capacity_mw")):
-        low, high = CAPACITY_RANGE[layer_id]
-        assert low <= record["capacity_mw"] <= high, f"{rid}: capacity_mw {record['capacity_mw']} not in {low}-{high}"
-    if not is_missing(record.get("voltage_kv")):
-        low, high = VOLTAGE_RANGE
-        assert low <= record["voltage_kv"] <= high, f"{rid}: voltage_kv {record['voltage_kv']} not in {low}-{high}"
-    if layer_id in ACTIVITY_LAYERS:
-        partnership = record["partnership"]
-        assert partnership == LAYER_PARTNERSHIP[layer_id], f"{rid}: partnership {partnership} in the {layer_id} layer"
-        start = PARTNERSHIP_START[partnership]
-        if record["relation"] != "related":
-            assert record["year"] >= start, f"{rid}: year {record['year']} is before {partnership} started ({start})"
-
-
-# --------------------------------------------------------------------------- 8. country attributes
-
-
-@pytest.mark.parametrize(("layer_id", "rid"), _record_params("named_countries", ALL_RECORDS))
-def test_named_countries_have_attributes(layer_id: str, rid: str, bundle: mapper.Bundle) -> None:
-    record = _record(bundle, layer_id, rid)
-    missing = sorted(_named_iso3(layer_id, record) - set(ATTRIBUTE_ISO3) - ISO3_WITHOUT_ATTRIBUTES)
-    assert not missing, f"{rid}: names {missing}, which have no row in country_attributes.csv and are not allow-listed"
-
-
-def test_allow_listed_countries_are_still_needed() -> None:
-    named = {c for layer_id, features in RAW.items() for p in features for c in _named_iso3(layer_id, p)}
-    stale = sorted(ISO3_WITHOUT_ATTRIBUTES - (named - set(ATTRIBUTE_ISO3)))
-    assert not stale, f"remove {stale} from ISO3_WITHOUT_ATTRIBUTES: no record needs the exception any more"
-
-
-def test_membership_groups_are_all_present() -> None:
-    missing = sorted((JUMPP_PARTNERS | JUMPP_CO_LEADS | ASEAN) - set(ATTRIBUTE_ISO3))
-    assert not missing, f"ASEAN / JUMPP countries without attributes: {missing}"
-
-
-@pytest.mark.parametrize("iso3", _params("membership", ATTRIBUTE_ISO3))
-def test_membership_flags(iso3: str, bundle: mapper.Bundle) -> None:
-    row = _attributes(bundle, iso3)
-    assert _flag(row["member_asean"]) == (iso3 in ASEAN), f"{iso3}: member_asean is {row['member_asean']}"
-    expected_jumpp = iso3 in JUMPP_PARTNERS | JUMPP_CO_LEADS
-    assert _flag(row["member_jumpp"]) == expected_jumpp, f"{iso3}: member_jumpp is {row['member_jumpp']}"
+def _records(frame: pd.DataFrame) -> Iterable[dict[str, Any]]:
+    """The records of ``frame`` as dicts; a GeoDataFrame's geometry under ``"geometry"``."""
+    geoms = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else None
+    for n, record in enumerate(frame.to_dict("records")):
+        if geoms is not None:
+            record["geometry"] = geoms.iloc[n]
+        yield record
+
+
+def _present(value: Any) -> bool:
+    return not is_missing(value)
 
 
 def _flag(value: Any) -> bool:
-    return str(value).strip().lower() in ("true", "1", "yes")
+    return _present(value) and str(value).strip().lower() in ("true", "1", "yes")
 
 
-@pytest.mark.parametrize("iso3", _params("net_zero_year", ATTRIBUTE_ISO3))
-def test_net_zero_year_matches_status(iso3: str, bundle: mapper.Bundle) -> None:
-    row = _attributes(bundle, iso3)
-    status, year = str(row.get("net_zero_status")), row.get("net_zero_year")
-    if status in ("law", "policy", "pledge"):
-        assert not is_missing(year), f"{iso3}: net_zero_status = {status} but net_zero_year is empty"
-    else:
-        assert is_missing(year), f"{iso3}: net_zero_year {year} is set but net_zero_status = {status}"
+def _named_iso3(record: Mapping[str, Any]) -> set[str]:
+    codes = {str(record[f]) for f in ("country", "country_a", "country_b") if _present(record.get(f))}
+    return codes | set(split_list(record.get("countries")))
 
 
-NDC_VALUE_FIELDS = ("ndc_unconditional_pct", "ndc_conditional_pct", "ndc_target_year")
+def _shapes(countries: pd.DataFrame) -> dict[str, Any]:
+    return dict(zip(countries["iso3"], countries.geometry, strict=True))
 
 
-@pytest.mark.parametrize("iso3", _params("field_group_sources", ATTRIBUTE_ISO3))
-def test_field_group_values_have_sources(iso3: str, bundle: mapper.Bundle) -> None:
-    row = _attributes(bundle, iso3)
-    set_ndc = [f for f in NDC_VALUE_FIELDS if not is_missing(row.get(f))]
-    if set_ndc:
-        assert not is_missing(row.get("ndc_source_url")), f"{iso3}: {set_ndc} set but ndc_source_url is empty"
-    if not is_missing(row.get("net_zero_year")) or str(row.get("net_zero_status")) in ("law", "policy", "pledge"):
-        assert not is_missing(row.get("net_zero_source_url")), f"{iso3}: net-zero target set but no net_zero_source_url"
-    if not is_missing(row.get("offshore_wind_target_gw")):
-        assert not is_missing(row.get("offshore_wind_source_url")), (
-            f"{iso3}: offshore_wind_target_gw set but offshore_wind_source_url is empty"
-        )
-    assert split_list(row.get("membership_source_url")), f"{iso3}: membership flags have no membership_source_url"
+# --------------------------------------------------------------------------- fixtures
 
 
-# --------------------------------------------------------------------------- 9. as-of dates
+@pytest.fixture(scope="module")
+def layers(bundle: mapper.Bundle) -> dict[str, Any]:
+    """The bundled layers (validated and enriched), by layer id."""
+    return dict(bundle.layers)
 
 
-@cache
-def _readme_as_of() -> tuple[str | None, dict[str, str]]:
+@pytest.fixture(scope="module")
+def attributes(bundle: mapper.Bundle) -> pd.DataFrame:
+    """The country attributes table (the countries that have a row in country_attributes.csv)."""
+    frame = bundle.countries[bundle.countries["has_attributes"].astype(bool)]
+    return pd.DataFrame(frame.drop(columns=frame.geometry.name)).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def shapes(bundle: mapper.Bundle) -> dict[str, Any]:
+    """Country polygons by ISO3."""
+    return _shapes(bundle.countries)
+
+
+@pytest.fixture(scope="module")
+def readme(catalogue: mapper.Catalogue) -> str:
+    return (catalogue.root / "geodata" / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def as_of_by_file(catalogue: mapper.Catalogue) -> dict[str, str]:
+    """The as-of date the catalogue gives each bundled file."""
+    out = {layer.source.name: str(layer.as_of) for layer in catalogue.values()}
+    out[catalogue.countries.polygons.name] = str(catalogue.countries.as_of)
+    out[catalogue.countries.attributes.name] = str(catalogue.countries.as_of)
+    return out
+
+
+# --------------------------------------------------------------------------- rules: ids
+
+
+def _offenders_ids_unique_across_layers(layers: Mapping[str, pd.DataFrame]) -> list[str]:
+    """The schema checks uniqueness within one file; ids must also be unique across layers."""
+    where: dict[str, list[str]] = {}
+    for layer_id, frame in layers.items():
+        for rid in frame["id"].astype(str):
+            where.setdefault(rid, []).append(layer_id)
+    return [
+        f"{rid}: id={rid} (used {len(lay)} times, in {', '.join(lay)})" for rid, lay in where.items() if len(lay) > 1
+    ]
+
+
+def _offenders_id_convention(layers: Mapping[str, pd.DataFrame]) -> list[str]:
+    offenders = [
+        f"{layer_id}: layer (no id convention in ID_PATTERNS)" for layer_id in layers if layer_id not in ID_PATTERNS
+    ]
+    for layer_id, frame in layers.items():
+        if layer_id not in ID_PATTERNS:
+            continue
+        for record in _records(frame):
+            rid = str(record["id"])
+            country = str(record.get("country") or "").lower()
+            pattern = ID_PATTERNS[layer_id].replace("{iso3}", re.escape(country) if country else "[a-z]{3}")
+            if not re.fullmatch(pattern, rid):
+                offenders.append(f"{rid}: id={rid} (does not follow the {layer_id} convention {pattern})")
+    return offenders
+
+
+# --------------------------------------------------------------------------- rules: provenance
+
+
+def _offenders_source_dates(
+    layers: Mapping[str, pd.DataFrame], attributes: pd.DataFrame, today: dt.date = TODAY
+) -> list[str]:
+    """Every source date (records and attribute groups) is not in the future and not before 1990."""
+    dated: list[tuple[str, str, Any]] = []
+    for frame in layers.values():
+        dated += [(str(r["id"]), "source_date", r.get("source_date")) for r in _records(frame)]
+    for row in _records(attributes):
+        dated += [(row["iso3"], f"{g}_source_date", row.get(f"{g}_source_date")) for g in ATTRIBUTE_GROUP_VALUES]
+    offenders = []
+    for rid, field, value in dated:
+        span = _date_span(value) if _present(value) else None
+        if span is None:
+            continue
+        earliest, latest = span
+        if earliest > today:
+            offenders.append(f"{rid}: {field}={value} (in the future; today is {today})")
+        elif latest.year < MIN_SOURCE_YEAR:
+            offenders.append(f"{rid}: {field}={value} (before {MIN_SOURCE_YEAR})")
+    return offenders
+
+
+def _offenders_attribute_sources(attributes: pd.DataFrame) -> list[str]:
+    """A field group with values has a source URL, and a group with a source URL has its date."""
+    offenders = []
+    for row in _records(attributes):
+        iso3 = row["iso3"]
+        for group, fields in ATTRIBUTE_GROUP_VALUES.items():
+            url = row.get(f"{group}_source_url")
+            set_fields = [f for f in fields if _present(row.get(f))]
+            if group == "net_zero" and str(row.get("net_zero_status")) in NET_ZERO_TARGET_STATUSES:
+                set_fields.append(f"net_zero_status={row['net_zero_status']}")
+            if set_fields and not split_list(url):
+                offenders.append(f"{iso3}: {group}_source_url=<empty> ({', '.join(set_fields)} set without a source)")
+            if split_list(url) and not _present(row.get(f"{group}_source_date")):
+                offenders.append(f"{iso3}: {group}_source_date=<empty> ({group}_source_url is set)")
+    return offenders
+
+
+def _offenders_readme_lists_every_source_url(
+    layers: Mapping[str, pd.DataFrame], attributes: pd.DataFrame, readme: str
+) -> list[str]:
+    pairs: list[tuple[str, str, str]] = []
+    for frame in layers.values():
+        for r in _records(frame):
+            urls = ([r["source_url"]] if _present(r.get("source_url")) else []) + split_list(r.get("other_sources"))
+            pairs += [(str(r["id"]), "source_url", u) for u in urls]
+    for row in _records(attributes):
+        for group in ATTRIBUTE_GROUP_VALUES:
+            pairs += [(row["iso3"], f"{group}_source_url", u) for u in split_list(row.get(f"{group}_source_url"))]
+    return sorted(
+        {f"{rid}: {field}={url} (not listed in geodata/README.md)" for rid, field, url in pairs if url not in readme}
+    )
+
+
+def _readme_as_of(readme: str) -> tuple[str | None, dict[str, str]]:
     """The README's overall as-of date and the as-of date of each file in its table."""
-    text = README.read_text(encoding="utf-8")
-    overall = re.search(r"as of\s+\**\s*(\d{4}-\d{2}-\d{2})", text, flags=re.IGNORECASE)
+    overall = re.search(r"as of\s+\**\s*(\d{4}-\d{2}-\d{2})", readme, flags=re.IGNORECASE)
     per_file: dict[str, str] = {}
-    for line in text.splitlines():
+    for line in readme.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         name = re.fullmatch(r"`([^`]+)`", cells[0]) if cells else None
         if name and re.fullmatch(r"\d{4}-\d{2}-\d{2}", cells[-1]):
@@ -535,42 +319,517 @@ def _readme_as_of() -> tuple[str | None, dict[str, str]]:
     return (overall.group(1) if overall else None), per_file
 
 
-AS_OF_SPECS = [(layer_id, layer.source.name) for layer_id, layer in CATALOGUE.items()] + [
-    ("countries", CATALOGUE.countries.polygons.name),
-    ("countries", CATALOGUE.countries.attributes.name),
-]
-
-
-@pytest.mark.parametrize(("spec_id", "file_name"), [pytest.param(s, f, id=f) for s, f in AS_OF_SPECS])
-def test_as_of_matches_readme(spec_id: str, file_name: str) -> None:
-    overall, per_file = _readme_as_of()
+def _offenders_as_of_vs_readme(as_of_by_file: Mapping[str, str], readme: str) -> list[str]:
+    overall, per_file = _readme_as_of(readme)
     if overall is None and not per_file:
-        pytest.skip("geodata/README.md states no as-of date")
-    as_of = CATALOGUE.countries.as_of if spec_id == "countries" else CATALOGUE[spec_id].as_of
-    if overall is not None:
-        assert str(as_of) == overall, (
-            f"{spec_id}: as_of {as_of} but geodata/README.md says all layers are as of {overall}"
-        )
-    if file_name in per_file:
-        assert str(as_of) == per_file[file_name], (
-            f"{spec_id}: as_of {as_of} but the README table gives {per_file[file_name]} for {file_name}"
-        )
+        return ["geodata/README.md: as_of=<none> (states no as-of date)"]
+    offenders = []
+    for name, as_of in as_of_by_file.items():
+        if overall is not None and as_of != overall:
+            offenders.append(f"{name}: as_of={as_of} (geodata/README.md says all layers are as of {overall})")
+        if name in per_file and as_of != per_file[name]:
+            offenders.append(f"{name}: as_of={as_of} (the README table gives {per_file[name]})")
+    return offenders
 
 
-def _all_source_urls() -> list[tuple[str, str]]:
-    pairs: list[tuple[str, str]] = []
-    for layer in CATALOGUE.values():
-        for feature in json.loads(layer.source.read_text(encoding="utf-8"))["features"]:
-            p = feature["properties"]
-            urls = [p.get("source_url"), *split_list(p.get("other_sources"))]
-            pairs += [(str(p.get("id")), u) for u in urls if u]
-    for row in RAW_ATTRIBUTES:
-        for key in ("ndc_source_url", "net_zero_source_url", "offshore_wind_source_url", "membership_source_url"):
-            pairs += [(row["iso3"], u) for u in split_list(row.get(key))]
-    return pairs
+# --------------------------------------------------------------------------- rules: geometry
 
 
-def test_geodata_readme_lists_every_source_url() -> None:
-    readme = (DATA_ROOT / "geodata" / "README.md").read_text(encoding="utf-8")
-    unlisted = sorted({f"{rid}: {url}" for rid, url in _all_source_urls() if url not in readme})
-    assert not unlisted, "add these sources to geodata/README.md:\n" + "\n".join(unlisted)
+def _offenders_country_level_without_geometry(layers: Mapping[str, pd.DataFrame]) -> list[str]:
+    """A country-level activity has no site: null geometry, not a made-up point. (The validator
+    only checks the converse: a null geometry needs location_precision = country.)"""
+    offenders = []
+    for layer_id in ACTIVITY_LAYERS:
+        for r in _records(layers[layer_id]):
+            geom = r["geometry"]
+            if r.get("location_precision") == "country" and geom is not None and not geom.is_empty:
+                offenders.append(
+                    f"{r['id']}: geometry={geom.wkt[:60]} (location_precision = country needs null geometry)"
+                )
+    return offenders
+
+
+def _offenders_line_ends_in_named_countries(lines: pd.DataFrame, shapes: Mapping[str, Any]) -> list[str]:
+    """A line joins two different countries: one LineString from country_a to country_b, each end
+    within INTERCONNECTOR_END_TOLERANCE_KM of its country."""
+    offenders = []
+    for r in _records(lines):
+        if r.get("kind") != "line":
+            continue
+        rid, a, b, geom = r["id"], r["country_a"], r["country_b"], r["geometry"]
+        if a == b:
+            offenders.append(f"{rid}: country_b={b} (a cross-border line needs two different countries)")
+        if geom is None or geom.geom_type != "LineString":
+            offenders.append(f"{rid}: geometry={getattr(geom, 'geom_type', None)} (a line must be one LineString)")
+            continue
+        coords = list(geom.coords)
+        for field, code, xy in (("country_a", a, coords[0]), ("country_b", b, coords[-1])):
+            if code not in shapes:
+                offenders.append(f"{rid}: {field}={code} (no country polygon to check the end against)")
+                continue
+            d = distance_km(shapely.Point(xy), shapes[code])
+            if d > INTERCONNECTOR_END_TOLERANCE_KM:
+                offenders.append(
+                    f"{rid}: {field}={code} (the end {xy} lies {d:.1f} km from {code}, "
+                    f"more than {INTERCONNECTOR_END_TOLERANCE_KM:g} km)"
+                )
+    return offenders
+
+
+def _offenders_line_length_vs_published(lines: pd.DataFrame) -> list[str]:
+    """The geodesic length of a line is within LENGTH_RATIO_RANGE of its published length."""
+    low, high = LENGTH_RATIO_RANGE
+    offenders = []
+    for r in _records(lines):
+        published = r.get("length_km_published")
+        if r.get("kind") != "line" or not _present(published):
+            continue
+        ratio = r["length_km"] / published
+        if not low <= ratio <= high:
+            offenders.append(
+                f"{r['id']}: length_km={r['length_km']} (is {ratio:.2f}x the published {published} km; "
+                f"expected {low}-{high}x)"
+            )
+    return offenders
+
+
+def _offenders_trade_arrangement_lines(lines: pd.DataFrame) -> list[str]:
+    """A trade arrangement lists in uses_lines the line records it uses, and they exist."""
+    kinds = dict(zip(lines["id"].astype(str), lines["kind"], strict=True))
+    offenders = []
+    for r in _records(lines):
+        if r.get("kind") != "trade_arrangement":
+            continue
+        used = split_list(r.get("uses_lines"))
+        if not used:
+            offenders.append(f"{r['id']}: uses_lines=<empty> (a trade arrangement must list the lines it uses)")
+        for line_id in used:
+            if line_id not in kinds:
+                offenders.append(f"{r['id']}: uses_lines={line_id} (no such record in the layer)")
+            elif kinds[line_id] != "line":
+                offenders.append(f"{r['id']}: uses_lines={line_id} (a {kinds[line_id]}, not a line)")
+    return offenders
+
+
+def _offenders_wind_zone_at_sea(zones: pd.DataFrame, shapes: Mapping[str, Any]) -> list[str]:
+    """A zone lies at sea near its country: at most MAX_LAND_SHARE_PCT of it inside any country
+    polygon (computed here with plain shapely, not with the bundle's land_share_pct) and within
+    WIND_ZONE_COAST_TOLERANCE_KM of its country."""
+    land = shapely.union_all(list(shapes.values()))
+    offenders = []
+    for r in _records(zones):
+        rid, geom, code = r["id"], r["geometry"], r["country"]
+        share = 100 * geom.intersection(land).area / geom.area if geom.area else 100.0
+        if share > MAX_LAND_SHARE_PCT:
+            offenders.append(f"{rid}: geometry ({share:.0f}% of the zone is on land; at most {MAX_LAND_SHARE_PCT:g}%)")
+        if code not in shapes:
+            offenders.append(f"{rid}: country={code} (no country polygon to check the zone against)")
+            continue
+        d = distance_km(geom, shapes[code])
+        if d > WIND_ZONE_COAST_TOLERANCE_KM:
+            offenders.append(
+                f"{rid}: country={code} (the zone lies {d:.0f} km from {code}, "
+                f"more than {WIND_ZONE_COAST_TOLERANCE_KM:g} km)"
+            )
+    return offenders
+
+
+def _offenders_official_area_vs_published(zones: pd.DataFrame) -> list[str]:
+    """A zone drawn from official coordinates has (nearly) its published area. Indicative and
+    traced outlines are exempt: their areas are not meant to match."""
+    offenders = []
+    for r in _records(zones):
+        published = r.get("area_km2_published")
+        if r.get("geometry_precision") != "official_coordinates" or not _present(published):
+            continue
+        deviation = abs(r["area_km2"] - published) / published
+        if deviation > OFFICIAL_AREA_TOLERANCE:
+            offenders.append(
+                f"{r['id']}: area_km2={r['area_km2']} (differs from the published {published} km² by {deviation:.0%}; "
+                f"at most {OFFICIAL_AREA_TOLERANCE:.0%})"
+            )
+    return offenders
+
+
+# --------------------------------------------------------------------------- rules: values
+
+
+def _offenders_dates_vs_status_and_today(layers: Mapping[str, pd.DataFrame], today: dt.date = TODAY) -> list[str]:
+    """year_end is not before year; no year is more than MAX_YEARS_AHEAD after today; a record
+    whose status has already happened (operating, completed, awarded, ...) is not dated in the future."""
+    offenders = []
+    for layer_id, frame in layers.items():
+        for r in _records(frame):
+            rid, year, year_end, status = r["id"], r.get("year"), r.get("year_end"), r.get("status")
+            if _present(year) and _present(year_end) and year_end < year:
+                offenders.append(f"{rid}: year_end={year_end} (before year {year})")
+            for field, value in (("year", year), ("year_end", year_end)):
+                if _present(value) and value > today.year + MAX_YEARS_AHEAD:
+                    offenders.append(f"{rid}: {field}={value} (more than {MAX_YEARS_AHEAD} years after today, {today})")
+                if _present(value) and status in PAST_STATUSES.get(layer_id, ()) and value > today.year:
+                    offenders.append(
+                        f"{rid}: {field}={value} (status {status} but dated after this year, {today.year})"
+                    )
+    return offenders
+
+
+def _offenders_activity_partnership(layers: Mapping[str, pd.DataFrame]) -> list[str]:
+    """An activity names its layer's partnership, and a core activity is not dated before the
+    partnership started (a related one may be)."""
+    offenders = []
+    for layer_id in ACTIVITY_LAYERS:
+        expected = LAYER_PARTNERSHIP[layer_id]
+        for r in _records(layers[layer_id]):
+            if r.get("partnership") != expected:
+                offenders.append(
+                    f"{r['id']}: partnership={r.get('partnership')} (the {layer_id} layer holds {expected})"
+                )
+            start = PARTNERSHIP_START[expected]
+            if r.get("relation") != "related" and _present(r.get("year")) and r["year"] < start:
+                offenders.append(f"{r['id']}: year={r['year']} (a core activity before {expected} started in {start})")
+    return offenders
+
+
+def _offenders_capacity_plausible(layers: Mapping[str, pd.DataFrame]) -> list[str]:
+    offenders = []
+    for layer_id, (low, high) in CAPACITY_RANGE.items():
+        for r in _records(layers[layer_id]):
+            value = r.get("capacity_mw")
+            if _present(value) and not low <= value <= high:
+                offenders.append(f"{r['id']}: capacity_mw={value} (implausible for {layer_id}: expected {low}-{high})")
+    return offenders
+
+
+# --------------------------------------------------------------------------- rules: countries
+
+
+def _offenders_named_countries_have_attributes(
+    layers: Mapping[str, pd.DataFrame], attributes: pd.DataFrame
+) -> list[str]:
+    """Every country a record names has a row in country_attributes.csv (one line per country)."""
+    known = set(attributes["iso3"])
+    named_by: dict[str, list[str]] = {}
+    for frame in layers.values():
+        for r in _records(frame):
+            for code in sorted(_named_iso3(r) - known):
+                named_by.setdefault(code, []).append(str(r["id"]))
+    return [
+        f"{code}: iso3={code} (named by {', '.join(ids)}; no row in country_attributes.csv)"
+        for code, ids in sorted(named_by.items())
+    ]
+
+
+def _offenders_membership_flags(attributes: pd.DataFrame) -> list[str]:
+    """member_asean and member_jumpp agree with the groups' member lists, and every member has a row."""
+    offenders = [
+        f"{code}: iso3={code} (an ASEAN/JUMPP member without a row in country_attributes.csv)"
+        for code in sorted((ASEAN | JUMPP_PARTNERS | JUMPP_CO_LEADS) - set(attributes["iso3"]))
+    ]
+    for row in _records(attributes):
+        iso3 = row["iso3"]
+        for field, members in (("member_asean", ASEAN), ("member_jumpp", JUMPP_PARTNERS | JUMPP_CO_LEADS)):
+            if _flag(row.get(field)) != (iso3 in members):
+                offenders.append(f"{iso3}: {field}={row.get(field)} (expected {iso3 in members})")
+    return offenders
+
+
+def _offenders_net_zero_year_vs_status(attributes: pd.DataFrame) -> list[str]:
+    """A net-zero target (law, policy, pledge) has a year; no target, no year."""
+    offenders = []
+    for row in _records(attributes):
+        status, year = str(row.get("net_zero_status")), row.get("net_zero_year")
+        if status in NET_ZERO_TARGET_STATUSES and not _present(year):
+            offenders.append(f"{row['iso3']}: net_zero_year=<empty> (net_zero_status = {status})")
+        elif status not in NET_ZERO_TARGET_STATUSES and _present(year):
+            offenders.append(f"{row['iso3']}: net_zero_year={year} (net_zero_status = {status})")
+    return offenders
+
+
+# --------------------------------------------------------------------------- the rule tests
+
+
+def test_ids_are_unique_across_layers(layers: dict[str, pd.DataFrame]) -> None:
+    _assert_no_offenders(_offenders_ids_unique_across_layers(layers))
+
+
+def test_ids_follow_their_layer_convention(layers: dict[str, pd.DataFrame]) -> None:
+    _assert_no_offenders(_offenders_id_convention(layers))
+
+
+def test_source_dates_are_past_and_after_1990(layers: dict[str, pd.DataFrame], attributes: pd.DataFrame) -> None:
+    _assert_no_offenders(_offenders_source_dates(layers, attributes))
+
+
+def test_attribute_values_have_a_dated_source(attributes: pd.DataFrame) -> None:
+    _assert_no_offenders(_offenders_attribute_sources(attributes))
+
+
+def test_geodata_readme_lists_every_source_url(
+    layers: dict[str, pd.DataFrame], attributes: pd.DataFrame, readme: str
+) -> None:
+    _assert_no_offenders(_offenders_readme_lists_every_source_url(layers, attributes, readme))
+
+
+def test_as_of_dates_match_the_readme(as_of_by_file: dict[str, str], readme: str) -> None:
+    _assert_no_offenders(_offenders_as_of_vs_readme(as_of_by_file, readme))
+
+
+def test_country_level_activities_have_no_geometry(layers: dict[str, pd.DataFrame]) -> None:
+    _assert_no_offenders(_offenders_country_level_without_geometry(layers))
+
+
+def test_interconnector_ends_lie_in_the_countries_named(
+    layers: dict[str, pd.DataFrame], shapes: dict[str, Any]
+) -> None:
+    _assert_no_offenders(_offenders_line_ends_in_named_countries(layers["interconnectors"], shapes))
+
+
+def test_line_length_matches_published_length(layers: dict[str, pd.DataFrame]) -> None:
+    _assert_no_offenders(_offenders_line_length_vs_published(layers["interconnectors"]), KNOWN_LINE_LENGTH)
+
+
+def test_trade_arrangements_use_existing_lines(layers: dict[str, pd.DataFrame]) -> None:
+    _assert_no_offenders(_offenders_trade_arrangement_lines(layers["interconnectors"]))
+
+
+def test_wind_zones_lie_at_sea_near_their_country(layers: dict[str, pd.DataFrame], shapes: dict[str, Any]) -> None:
+    _assert_no_offenders(_offenders_wind_zone_at_sea(layers["wind_zones"], shapes))
+
+
+def test_official_wind_zone_area_matches_published_area(layers: dict[str, pd.DataFrame]) -> None:
+    # No zone has official_coordinates today (all outlines are indicative or traced), so this
+    # passes vacuously on the current data; test_rule_official_area_catches_a_wrong_area shows it bites.
+    _assert_no_offenders(_offenders_official_area_vs_published(layers["wind_zones"]))
+
+
+def test_dates_agree_with_each_other_today_and_status(layers: dict[str, pd.DataFrame]) -> None:
+    _assert_no_offenders(_offenders_dates_vs_status_and_today(layers))
+
+
+def test_activities_match_their_partnership_and_its_start(layers: dict[str, pd.DataFrame]) -> None:
+    _assert_no_offenders(_offenders_activity_partnership(layers))
+
+
+def test_capacities_are_plausible(layers: dict[str, pd.DataFrame]) -> None:
+    _assert_no_offenders(_offenders_capacity_plausible(layers))
+
+
+def test_named_countries_have_attributes(layers: dict[str, pd.DataFrame], attributes: pd.DataFrame) -> None:
+    _assert_no_offenders(_offenders_named_countries_have_attributes(layers, attributes), KNOWN_ISO3_WITHOUT_ATTRIBUTES)
+
+
+def test_membership_flags_match_member_lists(attributes: pd.DataFrame) -> None:
+    _assert_no_offenders(_offenders_membership_flags(attributes))
+
+
+def test_net_zero_year_matches_status(attributes: pd.DataFrame) -> None:
+    _assert_no_offenders(_offenders_net_zero_year_vs_status(attributes), KNOWN_NET_ZERO)
+
+
+# --------------------------------------------------------------------------- each rule can fail
+# Each rule is fed a copy of the real data with one record broken on purpose; the offenders
+# must name that record. (The copies are deep: the session bundle is never touched.)
+
+
+def _copy(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.copy(deep=True)
+
+
+def _set(frame: pd.DataFrame, rid: str, **values: Any) -> pd.DataFrame:
+    """A copy of ``frame`` with the given fields of record ``rid`` changed."""
+    out = _copy(frame)
+    id_field = "id" if "id" in out.columns else "iso3"
+    mask = out[id_field].astype(str) == rid
+    assert mask.sum() == 1, f"no record {rid}"
+    for field, value in values.items():
+        if field == "geometry":
+            out.loc[mask, out.geometry.name] = value
+        else:
+            out[field] = out[field].astype(object)
+            out.loc[mask, field] = value
+    return out
+
+
+def _first(frame: pd.DataFrame, **where: Any) -> str:
+    mask = pd.Series(True, index=frame.index)
+    for field, value in where.items():
+        mask &= frame[field].astype(object) == value
+    return str(frame.loc[mask, "id" if "id" in frame.columns else "iso3"].iloc[0])
+
+
+def _with(layers: Mapping[str, pd.DataFrame], layer_id: str, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    return {**layers, layer_id: frame}
+
+
+def _names(offenders: list[str], rid: str) -> bool:
+    return any(line.startswith(f"{rid}:") for line in offenders)
+
+
+def test_allow_list_fails_on_a_new_offender_and_on_a_stale_entry() -> None:
+    _assert_no_offenders(["x-1: f=1 (known)"], {"x-1": "known problem"})
+    with pytest.raises(AssertionError, match="x-2: f=2"):
+        _assert_no_offenders(["x-1: f=1 (known)", "x-2: f=2 (new)"], {"x-1": "known problem"})
+    with pytest.raises(AssertionError, match="no longer offending"):
+        _assert_no_offenders([], {"x-1": "known problem"})
+
+
+def test_rule_unique_ids_catches_an_id_reused_in_another_layer(layers: dict[str, pd.DataFrame]) -> None:
+    taken = str(layers["jucep"]["id"].iloc[0])
+    broken = _with(layers, "jumpp", _set(layers["jumpp"], str(layers["jumpp"]["id"].iloc[0]), id=taken))
+    assert _names(_offenders_ids_unique_across_layers(broken), taken)
+
+
+def test_rule_id_convention_catches_a_wrong_prefix_and_country(layers: dict[str, pd.DataFrame]) -> None:
+    zone = str(layers["wind_zones"]["id"].iloc[0])
+    broken = _with(layers, "wind_zones", _set(layers["wind_zones"], zone, country="ZZZ"))
+    broken = _with(broken, "jumpp", _set(layers["jumpp"], str(layers["jumpp"]["id"].iloc[0]), id="jucep-999"))
+    offenders = _offenders_id_convention(broken)
+    assert _names(offenders, zone)
+    assert _names(offenders, "jucep-999")
+    assert _names(_offenders_id_convention({**layers, "new_layer": layers["jumpp"].iloc[:0]}), "new_layer")
+
+
+def test_rule_source_dates_catches_future_and_ancient_dates(
+    layers: dict[str, pd.DataFrame], attributes: pd.DataFrame
+) -> None:
+    rid = str(layers["interconnectors"]["id"].iloc[0])
+    broken = _with(layers, "interconnectors", _set(layers["interconnectors"], rid, source_date=f"{TODAY.year + 1}-01"))
+    old = _set(attributes, "JPN", ndc_source_date="1985")
+    offenders = _offenders_source_dates(broken, old)
+    assert _names(offenders, rid)
+    assert _names(offenders, "JPN")
+
+
+def test_rule_attribute_sources_catches_a_value_without_source(attributes: pd.DataFrame) -> None:
+    iso3 = _first(attributes, net_zero_status="law")
+    broken = _set(attributes, iso3, net_zero_source_url=None)
+    undated = _set(attributes, iso3, ndc_source_date=None)
+    assert _names(_offenders_attribute_sources(broken), iso3)
+    assert _names(_offenders_attribute_sources(undated), iso3)
+
+
+def test_rule_readme_sources_catches_an_unlisted_url(
+    layers: dict[str, pd.DataFrame], attributes: pd.DataFrame, readme: str
+) -> None:
+    rid = str(layers["jumpp"]["id"].iloc[0])
+    broken = _with(layers, "jumpp", _set(layers["jumpp"], rid, source_url="https://example.org/not-in-readme"))
+    assert _names(_offenders_readme_lists_every_source_url(broken, attributes, readme), rid)
+
+
+def test_rule_as_of_catches_a_date_the_readme_does_not_state(as_of_by_file: dict[str, str], readme: str) -> None:
+    name = next(iter(as_of_by_file))
+    assert _names(_offenders_as_of_vs_readme({**as_of_by_file, name: "1999-01-01"}, readme), name)
+    assert _offenders_as_of_vs_readme(as_of_by_file, "no date here") != []
+
+
+def test_rule_country_level_catches_a_made_up_point(layers: dict[str, pd.DataFrame]) -> None:
+    rid = _first(layers["jumpp"], location_precision="country")
+    broken = _with(layers, "jumpp", _set(layers["jumpp"], rid, geometry=shapely.Point(102.6, 17.97)))
+    assert _names(_offenders_country_level_without_geometry(broken), rid)
+
+
+def test_rule_line_ends_catches_swapped_countries_and_same_country(
+    layers: dict[str, pd.DataFrame], shapes: dict[str, Any]
+) -> None:
+    lines = layers["interconnectors"]
+    rid = _first(lines, kind="line")
+    row = lines[lines["id"] == rid].iloc[0]
+    swapped = _set(lines, rid, country_a=row["country_b"], country_b=row["country_a"])
+    same = _set(lines, rid, country_b=row["country_a"])
+    assert _names(_offenders_line_ends_in_named_countries(swapped, shapes), rid)
+    assert any("two different countries" in o for o in _offenders_line_ends_in_named_countries(same, shapes))
+
+
+def test_rule_line_length_catches_a_published_length_far_off(layers: dict[str, pd.DataFrame]) -> None:
+    lines = layers["interconnectors"]
+    rid = _first(lines, kind="line")
+    length = float(lines.loc[lines["id"] == rid, "length_km"].iloc[0])
+    assert _names(_offenders_line_length_vs_published(_set(lines, rid, length_km_published=3 * length)), rid)
+
+
+def test_rule_trade_arrangement_catches_a_missing_or_non_line_reference(layers: dict[str, pd.DataFrame]) -> None:
+    lines = layers["interconnectors"]
+    rid = _first(lines, kind="trade_arrangement")
+    other = str(lines.loc[(lines["kind"] == "trade_arrangement") & (lines["id"] != rid), "id"].iloc[0])
+    for uses in ("ic-999", other, None):
+        assert _names(_offenders_trade_arrangement_lines(_set(lines, rid, uses_lines=uses)), rid), uses
+
+
+def test_rule_wind_zone_catches_a_zone_on_land_and_one_far_away(
+    layers: dict[str, pd.DataFrame], shapes: dict[str, Any]
+) -> None:
+    zones = layers["wind_zones"]
+    on_land, far = str(zones["id"].iloc[0]), str(zones["id"].iloc[1])
+    broken = _set(zones, on_land, geometry=shapely.box(101.5, 17.5, 102.5, 18.5), country="THA")  # inland Laos/Thailand
+    broken = _set(broken, far, geometry=shapely.box(-120.0, -45.0, -119.8, -44.8))  # the open South Pacific
+    offenders = _offenders_wind_zone_at_sea(broken, shapes)
+    assert any(o.startswith(f"{on_land}: geometry") for o in offenders)
+    assert any(o.startswith(f"{far}: country") for o in offenders)
+
+
+def test_rule_official_area_catches_a_wrong_area(layers: dict[str, pd.DataFrame]) -> None:
+    zones = layers["wind_zones"]
+    rid = str(zones["id"].iloc[0])
+    area = float(zones.loc[zones["id"] == rid, "area_km2"].iloc[0])
+    broken = _set(zones, rid, geometry_precision="official_coordinates", area_km2_published=2 * area)
+    assert _names(_offenders_official_area_vs_published(broken), rid)
+    matching = _set(zones, rid, geometry_precision="official_coordinates", area_km2_published=area)
+    assert not _names(_offenders_official_area_vs_published(matching), rid)
+
+
+def test_rule_dates_catches_inverted_far_future_and_premature_status(layers: dict[str, pd.DataFrame]) -> None:
+    jumpp = layers["jumpp"]
+    inverted = _first(jumpp, status="completed")
+    year = int(jumpp.loc[jumpp["id"] == inverted, "year"].iloc[0])
+    lines = layers["interconnectors"]
+    operating = _first(lines, status="operating")
+    broken = _with(layers, "jumpp", _set(jumpp, inverted, year_end=year - 1))
+    broken = _with(broken, "interconnectors", _set(lines, operating, year=TODAY.year + 1))
+    zones = layers["wind_zones"]
+    far = str(zones["id"].iloc[0])
+    broken = _with(broken, "wind_zones", _set(zones, far, year=TODAY.year + MAX_YEARS_AHEAD + 1))
+    offenders = _offenders_dates_vs_status_and_today(broken)
+    assert _names(offenders, inverted)
+    assert _names(offenders, operating)
+    assert _names(offenders, far)
+
+
+def test_rule_partnership_catches_wrong_partnership_and_early_core_activity(layers: dict[str, pd.DataFrame]) -> None:
+    jucep = layers["jucep"]
+    wrong = str(jucep["id"].iloc[0])
+    early = _first(jucep, relation="core")
+    broken = _set(jucep, wrong, partnership="JUMPP")
+    broken = _set(broken, early, year=PARTNERSHIP_START["JUCEP"] - 1) if early != wrong else broken
+    offenders = _offenders_activity_partnership(_with(layers, "jucep", broken))
+    assert _names(offenders, wrong)
+    early_only = _set(jucep, early, year=PARTNERSHIP_START["JUCEP"] - 1)
+    assert _names(_offenders_activity_partnership(_with(layers, "jucep", early_only)), early)
+
+
+def test_rule_capacity_catches_an_implausible_capacity(layers: dict[str, pd.DataFrame]) -> None:
+    rid = str(layers["interconnectors"]["id"].iloc[0])
+    broken = _with(layers, "interconnectors", _set(layers["interconnectors"], rid, capacity_mw=9000.0))
+    assert _names(_offenders_capacity_plausible(broken), rid)
+
+
+def test_rule_named_countries_catches_a_country_without_attributes(
+    layers: dict[str, pd.DataFrame], attributes: pd.DataFrame
+) -> None:
+    rid = str(layers["jumpp"]["id"].iloc[0])
+    broken = _with(layers, "jumpp", _set(layers["jumpp"], rid, countries="LAO;FRA"))
+    offenders = _offenders_named_countries_have_attributes(broken, attributes)
+    assert any(o.startswith("FRA:") and rid in o for o in offenders)
+
+
+def test_rule_membership_catches_a_wrong_flag_and_a_missing_member(attributes: pd.DataFrame) -> None:
+    assert _names(_offenders_membership_flags(_set(attributes, "JPN", member_asean=True)), "JPN")
+    assert _names(_offenders_membership_flags(_set(attributes, "LAO", member_jumpp=False)), "LAO")
+    without_tls = attributes[attributes["iso3"] != "TLS"]
+    assert _names(_offenders_membership_flags(without_tls), "TLS")
+
+
+def test_rule_net_zero_catches_year_without_target_and_target_without_year(attributes: pd.DataFrame) -> None:
+    target = _first(attributes, net_zero_status="law")
+    assert _names(_offenders_net_zero_year_vs_status(_set(attributes, target, net_zero_year=None)), target)
+    none = _first(attributes, net_zero_status="none")
+    assert _names(_offenders_net_zero_year_vs_status(_set(attributes, none, net_zero_year=2050)), none)
