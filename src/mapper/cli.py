@@ -25,7 +25,17 @@ if TYPE_CHECKING:
 #: :data:`mapper.export.FORMATS`
 EXPORT_FORMATS = ("geojson", "gpkg", "csv", "zip")
 #: :data:`mapper.snapshot.PRESETS`
-SNAPSHOT_PRESETS = ("a4-landscape", "a4-portrait", "slide-16x9", "square")
+SNAPSHOT_PRESETS = (
+    "a4-landscape",
+    "a4-portrait",
+    "a3-landscape",
+    "a3-portrait",
+    "letter-landscape",
+    "letter-portrait",
+    "slide-16x9",
+    "slide-4x3",
+    "square",
+)
 #: :data:`mapper.snapshot.PROJECTIONS`
 SNAPSHOT_PROJECTIONS = ("web-mercator", "equal-area")
 #: :data:`mapper.snapshot.REGIONS`
@@ -213,7 +223,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     _progress("loading and checking the data…")
     bundle = load_bundle()
     state = checked_state(args, bundle)
-    _progress(f"drawing the {args.preset} snapshot…")
+    _progress(f"drawing the {args.size or args.preset} snapshot…")
     snapshot(
         select(bundle, state),
         out,
@@ -226,6 +236,8 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         projection=args.projection,
         choropleth=choropleth,
         labels=not args.no_labels,
+        custom_size=args.size,
+        locator=args.locator,
     )
     print(f"wrote {out}")
     return 0
@@ -302,7 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("snapshot", help="draw a map for reports (PNG, SVG or PDF)")
     p.add_argument("-o", "--output", required=True, metavar="FILE.png|.svg|.pdf")
     p.add_argument("--preset", default="a4-landscape", choices=list(SNAPSHOT_PRESETS))
+    p.add_argument("--size", metavar="WxH", help="a custom page size instead of the preset, e.g. 297x210mm, 1600x900px")
     p.add_argument("--dpi", type=int, help="resolution (default: the preset's)")
+    p.add_argument("--locator", action="store_true", help="add a small locator map of the region")
     p.add_argument("--title")
     p.add_argument("--subtitle")
     extent = p.add_mutually_exclusive_group()
