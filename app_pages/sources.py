@@ -8,7 +8,7 @@ import streamlit as st
 from app_pages._shared import current_view, get_bundle, md_escape, show_notices, sync_url
 from mapper import MapperError
 from mapper.schema import describe
-from mapper.validate import upload_name, validate_upload
+from mapper.validate import upload_name, upload_tables, validate_upload
 
 bundle = get_bundle()
 # the view the Map page holds (or a link describes) stays in the URL on every page
@@ -69,7 +69,17 @@ if upload is not None:
     # the uploaded name is only shown (sanitised), never used as a path
     shown = upload_name(upload.name)
     try:
-        checked = validate_upload(upload.name, upload.getvalue(), catalogue, target)
+        tables = upload_tables(upload.name, upload.getvalue())
+        table = None
+        if len(tables) > 1:  # e.g. this tool's own GeoPackage export: pick the layer's table
+            table = st.selectbox(
+                "Table in the file",
+                tables,
+                index=tables.index(target) if target in tables else 0,
+                key="u_table",
+                help="A GeoPackage can hold several layers; the one checked against the schema.",
+            )
+        checked = validate_upload(upload.name, upload.getvalue(), catalogue, target, layer_name=table)
     except MapperError as exc:
         st.error(md_escape(f"{shown}: {exc}"))
     else:

@@ -520,3 +520,22 @@ def test_upload_names_are_never_used_as_paths(catalogue: mapper.Catalogue) -> No
     report = validate_upload("../../../tmp/jumpp.geojson", content, catalogue, "jumpp")
     assert report.ok
     assert list(report.checked) == ["jumpp.geojson"]
+
+
+def test_an_uploaded_geopackage_export_is_checked_table_by_table(bundle, tmp_path) -> None:
+    """The Data & sources checker lists the tables of this tool's own GeoPackage export and
+    checks the one picked against its layer."""
+    from mapper.export import write_export
+    from mapper.selection import select
+    from mapper.validate import upload_tables, validate_upload
+
+    path = write_export(
+        select(bundle, mapper.FilterState(layers=("wind_zones", "interconnectors"))), tmp_path / "x.gpkg"
+    )
+    content = path.read_bytes()
+    tables = upload_tables("../../evil name.gpkg", content)
+    assert {"wind_zones", "interconnectors", "countries", "about"} <= set(tables)
+    report = validate_upload("export.gpkg", content, bundle.catalogue, "wind_zones", layer_name="wind_zones")
+    assert report.ok, report.to_frame()
+    assert not report.warnings
+    assert upload_tables("data.csv", b"a,b\n1,2\n") == []

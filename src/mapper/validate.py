@@ -16,7 +16,7 @@ import shapely
 
 from ._errors import DataReadError, DataValidationError, Problem
 from .catalogue import Catalogue, Layer
-from .io import read_layer_file, read_table
+from .io import list_tables, read_layer_file, read_table
 from .schema import Schema, is_missing
 
 
@@ -367,7 +367,30 @@ def _upload_suffix(name: str) -> str:
     return suffix if _SUFFIX.fullmatch(suffix) else ""
 
 
-def validate_upload(name: str, content: bytes, catalogue: Catalogue, layer_id: str) -> ValidationReport:
+def upload_tables(name: str, content: bytes) -> list[str]:
+    """The tables (layers) of an uploaded multi-layer file such as a GeoPackage; ``[]`` for
+    single-table formats. The name only picks the reader (never used as a path).
+
+    Raises
+    ------
+    DataReadError
+        If the file cannot be opened; the message names the upload.
+    """
+    suffix = _upload_suffix(upload_name(name))
+    if suffix.lower() != ".gpkg":
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(content)
+        try:
+            return list_tables(path)
+        except DataReadError as exc:
+            raise DataReadError(str(exc).replace(str(path), upload_name(name))) from None
+
+
+def validate_upload(
+    name: str, content: bytes, catalogue: Catalogue, layer_id: str, *, layer_name: str | None = None
+) -> ValidationReport:
     """Check an uploaded file (its bytes) against a layer's schema, without keeping it.
 
     The name is never used as a path: the bytes are written to a private temporary folder
@@ -397,7 +420,7 @@ def validate_upload(name: str, content: bytes, catalogue: Catalogue, layer_id: s
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"upload{_upload_suffix(shown)}"
         path.write_bytes(content)
-        report = validate_paths([path], catalogue, layer_id=layer_id)
+        report = validate_paths([path], catalogue, layer_id=layer_id, layer_name=layer_name)
     report.problems = [
         replace(
             p,
