@@ -16,9 +16,16 @@ st.set_page_config(
     page_icon=str(Path(mapper.assets.__file__).parent / "web" / "favicon.png"),  # local: no icon font fetched
     layout="wide",
 )
-# Leaflet, jQuery and the map runtime come from Python packages / this package and are
-# served locally (offline first).
-install_static(Path(__file__).parent / "static")
+
+
+@st.cache_resource(show_spinner=False)
+def _install_static() -> Path:
+    """Leaflet, jQuery and the map runtime come from Python packages / this package and are
+    served locally (offline first): copied once per server process, not on every rerun."""
+    return install_static(Path(__file__).parent / "static")
+
+
+_install_static()
 
 pages = [
     st.Page("app_pages/map.py", title="Map", icon=":material/map:", default=True, url_path="map"),

@@ -18,6 +18,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages._shared import (
+    STATIC_DIR,
     current_view,
     get_bundle,
     md_escape,
@@ -27,7 +28,7 @@ from app_pages._shared import (
     show_notices,
     sync_url,
 )
-from mapper.assets import runtime_version
+from mapper.assets import STREAMLIT_STATIC_URL, runtime_version
 from mapper.geo import display_lon
 from mapper.query import FilterState
 from mapper.selection import Selection
@@ -36,16 +37,12 @@ from mapper.tables import clicked_records, country_profile, layer_table, summari
 from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, MapView, tile_providers
 from mapper.webmap import MapAssets, data_bounds, map_payload, payload_group, web_map
 
-STATIC_URL = "/app/static"
-
 
 @st.cache_resource(show_spinner="Preparing the map data…")
 def _map_assets() -> tuple[MapAssets, dict[str, str]]:
     """Layer and country documents, published once per process as static files."""
-    from app_pages._shared import STATIC_DIR
-
     assets = MapAssets(get_bundle())
-    return assets, assets.publish(STATIC_DIR, STATIC_URL)
+    return assets, assets.publish(STATIC_DIR, STREAMLIT_STATIC_URL)
 
 
 @st.cache_resource(show_spinner=False)
@@ -199,7 +196,7 @@ with left:
         view=request,
     )
     result = st_folium(
-        web_map(asset_base_url=STATIC_URL, runtime_version=runtime_version()),
+        web_map(asset_base_url=STREAMLIT_STATIC_URL, runtime_version=runtime_version()),
         key="map",
         feature_group_to_add=payload_group(payload),
         height=620,

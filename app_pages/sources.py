@@ -27,13 +27,14 @@ else:
 sources = bundle.sources()
 for layer in catalogue.values():
     frame = bundle.layers[layer.id]
-    with st.expander(f"{layer.title}: {len(frame)} records", expanded=False):
+    with st.expander(md_escape(f"{layer.title}: {len(frame)} records"), expanded=False):
         st.markdown(md_escape(layer.description))
         st.markdown(
             f"**As of:** {md_escape(layer.as_of)} · **Licence:** {md_escape(layer.licence)}  \n"
             f"**Attribution:** {md_escape(layer.attribution)}"
         )
-        st.markdown(f"**File:** `{layer.source.relative_to(catalogue.root)}` · **Schema:** `{layer.schema.id}`")
+        source = md_escape(layer.source.relative_to(catalogue.root))
+        st.markdown(f"**File:** {source} · **Schema:** {md_escape(layer.schema.id)}")
         st.dataframe(describe(layer.schema), hide_index=True, width="stretch")
         st.markdown("**Sources cited by the records**")
         st.dataframe(
@@ -44,7 +45,7 @@ for layer in catalogue.values():
         )
 
 spec = catalogue.countries
-with st.expander(f"{spec.title}: {int(bundle.countries['has_attributes'].sum())} countries with attributes"):
+with st.expander(md_escape(f"{spec.title}: {int(bundle.countries['has_attributes'].sum())} countries with attributes")):
     st.markdown(md_escape(spec.description))
     st.markdown(
         f"**As of:** {md_escape(spec.as_of)} · **Licence:** {md_escape(spec.licence)}  \n"

@@ -15,7 +15,6 @@ Run: ``.venv/bin/python benchmarks/bench_cli.py``.
 from __future__ import annotations
 
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -23,16 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import mapper_command  # benchmarks/ is on the path when a script runs
+
 REPEAT = 5
-
-
-def _mapper_command() -> list[str]:
-    """The ``mapper`` console script next to this interpreter, else ``python -m mapper.cli``."""
-    script = Path(sys.executable).with_name("mapper")
-    if script.is_file():
-        return [str(script)]
-    found = shutil.which("mapper")
-    return [found] if found else [sys.executable, "-m", "mapper.cli"]
 
 
 def _run(argv: list[str], env: dict[str, str]) -> float:
@@ -60,7 +52,7 @@ def _import_time(env: dict[str, str]) -> float:
 
 
 def main() -> None:
-    mapper = _mapper_command()
+    mapper = mapper_command()
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp:
         base = {k: v for k, v in os.environ.items() if k not in ("MAPPER_NO_CACHE", "MAPPER_CACHE_DIR")}
         base["MAPPER_CACHE_DIR"] = str(Path(tmp) / "cache")

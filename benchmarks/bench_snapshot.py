@@ -13,7 +13,6 @@ Run: ``.venv/bin/python benchmarks/bench_snapshot.py``.
 from __future__ import annotations
 
 import io
-import shutil
 import statistics
 import subprocess
 import sys
@@ -21,22 +20,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import mapper_command  # benchmarks/ is on the path when a script runs
+
 REPEAT = 5
 COMMAND_TARGET_S = 2.5
 IN_PROCESS_TARGET_S = 1.0
 
 
-def _mapper_command() -> list[str]:
-    """The ``mapper`` console script next to this interpreter, else ``python -m mapper.cli``."""
-    script = Path(sys.executable).with_name("mapper")
-    if script.is_file():
-        return [str(script)]
-    found = shutil.which("mapper")
-    return [found] if found else [sys.executable, "-m", "mapper.cli"]
-
-
 def _command(out: Path) -> float:
-    argv = [*_mapper_command(), "snapshot", "-o", str(out), "--force", "--preset", "a4-landscape"]
+    argv = [*mapper_command(), "snapshot", "-o", str(out), "--force", "--preset", "a4-landscape"]
     start = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start

@@ -73,6 +73,8 @@ def _texts(at: AppTest) -> list[tuple[str, str]]:
         out.append(("metric label", str(element.label)))
     for element in at.tabs:
         out.append(("tab label", str(element.label)))
+    for element in at.expander:
+        out.append(("expander label", str(element.label)))
     return out
 
 

@@ -7,6 +7,7 @@ into a self-contained HTML file for snapshots.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import os
@@ -49,8 +50,10 @@ def runtime_path() -> Path:
     return _RUNTIME
 
 
+@functools.cache
 def runtime_version() -> str:
-    """A short hash of the runtime, to bust browser caches when it changes."""
+    """A short hash of the runtime, to bust browser caches when it changes (read once per
+    process: the app asks on every rerun)."""
     return hashlib.sha256(_RUNTIME.read_bytes()).hexdigest()[:12]
 
 

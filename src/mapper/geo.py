@@ -127,13 +127,15 @@ def pacific_view(geom: shapely.Geometry | None) -> shapely.Geometry | None:
     """Shift western-hemisphere longitudes by +360 for a Pacific-centred web map."""
     if geom is None or geom.is_empty:
         return geom
+    return shapely.transform(geom, pacific_coords)
 
-    def shift(coords: np.ndarray) -> np.ndarray:
-        coords = coords.copy()
-        coords[:, 0] = np.where(coords[:, 0] < PACIFIC_SPLIT, coords[:, 0] + 360.0, coords[:, 0])
-        return coords
 
-    return shapely.transform(geom, shift)
+def pacific_coords(coords: np.ndarray) -> np.ndarray:
+    """The ``(n, 2)`` lon/lat coordinates with western-hemisphere longitudes shifted by +360
+    (what :func:`pacific_view` does, for ``shapely.transform`` over arrays of geometries)."""
+    coords = coords.copy()
+    coords[:, 0] = np.where(coords[:, 0] < PACIFIC_SPLIT, coords[:, 0] + 360.0, coords[:, 0])
+    return coords
 
 
 def unshift_lon(lon: float) -> float:

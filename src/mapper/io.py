@@ -87,13 +87,17 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
     return text, encoding
 
 
-def _read_table(path: Path) -> tuple[pd.DataFrame, str]:
+def _read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise DataReadError(
             f"{path}: cannot be read ({exc.strerror or exc}); check the file and its permissions"
         ) from exc
+
+
+def _read_table(path: Path) -> tuple[pd.DataFrame, str]:
+    data = _read_bytes(path)
     if not data.strip():
         raise DataReadError(f"{path}: is empty; a CSV table needs a header row and one row per record")
     text, encoding = _decode(path, data)
@@ -170,12 +174,7 @@ def read_layer_file(path: str | Path, *, layer: str | None = None) -> tuple[gpd.
 
 def _check_utf8(path: Path) -> None:
     """GeoJSON is UTF-8 by definition (RFC 7946 section 11); say so instead of a codec error."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DataReadError(
-            f"{path}: cannot be read ({exc.strerror or exc}); check the file and its permissions"
-        ) from exc
+    data = _read_bytes(path)
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -45,7 +45,7 @@ from .assets import STREAMLIT_STATIC_URL, inline_head, runtime_path, use_local_a
 from .catalogue import Layer
 from .data import Bundle
 from .enrich import badge_id, has_site
-from .geo import PACIFIC_SPLIT, pacific_view
+from .geo import pacific_coords, pacific_view
 from .schema import split_list
 from .selection import Selection
 from .style import BASE_FILL, NO_DATA, Choropleth, Legend, classify, layer_legend
@@ -170,14 +170,8 @@ def _geometries_json(geoms: Iterable[shapely.Geometry], decimals: int) -> list[d
     array = np.asarray(list(geoms), dtype=object)
     if not len(array):
         return []
-    shifted = shapely.transform(array, lambda c: np.round(_shift_pacific(c), decimals))
+    shifted = shapely.transform(array, lambda c: np.round(pacific_coords(c), decimals))
     return json.loads("[" + ",".join(shapely.to_geojson(shifted)) + "]")
-
-
-def _shift_pacific(coords: np.ndarray) -> np.ndarray:
-    coords = coords.copy()
-    coords[:, 0] = np.where(coords[:, 0] < PACIFIC_SPLIT, coords[:, 0] + 360.0, coords[:, 0])
-    return coords
 
 
 def _coded(values: list[str]) -> list[list[Any]]:
@@ -267,7 +261,7 @@ class MapAssets:
         geoms = frame.geometry.to_numpy()[sited]
         if layer.geometry == "point" and all(g.geom_type == "Point" for g in geoms):
             # compact: positions, flat coordinates and per-feature style codes, no GeoJSON per point
-            shifted = shapely.transform(np.asarray(geoms, dtype=object), _shift_pacific)
+            shifted = shapely.transform(np.asarray(geoms, dtype=object), pacific_coords)
             coords = np.round(shapely.get_coordinates(shifted), 5)
             document["features"] = []
             document["points"] = {
