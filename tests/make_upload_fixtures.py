@@ -270,11 +270,11 @@ def write_fixtures(folder: str | Path, bundle: Any) -> dict[str, Fixture]:
 
 def hostile_csv(payloads: dict[str, str]) -> bytes:
     """A CSV whose names, categories, free text and column names are the hostile payloads
-    (one row per payload, all at Vientiane), UTF-8."""
+    (one row per payload, on a grid over the Mekong region), UTF-8."""
     buffer = io.StringIO()
     rows = [
-        {"name": text, "type": text, "notes": text, f"{text} (col)": text, "lat": 17.9757, "lon": 102.6331}
-        for text in payloads.values()
+        {"name": text, "type": text, "notes": text, f"{text} (col)": text, "lat": 10 + 1.5 * k, "lon": 98 + 3 * (k % 4)}
+        for k, text in enumerate(payloads.values())
     ]
     columns = ["name", "type", "notes", *[f"{t} (col)" for t in payloads.values()], "lat", "lon"]
     pd.DataFrame(rows, columns=columns).to_csv(buffer, index=False)

@@ -660,16 +660,52 @@ def _present(values: pd.Series) -> pd.Series:
     return values[values.map(lambda v: not is_missing(v))]
 
 
-def _numeric_share(values: pd.Series, low: float = -math.inf, high: float = math.inf) -> float:
-    present = _present(values)
-    if present.empty:
-        return 0.0
-    numbers = _numbers(present)
-    return float(((numbers >= low) & (numbers <= high)).sum() / len(present))
+def _float(value: Any) -> float:
+    try:
+        return float(_number_text(value))
+    except (TypeError, ValueError):
+        return math.nan
 
 
-def _sample(table: UploadTable, column: str, n: int = 500) -> pd.Series:
-    return _present(table.frame[column].head(5000)).head(n)
+class _Columns:
+    """What detection needs to know about each column, computed once per column from the
+    first rows (a sample of 500 values, up to 300 distinct values from 5,000 rows)."""
+
+    def __init__(self, table: UploadTable) -> None:
+        self.frame = table.frame
+        self._samples: dict[str, list[Any]] = {}
+        self._numbers: dict[str, np.ndarray] = {}
+        self._distinct: dict[str, list[str]] = {}
+        self._shares: dict[str, float] = {}
+
+    def head(self, column: str) -> list[Any]:
+        if column not in self._samples:
+            values = self.frame[column].head(5000).tolist()
+            self._samples[column] = [v for v in values if not is_missing(v)]
+        return self._samples[column]
+
+    def sample(self, column: str, n: int = 500) -> pd.Series:
+        return pd.Series(self.head(column)[:n], dtype=object)
+
+    def numeric_share(self, column: str, low: float = -math.inf, high: float = math.inf) -> float:
+        if column not in self._numbers:
+            self._numbers[column] = np.array([_float(v) for v in self.head(column)[:500]], dtype=float)
+        numbers = self._numbers[column]
+        if not len(numbers):
+            return 0.0
+        return float(((numbers >= low) & (numbers <= high)).sum() / len(numbers))
+
+    def distinct(self, column: str) -> list[str]:
+        if column not in self._distinct:
+            self._distinct[column] = list(dict.fromkeys(str(v) for v in self.head(column)))[:300]
+        return self._distinct[column]
+
+    def distinct_share(self, column: str) -> float:
+        if column not in self._shares:
+            values = self.frame[column]
+            values = values[values.notna()]
+            self._shares[column] = values.astype(str).nunique() / len(values) if len(values) else 0.0
+        return self._shares[column]
 
 
 def detect_mapping(table: UploadTable) -> Mapping:
@@ -688,6 +724,7 @@ def detect_mapping(table: UploadTable) -> Mapping:
         If no column gives a location; the message lists the columns and what is needed.
     """
     columns = table.columns
+    stats = _Columns(table)
     used: set[str] = set()
 
     def best(names: tuple[str, ...], accept, pool=None) -> str | None:  # type: ignore[no-untyped-def]
@@ -700,24 +737,22 @@ def detect_mapping(table: UploadTable) -> Mapping:
                 return column
         return None
 
-    lon = best(_LON, lambda c: _numeric_share(_sample(table, c), -180, 180) >= 0.8)
-    lat = best(_LAT, lambda c: c != lon and _numeric_share(_sample(table, c), -180, 180) >= 0.8)
+    lon = best(_LON, lambda c: stats.numeric_share(c, -180, 180) >= 0.8)
+    lat = best(_LAT, lambda c: c != lon and stats.numeric_share(c, -180, 180) >= 0.8)
     if not (lon and lat):
         lon = lat = None
     used |= {c for c in (lon, lat) if c}
-    wkt = None if lon else best(_WKT, lambda c: _wkt_share(_sample(table, c, 50)) >= 0.5)
+    wkt = None if lon else best(_WKT, lambda c: _wkt_share(stats.sample(c, 50)) >= 0.5)
     if wkt is None and not lon:
-        wkt = next((c for c in columns if c not in used and _wkt_share(_sample(table, c, 20)) >= 0.8), None)
+        wkt = next((c for c in columns if c not in used and _wkt_share(stats.sample(c, 20)) >= 0.8), None)
     used |= {wkt} if wkt else set()
-    country = best(_COUNTRY, lambda c: share_of_countries(_distinct(table, c)) >= 0.5)
+    country = best(_COUNTRY, lambda c: share_of_countries(stats.distinct(c)) >= 0.5)
     if country is None:
         country = next(
             (
                 c
                 for c in columns
-                if c not in used
-                and not _numeric_share(_sample(table, c))
-                and share_of_countries(_distinct(table, c)) >= 0.8
+                if c not in used and not stats.numeric_share(c) and share_of_countries(stats.distinct(c)) >= 0.8
             ),
             None,
         )
@@ -736,31 +771,27 @@ def detect_mapping(table: UploadTable) -> Mapping:
             "column (e.g. POINT (102.6 17.97)) or a country column (ISO code or name); columns: "
             + ", ".join(repr(c[:40]) for c in columns[:30])
         )
-    text_columns = [c for c in columns if c not in used and _numeric_share(_sample(table, c)) < 0.8]
+    text_columns = [c for c in columns if c not in used and stats.numeric_share(c) < 0.8]
     name = best(_NAME, lambda c: True, text_columns)
     if name is None:
         name = next(
-            (c for c in text_columns if _distinct_share(table, c) >= 0.9), text_columns[0] if text_columns else None
+            (c for c in text_columns if stats.distinct_share(c) >= 0.9), text_columns[0] if text_columns else None
         )
     used |= {name} if name else set()
-    category = best(_CATEGORY, lambda c: 1 <= len(_distinct(table, c)) <= 30, text_columns)
+    category = best(_CATEGORY, lambda c: 1 <= len(stats.distinct(c)) <= 30, text_columns)
     if category is None:
         category = next(
             (
                 c
                 for c in text_columns
-                if c not in used and 2 <= len(_distinct(table, c)) <= 12 and _distinct_share(table, c) < 0.5
+                if c not in used and 2 <= len(stats.distinct(c)) <= 12 and stats.distinct_share(c) < 0.5
             ),
             None,
         )
     used |= {category} if category else set()
-    year = best(_YEAR, lambda c: _numeric_share(_sample(table, c), 1800, 2200) >= 0.8)
+    year = best(_YEAR, lambda c: stats.numeric_share(c, 1800, 2200) >= 0.8)
     used |= {year} if year else set()
-    numeric = [
-        c
-        for c in columns
-        if c not in used and _numeric_share(_sample(table, c)) >= 0.8 and len(_distinct(table, c)) > 1
-    ]
+    numeric = [c for c in columns if c not in used and stats.numeric_share(c) >= 0.8 and len(stats.distinct(c)) > 1]
     number = best(_NUMBER, lambda c: True, numeric) or (numeric[0] if numeric else None)
     tooltip = [c for c in (category, country, year, number) if c]
     title = Path(table.name).stem.replace("_", " ").strip() or "My data"
@@ -779,15 +810,6 @@ def detect_mapping(table: UploadTable) -> Mapping:
         tooltip=tooltip,
         title=title[:120],
     )
-
-
-def _distinct(table: UploadTable, column: str) -> list[Any]:
-    return list(dict.fromkeys(_present(table.frame[column]).astype(str).head(5000)))[:300]
-
-
-def _distinct_share(table: UploadTable, column: str) -> float:
-    present = _present(table.frame[column])
-    return present.astype(str).nunique() / len(present) if len(present) else 0.0
 
 
 def _wkt_share(values: pd.Series) -> float:
@@ -1040,7 +1062,7 @@ def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | Non
         table=table,
         frame=good,
         rejected=rejected,
-        warnings=_problem_frame(warnings, rows),
+        warnings=_problem_frame([w for w in warnings if not bad[w[0]]], rows),
         columns=columns,
         types=types,
         geometry=family,
@@ -1160,7 +1182,9 @@ def _problem_frame(problems: list[tuple[int, str, Any, str]], rows: np.ndarray) 
         {"row": int(rows[k]), "column": column, "value": None if is_missing(value) else str(value), "problem": message}
         for k, column, value, message in sorted(problems, key=lambda p: p[0])
     ]
-    return pd.DataFrame(records, columns=_PROBLEM_COLUMNS).astype({"row": "int64"})
+    frame = pd.DataFrame(records, columns=_PROBLEM_COLUMNS).astype({"row": "int64", "value": object})
+    frame["value"] = frame["value"].where(frame["value"].notna(), None)
+    return frame
 
 
 def rejected_csv(result: UploadResult) -> bytes:
