@@ -72,7 +72,7 @@ from .countrynames import country_code, country_hint, share_of_countries
 from .io import WGS84, list_tables, read_layer_file, read_table_bytes
 from .schema import is_missing, schema_from_dict
 from .style import QUALITATIVE
-from .validate import check_frame, upload_name
+from .validate import _jumps_antimeridian, upload_name
 
 #: What :func:`read_upload` reads, by file suffix.
 FORMATS = {
@@ -641,8 +641,14 @@ def _numbers(values: pd.Series) -> pd.Series:
     """Cells as floats (NaN where not a number); full-width digits and a decimal comma are read."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return pd.to_numeric(values, errors="coerce").astype("float64")
-    text = values.map(lambda v: _number_text(v), na_action="ignore")
-    return pd.to_numeric(text, errors="coerce").astype("float64")
+    values = values.astype(object)
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    # only cells that are not plain numbers go the slow way (full-width digits, 102,5, 1,200.5)
+    retry = numbers.isna() & values.notna()
+    if retry.any():
+        text = values[retry].map(_number_text)
+        numbers[retry] = pd.to_numeric(text, errors="coerce").astype("float64")
+    return numbers
 
 
 def _number_text(value: Any) -> Any:
@@ -656,8 +662,18 @@ def _number_text(value: Any) -> Any:
     return text
 
 
+def _missing(values: pd.Series) -> np.ndarray:
+    """True for empty cells (missing, or blank text), vectorised."""
+    missing = values.isna().to_numpy(dtype=bool, copy=True)
+    if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+        text = values[~missing]
+        blank = text.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+        missing[np.flatnonzero(~missing)[blank]] = True
+    return missing
+
+
 def _present(values: pd.Series) -> pd.Series:
-    return values[values.map(lambda v: not is_missing(v))]
+    return values[~_missing(values)]
 
 
 def _float(value: Any) -> float:
@@ -993,12 +1009,11 @@ def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | Non
             country_fallback(k, mapping.country, None, "")
 
     if mapping.country and mapping.location != "country":
-        for k in range(n):
-            value = frame[mapping.country].iat[k]
-            if precision[k] == "exact" and codes[k] is None and not is_missing(value):
-                warnings.append(
-                    (k, mapping.country, value, country_hint(value) + "; the row is mapped by its location")
-                )
+        values = frame[mapping.country].tolist()
+        for k in np.flatnonzero((precision == "exact") & pd.isna(codes)):
+            if not is_missing(values[k]):
+                hint = country_hint(values[k]) + "; the row is mapped by its location"
+                warnings.append((int(k), mapping.country, values[k], hint))
 
     family = _family(geoms)
     if family is not None:
@@ -1040,19 +1055,12 @@ def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | Non
     result_frame = gpd.GeoDataFrame(attributes, geometry=gpd.GeoSeries(geoms, crs=WGS84), crs=WGS84)
     family = family or "point"
 
-    # the schema's own checks (geometry validity and range, required name) on top
-    schema = schema_from_dict(_schema_dict("upload_check", family, types, mapping, columns), "upload")
+    # geometry validity and range (the columns are typed by construction, the name checked above)
+    column = mapping.wkt if mapping.location == "wkt" else "geometry"
     bad_positions = {p[0] for p in problems}
-    for problem in check_frame(result_frame, schema, file=table.name):
-        if problem.severity != "error" or problem.row is None or problem.row in bad_positions:
-            continue
-        if problem.field == "geometry":
-            column = mapping.wkt if mapping.location == "wkt" else "geometry"
-            value = problem.value if problem.value is not None else None
-            problems.append((problem.row, column or "geometry", value, problem.message))
-        else:
-            original = next((c for c, v in columns.items() if v == problem.field), problem.field)
-            problems.append((problem.row, original, problem.value, problem.message))
+    for k, value, message in _geometry_problems(geoms):
+        if k not in bad_positions:
+            problems.append((k, column, value, message))
 
     rejected = _problem_frame(problems, rows)
     bad = np.zeros(n, dtype=bool)
@@ -1101,8 +1109,7 @@ def _check_mapping(table: UploadTable, mapping: Mapping) -> None:
 def _lonlat(frame: pd.DataFrame, mapping: Mapping, geoms: np.ndarray, problems: list, country_fallback) -> None:  # type: ignore[no-untyped-def,type-arg]
     lon_raw, lat_raw = frame[mapping.lon], frame[mapping.lat]
     lon, lat = _numbers(lon_raw).to_numpy(), _numbers(lat_raw).to_numpy()
-    lon_missing = lon_raw.map(is_missing).to_numpy(dtype=bool)
-    lat_missing = lat_raw.map(is_missing).to_numpy(dtype=bool)
+    lon_missing, lat_missing = _missing(lon_raw), _missing(lat_raw)
     ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
     if ok.any():
         geoms[ok] = shapely.points(lon[ok], lat[ok])
@@ -1132,15 +1139,61 @@ def _lonlat(frame: pd.DataFrame, mapping: Mapping, geoms: np.ndarray, problems: 
                 problems.append((k, column, raw, f"{kind} {value:g} is outside -{limit}..{limit}{hint}"))
 
 
+def _geometry_problems(geoms: np.ndarray) -> list[tuple[int, Any, str]]:
+    """``(position, value, what to do)`` for geometries that are invalid, not finite, outside
+    longitude/latitude degrees or jumping across the antimeridian (vectorised over all rows;
+    the messages are those of :func:`mapper.validate.check_geometries`)."""
+    out: list[tuple[int, Any, str]] = []
+    present = np.flatnonzero(~pd.isna(geoms))
+    if not len(present):
+        return out
+    shapes = geoms[present]
+    bounds = shapely.bounds(shapes)
+    finite = np.isfinite(bounds).all(axis=1)
+    valid = shapely.is_valid(shapes)
+    inside = (bounds[:, 0] >= -180) & (bounds[:, 2] <= 180) & (bounds[:, 1] >= -90) & (bounds[:, 3] <= 90)
+    for j in np.flatnonzero(~finite | ~valid | ~inside):
+        k, geom = int(present[j]), shapes[j]
+        if not finite[j]:
+            out.append((k, geom.geom_type, "has coordinates that are not numbers (NaN or infinity); give real degrees"))
+        elif not valid[j]:
+            reason = shapely.is_valid_reason(geom)
+            out.append((k, geom.geom_type, f"is invalid ({reason}); fix it, e.g. with QGIS 'Fix geometries'"))
+        else:
+            out.append(
+                (
+                    k,
+                    f"bounds {tuple(round(float(b), 4) for b in bounds[j])}",
+                    "has coordinates outside longitude -180..180 / latitude -90..90: check that longitude and "
+                    "latitude are not swapped, and that a file in a projected CRS (metres) declares it",
+                )
+            )
+    if shapes[0].geom_type not in ("Point", "MultiPoint"):
+        for j in np.flatnonzero(finite & valid & inside):
+            if _jumps_antimeridian(shapes[j]):
+                out.append(
+                    (
+                        int(present[j]),
+                        shapes[j].geom_type,
+                        "has a segment that jumps more than 180° of longitude, so it would be drawn across the whole "
+                        "map; split it at the antimeridian (RFC 7946 section 3.1.9)",
+                    )
+                )
+    return out
+
+
 def _family(geoms: np.ndarray) -> str | None:
     """The geometry kind most rows have (point, line, polygon), or None when none has one."""
-    counts = {"point": 0, "line": 0, "polygon": 0}
-    for geom in geoms:
-        if geom is None:
-            continue
-        for family, types in GEOMETRIES.items():
-            if geom.geom_type in types:
-                counts[family] += 1
+    present = geoms[~pd.isna(geoms)]
+    if not len(present):
+        return None
+    # shapely type ids: 0 Point, 4 MultiPoint; 1 LineString, 2 LinearRing, 5 MultiLineString; 3 Polygon, 6 MultiPolygon
+    ids = shapely.get_type_id(present)
+    counts = {
+        "point": int(np.isin(ids, (0, 4)).sum()),
+        "line": int(np.isin(ids, (1, 2, 5)).sum()),
+        "polygon": int(np.isin(ids, (3, 6)).sum()),
+    }
     if not any(counts.values()):
         return None
     return max(counts, key=lambda f: counts[f])
@@ -1155,6 +1208,8 @@ def _column_type(values: pd.Series) -> str:
         return "string"
     present = _present(values)
     if present.empty:
+        return "string"
+    if _numbers(present.head(200)).isna().any():  # a quick look first: most text columns stop here
         return "string"
     if not pd.api.types.is_numeric_dtype(values):
         texts = present.astype(str)
@@ -1174,6 +1229,8 @@ def _typed(values: pd.Series, kind: str) -> pd.Series:
         return _numbers(values).astype("Float64")
     if kind == "boolean":
         return values.astype("boolean")
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return values.astype(object).where(values.notna(), None)  # text cells as read (CSV, XLSX)
     return values.map(_cell_text, na_action="ignore").astype(object).where(values.notna(), None)
 
 
