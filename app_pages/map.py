@@ -33,7 +33,7 @@ from mapper.geo import display_lon
 from mapper.query import FilterState
 from mapper.selection import Selection
 from mapper.style import SCHEME_LABELS, categorical_attributes, numeric_attributes
-from mapper.tables import clicked_records, country_profile, layer_table, summarize
+from mapper.tables import clicked_records, country_profile, layer_table, link_columns, summarize
 from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, MapView, tile_providers
 from mapper.webmap import MapAssets, data_bounds, map_payload, payload_group, web_map
 
@@ -271,7 +271,7 @@ for tab, (layer, frame) in zip(tabs, selection.layers(), strict=False):
             layer_table(frame, layer),
             hide_index=True,
             width="stretch",
-            column_config={"Source": st.column_config.LinkColumn("Source")},
+            column_config={c: st.column_config.LinkColumn(c) for c in link_columns(layer.schema, layer.label)},
         )
 show_data_problems(bundle)
 sync_url(view)

@@ -4,7 +4,7 @@ of what is shown, and a country profile."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -16,7 +16,7 @@ from .data import Bundle
 from .enrich import has_site, parse_badge_id
 from .measures import measure_label, shown_measures
 from .query import COUNTRY_FACET, FilterState, filter_layer
-from .schema import is_missing, split_list
+from .schema import Schema, is_missing, split_list
 
 
 def layer_table(frame: gpd.GeoDataFrame, layer: Layer) -> pd.DataFrame:
@@ -27,6 +27,11 @@ def layer_table(frame: gpd.GeoDataFrame, layer: Layer) -> pd.DataFrame:
     labels = {c: measure_label(c) or layer.label(c) for c in table.columns}
     labels["id"] = "ID"
     return table.rename(columns=labels).reset_index(drop=True)
+
+
+def link_columns(schema: Schema, label: Callable[[str], str]) -> list[str]:
+    """Labels of the columns whose schema type is ``url`` (shown as links in tables)."""
+    return [label(name) for name, spec in schema.fields.items() if spec.type == "url"]
 
 
 def summarize(frames: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue) -> pd.DataFrame:
