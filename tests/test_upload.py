@@ -237,17 +237,21 @@ def test_uploaded_layer_joins_the_bundle_like_any_layer(fixtures: dict[str, Fixt
     extended = bundle.with_layers([(layer, frame)])
     assert "my_sites" not in bundle.catalogue
     assert list(extended.catalogue)[-1] == "my_sites"
-    selection = select(extended, FilterState(countries=("LAO",)))
+    selection = select(extended, FilterState(country=("LAO",)))
     assert selection.counts["my_sites"] == 1
     assert "Test team, JUMPP desk" in selection.attributions()
-    by_year = select(extended, FilterState(layers=("my_sites",), year_from=2023))
+    by_year = select(extended, FilterState(layers=("my_sites",), year=(2023, None)))
     assert by_year.counts == {"my_sites": 2}
     found = select(extended, FilterState(layers=("my_sites",), search="ハノイ"))
     assert found.counts == {"my_sites": 1}
     assert extended.layers["my_sites"]["country_name"].tolist()[0] == "Laos" or "Lao" in str(
         extended.layers["my_sites"]["country_name"].tolist()[0]
     )
-    with pytest.raises(ValueError, match="already loaded"):
+    by_type = select(extended, FilterState(layers=("my_sites",), my_sites_category=("太陽光",)))
+    assert by_type.counts == {"my_sites": 2}
+    by_capacity = select(extended, FilterState(layers=("my_sites",), my_sites_number=(20, None)))
+    assert by_capacity.counts == {"my_sites": 2}
+    with pytest.raises(mapper.SpecError, match="already in the catalogue"):
         extended.with_layers([(layer, frame)])
 
 

@@ -54,6 +54,7 @@ import math
 import os
 import re
 import tempfile
+import tomllib
 import unicodedata
 import zipfile
 from dataclasses import asdict, dataclass, field, fields
@@ -110,68 +111,15 @@ ADDED_COLUMNS = (
 # columns the enrichment adds (country names and attributes, measures)
 _DERIVED_PREFIXES = ("country_",)
 _DERIVED = ("length_km", "area_km2", "coast_distance_km", "land_share_pct")
+#: Uploads with at most this many records get the country check (see :func:`layer_spec`).
+CHECK_ROWS = 5000
 #: Colours given to the most frequent categories (ColorBrewer Set2, from :mod:`mapper.style`);
 #: the rest share ``OTHER_COLOR``.
 OTHER_COLOR = "#777777"
 
-_LON = ("lon", "lng", "long", "longitude", "x", "経度", "東経", "x座標", "lon_dd", "longitude_dd")
-_LAT = ("lat", "latitude", "y", "緯度", "北緯", "y座標", "lat_dd", "latitude_dd")
-_WKT = ("wkt", "geometry", "geom", "the_geom", "shape", "ジオメトリ", "形状")
-_COUNTRY = ("country", "countries", "country name", "country code", "iso3", "iso", "iso_a3", "nation", "国", "国名")
-_NAME = (
-    "name",
-    "title",
-    "project",
-    "project name",
-    "site",
-    "site name",
-    "plant",
-    "facility",
-    "名称",
-    "名前",
-    "案件名",
-    "事業名",
-    "プロジェクト名",
-    "施設名",
-    "発電所名",
-    "地点名",
-)
-_CATEGORY = (
-    "type",
-    "category",
-    "status",
-    "technology",
-    "sector",
-    "kind",
-    "class",
-    "fuel",
-    "種別",
-    "分類",
-    "区分",
-    "種類",
-    "状況",
-    "ステータス",
-    "技術",
-    "電源",
-    "燃料",
-    "分野",
-)
-_YEAR = ("year", "fy", "fiscal year", "start year", "年", "年度", "開始年", "運転開始年")
-_NUMBER = (
-    "capacity",
-    "capacity_mw",
-    "mw",
-    "amount",
-    "amount_usd",
-    "value",
-    "budget",
-    "cost",
-    "容量",
-    "出力",
-    "金額",
-    "予算",
-    "事業費",
-)
+_NAMES = tomllib.loads((Path(__file__).parent / "column_names.toml").read_text(encoding="utf-8"))
+_LON, _LAT, _WKT, _COUNTRY = (tuple(_NAMES[k]) for k in ("lon", "lat", "wkt", "country"))
+_NAME, _CATEGORY, _YEAR, _NUMBER = (tuple(_NAMES[k]) for k in ("name", "category", "year", "number"))
 _WKT_START = re.compile(
     r"^\s*(SRID=\d+;\s*)?(POINT|LINESTRING|POLYGON|MULTIPOINT|MULTILINESTRING|MULTIPOLYGON|GEOMETRYCOLLECTION)\b",
     re.IGNORECASE,
@@ -1273,8 +1221,12 @@ def layer_spec(result: UploadResult, mapping: Mapping, *, layer_id: str) -> tupl
 
     This is the one place that says how an upload is drawn, filtered and shown: the
     category column colours the records (a colour per frequent value, the rest grey), the
-    country, year and number columns map to the country, year and capacity filters, and
-    the search looks in the name and every text column.
+    country and year columns map to the shared country and year facets, the category and
+    number columns get facets of their own (``<layer_id>_category``, ``<layer_id>_number``,
+    labelled with the column name), and the search looks in every text column. Line and
+    polygon uploads get their geodesic length or area; rows naming a country are checked
+    against it (a warning, not a rejection) when the upload has at most
+    :data:`CHECK_ROWS` rows.
     """
     columns = result.columns
     frame = result.frame
@@ -1291,14 +1243,11 @@ def layer_spec(result: UploadResult, mapping: Mapping, *, layer_id: str) -> tupl
     tooltip = [label, *[c for c in tooltip if c != label]]
     popup = [*user, "location_precision", *(["country"] if has_country else []), "source_publisher", "source_date"]
     popup += ["source_url", "source_file", "upload_row"]
-    filters: dict[str, list[str]] = {}
-    if has_country:
-        filters["country"] = ["country"]
-    if year and result.types.get(year) in ("integer", "number"):
-        filters["year"] = [year]
-    if number and result.types.get(number) in ("integer", "number"):
-        filters["capacity"] = [number]
-    filters["search"] = [c for c in user if result.types[c] == "string"] or [label]
+    filters, facets = _filters(result, layer_id, label=label, category=category, year=year, number=number)
+    measures = {"line": ["length_km"], "polygon": ["area_km2"]}.get(result.geometry, [])
+    # the country check (a point outside the country its row names is a warning) costs a
+    # geodesic distance per such point: kept for tables of a size people check by hand
+    checks = ["in_named_countries"] if has_country and len(frame) <= CHECK_ROWS else []
     style: dict[str, Any] = {"default_color": OTHER_COLOR, "stroke_color": "#333333", "radius": 6}
     if category:
         counts = frame[category].dropna().astype(str).value_counts(sort=True)
@@ -1334,12 +1283,47 @@ def layer_spec(result: UploadResult, mapping: Mapping, *, layer_id: str) -> tupl
         "tooltip": tooltip[:6],
         "popup": popup,
         "filters": filters,
+        "facets": facets,
+        "measures": measures,
+        "checks": checks,
         "country_fields": ["country"] if has_country else [],
         "labels": labels,
         "label_field": label,
         "style": style,
     }
     return spec, _schema_dict(f"upload_{layer_id}", result.geometry, result.types, mapping, columns)
+
+
+def _filters(
+    result: UploadResult,
+    layer_id: str,
+    *,
+    label: str,
+    category: str | None,
+    year: str | None,
+    number: str | None,
+) -> tuple[dict[str, list[str]], dict[str, dict[str, Any]]]:
+    """The ``[filters]`` and own ``[facets]`` of an upload's spec: the shared facets where
+    they fit (country, year, search) and a facet of its own for the category and the
+    number columns (labelled with the column's name)."""
+    types = result.types
+    filters: dict[str, list[str]] = {}
+    facets: dict[str, dict[str, Any]] = {}
+    if "country" in result.frame.columns:
+        filters["country"] = ["country"]
+    if year and types.get(year) in ("integer", "number"):
+        filters["year"] = [year]
+    if category and types.get(category) in ("string", "integer", "boolean"):
+        fid = f"{layer_id}_category"
+        facets[fid] = {"kind": "choice", "label": category[:80], "help": f"Values of {category[:80]}.", "order": 80}
+        filters[fid] = [category]
+    if number and types.get(number) in ("integer", "number"):
+        fid = f"{layer_id}_number"
+        integer = types[number] == "integer"
+        facets[fid] = {"kind": "range", "label": number[:80], "integer": integer, "order": 81}
+        filters[fid] = [number]
+    filters["search"] = [c for c, kind in types.items() if kind == "string"] or [label]
+    return filters, facets
 
 
 def _schema_dict(
