@@ -315,3 +315,10 @@ def test_cli_bad_uploads_exit_2_with_a_clear_message(
         main(["export", "-o", str(tmp_path / "y.csv"), "--add", str(plain), "--add-map", "lon=a", "--add-map", "lat=b"])
         == 0
     )
+
+
+def test_a_shift_jis_shapefile_without_cpg_reads_as_japanese(fixtures: dict[str, Fixture]) -> None:
+    table = _read(fixtures["shapefile_sjis"])
+    assert table.frame["名称"].iloc[0] == "テスト送電線 1"
+    assert any("cp932" in note for note in table.notes)
+    assert not any("cp932" in note for note in _read(fixtures["shapefile"]).notes)  # its .cpg says UTF-8

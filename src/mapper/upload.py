@@ -423,8 +423,9 @@ def _read_gis(shown: str, kind: str, suffix: str, data: bytes, layer: str | None
                         f"{path}: has no layer named {layer[:60]!r}; its layers are: {', '.join(names)}"
                     )
                 layer = layer or names[0]
+            encoding = _dbf_encoding(data) if kind == "shapefile" else None
             try:
-                frame, _ = read_layer_file(path, layer=layer)
+                frame, _ = read_layer_file(path, layer=layer, encoding=encoding)
             except DataReadError:
                 if kind != "parquet":
                     raise
@@ -444,6 +445,7 @@ def _read_gis(shown: str, kind: str, suffix: str, data: bytes, layer: str | None
     attributes = [c for c in frame.columns if c != getattr(frame, "geometry", pd.Series(name=None)).name]
     renamed = dict(zip(attributes, _unique_names([str(c) for c in attributes]), strict=True))
     frame = frame.rename(columns=renamed)
+    notes = (f"the Shapefile has no .cpg file; its text was read as {encoding}",) if encoding else ()
     return UploadTable(
         shown,
         kind,
@@ -451,6 +453,7 @@ def _read_gis(shown: str, kind: str, suffix: str, data: bytes, layer: str | None
         tuple(range(1, len(frame) + 1)),
         layers=tuple(names),
         layer=layer if names else None,
+        notes=notes,
         size=len(data),
     )
 
@@ -463,6 +466,31 @@ def _plain_parquet(path: Path) -> pd.DataFrame:
     except (ValueError, OSError, TypeError) as exc:
         raise DataReadError(f"{path}: cannot read as Parquet ({str(exc)[:200]}); is it a (Geo)Parquet file?") from exc
     return table.astype(object).map(_cell_text) if len(table) else table.astype(object)
+
+
+def _dbf_encoding(data: bytes) -> str | None:
+    """``cp932`` for a zipped Shapefile without a ``.cpg`` file whose ``.dbf`` text is
+    Shift-JIS (common in Japanese GIS files; GDAL would read it as Latin-1), else None."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+        if any(n.lower().endswith(".cpg") for n in names):
+            return None
+        dbf = next((n for n in names if n.lower().endswith(".dbf")), None)
+        if dbf is None or archive.getinfo(dbf).file_size > 200 * 1024 * 1024:
+            return None
+        raw = archive.read(dbf)
+    if len(raw) > 29 and raw[29] != 0:  # the language driver byte says the code page
+        return None
+    try:
+        raw.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw[32:].decode("cp932")
+    except UnicodeDecodeError:
+        return None
+    return "cp932" if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", text) else None
 
 
 def _check_shapefile_zip(shown: str, data: bytes) -> None:
