@@ -322,3 +322,16 @@ def test_a_shift_jis_shapefile_without_cpg_reads_as_japanese(fixtures: dict[str,
     assert table.frame["名称"].iloc[0] == "テスト送電線 1"
     assert any("cp932" in note for note in table.notes)
     assert not any("cp932" in note for note in _read(fixtures["shapefile"]).notes)  # its .cpg says UTF-8
+
+
+def test_preview_shows_rows_with_their_numbers_and_changes_keep_the_rest(fixtures: dict[str, Fixture]) -> None:
+    table = _read(fixtures["broken_csv"])
+    preview = table.preview(3)
+    assert preview["row"].tolist() == [2, 3, 4]
+    assert list(preview.columns) == ["row", "name", "lat", "lon", "country"]
+    gis = _read(fixtures["gpkg"]).preview(2)
+    assert gis["geometry (WKT)"].str.startswith("MULTILINESTRING").all()
+    mapping = detect_mapping(table)
+    changed = mapping.with_changes(category="country", title="Mine")
+    assert (changed.category, changed.title, changed.lat) == ("country", "Mine", mapping.lat)
+    assert mapping.with_changes(category="").category is None
