@@ -95,6 +95,7 @@ NET_ZERO_TARGET_STATUSES = ("law", "policy", "pledge")
 # Attribute field groups: the value fields that need the group's <group>_source_url.
 ATTRIBUTE_GROUP_VALUES = {
     "ndc": ("ndc_unconditional_pct", "ndc_conditional_pct", "ndc_target_year"),
+    "ndc2035": ("ndc2035_unconditional_pct", "ndc2035_conditional_pct", "ndc2035_target_year"),
     "net_zero": ("net_zero_year",),
     "offshore_wind": ("offshore_wind_target_gw",),
     "membership": (),
@@ -545,6 +546,30 @@ def _offenders_net_zero_year_vs_status(attributes: pd.DataFrame) -> list[str]:
     return offenders
 
 
+def _offenders_ndc2035_complete(attributes: pd.DataFrame) -> list[str]:
+    """A 2035 (NDC 3.0) entry names its target, year and source (URL, publisher, date); a
+    percentage says its target type (the map never colours two types on one scale), and a
+    base-year target its base year."""
+    offenders = []
+    for row in _records(attributes):
+        iso3 = row["iso3"]
+        fields = [f for f in row if str(f).startswith("ndc2035_")]
+        if not any(_present(row.get(f)) for f in fields):
+            continue
+        for needed in ("target_text", "target_year", "source_url", "source_publisher", "source_date"):
+            if not _present(row.get(f"ndc2035_{needed}")):
+                offenders.append(f"{iso3}: ndc2035_{needed}=<empty> (a 2035 NDC entry needs it)")
+        pct = [f for f in ("ndc2035_unconditional_pct", "ndc2035_conditional_pct") if _present(row.get(f))]
+        kind = row.get("ndc2035_target_type")
+        if pct and not _present(kind):
+            offenders.append(f"{iso3}: ndc2035_target_type=<empty> ({', '.join(pct)} set without a target type)")
+        if kind == "base_year" and not re.fullmatch(r"\d{4}", str(row.get("ndc2035_base_year") or "")):
+            offenders.append(
+                f"{iso3}: ndc2035_base_year={row.get('ndc2035_base_year')} (a base-year target needs the year)"
+            )
+    return offenders
+
+
 # --------------------------------------------------------------------------- the rule tests
 
 
@@ -833,3 +858,18 @@ def test_rule_net_zero_catches_year_without_target_and_target_without_year(attri
     assert _names(_offenders_net_zero_year_vs_status(_set(attributes, target, net_zero_year=None)), target)
     none = _first(attributes, net_zero_status="none")
     assert _names(_offenders_net_zero_year_vs_status(_set(attributes, none, net_zero_year=2050)), none)
+
+
+def test_ndc2035_entries_are_complete(attributes: pd.DataFrame) -> None:
+    _assert_no_offenders(_offenders_ndc2035_complete(attributes))
+
+
+def test_rule_ndc2035_catches_a_percentage_without_type_and_an_entry_without_source(attributes: pd.DataFrame) -> None:
+    typed = _first(attributes, ndc2035_target_type="base_year")
+    offenders = _offenders_ndc2035_complete(
+        _set(attributes, typed, ndc2035_target_type=None, ndc2035_source_publisher=None, ndc2035_base_year="BAU")
+    )
+    assert any(o.startswith(f"{typed}: ndc2035_target_type") for o in offenders)
+    assert any(o.startswith(f"{typed}: ndc2035_source_publisher") for o in offenders)
+    base = _offenders_ndc2035_complete(_set(attributes, typed, ndc2035_base_year="BAU"))
+    assert any(o.startswith(f"{typed}: ndc2035_base_year") for o in base)
