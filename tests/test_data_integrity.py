@@ -79,8 +79,12 @@ JUMPP_CO_LEADS = {"JPN", "USA"}
 INTERCONNECTOR_END_TOLERANCE_KM = 15.0
 WIND_ZONE_COAST_TOLERANCE_KM = 60.0
 MAX_LAND_SHARE_PCT = 10.0
-LENGTH_RATIO_RANGE = (0.4, 1.6)  # geodesic straight length / published route length
-OFFICIAL_AREA_TOLERANCE = 0.15
+# geodesic straight length / published route length: a straight line between the true ends
+# cannot be longer than the route (5% allowed for rounded published figures); far shorter
+# means an end point or the published length is wrong
+LENGTH_RATIO_RANGE = (0.4, 1.05)
+AREA_TOLERANCE = 0.15  # drawn area vs published area, any precision (outlines are sized from it)
+OFFSHORE_DISTANCE_TOLERANCE_KM = 5.0  # inner edge vs published distance offshore (1:50m coastline)
 # Plausible capacities, narrower than the schema's bounds (0-20000 and 0-50000 MW).
 CAPACITY_RANGE = {"wind_zones": (1, 20000), "interconnectors": (1, 5000)}
 # Statuses that describe something that has already happened: the record's year cannot be
@@ -107,6 +111,11 @@ ATTRIBUTE_GROUP_VALUES = {
 KNOWN_LINE_LENGTH: dict[str, str] = {
     "ic-012": "straight-line length 96.4 km between the Wenshan and Ha Giang city points is 0.32x "
     "the published 300 km (below 0.4): the end points or the published length are wrong",
+    "ic-016": "straight line 191.9 km is longer than the published 177.5 km route: the Lao end is the Muang Xay "
+    "(Oudomxay town) point, not the Nam Mo 3 substation in Namor district, for which no coordinate was found",
+    "ic-017": "straight line about 118 km is far longer than the published 65 km route: the Lao end is the Attapeu "
+    "province point (shared with ic-011's Xekaman 1), not the Monsoon substation in Dak Cheung, for which no "
+    "coordinate was found",
 }
 KNOWN_NET_ZERO: dict[str, str] = {
     "VUT": "net_zero_status = policy but net_zero_year is empty (the notes say the NDC calls Vanuatu "
@@ -299,6 +308,7 @@ def _offenders_readme_lists_every_source_url(
     for frame in layers.values():
         for r in _records(frame):
             urls = ([r["source_url"]] if _present(r.get("source_url")) else []) + split_list(r.get("other_sources"))
+            urls += split_list(r.get("published_figures_source"))
             pairs += [(str(r["id"]), "source_url", u) for u in urls]
     for row in _records(attributes):
         for group in ATTRIBUTE_GROUP_VALUES:
@@ -436,18 +446,35 @@ def _offenders_wind_zone_at_sea(zones: pd.DataFrame, shapes: Mapping[str, Any]) 
 
 
 def _offenders_official_area_vs_published(zones: pd.DataFrame) -> list[str]:
-    """A zone drawn from official coordinates has (nearly) its published area. Indicative and
-    traced outlines are exempt: their areas are not meant to match."""
+    """A zone with a published area has (nearly) that area, whatever its precision: official
+    outlines are the area, and indicative ones are sized from it (geodata/README.md)."""
     offenders = []
     for r in _records(zones):
         published = r.get("area_km2_published")
-        if r.get("geometry_precision") != "official_coordinates" or not _present(published):
+        if not _present(published):
             continue
         deviation = abs(r["area_km2"] - published) / published
-        if deviation > OFFICIAL_AREA_TOLERANCE:
+        if deviation > AREA_TOLERANCE:
             offenders.append(
                 f"{r['id']}: area_km2={r['area_km2']} (differs from the published {published} km² by {deviation:.0%}; "
-                f"at most {OFFICIAL_AREA_TOLERANCE:.0%})"
+                f"at most {AREA_TOLERANCE:.0%}; {r.get('geometry_precision')} outline)"
+            )
+    return offenders
+
+
+def _offenders_distance_offshore_vs_published(zones: pd.DataFrame, shapes: Mapping[str, Any]) -> list[str]:
+    """A zone with a published distance offshore has its inner edge that far from its country's
+    coast (computed here from the country polygons), within OFFSHORE_DISTANCE_TOLERANCE_KM."""
+    offenders = []
+    for r in _records(zones):
+        published = r.get("distance_offshore_km_published")
+        if not _present(published) or r["country"] not in shapes:
+            continue
+        drawn = distance_km(r["geometry"], shapes[r["country"]])
+        if abs(drawn - published) > OFFSHORE_DISTANCE_TOLERANCE_KM:
+            offenders.append(
+                f"{r['id']}: geometry (inner edge {drawn:.1f} km from the {r['country']} coast; published "
+                f"{published:g} km, tolerance {OFFSHORE_DISTANCE_TOLERANCE_KM:g} km: move or redraw the outline)"
             )
     return offenders
 
@@ -621,10 +648,37 @@ def test_wind_zones_lie_at_sea_near_their_country(layers: dict[str, pd.DataFrame
     _assert_no_offenders(_offenders_wind_zone_at_sea(layers["wind_zones"], shapes))
 
 
-def test_official_wind_zone_area_matches_published_area(layers: dict[str, pd.DataFrame]) -> None:
-    # No zone has official_coordinates today (all outlines are indicative or traced), so this
-    # passes vacuously on the current data; test_rule_official_area_catches_a_wrong_area shows it bites.
-    _assert_no_offenders(_offenders_official_area_vs_published(layers["wind_zones"]))
+def test_wind_zone_area_matches_published_area(layers: dict[str, pd.DataFrame]) -> None:
+    zones = layers["wind_zones"]
+    assert zones["area_km2_published"].notna().sum() >= 10  # the rule has data to bite on
+    _assert_no_offenders(_offenders_official_area_vs_published(zones))
+
+
+def test_wind_zone_distance_offshore_matches_published_distance(
+    layers: dict[str, pd.DataFrame], shapes: dict[str, Any]
+) -> None:
+    zones = layers["wind_zones"]
+    assert zones["distance_offshore_km_published"].notna().sum() >= 10
+    _assert_no_offenders(_offenders_distance_offshore_vs_published(zones, shapes))
+
+
+def test_rule_distance_offshore_catches_a_zone_drawn_too_close(
+    layers: dict[str, pd.DataFrame], shapes: dict[str, Any]
+) -> None:
+    zones = layers["wind_zones"]
+    rid = _first(zones, id="wz-vnm-002")
+    # the outline the 2026-12-03 pass replaced: 3.9 km offshore against the developer's 20-50 km
+    old = shapely.Polygon([(107.9159, 10.639), (107.9388, 10.5999), (108.0179, 10.6451), (107.995, 10.6843)])
+    assert _names(_offenders_distance_offshore_vs_published(_set(zones, rid, geometry=old), shapes), rid)
+    assert not _names(_offenders_distance_offshore_vs_published(zones, shapes), rid)
+
+
+def test_rule_line_length_catches_a_straight_line_longer_than_the_route(layers: dict[str, pd.DataFrame]) -> None:
+    lines = layers["interconnectors"]
+    rid = _first(lines, id="ic-008")
+    length = float(lines.loc[lines["id"] == rid, "length_km"].iloc[0])
+    assert _names(_offenders_line_length_vs_published(_set(lines, rid, length_km_published=0.9 * length)), rid)
+    assert not _names(_offenders_line_length_vs_published(_set(lines, rid, length_km_published=length)), rid)
 
 
 def test_dates_agree_with_each_other_today_and_status(layers: dict[str, pd.DataFrame]) -> None:
@@ -798,6 +852,8 @@ def test_rule_official_area_catches_a_wrong_area(layers: dict[str, pd.DataFrame]
     area = float(zones.loc[zones["id"] == rid, "area_km2"].iloc[0])
     broken = _set(zones, rid, geometry_precision="official_coordinates", area_km2_published=2 * area)
     assert _names(_offenders_official_area_vs_published(broken), rid)
+    indicative = _set(zones, rid, geometry_precision="indicative", area_km2_published=2 * area)
+    assert _names(_offenders_official_area_vs_published(indicative), rid)
     matching = _set(zones, rid, geometry_precision="official_coordinates", area_km2_published=area)
     assert not _names(_offenders_official_area_vs_published(matching), rid)
 
