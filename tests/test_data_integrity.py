@@ -117,6 +117,16 @@ KNOWN_LINE_LENGTH: dict[str, str] = {
     "province point (shared with ic-011's Xekaman 1), not the Monsoon substation in Dak Cheung, for which no "
     "coordinate was found",
 }
+# Line ends drawn at the same point although they name different plants or substations.
+KNOWN_SHARED_END_POINTS: dict[str, str] = {
+    "ic-011": "Lao end at the Attapeu province point, shared with ic-017: the Xekaman 1 plant lies some tens of km "
+    "east of it; no coordinate was found for the plant",
+    "ic-017": "Lao end at the Attapeu province point, shared with ic-011: the Monsoon substation is in Dak Cheung "
+    "(Sekong); no coordinate was found for it",
+    "ic-005": "Cambodian end at the Stung Treng province point, shared with ic-015: the 230 kV line from Don Sahong "
+    "and the 115 kV line from Ban Hat may end at different Stung Treng substations; neither has a coordinate",
+    "ic-015": "Cambodian end at the Stung Treng province point, shared with ic-005 (see there)",
+}
 KNOWN_NET_ZERO: dict[str, str] = {
     "VUT": "net_zero_status = policy but net_zero_year is empty (the notes say the NDC calls Vanuatu "
     "already carbon-negative, so no target year is recorded)",
@@ -404,6 +414,28 @@ def _offenders_line_length_vs_published(lines: pd.DataFrame) -> list[str]:
     return offenders
 
 
+def _offenders_shared_end_points(lines: pd.DataFrame) -> list[str]:
+    """Two lines may end at the same point only if they name the same end (one substation or
+    plant); a town point standing for two different plants puts at least one of them wrong."""
+    ends: dict[tuple[float, float], list[tuple[str, str, str]]] = {}
+    for r in _records(lines):
+        geom = r["geometry"]
+        if r.get("kind") != "line" or geom is None or geom.geom_type != "LineString":
+            continue
+        coords = list(geom.coords)
+        for field, xy in (("end_a", coords[0]), ("end_b", coords[-1])):
+            key = (round(xy[0], 4), round(xy[1], 4))
+            ends.setdefault(key, []).append((str(r["id"]), field, str(r.get(field) or "")))
+    offenders = []
+    for xy, users in ends.items():
+        names = {name.split(",")[0].strip().casefold() for _, _, name in users}
+        if len(users) > 1 and len(names) > 1:
+            for rid, field, name in users:
+                others = ", ".join(f"{o} {f}" for o, f, _ in users if o != rid)
+                offenders.append(f"{rid}: {field}={name[:60]} (drawn at {xy}, the same point as {others})")
+    return offenders
+
+
 def _offenders_trade_arrangement_lines(lines: pd.DataFrame) -> list[str]:
     """A trade arrangement lists in uses_lines the line records it uses, and they exist."""
     kinds = dict(zip(lines["id"].astype(str), lines["kind"], strict=True))
@@ -638,6 +670,20 @@ def test_interconnector_ends_lie_in_the_countries_named(
 
 def test_line_length_matches_published_length(layers: dict[str, pd.DataFrame]) -> None:
     _assert_no_offenders(_offenders_line_length_vs_published(layers["interconnectors"]), KNOWN_LINE_LENGTH)
+
+
+def test_lines_share_an_end_point_only_for_the_same_end(layers: dict[str, pd.DataFrame]) -> None:
+    _assert_no_offenders(_offenders_shared_end_points(layers["interconnectors"]), KNOWN_SHARED_END_POINTS)
+
+
+def test_rule_shared_end_points_catches_two_plants_on_one_point(layers: dict[str, pd.DataFrame]) -> None:
+    lines = layers["interconnectors"]
+    a, b = "ic-001", "ic-004"
+    end = next(iter(lines.loc[lines["id"] == a].geometry.iloc[0].coords))
+    moved = shapely.LineString([end, *list(lines.loc[lines["id"] == b].geometry.iloc[0].coords)[1:]])
+    offenders = _offenders_shared_end_points(_set(lines, b, geometry=moved))
+    assert _names(offenders, a)
+    assert _names(offenders, b)
 
 
 def test_trade_arrangements_use_existing_lines(layers: dict[str, pd.DataFrame]) -> None:
