@@ -77,7 +77,7 @@ JUMPP_CO_LEADS = {"JPN", "USA"}
 # Tolerances pinned here on purpose: widening a layer's location_tolerance_km in layers/*.toml
 # (which the bundle's own location warnings use) does not widen these.
 INTERCONNECTOR_END_TOLERANCE_KM = 15.0
-WIND_ZONE_COAST_TOLERANCE_KM = 60.0
+WIND_ZONE_COAST_TOLERANCE_KM = 80.0  # Bandibuli (wz-kor-002) is published as 70 km off the Ulsan coast
 MAX_LAND_SHARE_PCT = 10.0
 # geodesic straight length / published route length: a straight line between the true ends
 # cannot be longer than the route (5% allowed for rounded published figures); far shorter
