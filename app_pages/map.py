@@ -33,7 +33,7 @@ from mapper.geo import display_lon
 from mapper.query import FilterState
 from mapper.selection import Selection
 from mapper.style import SCHEME_LABELS, categorical_attributes, numeric_attributes
-from mapper.tables import clicked_records, country_profile, layer_table, summarize
+from mapper.tables import clicked_records, country_profile, layer_table, link_columns, summarize
 from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, MapView, tile_providers
 from mapper.webmap import MapAssets, data_bounds, map_payload, payload_group, web_map
 
@@ -55,8 +55,6 @@ catalogue = bundle.catalogue
 spec = catalogue.countries
 assets, refs = _map_assets()
 controls = _controls()
-choices = controls.choices
-(y_min, y_max), (c_min, c_max) = controls.years, controls.capacity
 attributes = numeric_attributes(spec) + categorical_attributes(spec)
 providers = tile_providers()
 
@@ -74,6 +72,11 @@ with notice_area:
 
 
 # ---- widgets → view state ---------------------------------------------------------------------
+def _value_label(value: str) -> str:
+    """A facet value as shown in a widget (``technical_assistance`` → ``technical assistance``)."""
+    return value.replace("_", " ")
+
+
 def _reset_filters() -> None:
     """Callback: back to every layer and record (keeps the choropleth, basemap and view)."""
     st.session_state.update(controls.filter_values(FilterState()))
@@ -83,37 +86,24 @@ with st.sidebar:
     st.header("Layers and filters")
     st.button("Reset filters", on_click=_reset_filters, key="w_reset", help="Show every layer and record again")
     st.multiselect("Layers", list(catalogue), format_func=lambda i: catalogue[i].title, key="w_layers")
-    st.multiselect(
-        "Partnership",
-        choices["partnerships"],
-        key="w_partnerships",
-        help="Applies to the layers that record a partnership; the other layers are filtered by the rest.",
-    )
-    st.multiselect(
-        "Country",
-        choices["countries"],
-        format_func=controls.country_label,
-        key="w_countries",
-        help="Countries with records in some layer, by name. Picking countries zooms to them and outlines them.",
-    )
-    st.multiselect("Status", choices["statuses"], format_func=lambda s: s.replace("_", " "), key="w_statuses")
-    st.multiselect(
-        "Technology / theme",
-        choices["technologies"],
-        format_func=lambda s: s.replace("_", " "),
-        key="w_technologies",
-        help="Applies to the layers that record a technology or theme.",
-    )
-    if y_min < y_max:
-        st.slider("Year", y_min, y_max, key="w_years")
-    st.slider(
-        "Capacity (MW)",
-        c_min,
-        c_max,
-        key="w_capacity",
-        help="Applies to layers with a capacity; records without one are hidden when the range is narrowed.",
-    )
-    st.text_input("Search names and descriptions", key="w_search", placeholder="e.g. Mekong grid")
+    for fid, facet in controls.facets.items():
+        users = [catalogue[lid].title for lid in catalogue if catalogue[lid].facet_fields(fid)]
+        applies = "" if len(users) == len(catalogue) else f" Applies to: {'; '.join(users)}."
+        help_text = md_escape(facet.help + applies)
+        key = controls.key(fid)
+        if facet.kind == "choice":
+            st.multiselect(
+                md_escape(facet.label),
+                controls.choices.get(fid, []),
+                format_func=controls.country_label if facet.is_country else _value_label,
+                key=key,
+                help=help_text,
+            )
+        elif facet.kind == "range" and fid in controls.ranges:
+            low, high = controls.ranges[fid]
+            st.slider(md_escape(facet.label), low, high, key=key, help=help_text)
+        elif facet.kind == "text":
+            st.text_input(md_escape(facet.label), key=key, placeholder=facet.placeholder, help=help_text)
     st.header("Countries")
     st.selectbox(
         "Colour countries by",
@@ -164,15 +154,17 @@ selection = (
 st.title("Indo-Pacific clean-energy partnerships")
 summary = summarize(selection.frames, catalogue)
 cols = st.columns(max(len(summary), 1))
+totalled = [f for f in catalogue.facets.values() if f.label in summary.columns]
 for col, row in zip(cols, summary.to_dict("records"), strict=False):
-    mw = row["capacity (MW)"]
     col.metric(
         md_escape(row["layer"]),
         row["records"],
         help=f"{row['mapped at a place']} mapped at a place, {row['country-level']} country-level (no site)",
     )
-    if mw is not None and pd.notna(mw):
-        col.caption(f"{mw:,.0f} MW with published capacity")
+    for facet in totalled:
+        total = row[facet.label]
+        if total is not None and pd.notna(total):
+            col.caption(md_escape(f"{total:,.0f} {facet.unit} in total where published ({facet.label})".strip()))
 if view.layers_off:
     st.warning("No layer is selected: pick at least one in the sidebar.")
 
@@ -279,7 +271,7 @@ for tab, (layer, frame) in zip(tabs, selection.layers(), strict=False):
             layer_table(frame, layer),
             hide_index=True,
             width="stretch",
-            column_config={"Source": st.column_config.LinkColumn("Source")},
+            column_config={c: st.column_config.LinkColumn(c) for c in link_columns(layer.schema, layer.label)},
         )
 show_data_problems(bundle)
 sync_url(view)

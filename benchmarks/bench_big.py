@@ -105,7 +105,7 @@ def run(n: int, base: Bundle) -> None:
         urls, build = _timed(lambda: assets.publish(Path(tmp) / "static"))
         document = (Path(tmp) / "static" / "data").glob("synthetic-*.json")
         doc_bytes = sum(p.stat().st_size for p in document if "popups" not in p.name)
-        state = FilterState(layers=("synthetic",), statuses=("ongoing",))
+        state = FilterState(layers=("synthetic",), status=("ongoing",))
         payload, change = _timed(lambda: js_literal(map_payload(select(bundle, state), assets, urls)))
 
         def naive() -> str:

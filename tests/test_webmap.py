@@ -82,7 +82,7 @@ def test_the_web_map_script_is_the_same_on_every_call() -> None:
 def test_a_filter_change_sends_a_small_payload(bundle: mapper.Bundle) -> None:
     assets = MapAssets(bundle)
     refs = {name: f"/app/static/data/{name}.json" for name in assets.names()}
-    for state in (mapper.FilterState(), mapper.FilterState(countries=("LAO",)), mapper.FilterState(search="wind")):
+    for state in (mapper.FilterState(), mapper.FilterState(country=("LAO",)), mapper.FilterState(search="wind")):
         payload = js_literal(map_payload(select(bundle, state), assets, refs, choropleth=Choropleth("net_zero_year")))
         assert len(payload) < 64_000, state  # the countries and records are fetched once, not re-sent
 
@@ -90,7 +90,7 @@ def test_a_filter_change_sends_a_small_payload(bundle: mapper.Bundle) -> None:
 def test_payload_keeps_exactly_the_selected_records(bundle: mapper.Bundle) -> None:
     assets = MapAssets(bundle)
     refs = dict.fromkeys(assets.names(), "x")
-    selection = select(bundle, mapper.FilterState(countries=("LAO",)))
+    selection = select(bundle, mapper.FilterState(country=("LAO",)))
     payload = map_payload(selection, assets, refs)
     for spec in payload["layers"]:
         frame = selection.frames[spec["id"]]
@@ -186,9 +186,7 @@ def test_every_selected_layer_is_on_the_map_with_a_legend(bundle: mapper.Bundle)
 def test_filter_changes_what_is_drawn(bundle: mapper.Bundle) -> None:
     assets = MapAssets(bundle)
     refs = dict.fromkeys(assets.names(), "x")
-    laos = map_payload(
-        select(bundle, mapper.FilterState(countries=("LAO",), layers=("interconnectors",))), assets, refs
-    )
+    laos = map_payload(select(bundle, mapper.FilterState(country=("LAO",), layers=("interconnectors",))), assets, refs)
     frame = bundle.layers["interconnectors"]
     touching = frame[(frame["country_a"] == "LAO") | (frame["country_b"] == "LAO")]
     [spec] = laos["layers"]

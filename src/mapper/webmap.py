@@ -46,6 +46,7 @@ from .catalogue import Layer
 from .data import Bundle
 from .enrich import badge_id, has_site
 from .geo import pacific_coords, pacific_view
+from .measures import shown_measures
 from .schema import split_list
 from .selection import Selection
 from .style import BASE_FILL, NO_DATA, Choropleth, Legend, classify, layer_legend
@@ -88,9 +89,10 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _cell(name: str, value: object) -> str:
+def _cell(kind: str | None, value: object) -> str:
+    """Escaped HTML of one popup value; fields typed ``url`` or ``url_list`` become links."""
     text = _text(value)
-    if name in ("source_url", "other_sources"):
+    if kind in ("url", "url_list"):
         links = [u for u in split_list(text) if _URL.match(u)]
         return "<br>".join(
             f'<a href="{_h(u)}" target="_blank" rel="noopener noreferrer">{_h(_short_url(u))}</a>' for u in links
@@ -110,14 +112,12 @@ def popup_html(record: Mapping[str, object], layer: Layer) -> str:
     for f in layer.popup:
         if f == layer.label_field or not _text(record.get(f)):
             continue
-        rows.append(f"<tr><th>{_h(layer.label(f))}</th><td>{_cell(f, record.get(f))}</td></tr>")
-    for derived, label in (
-        ("length_km", "Length (km, geodesic)"),
-        ("area_km2", "Area (km², geodesic)"),
-        ("coast_distance_km", "Distance to coast (km)"),
-    ):
-        if _text(record.get(derived)):
-            rows.append(f"<tr><th>{label}</th><td>{_h(_text(record.get(derived)))}</td></tr>")
+        spec = layer.schema.fields.get(f)
+        cell = _cell(spec.type if spec is not None else None, record.get(f))
+        rows.append(f"<tr><th>{_h(layer.label(f))}</th><td>{cell}</td></tr>")
+    for measure in shown_measures(layer.measures):
+        if _text(record.get(measure.name)):
+            rows.append(f"<tr><th>{_h(measure.label)}</th><td>{_h(_text(record.get(measure.name)))}</td></tr>")
     layer_name = _h(layer.title)
     return (
         f'<div class="mapper-popup"><div class="mapper-layer">{layer_name}</div><h4>{title}</h4>'
