@@ -320,3 +320,22 @@ def test_choropleth_never_classes_targets_of_different_types_on_one_scale(bundle
         "targets only"
         not in classify(bundle.countries, bundle.catalogue.countries, Choropleth("net_zero_year")).legend.title
     )
+
+
+def test_web_and_snapshot_legends_state_the_classed_target_type(bundle: mapper.Bundle) -> None:
+    """The 2035 targets on the bundled data: base-year cuts are classed, China's cut from its peak
+    is grey, and both the web legend and the snapshot legend say so."""
+    from mapper.snapshot import _choropleth_rows
+    from mapper.style import NO_DATA, OTHER_TYPE
+    from mapper.webmap import legend_html
+
+    choropleth = Choropleth("ndc2035_unconditional_pct", "quantiles", 3)
+    classified = classify(bundle.countries, bundle.catalogue.countries, choropleth)
+    assert classified.colors["CHN"] == OTHER_TYPE
+    assert {classified.colors[c] for c in ("JPN", "AUS", "KOR")}.isdisjoint({OTHER_TYPE, NO_DATA})
+    html = legend_html([classified.legend])
+    assert "cut from a base year targets only" in html
+    assert "Other target type, not classed: other formulation (1)" in html
+    rows = [r.text for r in _choropleth_rows(classified.legend, choropleth, {OTHER_TYPE, NO_DATA})]
+    assert any("cut from a base year targets only" in t for t in rows)
+    assert any(t.startswith("Other target type, not classed") for t in rows)
