@@ -443,7 +443,8 @@ MAX_VERIFIED_AGE_DAYS = 365
 VERIFIED_FIELD = "verified_on"
 #: Status values that promise something by a date, and the field holding that date, per
 #: schema id: a record with such a status whose date lies before the reference year is stale
-#: (its status has not been updated since the promised date passed).
+#: (its status has not been updated since the promised date passed). The status field is the
+#: schema field whose allowed values include these statuses.
 PENDING_STATUSES: dict[str, tuple[tuple[str, ...], str, str]] = {
     # activity: year_end is the planned (or actual) end of the activity
     "activity": (("announced", "planned", "ongoing"), "year_end", "planned end"),
@@ -508,6 +509,7 @@ def check_freshness(
     oldest = today - dt.timedelta(days=max_age_days)
     has_verified = VERIFIED_FIELD in schema.fields
     pending = PENDING_STATUSES.get(schema.id)
+    status_field = _status_field(schema, pending[0]) if pending else None
     targets = [name for name in TARGET_YEAR_FIELDS if name in schema.fields]
     for row, record in enumerate(frame.to_dict("records")):
         rid = f"#{row + 1}" if is_missing(record.get(id_field)) else str(record[id_field])
@@ -553,17 +555,17 @@ def check_freshness(
                         row=row,
                     )
                 )
-        if pending is not None:
+        if pending is not None and status_field is not None:
             statuses, date_field, meaning = pending
-            status, year = record.get("status"), record.get(date_field)
+            status, year = record.get(status_field), record.get(date_field)
             if status in statuses and not is_missing(year) and int(year) < today.year:
                 problems.append(
                     Problem(
                         file,
                         date_field,
-                        f"is the {meaning}, which has passed ({today.year} now) while status is still {status!r}: "
-                        "find out what happened and update status (e.g. completed, operating, cancelled) or the "
-                        f"{meaning}, with a source",
+                        f"is the {meaning}, which has passed ({today.year} now) while {status_field} is still "
+                        f"{status!r}: find out what happened and update {status_field} (e.g. completed, operating, "
+                        f"cancelled) or the {meaning}, with a source",
                         rid,
                         int(year),
                         severity="warning",
@@ -586,6 +588,14 @@ def check_freshness(
                     )
                 )
     return problems
+
+
+def _status_field(schema: Schema, statuses: tuple[str, ...]) -> str | None:
+    """The field of ``schema`` whose allowed values include every one of ``statuses``."""
+    for spec in schema.fields.values():
+        if spec.allowed and set(statuses) <= set(spec.allowed):
+            return spec.name
+    return None
 
 
 def freshness_report(
