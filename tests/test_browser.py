@@ -297,7 +297,10 @@ def test_map_to_every_page_and_back_keeps_every_control(server: str, user: Sessi
     user.zoom_in_and_drag()
     user.wait_idle()
     before_view = user.view()
-    before_query = _query(user.page.url)
+    # the map reports its view after the drag settles: wait until the URL holds it
+    before_query = user.wait_url(
+        lambda q: q.get("zoom") == str(before_view[2]) and abs(float(q.get("lat", "nan")) - before_view[0]) < 1e-3
+    )
     before_sidebar = user.sidebar_text()
     for title in ("Countries", "Export & snapshots", "Data & sources"):
         user.go(title)

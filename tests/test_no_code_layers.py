@@ -24,7 +24,7 @@ from mapper.selection import select
 from mapper.snapshot import draw, to_bytes
 from mapper.tables import layer_table, link_columns
 from mapper.viewstate import Controls, ViewState, view_from_query
-from mapper.webmap import MapAssets, map_payload, standalone_html
+from mapper.webmap import MapAssets, map_payload, popup_html, standalone_html
 
 PLANT_SCHEMA = """
 id = "test_plant"
@@ -284,10 +284,14 @@ def test_every_output_takes_the_new_layers(bundle: mapper.Bundle) -> None:
         assert lid in assets.names()
         payload = map_payload(selection, assets, refs)
         assert lid in json.dumps(payload)
-    popups = " ".join(assets.popups("test_plants"))
-    assert '<a href="https://example.org/p-1"' in popups  # typed url → link, by type not by name
-    assert "<b>Gas</b>" not in popups
-    assert "{{7*7}}" not in popups  # braces are entities
+    layer = bundle.catalogue["test_plants"]
+    assert ["Web site", "url"] in assets.document("test_plants")["popup_fields"]  # the runtime links it
+    assert "https://example.org/p-1" in assets.popups("test_plants")[1 + layer.popup.index("website") - 1]
+    record = bundle.layers["test_plants"].iloc[0].to_dict()
+    popup = popup_html(record, layer)
+    assert '<a href="https://example.org/p-1"' in popup  # typed url → link, by type not by name
+    assert "<b>Gas</b>" not in popup
+    assert "{{7*7}}" not in popup  # braces are entities
     # tables
     table = layer_table(selection.frames["test_plants"], bundle.catalogue["test_plants"])
     assert "Web site" in link_columns(bundle.catalogue["test_plants"].schema, bundle.catalogue["test_plants"].label)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 import geopandas as gpd
@@ -369,17 +370,18 @@ def from_query(
 
 
 def _matches_any(frame: pd.DataFrame, columns: Iterable[str], wanted: set[str]) -> pd.Series:
-    mask = pd.Series(False, index=frame.index)
+    """Records whose value in any of ``columns`` is one of ``wanted`` (list cells: any item).
+
+    Vectorised: each distinct cell is split once, and the codes are compared as arrays.
+    """
+    mask = np.zeros(len(frame), dtype=bool)
     for column in columns:
         if column not in frame.columns:
             continue
-        mask |= (
-            frame[column]
-            .map(lambda v: bool(wanted.intersection(split_list(v))), na_action="ignore")
-            .fillna(False)
-            .astype(bool)
-        )
-    return mask
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+        hits = np.array([bool(wanted.intersection(split_list(u))) for u in uniques] + [False], dtype=bool)
+        mask |= hits[np.asarray(codes)]
+    return pd.Series(mask, index=frame.index)
 
 
 def _in_range(frame: pd.DataFrame, columns: Iterable[str], low: float | None, high: float | None) -> pd.Series:
