@@ -73,7 +73,6 @@ def synthetic(n: int, rng: np.random.Generator) -> gpd.GeoDataFrame:
             "source_url": "https://example.org/synthetic",
             "source_publisher": "benchmark",
             "source_date": "2026-12-03",
-            "verified_on": "2026-12-03",
         }
     )
     return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
