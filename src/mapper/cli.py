@@ -8,6 +8,7 @@ as the app's URL) exports and snapshots."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,6 +37,8 @@ SNAPSHOT_PRESETS = (
     "slide-4x3",
     "square",
 )
+#: :data:`mapper.validate.MAX_VERIFIED_AGE_DAYS`
+MAX_VERIFIED_AGE_DAYS = 365
 #: :data:`mapper.snapshot.PROJECTIONS`
 SNAPSHOT_PROJECTIONS = ("web-mercator", "equal-area")
 #: :data:`mapper.snapshot.REGIONS`
@@ -309,9 +312,10 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .catalogue import load_catalogue
     from .data import load_bundle
-    from .validate import validate_catalogue, validate_paths
+    from .validate import ValidationReport, freshness_report, validate_catalogue, validate_paths
 
     catalogue = load_catalogue()
+    fresh = None
     if args.paths:
         report = validate_paths(args.paths, catalogue, layer_id=args.schema_layer, layer_name=args.layer_name)
     elif args.no_checks:
@@ -319,13 +323,33 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     else:
         # loading the bundle validates every file once and adds the consistency checks
         # (points in their country, lines between their countries, zones at sea)
-        report = load_bundle(catalogue).report
+        bundle = load_bundle(catalogue)
+        report = ValidationReport(list(bundle.report.problems), dict(bundle.report.checked))
+        fresh = freshness_report(bundle, today=args.today, max_age_days=args.max_age_days)
     print(report.format())
+    if fresh is not None:
+        today = args.today or dt.date.today()
+        print(
+            f"freshness as of {today}: records not verified within {args.max_age_days} days, "
+            "and statuses or targets whose date has passed"
+        )
+        for problem in fresh.problems:
+            print(f"STALE: {problem}")
+        print(f"freshness: {len(fresh.problems) or 'no'} finding(s)")
     if not report.ok:
         return 1
     if args.strict and report.warnings:
         return 1
+    if args.fail_stale and fresh is not None and fresh.problems:
+        return 1
     return 0
+
+
+def _date_argument(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD, e.g. 2026-12-03") from None
 
 
 def _progress(message: str) -> None:
@@ -470,6 +494,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("--no-checks", action="store_true", help="skip the location consistency checks")
+    p.add_argument(
+        "--max-age-days",
+        type=int,
+        default=MAX_VERIFIED_AGE_DAYS,
+        metavar="N",
+        help=f"report bundled records not verified within N days (default {MAX_VERIFIED_AGE_DAYS})",
+    )
+    p.add_argument(
+        "--today",
+        type=_date_argument,
+        metavar="YYYY-MM-DD",
+        help="reference date of the freshness report (default: today), e.g. the data's as-of date",
+    )
+    p.add_argument(
+        "--fail-stale",
+        action="store_true",
+        help="fail when the freshness report of the bundled data lists anything (stale records are "
+        "reported, not failed, by default: an explained finding is listed in geodata/README.md)",
+    )
     p.set_defaults(func=_cmd_validate)
 
     p = commands.add_parser("export", help="export the filtered records (GeoJSON, GeoPackage, CSV or zip)")
