@@ -19,13 +19,14 @@ import geopandas as gpd
 
 from ._errors import FilterError, UnknownValueError
 from .catalogue import Catalogue, Layer
+from .i18n import N_, Translator, translator
 from .schema import split_list
 
 _LIST_FACETS = {
-    "partnerships": "partnership",
-    "countries": "country",
-    "statuses": "status",
-    "technologies": "technology",
+    "partnerships": N_("partnership"),
+    "countries": N_("country"),
+    "statuses": N_("status"),
+    "technologies": N_("technology"),
 }
 
 
@@ -49,6 +50,8 @@ class FilterState:
     capacity_min: float | None = None
     capacity_max: float | None = None
     search: str = ""
+    #: Show what existed or was active in this year (see :func:`active_in_year`).
+    as_of_year: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("layers", *_LIST_FACETS):
@@ -83,26 +86,33 @@ class FilterState:
         """The selected layer ids, in catalogue order (all when none is selected)."""
         return [lid for lid in catalogue if not self.layers or lid in self.layers]
 
-    def describe(self) -> str:
-        """A short human description, e.g. for export metadata and snapshot subtitles."""
+    def describe(self, tr: Translator | None = None) -> str:
+        """A short human description, e.g. for export metadata and snapshot subtitles
+        (in the translator's language; English by default)."""
+        tr = tr or translator()
+        _ = tr.gettext
+        sep = "、" if tr.lang == "ja" else ", "
         parts = []
         if self.layers:
-            parts.append("layers " + ", ".join(self.layers))
+            parts.append(_("layers {ids}").format(ids=sep.join(self.layers)))
         for name, label in _LIST_FACETS.items():
             values = getattr(self, name)
             if values:
-                parts.append(f"{label} {', '.join(values)}")
+                shown = values if name in ("partnerships", "countries") else [tr.value(v) for v in values]
+                parts.append(_("{facet} {values}").format(facet=_(label), values=sep.join(shown)))
         if self.year_from is not None or self.year_to is not None:
             low = "…" if self.year_from is None else self.year_from
             high = "…" if self.year_to is None else self.year_to
-            parts.append(f"years {low}–{high}")
+            parts.append(_("years {low}–{high}").format(low=low, high=high))
         if self.capacity_min is not None or self.capacity_max is not None:
             low = "…" if self.capacity_min is None else f"{self.capacity_min:g}"
             high = "…" if self.capacity_max is None else f"{self.capacity_max:g}"
-            parts.append(f"capacity {low}–{high} MW")
+            parts.append(_("capacity {low}–{high} MW").format(low=low, high=high))
         if self.search:
-            parts.append(f"search “{self.search}”")
-        return "; ".join(parts) if parts else "all records"
+            parts.append(_("search “{text}”").format(text=self.search))
+        if self.as_of_year is not None:
+            parts.append(_("as of {year}").format(year=self.as_of_year))
+        return ("；" if tr.lang == "ja" else "; ").join(parts) if parts else _("all records")
 
     def slug(self) -> str:
         """A file-name-safe summary, e.g. ``jumpp_LAO`` or ``all``."""
@@ -119,6 +129,8 @@ class FilterState:
             parts.append(f"{low}-{high}MW")
         if self.search:
             parts.append(self.search)
+        if self.as_of_year is not None:
+            parts.append(f"asof{self.as_of_year}")
         text = "_".join(parts) if parts else "all"
         text = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-_.")
         return text[:80] or "all"
@@ -243,7 +255,7 @@ def from_query(
                 notices.append(f"ignored unknown {name} value(s) {', '.join(bad)}")
             items = list(found)
         kwargs[name] = tuple(items)
-    for name in ("year_from", "year_to"):
+    for name in ("year_from", "year_to", "as_of_year"):
         raw = params.get(name)
         if isinstance(raw, str) and raw:
             kwargs[name] = _ints(raw, name, notices)
@@ -325,7 +337,53 @@ def filter_layer(frame: gpd.GeoDataFrame, layer: Layer, state: FilterState) -> g
     if state.search:
         columns = layer.facet_fields("search") or (layer.label_field,)
         mask &= _search_mask(frame, columns, state.search)
+    if state.as_of_year is not None and layer.facet_fields("year"):
+        mask &= active_in_year(frame, layer, state.as_of_year)
     return frame[mask.to_numpy()]
+
+
+#: Statuses that end a record: its year is when it ended (it is shown only before).
+ENDING_STATUSES = frozenset({"cancelled"})
+#: The optional field that holds the last year a record was active.
+END_YEAR_FIELD = "year_end"
+
+
+def active_spans(frame: pd.DataFrame, layer: Layer) -> pd.DataFrame:
+    """The years each record existed or was active: columns ``first`` and ``last``
+    (−inf/+inf: unbounded; both NaN: the record cannot be placed in time).
+
+    The rule, from what the records carry:
+
+    * a record starts in its layer's year field (``[filters] year``: the year it was
+      announced, started, designated, awarded or commissioned) and is shown from then on;
+    * it ends after ``year_end`` when it has one;
+    * a record whose status ends it (``cancelled``) counts its year as the end: it is
+      shown in the years before (since when is not known) and hidden from that year on;
+    * a record with no year cannot be placed in time and is left out of an as-of view.
+    """
+    start = pd.Series(float("nan"), index=frame.index)
+    for column in layer.facet_fields("year"):
+        if column in frame.columns:
+            start = start.fillna(pd.to_numeric(frame[column], errors="coerce").astype(float))
+    ended = pd.Series(False, index=frame.index)
+    for column in layer.facet_fields("status"):
+        if column in frame.columns:
+            ended |= frame[column].isin(ENDING_STATUSES).fillna(False).astype(bool)
+    end = (
+        pd.to_numeric(frame[END_YEAR_FIELD], errors="coerce").astype(float)
+        if END_YEAR_FIELD in frame.columns
+        else pd.Series(float("nan"), index=frame.index)
+    )
+    first = start.where(~ended, float("-inf"))
+    last = end.fillna(float("inf")).where(~ended, start - 1)
+    dated = start.notna()
+    return pd.DataFrame({"first": first.where(dated), "last": last.where(dated)}, index=frame.index)
+
+
+def active_in_year(frame: pd.DataFrame, layer: Layer, year: int) -> pd.Series:
+    """Which records existed or were active in ``year`` (the rule: :func:`active_spans`)."""
+    spans = active_spans(frame, layer)
+    return ((spans["first"] <= year) & (year <= spans["last"])).fillna(False).astype(bool)
 
 
 def apply_filter(

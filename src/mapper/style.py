@@ -18,12 +18,13 @@ import mapclassify
 
 from .catalogue import CountrySpec, Layer
 from .enrich import has_site
+from .i18n import N_, Translator, translator
 
 SCHEMES = {"quantiles": "Quantiles", "equal_interval": "EqualInterval", "natural_breaks": "FisherJenks"}
 SCHEME_LABELS = {
-    "quantiles": "Quantiles",
-    "equal_interval": "Equal interval",
-    "natural_breaks": "Natural breaks (Jenks)",
+    "quantiles": N_("Quantiles"),
+    "equal_interval": N_("Equal interval"),
+    "natural_breaks": N_("Natural breaks (Jenks)"),
 }
 # ColorBrewer YlGnBu, 3-7 classes
 _SEQUENTIAL = {
@@ -106,21 +107,24 @@ def categorical_attributes(spec: CountrySpec) -> list[str]:
     return [f.name for f in spec.schema.fields.values() if f.type == "boolean" or (f.type == "string" and f.allowed)]
 
 
-def classify(countries: pd.DataFrame, spec: CountrySpec, choropleth: Choropleth) -> Classified:
-    """Colour each country (by iso3) by one attribute.
+def classify(
+    countries: pd.DataFrame, spec: CountrySpec, choropleth: Choropleth, tr: Translator | None = None
+) -> Classified:
+    """Colour each country (by iso3) by one attribute (legend in ``tr``'s language).
 
     Raises
     ------
     ValueError
         If the attribute is not a numeric or categorical country attribute.
     """
+    tr = tr or translator()
     name = choropleth.attribute
-    label = spec.label(name)
+    label = tr.label(spec, name)
     if name in numeric_attributes(spec):
         whole = spec.schema.fields[name].type == "integer"
-        return _classify_numeric(countries, name, label, choropleth, whole=whole)
+        return _classify_numeric(countries, name, label, choropleth, tr, whole=whole)
     if name in categorical_attributes(spec):
-        return _classify_categorical(countries, spec, name, label)
+        return _classify_categorical(countries, spec, name, label, tr)
     choices = numeric_attributes(spec) + categorical_attributes(spec)
     raise ValueError(f"cannot colour countries by {name!r}; choose one of: {', '.join(choices)}")
 
@@ -137,8 +141,9 @@ def _class_label(i: int, lower: float, upper: float, whole: bool) -> str:
 
 
 def _classify_numeric(
-    countries: pd.DataFrame, name: str, label: str, choropleth: Choropleth, *, whole: bool = False
+    countries: pd.DataFrame, name: str, label: str, choropleth: Choropleth, tr: Translator, *, whole: bool = False
 ) -> Classified:
+    _ = tr.gettext
     values = pd.to_numeric(countries[name], errors="coerce").astype(float)
     present = values.dropna()
     colors = dict.fromkeys(countries["iso3"], NO_DATA)
@@ -166,25 +171,30 @@ def _classify_numeric(
             count = int((classes == i).sum())
             entries.append(LegendEntry(palette[i], f"{text} ({count})"))
     missing = int(values.isna().sum())
-    entries.append(LegendEntry(NO_DATA, f"No data ({missing})"))
-    scheme = SCHEME_LABELS[choropleth.scheme]
+    entries.append(LegendEntry(NO_DATA, _("No data ({count})").format(count=missing)))
+    scheme = _(SCHEME_LABELS[choropleth.scheme])
     n_classes = len(entries) - 1
-    note = f"{scheme}, {n_classes} classes" + (f"; unit: {unit}" if unit else "")
+    note = _("{scheme}, {n} classes").format(scheme=scheme, n=n_classes)
+    if unit:
+        note += _("; unit: {unit}").format(unit=unit)
     if n_classes < choropleth.k and len(present):
-        note += f" (fewer than the {choropleth.k} asked: too few distinct values)"
+        note += _(" (fewer than the {k} asked: too few distinct values)").format(k=choropleth.k)
     return Classified(
         colors, Legend(label, "choropleth", tuple(entries), note), dict(zip(countries["iso3"], values, strict=True))
     )
 
 
-def _classify_categorical(countries: pd.DataFrame, spec: CountrySpec, name: str, label: str) -> Classified:
+def _classify_categorical(
+    countries: pd.DataFrame, spec: CountrySpec, name: str, label: str, tr: Translator
+) -> Classified:
+    _ = tr.gettext
     field = spec.schema.fields[name]
     if field.type == "boolean":
         categories = ["True", "False"]
-        names = {"True": "Yes", "False": "No"}
+        names = {"True": _("Yes"), "False": _("No")}
     else:
         categories = list(field.allowed or [])
-        names = {c: c.replace("_", " ") for c in categories}
+        names = {c: tr.value(c) for c in categories}
     palette = dict(zip(categories, _QUALITATIVE, strict=False))
     colors: dict[str, str] = {}
     values = {}
@@ -195,13 +205,15 @@ def _classify_categorical(countries: pd.DataFrame, spec: CountrySpec, name: str,
     counts = pd.Series([v for v in values.values() if v is not None]).value_counts()
     entries = [LegendEntry(palette[c], f"{names[c]} ({int(counts.get(c, 0))})") for c in categories]
     missing = sum(v is None for v in values.values())
-    entries.append(LegendEntry(NO_DATA, f"No data ({missing})"))
+    entries.append(LegendEntry(NO_DATA, _("No data ({count})").format(count=missing)))
     return Classified(colors, Legend(label, "choropleth", tuple(entries)), values)
 
 
-def layer_legend(layer: Layer, frame: pd.DataFrame | None = None) -> Legend:
+def layer_legend(layer: Layer, frame: pd.DataFrame | None = None, tr: Translator | None = None) -> Legend:
     """Legend of a layer: a colour per value of its ``color_by`` field, line widths by
     ``width_by``, and the country-level symbol when the layer has such records."""
+    tr = tr or translator()
+    _ = tr.gettext
     style = layer.style
     entries: list[LegendEntry] = []
     if style.color_by:
@@ -211,9 +223,9 @@ def layer_legend(layer: Layer, frame: pd.DataFrame | None = None) -> Legend:
         present = set(located[style.color_by].dropna().astype(str)) if located is not None else set(values)
         for value in values:
             if frame is None or value in present:
-                entries.append(LegendEntry(style.color_for(value), value.replace("_", " ")))
+                entries.append(LegendEntry(style.color_for(value), tr.value(value)))
     else:
-        entries.append(LegendEntry(style.default_color, layer.title))
+        entries.append(LegendEntry(style.default_color, tr.data(layer.title)))
     if style.width_by and style.width_stops:
         unit = _unit(layer.label(style.width_by))
         stops = list(style.width_stops)
@@ -222,7 +234,12 @@ def layer_legend(layer: Layer, frame: pd.DataFrame | None = None) -> Legend:
             text = f"≥ {threshold:g}" if upper is None else f"{threshold:g}–{upper:g}"
             entries.append(LegendEntry("#444444", f"{text} {unit}".strip(), width=width))
     if frame is not None and layer.geometry == "point" and not has_site(frame).all():
-        entries.append(LegendEntry("#ffffff", "country-level records (no site): on the country", dashed=True))
+        entries.append(LegendEntry("#ffffff", _("country-level records (no site): on the country"), dashed=True))
     kind = layer.geometry
-    title = layer.title + (f" — by {layer.label(style.color_by).lower()}" if style.color_by else "")
+    title = tr.data(layer.title)
+    if style.color_by:
+        field_label = tr.label(layer, style.color_by)
+        title = _("{layer} — by {field}").format(
+            layer=title, field=field_label.lower() if tr.lang == "en" else field_label
+        )
     return Legend(title, kind, tuple(entries))

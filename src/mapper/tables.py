@@ -14,24 +14,38 @@ import geopandas as gpd
 from .catalogue import Catalogue, Layer
 from .data import Bundle
 from .enrich import has_site, parse_badge_id
+from .i18n import N_, Translator, translator
 from .query import FilterState, filter_layer
 from .schema import is_missing, split_list
 
-_DERIVED_LABELS = {"length_km": "Length (km)", "area_km2": "Area (km²)", "coast_distance_km": "To coast (km)"}
+_DERIVED_LABELS = {
+    "length_km": N_("Length (km)"),
+    "area_km2": N_("Area (km²)"),
+    "coast_distance_km": N_("To coast (km)"),
+}
 
 
-def layer_table(frame: gpd.GeoDataFrame, layer: Layer) -> pd.DataFrame:
-    """The layer's records with its popup fields (plus derived measures), labelled."""
+def layer_table(frame: gpd.GeoDataFrame, layer: Layer, tr: Translator | None = None) -> pd.DataFrame:
+    """The layer's records with its popup fields (plus derived measures), labelled in
+    ``tr``'s language; a record's ``name_<lang>`` is shown as its name when it has one."""
+    tr = tr or translator()
     columns = ["id", *[f for f in layer.popup if f != "id"]]
     columns += [c for c in _DERIVED_LABELS if c in frame.columns]
     table = pd.DataFrame(frame[[c for c in columns if c in frame.columns]])
-    labels = {c: _DERIVED_LABELS.get(c) or layer.label(c) for c in table.columns}
+    own = f"{layer.label_field}_{tr.lang}"
+    if layer.label_field in table.columns and own in frame.columns:
+        table[layer.label_field] = frame[own].where(frame[own].notna() & (frame[own] != ""), frame[layer.label_field])
+    labels = {c: tr.gettext(_DERIVED_LABELS[c]) if c in _DERIVED_LABELS else tr.label(layer, c) for c in table.columns}
     labels["id"] = "ID"
     return table.rename(columns=labels).reset_index(drop=True)
 
 
-def summarize(frames: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue) -> pd.DataFrame:
-    """Per layer: records shown, how many have a site, and total capacity (MW) where known."""
+def summarize(
+    frames: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue, tr: Translator | None = None
+) -> pd.DataFrame:
+    """Per layer: records shown, how many have a site, and total capacity (MW) where known
+    (column names are stable keys; the layer titles are in ``tr``'s language)."""
+    tr = tr or translator()
     rows = []
     for lid, frame in frames.items():
         layer = catalogue[lid]
@@ -43,7 +57,7 @@ def summarize(frames: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue) -> p
         located = int(has_site(frame).sum())
         rows.append(
             {
-                "layer": layer.title,
+                "layer": tr.data(layer.title),
                 "records": len(frame),
                 "mapped at a place": located,
                 "country-level": len(frame) - located,
@@ -54,7 +68,7 @@ def summarize(frames: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue) -> p
 
 
 def clicked_records(
-    frames: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue, feature_id: str
+    frames: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue, feature_id: str, tr: Translator | None = None
 ) -> tuple[Layer, pd.DataFrame] | None:
     """The shown records behind a clicked map feature: one record, or every country-level
     record of a layer on a country for a badge. None if nothing shown matches."""
@@ -68,11 +82,11 @@ def clicked_records(
         if not layer.country_fields:
             return None
         group = unlocated[unlocated[layer.country_fields[0]] == iso3]
-        return (layer, layer_table(group, layer)) if len(group) else None
+        return (layer, layer_table(group, layer, tr)) if len(group) else None
     for layer_id, frame in frames.items():
         match = frame[frame["id"].astype(str) == str(feature_id)]
         if len(match):
-            return catalogue[layer_id], layer_table(match, catalogue[layer_id])
+            return catalogue[layer_id], layer_table(match, catalogue[layer_id], tr)
     return None
 
 
@@ -91,7 +105,7 @@ class CountryProfile:
         return sum(len(t) for t in self.records.values())
 
 
-def country_profile(bundle: Bundle, iso3: str) -> CountryProfile:
+def country_profile(bundle: Bundle, iso3: str, tr: Translator | None = None) -> CountryProfile:
     """The profile of one country (attributes, activities, interconnectors, wind zones).
 
     Raises
@@ -102,10 +116,11 @@ def country_profile(bundle: Bundle, iso3: str) -> CountryProfile:
     countries = bundle.countries.set_index("iso3")
     if iso3 not in countries.index:
         raise KeyError(f"no country {iso3!r} on the map; use an ISO 3166-1 alpha-3 code such as LAO or VNM")
+    tr = tr or translator()
     row = countries.loc[iso3]
     spec = bundle.catalogue.countries
     attributes = {
-        spec.label(name): row[name]
+        tr.label(spec, name): row[name]
         for name in spec.schema.fields
         if name not in ("iso3", "name") and name in row.index and not is_missing(row[name])
     }
@@ -113,12 +128,14 @@ def country_profile(bundle: Bundle, iso3: str) -> CountryProfile:
     records = {}
     for lid, frame in bundle.layers.items():
         layer = bundle.catalogue[lid]
-        records[layer.title] = layer_table(filter_layer(frame, layer, state), layer)
-    return CountryProfile(iso3, str(row["name"]), attributes, records)
+        records[tr.data(layer.title)] = layer_table(filter_layer(frame, layer, state), layer, tr)
+    return CountryProfile(iso3, tr.country(iso3, str(row["name"])), attributes, records)
 
 
-def country_table(bundle: Bundle) -> pd.DataFrame:
-    """Country attributes for comparison, with activity counts per partnership layer."""
+def country_table(bundle: Bundle, tr: Translator | None = None) -> pd.DataFrame:
+    """Country attributes for comparison, with activity counts per partnership layer
+    (country names and count columns in ``tr``'s language)."""
+    tr = tr or translator()
     spec = bundle.catalogue.countries
     keep = [f for f in spec.schema.fields if f in bundle.countries.columns]
     table = pd.DataFrame(bundle.countries[keep]).copy()
@@ -132,5 +149,7 @@ def country_table(bundle: Bundle) -> pd.DataFrame:
         counts: Counter[str] = Counter()
         for row in frame[fields].itertuples(index=False):
             counts.update({code for value in row for code in split_list(value)})
-        table[f"{layer.title} (records)"] = [counts.get(iso, 0) for iso in table["iso3"]]
+        column = tr.gettext("{layer} (records)").format(layer=tr.data(layer.title))
+        table[column] = [counts.get(iso, 0) for iso in table["iso3"]]
+    table["name"] = [tr.country(iso, name) for iso, name in zip(table["iso3"], table["name"], strict=True)]
     return table.reset_index(drop=True)

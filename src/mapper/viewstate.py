@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 import xyzservices.providers as xyz
 
 from .data import Bundle
+from .i18n import LANGUAGES, normalise_language
 from .query import FilterState, capacity_bounds, facet_choices, from_query, year_bounds
 from .style import SCHEMES, Choropleth, categorical_attributes, numeric_attributes
 
@@ -60,6 +61,8 @@ class ViewState:
     view: MapView = field(default_factory=MapView)
     #: True when the user deselected every layer: nothing is drawn or exported.
     layers_off: bool = False
+    #: The language picked in the app or given by the link (``en``, ``ja``); None: the browser's.
+    lang: str | None = None
 
     def choropleth_spec(self) -> Choropleth | None:
         """The choropleth to draw, or None."""
@@ -81,6 +84,8 @@ class ViewState:
             params["lat"] = f"{self.view.center[0]:.4f}"
             params["lon"] = f"{self.view.center[1]:.4f}"
             params["zoom"] = str(self.view.zoom)
+        if self.lang:
+            params["lang"] = self.lang
         return params
 
 
@@ -139,6 +144,12 @@ def view_from_query(params: Mapping[str, str | Iterable[str]], bundle: Bundle) -
             state = replace(state, view=MapView((lat_f, lon_f), zoom_i))
         except ValueError:
             notices.append(f"ignored the map position lat={lat!r}, lon={lon!r}, zoom={zoom!r}: out of range")
+    lang = _one(params, "lang")
+    if lang:
+        if normalise_language(lang):
+            state = replace(state, lang=normalise_language(lang))
+        else:
+            notices.append(f"ignored lang={lang!r}: use one of {', '.join(LANGUAGES)}")
     return state, notices
 
 
@@ -198,6 +209,8 @@ class Controls:
                 c1 if filters.capacity_max is None else max(min(round(filters.capacity_max), c1), c0),
             ),
             "w_search": filters.search,
+            "w_as_of_on": filters.as_of_year is not None,
+            "w_as_of": y1 if filters.as_of_year is None else min(max(filters.as_of_year, y0), y1),
         }
 
     def values(self, view: ViewState) -> dict[str, object]:
@@ -232,6 +245,7 @@ class Controls:
             capacity_min=capacity[0] if capacity[0] > c0 else None,
             capacity_max=capacity[1] if capacity[1] < c1 else None,
             search=str(values.get("w_search") or ""),
+            as_of_year=_as_of(values, (y0, y1)),
         )
         choropleth = values.get("w_choropleth")
         basemap = values.get("w_basemap")
@@ -245,7 +259,18 @@ class Controls:
             basemap=None if basemap in (None, NO_TILES) else str(basemap),
             view=map_view,
             layers_off=not layers,
+            lang=normalise_language(values.get("w_lang")),
         )
+
+
+def _as_of(values: Mapping[str, object], years: tuple[int, int]) -> int | None:
+    """The as-of year when the year control is on (clamped to the data's years), else None."""
+    if not values.get("w_as_of_on"):
+        return None
+    year = values.get("w_as_of")
+    if not isinstance(year, int | float) or isinstance(year, bool):
+        return years[1]
+    return int(min(max(year, years[0]), years[1]))
 
 
 def _pair(value: object, default: tuple[int, int]) -> tuple[int, int]:
