@@ -28,6 +28,7 @@ import html
 import json
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,8 @@ from .catalogue import Layer
 from .data import Bundle
 from .enrich import badge_id, has_site
 from .geo import pacific_coords, pacific_view
+from .i18n import N_, Translator, translator
+from .query import active_spans
 from .schema import split_list
 from .selection import Selection
 from .style import BASE_FILL, NO_DATA, Choropleth, Legend, classify, layer_legend
@@ -88,14 +91,14 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _cell(name: str, value: object) -> str:
+def _cell(name: str, value: object, tr: Translator) -> str:
     text = _text(value)
     if name in ("source_url", "other_sources"):
         links = [u for u in split_list(text) if _URL.match(u)]
         return "<br>".join(
             f'<a href="{_h(u)}" target="_blank" rel="noopener noreferrer">{_h(_short_url(u))}</a>' for u in links
         )
-    return _h(text.replace("_", " ") if re.fullmatch(r"[a-z_]+", text) else text)
+    return _h(tr.value(text))
 
 
 def _short_url(url: str) -> str:
@@ -103,22 +106,29 @@ def _short_url(url: str) -> str:
     return f"{host} ↗"
 
 
-def popup_html(record: Mapping[str, object], layer: Layer) -> str:
-    """Escaped HTML with the record's fields and a link to its source."""
-    title = _h(_text(record.get(layer.label_field)))
+_DERIVED = (
+    ("length_km", N_("Length (km, geodesic)")),
+    ("area_km2", N_("Area (km², geodesic)")),
+    ("coast_distance_km", N_("Distance to coast (km)")),
+)
+
+
+def popup_html(record: Mapping[str, object], layer: Layer, tr: Translator | None = None) -> str:
+    """Escaped HTML with the record's fields and a link to its source (labels, values and
+    the record's name in ``tr``'s language; the original name is kept beside a translated one)."""
+    tr = tr or translator()
+    name = _text(record.get(layer.label_field))
+    own = tr.record_name({k: _text(v) for k, v in record.items()}, layer.label_field)
+    title = _h(own) + (f" <small>({_h(name)})</small>" if own != name and name else "")
     rows = []
     for f in layer.popup:
         if f == layer.label_field or not _text(record.get(f)):
             continue
-        rows.append(f"<tr><th>{_h(layer.label(f))}</th><td>{_cell(f, record.get(f))}</td></tr>")
-    for derived, label in (
-        ("length_km", "Length (km, geodesic)"),
-        ("area_km2", "Area (km², geodesic)"),
-        ("coast_distance_km", "Distance to coast (km)"),
-    ):
+        rows.append(f"<tr><th>{_h(tr.label(layer, f))}</th><td>{_cell(f, record.get(f), tr)}</td></tr>")
+    for derived, label in _DERIVED:
         if _text(record.get(derived)):
-            rows.append(f"<tr><th>{label}</th><td>{_h(_text(record.get(derived)))}</td></tr>")
-    layer_name = _h(layer.title)
+            rows.append(f"<tr><th>{_h(tr.gettext(label))}</th><td>{_h(_text(record.get(derived)))}</td></tr>")
+    layer_name = _h(tr.data(layer.title))
     return (
         f'<div class="mapper-popup"><div class="mapper-layer">{layer_name}</div><h4>{title}</h4>'
         f"<table>{''.join(rows)}</table></div>"
@@ -146,6 +156,10 @@ def legend_html(legends: Iterable[Legend]) -> str:
     return "".join(blocks)
 
 
+def _country_tip(tr: Translator, iso3: str, name: object) -> str:
+    return f"<b>{_h(tr.country(iso3, _text(name)))}</b> ({_h(iso3)})"
+
+
 def _records(frame: gpd.GeoDataFrame) -> list[dict[str, object]]:
     return frame.drop(columns=frame.geometry.name).to_dict("records")
 
@@ -156,12 +170,30 @@ POPUP_CHUNK = 2000
 CANVAS_FROM = 3000
 
 
-def _column_text(values: pd.Series) -> list[str]:
-    """Display text of a column (numbers formatted, snake_case codes spelled out)."""
-    out = []
-    for value in values.tolist():
-        text = _text(value)
-        out.append(text.replace("_", " ") if re.fullmatch(r"[a-z_]+", text) else text)
+def _column_text(values: pd.Series, tr: Translator) -> list[str]:
+    """Display text of a column (numbers formatted, category codes spelled out in ``tr``'s language)."""
+    return [tr.value(_text(value)) for value in values.tolist()]
+
+
+def _names(frame: pd.DataFrame, field: str, tr: Translator) -> list[str]:
+    """Records' names in ``tr``'s language (``<field>_<lang>`` when present, else the original)."""
+    names = [_text(v) for v in frame[field].tolist()]
+    own = f"{field}_{tr.lang}"
+    if own in frame.columns:
+        names = [_text(o) or n for o, n in zip(frame[own].tolist(), names, strict=True)]
+    return names
+
+
+def time_spans(frame: pd.DataFrame, layer: Layer) -> list[list[float | None] | None]:
+    """Per record ``[first, last]`` year it was active (None: unbounded), or None when it
+    cannot be placed in time (the rule: :func:`mapper.query.active_spans`)."""
+    spans = active_spans(frame, layer)
+    out: list[list[float | None] | None] = []
+    for first, last in zip(spans["first"].tolist(), spans["last"].tolist(), strict=True):
+        if first != first:  # NaN: undated
+            out.append(None)
+        else:
+            out.append([None if np.isinf(first) else int(first), None if np.isinf(last) else int(last)])
     return out
 
 
@@ -201,8 +233,9 @@ class MapAssets:
     records each, fetched on click; inlined (``popups``) in self-contained HTML.
     """
 
-    def __init__(self, bundle: Bundle) -> None:
+    def __init__(self, bundle: Bundle, lang: str | None = None) -> None:
         self.bundle = bundle
+        self.tr = translator(lang)
         self._documents: dict[str, dict[str, Any]] = {}
         self._popups: dict[str, list[str]] = {}
         self._legends: dict[str, Legend] = {}
@@ -224,13 +257,16 @@ class MapAssets:
         """The document with its popups inlined (for self-contained HTML)."""
         if name == "countries":
             return self.document(name)
-        return {**self.document(name), "popups": self.popups(name)}
+        layer = self.bundle.catalogue[name]
+        spans = time_spans(self.bundle.layers[name], layer) if layer.facet_fields("year") else None
+        return {**self.document(name), "popups": self.popups(name), "spans": spans}
 
     def popups(self, layer_id: str) -> list[str]:
         """Escaped popup HTML of every record of a layer, by position."""
         if layer_id not in self._popups:
             layer = self.bundle.catalogue[layer_id]
-            self._popups[layer_id] = [popup_html(r, layer) for r in _records(self.bundle.layers[layer_id])]
+            records = _records(self.bundle.layers[layer_id])
+            self._popups[layer_id] = [popup_html(r, layer, self.tr) for r in records]
         return self._popups[layer_id]
 
     def _layer(self, layer_id: str) -> dict[str, Any]:
@@ -254,8 +290,8 @@ class MapAssets:
         document: dict[str, Any] = {
             "type": "FeatureCollection",
             "palette": palette,
-            "labels": _column_text(frame[layer.label_field]) if layer.label_field in frame.columns else ids,
-            "columns": [[layer.label(f), *_coded(_column_text(frame[f]))] for f in tip_fields],
+            "labels": _names(frame, layer.label_field, self.tr) if layer.label_field in frame.columns else ids,
+            "columns": [[self.tr.label(layer, f), *_coded(_column_text(frame[f], self.tr))] for f in tip_fields],
             "count": n,
         }
         geoms = frame.geometry.to_numpy()[sited]
@@ -288,7 +324,7 @@ class MapAssets:
             {
                 "type": "Feature",
                 "geometry": geometry,
-                "properties": {"iso3": str(iso), "tip": f"<b>{_h(_text(name))}</b> ({_h(iso)})"},
+                "properties": {"iso3": str(iso), "tip": _country_tip(self.tr, str(iso), name)},
             }
             for iso, name, geometry in zip(countries["iso3"], countries["name"], geometries, strict=True)
         ]
@@ -300,7 +336,7 @@ class MapAssets:
             countries = self.bundle.countries
             points = [pacific_view(g.representative_point()) for g in countries.geometry]
             self._labels = {
-                str(iso): (p.y, p.x, str(name))
+                str(iso): (p.y, p.x, self.tr.country(str(iso), str(name)))
                 for iso, name, p in zip(countries["iso3"], countries["name"], points, strict=True)
             }
         return self._labels.get(iso3)
@@ -322,14 +358,15 @@ class MapAssets:
     def legend(self, layer_id: str) -> Legend:
         """The legend of a whole layer (it does not change with filters)."""
         if layer_id not in self._legends:
-            self._legends[layer_id] = layer_legend(self.bundle.catalogue[layer_id], self.bundle.layers[layer_id])
+            layer = self.bundle.catalogue[layer_id]
+            self._legends[layer_id] = layer_legend(layer, self.bundle.layers[layer_id], self.tr)
         return self._legends[layer_id]
 
     def classified(self, choropleth: Choropleth) -> Any:
         """The countries classified for a choropleth (computed once per choropleth)."""
         if choropleth not in self._classified:
             spec = self.bundle.catalogue.countries
-            self._classified[choropleth] = classify(self.bundle.countries, spec, choropleth)
+            self._classified[choropleth] = classify(self.bundle.countries, spec, choropleth, self.tr)
         return self._classified[choropleth]
 
     def publish(self, static_dir: str | Path, url_base: str = STREAMLIT_STATIC_URL) -> dict[str, str]:
@@ -373,7 +410,11 @@ def _badges(frame: gpd.GeoDataFrame, layer: Layer, assets: MapAssets) -> list[di
         if place is None:  # a country outside the basemap: tables and exports only
             continue
         lat, lon, name = place
-        header = f"{name}: {len(group)} country-level record(s) of {layer.title}"
+        header = assets.tr.ngettext(
+            "{country}: {n} country-level record of {layer}",
+            "{country}: {n} country-level records of {layer}",
+            len(group),
+        ).format(country=name, n=len(group), layer=assets.tr.data(layer.title))
         badges.append(
             {
                 "id": badge_id(layer.id, str(code)),
@@ -430,8 +471,9 @@ def map_payload(
         countries["key"] = f"{choropleth.attribute}:{choropleth.scheme}:{choropleth.k}"
         countries["colors"] = classified.colors
         countries["fill"] = NO_DATA
+        no_data = assets.tr.gettext("no data")
         countries["tips"] = {
-            iso: _h(f"{label}: {_text(value) or 'no data'}") for iso, value in classified.values.items()
+            iso: _h(f"{label}: {assets.tr.value(_text(value)) or no_data}") for iso, value in classified.values.items()
         }
         legends.append(classified.legend)
     else:
@@ -444,7 +486,7 @@ def map_payload(
         layers.append(
             {
                 "id": layer.id,
-                "name": layer.title,
+                "name": assets.tr.data(layer.title),
                 "src": refs[layer.id],
                 "geometry": layer.geometry,
                 "radius": style.radius,
@@ -462,6 +504,24 @@ def map_payload(
         "legend": legend_html(legends),
         "tiles": _tiles(basemap),
         "view": dict(view) if view else None,
+        "text": runtime_text(assets.tr),
+    }
+
+
+def runtime_text(tr: Translator) -> dict[str, str]:
+    """The words the map runtime shows by itself (plain text: it escapes them)."""
+    _ = tr.gettext
+    return {
+        "legend": _("Legend"),
+        "no_site": _("No site: shown on the country, not at a place."),
+        "popup_failed": _("Details could not be loaded ({error})."),
+        "countries_failed": _("Country outlines could not be loaded ({error}). Reload the page."),
+        "layer_failed": _("{layer} could not be loaded ({error}). Reload the page."),
+        "year": _("Year"),
+        "all_years": _("All years"),
+        "play": _("Play"),
+        "pause": _("Pause"),
+        "as_of": _("As of"),
     }
 
 
@@ -553,10 +613,13 @@ def build_map(
     basemap: str | None = None,
     view: MapView | None = None,
     assets: MapAssets | None = None,
+    lang: str | None = None,
+    time: Mapping[str, Any] | None = None,
 ) -> folium.Map:
     """The whole map in one folium object with every document inlined: the countries, the
-    selected records, legends; opened at ``view`` or fitted to the data."""
-    assets = assets or MapAssets(selection.bundle)
+    selected records, legends; opened at ``view`` or fitted to the data. ``time`` adds the
+    runtime's year control (see :func:`standalone_html`)."""
+    assets = assets or MapAssets(selection.bundle, lang)
     refs = {name: assets.inline_document(name) for name in ["countries", *selection.frames]}
     if view is not None:
         request: dict[str, Any] = {"seq": 1, "center": list(view.center), "zoom": view.zoom}
@@ -571,9 +634,29 @@ def build_map(
         basemap=basemap,
         view=request,
     )
+    if time:
+        payload["time"] = dict(time)
     m = web_map(asset_base_url=None)
     m.add_child(_Payload(payload))
     return m
+
+
+def year_range(selection: Selection) -> tuple[int, int] | None:
+    """The first and last year any selected record is dated in (for the year control), or None."""
+    years: list[float] = []
+    for layer, frame in selection.layers():
+        if layer.facet_fields("year"):
+            spans = active_spans(frame, layer)
+            years += [v for v in spans.to_numpy().ravel().tolist() if v == v and not np.isinf(v)]
+    return (int(min(years)), int(max(years))) if years else None
+
+
+#: The fonts the HTML map asks for: the viewer's own Japanese system fonts (every desktop
+#: and mobile OS sold in Japan has one of these), then any sans-serif. No font is fetched.
+FONT_STACK = (
+    '-apple-system,"Segoe UI","Hiragino Sans","Hiragino Kaku Gothic ProN","Yu Gothic UI","Yu Gothic",'
+    'Meiryo,"Noto Sans CJK JP","Noto Sans JP","IPAexGothic",sans-serif'
+)
 
 
 def standalone_html(
@@ -581,27 +664,47 @@ def standalone_html(
     *,
     choropleth: Choropleth | None = None,
     view: MapView | None = None,
-    title: str = "Indo-Pacific clean-energy partnerships",
+    title: str | None = None,
     assets: MapAssets | None = None,
+    lang: str | None = None,
 ) -> str:
     """A single self-contained HTML page of the map: Leaflet and the runtime inlined, data
-    embedded, no request to any server, so it works on an intranet or as a report appendix."""
-    m = build_map(selection, choropleth=choropleth, view=view, assets=assets)
+    embedded, no request to any server, so it works on an intranet or as a report appendix.
+
+    All text is in ``lang`` (default English). The page has a year control with play: it
+    opens at the selection's as-of year (or "all years") and shows, for any year, what
+    existed or was active then (:func:`mapper.query.active_spans`). A selection made "as
+    of" a year is widened to all years first, so the control can move through them.
+    """
+    tr = assets.tr if assets is not None else translator(lang)
+    state = selection.filters
+    as_of = state.as_of_year
+    if as_of is not None:  # the control needs every year's records: the same filter without the year
+        from .selection import select
+
+        selection = select(selection.bundle, replace(state, as_of_year=None))
+    years = year_range(selection)
+    time = {"min": years[0], "max": years[1], "year": as_of} if years else None
+    m = build_map(selection, choropleth=choropleth, view=view, assets=assets, lang=tr.lang, time=time)
     m.default_js = []
     m.default_css = []
-    state = selection.filters
+    title = title or tr.gettext("Indo-Pacific clean-energy partnerships")
     caption = (
-        f'<div class="mapper-caption"><b>{_h(title)}</b> · {_h(state.describe())} · '
-        f"data as of {_h(selection.as_of)} · {_h('; '.join(selection.attributions()))}</div>"
+        f'<div class="mapper-caption"><b>{_h(title)}</b> · {_h(state.describe(tr))} · '
+        f"{_h(tr.gettext('data as of {date}').format(date=tr.date(selection.as_of)))} · "
+        f"{_h('; '.join(tr.data(a) for a in selection.attributions()))}</div>"
     )
     root = m.get_root()
     runtime = runtime_path().read_text(encoding="utf-8").replace("</script", "<\\/script")
-    root.header.add_child(_Raw(inline_head(title) + f"\n<script>{runtime}</script>"), name="inline_assets", index=0)
+    head = inline_head(title) + f'\n<meta name="language" content="{_h(tr.lang)}">' + f"\n<script>{runtime}</script>"
+    root.header.add_child(_Raw(head), name="inline_assets", index=0)
     root.header.add_child(
         _Raw(
-            "<style>.mapper-caption{position:fixed;bottom:0;left:0;right:0;z-index:1000;background:rgba(255,255,255,.9);"
-            "font:11px sans-serif;padding:3px 8px}.leaflet-bottom{bottom:34px}</style>"
+            f"<style>body,.leaflet-container,.mapper-legend,.mapper-time{{font-family:{FONT_STACK}}}"
+            ".mapper-caption{position:fixed;bottom:0;left:0;right:0;z-index:1000;background:rgba(255,255,255,.9);"
+            "font-size:11px;padding:3px 8px}.leaflet-bottom{bottom:34px}</style>"
         )
     )
     root.html.add_child(_Raw(caption))
-    return root.render()
+    html_text = root.render()
+    return html_text.replace("<html>", f'<html lang="{_h(tr.lang)}">', 1)
