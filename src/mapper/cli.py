@@ -38,6 +38,8 @@ SNAPSHOT_PRESETS = (
 )
 #: :data:`mapper.snapshot.PROJECTIONS`
 SNAPSHOT_PROJECTIONS = ("web-mercator", "equal-area")
+#: :data:`mapper.i18n.LANGUAGES`
+OUTPUT_LANGUAGES = ("en", "ja")
 #: :data:`mapper.snapshot.REGIONS`
 SNAPSHOT_REGIONS = (
     "indo-pacific",
@@ -76,6 +78,22 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--capacity-min", type=float, metavar="MW")
     group.add_argument("--capacity-max", type=float, metavar="MW")
     group.add_argument("--search", default="", metavar="TEXT", help="words to find in names and descriptions")
+    group.add_argument(
+        "--year",
+        dest="as_of_year",
+        type=int,
+        metavar="Y",
+        help="as of this year: what existed or was active then (announced/started by Y, not ended or cancelled)",
+    )
+
+
+def _add_language_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lang",
+        default="en",
+        choices=list(OUTPUT_LANGUAGES),
+        help="language of titles, legends, labels and metadata (field names and values never change)",
+    )
 
 
 def state_from_args(args: argparse.Namespace) -> FilterState:
@@ -93,6 +111,7 @@ def state_from_args(args: argparse.Namespace) -> FilterState:
         capacity_min=args.capacity_min,
         capacity_max=args.capacity_max,
         search=args.search,
+        as_of_year=getattr(args, "as_of_year", None),
     )
 
 
@@ -195,7 +214,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     state = checked_state(args, bundle)
     _progress(f"writing {fmt} ({state.describe()})…")
     selection = select(bundle, state)
-    write_export(selection, out, fmt)
+    write_export(selection, out, fmt, lang=args.lang)
     counts = ", ".join(f"{lid}: {n}" for lid, n in selection.counts.items())
     print(f"wrote {out} ({counts})")
     return 0
@@ -238,6 +257,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         labels=not args.no_labels,
         custom_size=args.size,
         locator=args.locator,
+        lang=args.lang,
     )
     print(f"wrote {out}")
     return 0
@@ -259,7 +279,8 @@ def _cmd_html(args: argparse.Namespace) -> int:
         standalone_html(
             select(bundle, state),
             choropleth=_choropleth(args),
-            title=args.title or "Indo-Pacific clean-energy partnerships",
+            title=args.title,
+            lang=args.lang,
         ),
         encoding="utf-8",
     )
@@ -308,6 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="e.g. jumpp_laos.geojson")
     p.add_argument("--format", choices=list(EXPORT_FORMATS), help="default: from the file suffix")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    _add_language_argument(p)
     add_filter_arguments(p)
     p.set_defaults(func=_cmd_export)
 
@@ -326,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-labels", action="store_true", help="do not label features")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     _add_choropleth_arguments(p)
+    _add_language_argument(p)
     add_filter_arguments(p)
     p.set_defaults(func=_cmd_snapshot)
 
@@ -334,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     _add_choropleth_arguments(p)
+    _add_language_argument(p)
     add_filter_arguments(p)
     p.set_defaults(func=_cmd_html)
     return parser
