@@ -27,6 +27,7 @@ from app_pages._shared import (
     show_data_problems,
     show_notices,
     sync_url,
+    tr,
 )
 from mapper.assets import STREAMLIT_STATIC_URL, runtime_version
 from mapper.geo import display_lon
@@ -38,10 +39,10 @@ from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, MapView, tile_pr
 from mapper.webmap import MapAssets, data_bounds, map_payload, payload_group, web_map
 
 
-@st.cache_resource(show_spinner="Preparing the map data…")
-def _map_assets() -> tuple[MapAssets, dict[str, str]]:
-    """Layer and country documents, published once per process as static files."""
-    assets = MapAssets(get_bundle())
+@st.cache_resource(show_spinner=False)
+def _map_assets(lang: str) -> tuple[MapAssets, dict[str, str]]:
+    """Layer and country documents in one language, published once per process as static files."""
+    assets = MapAssets(get_bundle(), lang)
     return assets, assets.publish(STATIC_DIR, STREAMLIT_STATIC_URL)
 
 
@@ -50,10 +51,13 @@ def _controls() -> Controls:
     return Controls.for_bundle(get_bundle())
 
 
+t = tr()
+_ = t.gettext
 bundle = get_bundle()
 catalogue = bundle.catalogue
 spec = catalogue.countries
-assets, refs = _map_assets()
+with st.spinner(_("Preparing the map data…")):
+    assets, refs = _map_assets(t.lang)
 controls = _controls()
 choices = controls.choices
 (y_min, y_max), (c_min, c_max) = controls.years, controls.capacity
@@ -74,59 +78,121 @@ with notice_area:
 
 
 # ---- widgets → view state ---------------------------------------------------------------------
+#: Seconds between two years while playing.
+PLAY_SECONDS = 1.2
+
+
+def _toggle_play() -> None:
+    """Callback: start or stop stepping through the years (from the first when at the end)."""
+    playing = not st.session_state.get("playing", False)
+    st.session_state["playing"] = playing
+    if playing:
+        st.session_state["w_as_of_on"] = True
+        if st.session_state.get("w_as_of", y_max) >= y_max:
+            st.session_state["w_as_of"] = y_min
+
+
+def year_control(first: int, last: int) -> None:
+    """The as-of year: a switch, a slider and play (a timed fragment steps one year per tick
+    and reruns the app, so every output follows the year)."""
+    st.toggle(
+        _("Show as of a year"),
+        key="w_as_of_on",
+        help=_(
+            "Shows what existed or was active in that year: records announced, started, designated or "
+            "commissioned by then and not ended; cancelled records until the year they were cancelled."
+        ),
+    )
+    st.slider(_("As of year"), first, last, key="w_as_of", disabled=not st.session_state.get("w_as_of_on"))
+    playing = st.session_state.get("playing", False)
+    st.button(
+        "⏸ " + _("Pause") if playing else "▶ " + _("Play"),
+        key="w_play",
+        on_click=_toggle_play,
+        help=_("Step through the years, one a second"),
+    )
+    if not playing:
+        return
+
+    @st.fragment(run_every=PLAY_SECONDS)
+    def _tick() -> None:
+        if st.session_state.get("tick_inline"):
+            return  # the page's own run: the year was just drawn
+        year = st.session_state.get("w_as_of", last)
+        if year >= last or not st.session_state.get("playing"):
+            st.session_state["playing"] = False
+        else:
+            st.session_state["w_as_of"] = year + 1
+        st.rerun(scope="app")
+
+    st.session_state["tick_inline"] = True
+    _tick()
+    st.session_state["tick_inline"] = False
+
+
 def _reset_filters() -> None:
     """Callback: back to every layer and record (keeps the choropleth, basemap and view)."""
     st.session_state.update(controls.filter_values(FilterState()))
 
 
 with st.sidebar:
-    st.header("Layers and filters")
-    st.button("Reset filters", on_click=_reset_filters, key="w_reset", help="Show every layer and record again")
-    st.multiselect("Layers", list(catalogue), format_func=lambda i: catalogue[i].title, key="w_layers")
+    st.header(_("Layers and filters"))
+    st.button(_("Reset filters"), on_click=_reset_filters, key="w_reset", help=_("Show every layer and record again"))
+    st.multiselect(_("Layers"), list(catalogue), format_func=lambda i: t.data(catalogue[i].title), key="w_layers")
     st.multiselect(
-        "Partnership",
+        _("Partnership"),
         choices["partnerships"],
         key="w_partnerships",
-        help="Applies to the layers that record a partnership; the other layers are filtered by the rest.",
+        help=_("Applies to the layers that record a partnership; the other layers are filtered by the rest."),
     )
     st.multiselect(
-        "Country",
+        _("Country"),
         choices["countries"],
-        format_func=controls.country_label,
+        format_func=lambda iso3: f"{t.country(iso3, controls.names.get(iso3))} ({iso3})",
         key="w_countries",
-        help="Countries with records in some layer, by name. Picking countries zooms to them and outlines them.",
+        help=_("Countries with records in some layer, by name. Picking countries zooms to them and outlines them."),
     )
-    st.multiselect("Status", choices["statuses"], format_func=lambda s: s.replace("_", " "), key="w_statuses")
+    st.multiselect(_("Status"), choices["statuses"], format_func=t.value, key="w_statuses")
     st.multiselect(
-        "Technology / theme",
+        _("Technology / theme"),
         choices["technologies"],
-        format_func=lambda s: s.replace("_", " "),
+        format_func=t.value,
         key="w_technologies",
-        help="Applies to the layers that record a technology or theme.",
+        help=_("Applies to the layers that record a technology or theme."),
     )
     if y_min < y_max:
-        st.slider("Year", y_min, y_max, key="w_years")
+        st.slider(_("Years"), y_min, y_max, key="w_years")
+        year_control(y_min, y_max)
     st.slider(
-        "Capacity (MW)",
+        _("Capacity (MW)"),
         c_min,
         c_max,
         key="w_capacity",
-        help="Applies to layers with a capacity; records without one are hidden when the range is narrowed.",
+        help=_("Applies to layers with a capacity; records without one are hidden when the range is narrowed."),
     )
-    st.text_input("Search names and descriptions", key="w_search", placeholder="e.g. Mekong grid")
-    st.header("Countries")
+    st.text_input(_("Search names and descriptions"), key="w_search", placeholder=_("e.g. Mekong grid"))
+    st.header(_("Countries"))
     st.selectbox(
-        "Colour countries by",
+        _("Colour countries by"),
         [NO_CHOROPLETH, *attributes],
-        format_func=lambda a: a if a == NO_CHOROPLETH else spec.label(a),
+        format_func=lambda a: _("(none)") if a == NO_CHOROPLETH else t.label(spec, a),
         key="w_choropleth",
     )
     numeric = st.session_state.get("w_choropleth") in numeric_attributes(spec)
     st.selectbox(
-        "Classification", list(SCHEME_LABELS), format_func=SCHEME_LABELS.get, key="w_scheme", disabled=not numeric
+        _("Classification"),
+        list(SCHEME_LABELS),
+        format_func=lambda k: _(SCHEME_LABELS[k]),
+        key="w_scheme",
+        disabled=not numeric,
     )
-    st.slider("Classes", 2, 7, key="w_classes", disabled=not numeric)
-    st.selectbox("Basemap tiles (need internet)", [NO_TILES, *providers], key="w_basemap")
+    st.slider(_("Classes"), 2, 7, key="w_classes", disabled=not numeric)
+    st.selectbox(
+        _("Basemap tiles (need internet)"),
+        [NO_TILES, *providers],
+        format_func=lambda k: _("(none: offline)") if k == NO_TILES else k,
+        key="w_basemap",
+    )
 
 new_view = controls.view(st.session_state, view.view)
 
@@ -161,31 +227,35 @@ selection = (
 )
 
 # ---- the map --------------------------------------------------------------------------------
-st.title("Indo-Pacific clean-energy partnerships")
-summary = summarize(selection.frames, catalogue)
+st.title(_("Indo-Pacific clean-energy partnerships"))
+if view.filters.as_of_year is not None:
+    st.caption(_("Showing what existed or was active in {year}.").format(year=view.filters.as_of_year))
+summary = summarize(selection.frames, catalogue, t)
 cols = st.columns(max(len(summary), 1))
 for col, row in zip(cols, summary.to_dict("records"), strict=False):
     mw = row["capacity (MW)"]
     col.metric(
         md_escape(row["layer"]),
-        row["records"],
-        help=f"{row['mapped at a place']} mapped at a place, {row['country-level']} country-level (no site)",
+        t.number(row["records"]),
+        help=_("{sited} mapped at a place, {country} country-level (no site)").format(
+            sited=row["mapped at a place"], country=row["country-level"]
+        ),
     )
     if mw is not None and pd.notna(mw):
-        col.caption(f"{mw:,.0f} MW with published capacity")
+        col.caption(_("{mw} MW with published capacity").format(mw=t.number(mw, 0)))
 if view.layers_off:
-    st.warning("No layer is selected: pick at least one in the sidebar.")
+    st.warning(_("No layer is selected: pick at least one in the sidebar."))
 
 left, right = st.columns([3, 1])
 with left:
     buttons = st.columns([1, 1, 1, 3])
-    if buttons[0].button("Fit to records", key="fit", help="Zoom to the records shown"):
+    if buttons[0].button(_("Fit to records"), key="fit", help=_("Zoom to the records shown")):
         bounds = data_bounds(selection) or assets.bounds(view.filters.countries)
         if bounds:
             request = _request(bounds=bounds)
         else:
-            st.toast("No record with a site to zoom to.")
-    if buttons[1].button("Reset view", key="reset_view", help="Back to the whole Indo-Pacific"):
+            st.toast(_("No record with a site to zoom to."))
+    if buttons[1].button(_("Reset view"), key="reset_view", help=_("Back to the whole Indo-Pacific")):
         request = _request(center=list(MapView().center), zoom=MapView().zoom)
     payload = map_payload(
         selection,
@@ -205,8 +275,9 @@ with left:
     )
     st.caption(
         md_escape(
-            f"As of {selection.as_of}. Sources: " + "; ".join(selection.attributions()) + ". "
-            "Open a feature's popup for its source."
+            _("As of {date}. Sources: {sources}. Open a feature's popup for its source.").format(
+                date=t.date(selection.as_of), sources="; ".join(t.data(a) for a in selection.attributions())
+            )
         )
     )
 
@@ -227,23 +298,25 @@ if center and zoom:
 
 # ---- share link (always the current view, written after the map reported) -----------------------
 query = view.to_query()
-with buttons[2].popover("Share link", help="A link to this exact view: layers, filters, colours, centre and zoom"):
+with buttons[2].popover(
+    _("Share link"), help=_("A link to this exact view: layers, filters, colours, centre, zoom, year and language")
+):
     base = (st.context.url or "").split("?")[0]
     st.code(f"{base}?{urllib.parse.urlencode(query)}" if query else base, language=None, wrap_lines=True)
-    st.caption("Use the copy icon at the right of the link.")
+    st.caption(_("Use the copy icon at the right of the link."))
 
 # ---- details of the clicked feature or country ------------------------------------------------
 with right:
-    st.subheader("Details")
+    st.subheader(_("Details"))
     clicked = result.get("last_active_drawing") or {}
     props = clicked.get("properties") or {}
     iso = props.get("iso3")
     feature_id = props.get("id")
     if iso:
-        profile = country_profile(bundle, iso)
+        profile = country_profile(bundle, iso, t)
         st.subheader(md_escape(f"{profile.name} ({profile.iso3})"), anchor=False)
         st.dataframe(
-            pd.DataFrame({"value": [str(v) for v in profile.attributes.values()]}, index=list(profile.attributes)),
+            pd.DataFrame({_("value"): [str(v) for v in profile.attributes.values()]}, index=list(profile.attributes)),
             width="stretch",
         )
         for title, table in profile.records.items():
@@ -251,35 +324,42 @@ with right:
                 st.caption(md_escape(f"{title}: {len(table)}"))
                 st.dataframe(table[["ID", *list(table.columns[1:3])]], hide_index=True)
     elif feature_id:
-        found = clicked_records(selection.frames, catalogue, feature_id)
+        found = clicked_records(selection.frames, catalogue, feature_id, t)
         if found is None:
-            st.caption("That feature is no longer shown with the current filters.")
+            st.caption(_("That feature is no longer shown with the current filters."))
         else:
             layer, table = found
-            st.caption(md_escape(f"{layer.title}: {len(table)} record(s)"))
+            st.caption(
+                md_escape(
+                    t.ngettext("{layer}: {n} record", "{layer}: {n} records", len(table)).format(
+                        layer=t.data(layer.title), n=len(table)
+                    )
+                )
+            )
             if len(table) == 1:
                 record = table.iloc[0].dropna()
                 st.dataframe(
-                    pd.DataFrame({"value": [str(v) for v in record.to_numpy()]}, index=list(record.index)),
+                    pd.DataFrame({_("value"): [str(v) for v in record.to_numpy()]}, index=list(record.index)),
                     width="stretch",
                 )
             else:  # a country-level badge: the records it stands for
                 st.dataframe(table, hide_index=True, width="stretch")
     else:
-        st.caption("Click a country or a feature on the map to see its details here.")
+        st.caption(_("Click a country or a feature on the map to see its details here."))
 
 # ---- the records, as tables ---------------------------------------------------------------------
-st.subheader("Records shown")
+st.subheader(_("Records shown"))
 tabs = st.tabs(
-    [md_escape(f"{catalogue[lid].title} ({len(frame)})") for lid, frame in selection.frames.items()] or ["(none)"]
+    [md_escape(f"{t.data(catalogue[lid].title)} ({len(frame)})") for lid, frame in selection.frames.items()]
+    or [_("(none)")]
 )
 for tab, (layer, frame) in zip(tabs, selection.layers(), strict=False):
     with tab:
         st.dataframe(
-            layer_table(frame, layer),
+            layer_table(frame, layer, t),
             hide_index=True,
             width="stretch",
-            column_config={"Source": st.column_config.LinkColumn("Source")},
+            column_config={t.label(layer, "source_url"): st.column_config.LinkColumn(t.label(layer, "source_url"))},
         )
 show_data_problems(bundle)
 sync_url(view)

@@ -689,9 +689,10 @@ def standalone_html(
     m.default_js = []
     m.default_css = []
     title = title or tr.gettext("Indo-Pacific clean-energy partnerships")
+    as_of_text = tr.gettext("data as of {date}").format(date=tr.date(selection.as_of))
     caption = (
         f'<div class="mapper-caption"><b>{_h(title)}</b> · {_h(state.describe(tr))} · '
-        f"{_h(tr.gettext('data as of {date}').format(date=tr.date(selection.as_of)))} · "
+        f"{_h(as_of_text)} · "
         f"{_h('; '.join(tr.data(a) for a in selection.attributions()))}</div>"
     )
     root = m.get_root()
