@@ -52,7 +52,10 @@ st.bar_chart(net_zero, horizontal=True, y_label="", x_label=_("Net-zero / carbon
 st.subheader(_("NDC 2030: unconditional reduction (%)"))
 ndc = table.dropna(subset=["ndc_unconditional_pct"]).set_index("name")["ndc_unconditional_pct"].astype(float)
 st.bar_chart(
-    ndc.sort_values(), horizontal=True, y_label="", x_label=_("Reduction in percent (base year or BAU differs by country)")
+    ndc.sort_values(),
+    horizontal=True,
+    y_label="",
+    x_label=_("Reduction in percent (base year or BAU differs by country)"),
 )
 
 st.subheader(_("Partnership records per country"))
