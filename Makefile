@@ -45,8 +45,8 @@ LOCALE := src/mapper/locale
 i18n: $(VENV)/.installed-test
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --omit-header -o $(LOCALE)/messages.pot .
 	$(BIN)/pybabel extract -F babel-layers.cfg --no-location --omit-header -o $(LOCALE)/layers.pot layers
-	$(BIN)/pybabel update -D messages -i $(LOCALE)/messages.pot -d $(LOCALE)
-	$(BIN)/pybabel update -D layers -i $(LOCALE)/layers.pot -d $(LOCALE)
+	$(BIN)/pybabel update -D messages -i $(LOCALE)/messages.pot -d $(LOCALE) --ignore-pot-creation-date
+	$(BIN)/pybabel update -D layers -i $(LOCALE)/layers.pot -d $(LOCALE) --ignore-pot-creation-date
 
 # Rebuild geodata/countries.geojson from the npm package world-atlas@2.0.2 (needs npm).
 countries: | $(BIN)/python

@@ -55,7 +55,7 @@ for layer in catalogue.values():
             sources[sources["layer"] == layer.id].drop(columns="layer"),
             hide_index=True,
             width="stretch",
-            column_config={"url": st.column_config.LinkColumn("url")},
+            column_config={"url": st.column_config.LinkColumn(_("URL"))},
         )
 
 spec = catalogue.countries
