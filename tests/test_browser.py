@@ -73,8 +73,8 @@ class Session:
     """One user in a fresh browser context: every request off this machine is blocked and
     recorded, console errors and dialogs are recorded, messages to the server counted."""
 
-    def __init__(self, browser) -> None:
-        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    def __init__(self, browser, locale: str = "en-US") -> None:
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale=locale)
         self.page = self.context.new_page()
         self.page.set_default_timeout(TIMEOUT)
         self.blocked: list[str] = []

@@ -169,6 +169,7 @@
       };
       st.legend.addTo(map);
     }
+    st.legend.getContainer().querySelector("summary").textContent = say(st, "legend"); // the language may change
     st.legend.getContainer().querySelector(".body").innerHTML = html;
   }
 
