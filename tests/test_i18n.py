@@ -295,7 +295,18 @@ def test_the_html_map_speaks_japanese_and_carries_the_runtime_words(bundle: mapp
     popups = assets.popups("wind_zones")
     assert any("出典" in p for p in popups)
     english = MapAssets(bundle, "en").document("wind_zones")
-    assert english["labels"] == wind["labels"]  # records keep their names (no name_ja in the data yet)
+    frame = bundle.layers["wind_zones"]
+    akita = int(frame.index[frame["id"] == "wz-jpn-013"][0])
+    assert english["labels"][akita] == "Akita Port offshore wind farm"  # the record's own name
+    assert wind["labels"][akita] == "秋田港洋上風力発電所"  # its name_ja in Japanese
+    assert "<h4>秋田港洋上風力発電所 <small>(Akita Port offshore wind farm)</small></h4>" in popups[akita]
+
+
+def test_search_matches_the_original_and_the_japanese_name(bundle: mapper.Bundle) -> None:
+    by_japanese = select(bundle, FilterState(layers=("wind_zones",), search="秋田港")).frames["wind_zones"]
+    by_original = select(bundle, FilterState(layers=("wind_zones",), search="Akita Port")).frames["wind_zones"]
+    assert by_japanese["id"].tolist() == ["wz-jpn-013"]
+    assert "wz-jpn-013" in by_original["id"].tolist()
 
 
 def test_the_runtime_shows_no_text_of_its_own() -> None:
