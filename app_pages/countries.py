@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages._shared import current_view, get_bundle, md_escape, show_notices, sync_url, tr
-from mapper.tables import country_table
+from mapper.tables import country_table, link_columns
 
 t = tr()
 _ = t.gettext
@@ -79,9 +79,5 @@ st.dataframe(
     details,
     hide_index=True,
     width="stretch",
-    column_config={
-        t.label(spec, "ndc_source_url"): st.column_config.LinkColumn(),
-        t.label(spec, "net_zero_source_url"): st.column_config.LinkColumn(),
-        t.label(spec, "offshore_wind_source_url"): st.column_config.LinkColumn(),
-    },
+    column_config={c: st.column_config.LinkColumn() for c in link_columns(spec.schema, lambda f: t.label(spec, f))},
 )

@@ -142,7 +142,7 @@ if view.layers_off:
 state = view.filters
 filters_json = json.dumps(state.to_dict(), sort_keys=True)
 choropleth_json = json.dumps([view.choropleth, view.scheme, view.classes] if view.choropleth else None)
-st.markdown(md_escape(_("What the map shows now: {filter}").format(filter=state.describe(t))))
+st.markdown(md_escape(_("What the map shows now: {filter}").format(filter=state.describe(bundle.catalogue.facets, t))))
 selection = _attempt(_("the selection"), lambda: selection_for(state))
 if selection is None:
     st.stop()
@@ -243,7 +243,9 @@ with left, st.form("snapshot_form"):
         _("Projection"), list(PROJECTIONS), format_func=lambda k: _(PROJECTION_LABELS[k]), key="s_projection"
     )
     title = st.text_input(_("Title"), _(HTML_TITLE), key="s_title")
-    subtitle = st.text_input(_("Subtitle"), _("Filter: {filter}").format(filter=state.describe(t)), key="s_subtitle")
+    subtitle = st.text_input(
+        _("Subtitle"), _("Filter: {filter}").format(filter=state.describe(bundle.catalogue.facets, t)), key="s_subtitle"
+    )
     labels = st.checkbox(_("Label features"), value=True, key="s_labels")
     submitted = st.form_submit_button(_("Update preview"), type="primary", width="stretch")
 

@@ -31,10 +31,10 @@ from app_pages._shared import (
 )
 from mapper.assets import STREAMLIT_STATIC_URL, runtime_version
 from mapper.geo import display_lon
-from mapper.query import FilterState
+from mapper.query import YEAR_FACET, FilterState
 from mapper.selection import Selection
 from mapper.style import SCHEME_LABELS, categorical_attributes, numeric_attributes
-from mapper.tables import clicked_records, country_profile, layer_table, summarize
+from mapper.tables import clicked_records, country_profile, layer_table, link_columns, summarize
 from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, MapView, tile_providers
 from mapper.webmap import MapAssets, data_bounds, map_payload, payload_group, web_map
 
@@ -59,8 +59,7 @@ spec = catalogue.countries
 with st.spinner(_("Preparing the map data…")):
     assets, refs = _map_assets(t.lang)
 controls = _controls()
-choices = controls.choices
-(y_min, y_max), (c_min, c_max) = controls.years, controls.capacity
+first_year, last_year = (int(v) for v in controls.ranges.get(YEAR_FACET, (0, 0)))  # the as-of control
 attributes = numeric_attributes(spec) + categorical_attributes(spec)
 providers = tile_providers()
 
@@ -88,8 +87,8 @@ def _toggle_play() -> None:
     st.session_state["playing"] = playing
     if playing:
         st.session_state["w_as_of_on"] = True
-        if st.session_state.get("w_as_of", y_max) >= y_max:
-            st.session_state["w_as_of"] = y_min
+        if st.session_state.get("w_as_of", last_year) >= last_year:
+            st.session_state["w_as_of"] = first_year
 
 
 def year_control(first: int, last: int) -> None:
@@ -139,38 +138,29 @@ with st.sidebar:
     st.header(_("Layers and filters"))
     st.button(_("Reset filters"), on_click=_reset_filters, key="w_reset", help=_("Show every layer and record again"))
     st.multiselect(_("Layers"), list(catalogue), format_func=lambda i: t.data(catalogue[i].title), key="w_layers")
-    st.multiselect(
-        _("Partnership"),
-        choices["partnerships"],
-        key="w_partnerships",
-        help=_("Applies to the layers that record a partnership; the other layers are filtered by the rest."),
-    )
-    st.multiselect(
-        _("Country"),
-        choices["countries"],
-        format_func=lambda iso3: f"{t.country(iso3, controls.names.get(iso3))} ({iso3})",
-        key="w_countries",
-        help=_("Countries with records in some layer, by name. Picking countries zooms to them and outlines them."),
-    )
-    st.multiselect(_("Status"), choices["statuses"], format_func=t.value, key="w_statuses")
-    st.multiselect(
-        _("Technology / theme"),
-        choices["technologies"],
-        format_func=t.value,
-        key="w_technologies",
-        help=_("Applies to the layers that record a technology or theme."),
-    )
-    if y_min < y_max:
-        st.slider(_("Years"), y_min, y_max, key="w_years")
-        year_control(y_min, y_max)
-    st.slider(
-        _("Capacity (MW)"),
-        c_min,
-        c_max,
-        key="w_capacity",
-        help=_("Applies to layers with a capacity; records without one are hidden when the range is narrowed."),
-    )
-    st.text_input(_("Search names and descriptions"), key="w_search", placeholder=_("e.g. Mekong grid"))
+    for fid, facet in controls.facets.items():
+        users = [t.data(catalogue[lid].title) for lid in catalogue if catalogue[lid].facet_fields(fid)]
+        applies = (
+            "" if len(users) == len(catalogue) else " " + _("Applies to: {layers}.").format(layers="; ".join(users))
+        )
+        help_text = md_escape(t.data(facet.help) + applies)
+        key = controls.key(fid)
+        if facet.kind == "choice":
+            st.multiselect(
+                md_escape(t.data(facet.label)),
+                controls.choices.get(fid, []),
+                format_func=(lambda c: f"{t.country(c, controls.names.get(c))} ({c})") if facet.is_country else t.value,
+                key=key,
+                help=help_text,
+            )
+        elif facet.kind == "range" and fid in controls.ranges:
+            low, high = controls.ranges[fid]
+            st.slider(md_escape(t.data(facet.label)), low, high, key=key, help=help_text)
+            if fid == YEAR_FACET:
+                year_control(int(low), int(high))
+        elif facet.kind == "text":
+            placeholder = t.data(facet.placeholder) if facet.placeholder else None
+            st.text_input(md_escape(t.data(facet.label)), key=key, placeholder=placeholder, help=help_text)
     st.header(_("Countries"))
     st.selectbox(
         _("Colour countries by"),
@@ -232,8 +222,8 @@ if view.filters.as_of_year is not None:
     st.caption(_("Showing what existed or was active in {year}.").format(year=view.filters.as_of_year))
 summary = summarize(selection.frames, catalogue, t)
 cols = st.columns(max(len(summary), 1))
+totalled = [f for f in catalogue.facets.values() if f.label in summary.columns]
 for col, row in zip(cols, summary.to_dict("records"), strict=False):
-    mw = row["capacity (MW)"]
     col.metric(
         md_escape(row["layer"]),
         t.number(row["records"]),
@@ -241,8 +231,13 @@ for col, row in zip(cols, summary.to_dict("records"), strict=False):
             sited=row["mapped at a place"], country=row["country-level"]
         ),
     )
-    if mw is not None and pd.notna(mw):
-        col.caption(_("{mw} MW with published capacity").format(mw=t.number(mw, 0)))
+    for facet in totalled:
+        total = row[facet.label]
+        if total is not None and pd.notna(total):
+            caption = _("{total} {unit} in total where published ({facet})").format(
+                total=t.number(total, 0), unit=facet.unit, facet=t.data(facet.label)
+            )
+            col.caption(md_escape(caption.replace("  ", " ")))
 if view.layers_off:
     st.warning(_("No layer is selected: pick at least one in the sidebar."))
 
@@ -359,7 +354,10 @@ for tab, (layer, frame) in zip(tabs, selection.layers(), strict=False):
             layer_table(frame, layer, t),
             hide_index=True,
             width="stretch",
-            column_config={t.label(layer, "source_url"): st.column_config.LinkColumn(t.label(layer, "source_url"))},
+            column_config={
+                c: st.column_config.LinkColumn(c)
+                for c in link_columns(layer.schema, lambda f, lay=layer: t.label(lay, f))
+            },
         )
 show_data_problems(bundle)
 sync_url(view)

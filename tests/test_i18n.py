@@ -247,9 +247,10 @@ def bundle() -> mapper.Bundle:
 
 
 def test_the_filter_description_is_translated(bundle: mapper.Bundle) -> None:
-    state = FilterState(statuses=("operating",), countries=("LAO",), as_of_year=2024)
-    assert state.describe() == "country LAO; status operating; as of 2024"
-    assert state.describe(translator("ja")) == "国：LAO；状況：運転中；2024年時点"
+    state = FilterState(status=("operating",), country=("LAO",), as_of_year=2024)
+    facets = bundle.catalogue.facets
+    assert state.describe(facets) == "country LAO; status operating; as of 2024"
+    assert state.describe(facets, translator("ja")) == "国：LAO；状況：運転中；2024年時点"
 
 
 def test_exports_keep_field_names_and_add_japanese_labels(bundle: mapper.Bundle) -> None:
@@ -280,7 +281,7 @@ def test_the_zip_readme_is_in_japanese(bundle: mapper.Bundle) -> None:
 
 
 def test_the_html_map_speaks_japanese_and_carries_the_runtime_words(bundle: mapper.Bundle) -> None:
-    from mapper.webmap import MapAssets, map_payload, standalone_html
+    from mapper.webmap import MapAssets, map_payload, popup_html, standalone_html
 
     html = standalone_html(select(bundle), lang="ja")
     assert '<html lang="ja">' in html
@@ -292,14 +293,19 @@ def test_the_html_map_speaks_japanese_and_carries_the_runtime_words(bundle: mapp
     assert "ベトナム" in json.dumps(assets.document("countries"), ensure_ascii=False)
     wind = assets.document("wind_zones")
     assert [c[0] for c in wind["columns"]][1:3] == ["状況", "容量（MW）"]
-    popups = assets.popups("wind_zones")
-    assert any("出典" in p for p in popups)
+    assert "出典" in [label for label, _ in wind["popup_fields"]]
+    assert wind["title"] == "洋上風力発電の区域"
+    popups = assets.popups("wind_zones")  # plain-text columns: the heading, then one per popup field
     english = MapAssets(bundle, "en").document("wind_zones")
     frame = bundle.layers["wind_zones"]
     akita = int(frame.index[frame["id"] == "wz-jpn-013"][0])
     assert english["labels"][akita] == "Akita Port offshore wind farm"  # the record's own name
     assert wind["labels"][akita] == "秋田港洋上風力発電所"  # its name_ja in Japanese
-    assert "<h4>秋田港洋上風力発電所 <small>(Akita Port offshore wind farm)</small></h4>" in popups[akita]
+    assert popups[0][akita] == "秋田港洋上風力発電所 (Akita Port offshore wind farm)"  # the original kept
+    status = [label for label, _ in wind["popup_fields"]].index("状況") + 1
+    assert popups[status][akita] == "運転中"
+    html = popup_html(frame.iloc[akita].to_dict(), bundle.catalogue["wind_zones"], translator("ja"))
+    assert "<h4>秋田港洋上風力発電所 (Akita Port offshore wind farm)</h4>" in html
 
 
 def test_search_matches_the_original_and_the_japanese_name(bundle: mapper.Bundle) -> None:

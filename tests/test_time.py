@@ -85,7 +85,7 @@ def test_every_output_takes_the_as_of_selection(bundle: mapper.Bundle) -> None:
 
 
 def test_the_year_and_the_language_round_trip_through_the_link(bundle: mapper.Bundle) -> None:
-    view = ViewState(filters=FilterState(as_of_year=2024, countries=("VNM",)), lang="ja")
+    view = ViewState(filters=FilterState(as_of_year=2024, country=("VNM",)), lang="ja")
     query = view.to_query()
     assert query["as_of_year"] == "2024"
     assert query["lang"] == "ja"

@@ -63,21 +63,61 @@ class CliUsageError(MapperError, ValueError):
     """A flag's value cannot be used."""
 
 
+def _declared_facets() -> dict:
+    """The facets of ``layers/facets.toml`` (read alone: cheap, no data loaded)."""
+    import tomllib
+
+    from . import _paths
+    from .facets import parse_facets
+
+    path = _paths.layers_dir() / "facets.toml"
+    if not path.is_file():
+        return {}
+    with path.open("rb") as handle:
+        return parse_facets(tomllib.load(handle).get("facets", {}), str(path))
+
+
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
-    """The filter flags shared by every command that selects records."""
+    """The filter flags shared by every command that selects records: one per facet
+    declared in ``layers/facets.toml`` (see :mod:`mapper.facets`), plus ``--filter`` for
+    facets a layer declares itself."""
     group = parser.add_argument_group("filters (repeat a flag to allow several values)")
     group.add_argument("--layer", dest="layers", action="append", default=[], metavar="ID", help="layer id")
-    group.add_argument("--country", dest="countries", action="append", default=[], metavar="ISO3")
+    for fid, facet in _declared_facets().items():
+        help_text = facet.help.replace("%", "%%")
+        if facet.kind == "choice":
+            group.add_argument(
+                f"--{fid.replace('_', '-')}",
+                dest=f"facet__{fid}",
+                action="append",
+                default=[],
+                metavar="ISO3" if facet.is_country else "VALUE",
+                help=f"{facet.label}: {help_text}",
+            )
+        elif facet.kind == "range":
+            kind = int if facet.integer else float
+            unit = facet.unit or ("YEAR" if facet.integer else "N")
+            aliases = facet.alias_flags[:2] if len(facet.alias_flags) >= 2 else ("", "")
+            for end, flag, alias in zip(("from", "to"), facet.flags, aliases, strict=True):
+                group.add_argument(
+                    *[name for name in (flag, alias) if name],
+                    dest=f"facet__{fid}__{end}",
+                    type=kind,
+                    metavar=unit,
+                    help=f"{facet.label}, {end}",
+                )
+        else:
+            group.add_argument(
+                f"--{fid.replace('_', '-')}", dest=f"facet__{fid}", default="", metavar="TEXT", help=facet.label
+            )
     group.add_argument(
-        "--partnership", dest="partnerships", action="append", default=[], metavar="NAME", help="JUCEP or JUMPP"
+        "--filter",
+        dest="facet_filters",
+        action="append",
+        default=[],
+        metavar="FACET=VALUE",
+        help="any declared facet, e.g. --filter sector=solar, --filter year=2020..2024 (repeatable)",
     )
-    group.add_argument("--status", dest="statuses", action="append", default=[], metavar="S")
-    group.add_argument("--technology", dest="technologies", action="append", default=[], metavar="T")
-    group.add_argument("--year-from", type=int, metavar="Y")
-    group.add_argument("--year-to", type=int, metavar="Y")
-    group.add_argument("--capacity-min", type=float, metavar="MW")
-    group.add_argument("--capacity-max", type=float, metavar="MW")
-    group.add_argument("--search", default="", metavar="TEXT", help="words to find in names and descriptions")
     group.add_argument(
         "--year",
         dest="as_of_year",
@@ -97,22 +137,47 @@ def _add_language_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def state_from_args(args: argparse.Namespace) -> FilterState:
-    """The filter state the flags describe."""
+    """The filter state the flags describe.
+
+    Raises
+    ------
+    CliUsageError
+        If a ``--filter`` value is not ``FACET=VALUE`` or a range is not ``LOW..HIGH``.
+    """
     from .query import FilterState
 
-    return FilterState(
-        layers=tuple(args.layers),
-        partnerships=tuple(args.partnerships),
-        countries=tuple(args.countries),
-        statuses=tuple(args.statuses),
-        technologies=tuple(args.technologies),
-        year_from=args.year_from,
-        year_to=args.year_to,
-        capacity_min=args.capacity_min,
-        capacity_max=args.capacity_max,
-        search=args.search,
-        as_of_year=getattr(args, "as_of_year", None),
-    )
+    kwargs: dict[str, object] = {}
+    texts: dict[str, str] = {}
+    ranges: dict[str, list[object]] = {}
+    for name, value in vars(args).items():
+        if not name.startswith("facet__"):
+            continue
+        _, fid, *end = name.split("__")
+        if end:
+            ranges.setdefault(fid, [None, None])[0 if end[0] == "from" else 1] = value
+        elif isinstance(value, list):
+            kwargs[fid] = tuple(v for item in value for v in str(item).split(",") if v.strip())
+        elif value:
+            texts[fid] = value
+    for item in getattr(args, "facet_filters", []):
+        fid, sep, value = item.partition("=")
+        fid = fid.strip()
+        if not sep or not fid or not value.strip():
+            raise CliUsageError(f"--filter {item!r}: write FACET=VALUE, e.g. --filter status=operating")
+        if ".." in value:
+            low, _, high = value.partition("..")
+            try:
+                ranges[fid] = [float(low) if low.strip() else None, float(high) if high.strip() else None]
+            except ValueError:
+                raise CliUsageError(
+                    f"--filter {item!r}: a range is LOW..HIGH with numbers, e.g. year=2020..2024"
+                ) from None
+        else:
+            kwargs[fid] = (*tuple(kwargs.get(fid, ())), *(v for v in value.split(",") if v.strip()))  # type: ignore[misc]
+    for fid, (low, high) in ranges.items():
+        if low is not None or high is not None:
+            kwargs[fid] = (low, high)
+    return FilterState(tuple(args.layers), texts=texts, as_of_year=getattr(args, "as_of_year", None), **kwargs)
 
 
 def checked_state(args: argparse.Namespace, bundle: Bundle) -> FilterState:
@@ -121,8 +186,8 @@ def checked_state(args: argparse.Namespace, bundle: Bundle) -> FilterState:
     Raises
     ------
     UnknownValueError
-        If a layer id or a facet value is not in the data; the message lists the valid ones
-        (``--country LAOS``, ``--status Operating`` is accepted as ``operating``).
+        If a layer id, a facet or a facet value is not in the data; the message lists the
+        valid ones (``--country LAOS``; ``--status Operating`` is accepted as ``operating``).
     """
     from .query import facet_choices, normalise_state
 
@@ -133,17 +198,15 @@ def checked_state(args: argparse.Namespace, bundle: Bundle) -> FilterState:
 
 def _say_unfiltered(state: FilterState, bundle: Bundle) -> None:
     """Say which selected layers a given facet does not filter (never a silent surprise)."""
-    facets = {"partnerships": "partnership", "statuses": "status", "technologies": "technology"}
-    facets |= {"countries": "country"}
-    for name, facet in facets.items():
-        if not getattr(state, name):
+    catalogue = bundle.catalogue
+    for fid in state.facet_ids():
+        untouched = [lid for lid in state.layer_ids(catalogue) if not catalogue[lid].facet_fields(fid)]
+        if fid == "search" or not untouched:
             continue
-        untouched = [lid for lid in state.layer_ids(bundle.catalogue) if not bundle.catalogue[lid].facet_fields(facet)]
-        if untouched:
-            _progress(
-                f"note: --{facet} does not apply to {', '.join(untouched)} (they have no {facet} field), so all their "
-                f"records are kept; add --layer to choose layers"
-            )
+        _progress(
+            f"note: the {fid} filter does not apply to {', '.join(untouched)} (they have no {fid} field), so all "
+            "their records are kept; add --layer to choose layers"
+        )
 
 
 def _cmd_layers(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from shapely.geometry import mapping
 from . import __version__
 from ._errors import MapperError
 from .i18n import N_, translator
+from .measures import MEASURES, shown_measures
 from .query import FilterState
 from .selection import Selection
 
@@ -33,7 +34,8 @@ FORMATS = {"geojson": ".geojson", "gpkg": ".gpkg", "csv": ".csv", "zip": ".zip"}
 PRECISION = 6
 TOOL = "ip-clean-energy-mapper"
 # Joined or internal columns not worth exporting (the country table carries them).
-_DROP = ("land_share_pct",)
+#: Helper measures used by checks, never exported.
+_DROP = tuple(m.name for m in MEASURES.values() if not m.shown)
 
 
 class ExportError(MapperError, ValueError):
@@ -94,7 +96,7 @@ def metadata(selection: Selection, lang: str | None = None) -> dict[str, Any]:
         "generated": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
         "tool": f"{TOOL} {__version__}",
         "filter": state.to_dict(),
-        "filter_description": state.describe(tr),
+        "filter_description": state.describe(selection.catalogue.facets, tr),
         "language": tr.lang,
         "coordinate_precision_decimals": PRECISION,
         "crs": "WGS 84 longitude/latitude (RFC 7946)",
@@ -107,13 +109,15 @@ def metadata(selection: Selection, lang: str | None = None) -> dict[str, Any]:
                 "attribution": catalogue[lid].attribution,
                 "licence": catalogue[lid].licence,
                 "location_precision_field": catalogue[lid].schema.precision_field,
+                "measures": {m.name: m.label for m in shown_measures(catalogue[lid].measures)},
             }
             for lid, frame in frames.items()
         ],
         "countries": {"attribution": spec.attribution, "licence": spec.licence, "as_of": spec.as_of},
         "note": N_(
             "Each record names its source (source_url, source_publisher, source_date) and how exact its "
-            "location is. Records with location_precision = country have no geometry (null), by design."
+            "location is, in the field each layer's location_precision_field names. Records located only to a "
+            "country have no geometry (null), by design; measures are computed from the geometry (geodesic)."
         ),
         "labels": labels(selection, lang),
     }

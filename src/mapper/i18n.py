@@ -240,6 +240,14 @@ def spec_messages(raw: Mapping[str, Any]) -> Iterator[tuple[str | None, str]]:
             for value in spec.get("allowed") or ():
                 if isinstance(value, str) and _CODE.match(value):
                     yield VALUE_CONTEXT, value.replace("_", " ")
+    facets = raw.get("facets")
+    if isinstance(facets, Mapping):  # layers/facets.toml, or a layer's own [facets.<id>]
+        for spec in facets.values():
+            if isinstance(spec, Mapping):
+                for key in ("label", "help", "placeholder"):
+                    value = spec.get(key)
+                    if isinstance(value, str) and value.strip():
+                        yield None, value
     style = raw.get("style")
     if isinstance(style, Mapping) and isinstance(style.get("palette"), Mapping):
         for value in style["palette"]:

@@ -1020,7 +1020,7 @@ def draw(
 
     title_text = title or _("Indo-Pacific clean-energy partnerships")
     subtitle_text = subtitle or _("Filter: {filter} · {projection} projection").format(
-        filter=state.describe(tr), projection=_(PROJECTION_LABELS[projection])
+        filter=state.describe(catalogue.facets, tr), projection=_(PROJECTION_LABELS[projection])
     )
     sources = "; ".join(tr.data(a) for a in selection.attributions())
     today = today or _dt.date.today()

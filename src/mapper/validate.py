@@ -166,11 +166,8 @@ def derived_fields(layer: Layer, catalogue: Catalogue) -> frozenset[str]:
     names |= {f"{name}_name" for name in layer.country_fields}
     if layer.country_fields:
         names |= {f"country_{name}" for name in catalogue.countries.join_fields if name != "name"}
-    names |= set(_MEASURES.get(layer.geometry, ()))
+    names |= set(layer.measures)
     return frozenset(names)
-
-
-_MEASURES = {"line": ("length_km",), "polygon": ("area_km2", "coast_distance_km", "land_share_pct")}
 
 
 def check_frame(

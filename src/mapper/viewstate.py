@@ -4,6 +4,7 @@ give the nearest valid view and a notice."""
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -11,8 +12,9 @@ from dataclasses import dataclass, field, replace
 import xyzservices.providers as xyz
 
 from .data import Bundle
+from .facets import Facet
 from .i18n import LANGUAGES, normalise_language
-from .query import FilterState, capacity_bounds, facet_choices, from_query, year_bounds
+from .query import YEAR_FACET, FilterState, facet_bounds, facet_choices, from_query
 from .style import SCHEMES, Choropleth, categorical_attributes, numeric_attributes
 
 #: Initial view: the Indo-Pacific.
@@ -164,28 +166,49 @@ class Controls:
     """The explorer's controls: what the widgets offer (choices and ranges, from the data)
     and the mapping between widget values (by widget key) and a :class:`ViewState`.
 
-    Ranges that are left at their full extent mean "no restriction", so records without a
-    year or a capacity stay visible until the user narrows the range.
+    There is one filter widget per declared facet that some layer uses (see
+    :mod:`mapper.facets`), keyed ``f_<facet id>``. Ranges left at their full extent mean
+    "no restriction", so records without a value stay visible until the user narrows them.
     """
 
     layers: tuple[str, ...]
+    facets: dict[str, Facet]
+    #: Values offered per choice facet (countries sorted by name).
     choices: dict[str, list[str]]
-    years: tuple[int, int]
-    capacity: tuple[int, int]
+    #: Slider extent per range facet (only facets whose data spans a range).
+    ranges: dict[str, tuple[float, float]]
     #: Country names by ISO3 code (for labels and sorting).
     names: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def for_bundle(cls, bundle: Bundle) -> Controls:
-        """Controls for the bundled data. The country choices are the countries that have
-        records in some layer, sorted by name."""
+        """Controls for a bundle. The country choices are the countries that have records in
+        some layer, sorted by name."""
         catalogue = bundle.catalogue
-        choices = facet_choices(bundle.layers, catalogue)
+        facets = catalogue.facets_of()
+        choices = {fid: v for fid, v in facet_choices(bundle.layers, catalogue).items() if fid in facets}
         names = {str(k): str(v) for k, v in zip(bundle.countries["iso3"], bundle.countries["name"], strict=True)}
-        choices["countries"] = sorted(choices["countries"], key=lambda c: (names.get(c, c).casefold(), c))
-        low, high = (int(v) for v in capacity_bounds(bundle.layers, catalogue))
-        years = year_bounds(bundle.layers, catalogue)
-        return cls(tuple(catalogue), choices, years, (low, max(high, low + 1)), names)
+        for fid, facet in facets.items():
+            if facet.is_country:
+                choices[fid] = sorted(choices.get(fid, []), key=lambda c: (names.get(c, c).casefold(), c))
+        ranges: dict[str, tuple[float, float]] = {}
+        for fid, facet in facets.items():
+            if facet.kind != "range":
+                continue
+            bounds = facet_bounds(bundle.layers, catalogue, fid)
+            if bounds is None:
+                continue
+            low, high = bounds
+            if facet.integer or high - low >= 10:
+                low, high = math.floor(low), math.ceil(high)
+            if low < high:
+                ranges[fid] = (low, high)
+        return cls(tuple(catalogue), facets, choices, ranges, names)
+
+    @staticmethod
+    def key(facet: str) -> str:
+        """The widget key of a facet."""
+        return f"f_{facet}"
 
     def country_label(self, iso3: str) -> str:
         """``"Lao PDR (LAO)"`` for a code."""
@@ -193,25 +216,29 @@ class Controls:
 
     def filter_values(self, filters: FilterState) -> dict[str, object]:
         """Widget values that show ``filters``."""
-        (y0, y1), (c0, c1) = self.years, self.capacity
-        return {
-            "w_layers": list(filters.layers) or list(self.layers),
-            "w_partnerships": list(filters.partnerships),
-            "w_countries": [c for c in filters.countries if c in self.choices["countries"]],
-            "w_statuses": list(filters.statuses),
-            "w_technologies": list(filters.technologies),
-            "w_years": (
-                y0 if filters.year_from is None else min(max(filters.year_from, y0), y1),
-                y1 if filters.year_to is None else max(min(filters.year_to, y1), y0),
-            ),
-            "w_capacity": (
-                c0 if filters.capacity_min is None else min(max(round(filters.capacity_min), c0), c1),
-                c1 if filters.capacity_max is None else max(min(round(filters.capacity_max), c1), c0),
-            ),
-            "w_search": filters.search,
-            "w_as_of_on": filters.as_of_year is not None,
-            "w_as_of": y1 if filters.as_of_year is None else min(max(filters.as_of_year, y0), y1),
-        }
+        out: dict[str, object] = {"w_layers": list(filters.layers) or list(self.layers)}
+        for fid, facet in self.facets.items():
+            key = self.key(fid)
+            if facet.kind == "choice":
+                offered = set(self.choices.get(fid, ()))
+                out[key] = [v for v in filters.choice(fid) if v in offered]
+            elif facet.kind == "range":
+                if fid not in self.ranges:
+                    continue
+                lo, hi = self.ranges[fid]
+                low, high = filters.range(fid)
+                out[key] = (
+                    lo if low is None else type(lo)(min(max(low, lo), hi)),
+                    hi if high is None else type(hi)(max(min(high, hi), lo)),
+                )
+            else:
+                out[key] = filters.text(fid)
+        years = self.ranges.get(YEAR_FACET)
+        if years:
+            lo, hi = (int(v) for v in years)
+            out["w_as_of_on"] = filters.as_of_year is not None
+            out["w_as_of"] = hi if filters.as_of_year is None else min(max(filters.as_of_year, lo), hi)
+        return out
 
     def values(self, view: ViewState) -> dict[str, object]:
         """Widget values that show ``view`` (filters, choropleth and basemap)."""
@@ -224,35 +251,38 @@ class Controls:
             **({"w_layers": []} if view.layers_off else {}),
         }
 
-    def view(self, values: Mapping[str, object], map_view: MapView) -> ViewState:
-        """The view the widget values describe (``layers_off`` when no layer is selected).
-
-        Missing or malformed range values (a widget not rendered, a single number) count
-        as the full range: never an exception.
-        """
+    def filters(self, values: Mapping[str, object]) -> FilterState:
+        """The filters the widget values describe. Missing or malformed values (a widget not
+        rendered, a single number for a range) mean no restriction: never an exception."""
         layers = [lid for lid in (values.get("w_layers") or []) if lid in self.layers]
-        (y0, y1), (c0, c1) = self.years, self.capacity
-        years = _pair(values.get("w_years"), (y0, y1))
-        capacity = _pair(values.get("w_capacity"), (c0, c1))
-        filters = FilterState(
-            layers=() if not layers or set(layers) == set(self.layers) else tuple(layers),
-            partnerships=tuple(values.get("w_partnerships") or ()),
-            countries=tuple(values.get("w_countries") or ()),
-            statuses=tuple(values.get("w_statuses") or ()),
-            technologies=tuple(values.get("w_technologies") or ()),
-            year_from=years[0] if years[0] > y0 else None,
-            year_to=years[1] if years[1] < y1 else None,
-            capacity_min=capacity[0] if capacity[0] > c0 else None,
-            capacity_max=capacity[1] if capacity[1] < c1 else None,
-            search=str(values.get("w_search") or ""),
-            as_of_year=_as_of(values, (y0, y1)),
+        kwargs: dict[str, object] = {}
+        texts: dict[str, str] = {}
+        for fid, facet in self.facets.items():
+            raw = values.get(self.key(fid))
+            if facet.kind == "choice":
+                kwargs[fid] = tuple(str(v) for v in raw) if isinstance(raw, list | tuple) else ()
+            elif facet.kind == "range" and fid in self.ranges:
+                lo, hi = self.ranges[fid]
+                low, high = _pair(raw, (lo, hi))
+                kwargs[fid] = (low if low > lo else None, high if high < hi else None)
+            elif facet.kind == "text":
+                texts[fid] = str(raw or "")
+        return FilterState(
+            () if not layers or set(layers) == set(self.layers) else tuple(layers),
+            texts=texts,
+            as_of_year=_as_of(values, self.ranges.get(YEAR_FACET)),
+            **kwargs,
         )
+
+    def view(self, values: Mapping[str, object], map_view: MapView) -> ViewState:
+        """The view the widget values describe (``layers_off`` when no layer is selected)."""
+        layers = [lid for lid in (values.get("w_layers") or []) if lid in self.layers]
         choropleth = values.get("w_choropleth")
         basemap = values.get("w_basemap")
         scheme = str(values.get("w_scheme") or "quantiles")
         classes = values.get("w_classes")
         return ViewState(
-            filters=filters,
+            filters=self.filters(values),
             choropleth=None if choropleth in (None, NO_CHOROPLETH) else str(choropleth),
             scheme=scheme if scheme in SCHEMES else "quantiles",
             classes=int(classes) if isinstance(classes, int) and 2 <= classes <= 7 else 5,
@@ -263,19 +293,22 @@ class Controls:
         )
 
 
-def _as_of(values: Mapping[str, object], years: tuple[int, int]) -> int | None:
+def _as_of(values: Mapping[str, object], years: tuple[float, float] | None) -> int | None:
     """The as-of year when the year control is on (clamped to the data's years), else None."""
-    if not values.get("w_as_of_on"):
+    if not values.get("w_as_of_on") or years is None:
         return None
+    low, high = (int(v) for v in years)
     year = values.get("w_as_of")
     if not isinstance(year, int | float) or isinstance(year, bool):
-        return years[1]
-    return int(min(max(year, years[0]), years[1]))
+        return high
+    return int(min(max(year, low), high))
 
 
-def _pair(value: object, default: tuple[int, int]) -> tuple[int, int]:
-    """A (low, high) range from a slider value; the default for anything else."""
+def _pair(value: object, default: tuple[float, float]) -> tuple[float, float]:
+    """A (low, high) range from a slider value, in the default's number type; the default
+    for anything else."""
     if isinstance(value, list | tuple) and len(value) == 2 and all(isinstance(v, int | float) for v in value):
         low, high = sorted(value)
-        return int(low), int(high)
+        kind = type(default[0])
+        return kind(low), kind(high)
     return default

@@ -28,7 +28,6 @@ import html
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +46,8 @@ from .catalogue import Layer
 from .data import Bundle
 from .enrich import badge_id, has_site
 from .geo import pacific_coords, pacific_view
-from .i18n import N_, Translator, translator
+from .i18n import Translator, translator
+from .measures import shown_measures
 from .query import active_spans
 from .schema import split_list
 from .selection import Selection
@@ -91,14 +91,16 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _cell(name: str, value: object, tr: Translator) -> str:
+def _cell(kind: str | None, value: object, tr: Translator | None = None) -> str:
+    """Escaped HTML of one popup value; fields typed ``url`` or ``url_list`` become links;
+    category values in ``tr``'s language."""
     text = _text(value)
-    if name in ("source_url", "other_sources"):
+    if kind in ("url", "url_list"):
         links = [u for u in split_list(text) if _URL.match(u)]
         return "<br>".join(
             f'<a href="{_h(u)}" target="_blank" rel="noopener noreferrer">{_h(_short_url(u))}</a>' for u in links
         )
-    return _h(tr.value(text))
+    return _h((tr or translator()).value(text))
 
 
 def _short_url(url: str) -> str:
@@ -106,31 +108,39 @@ def _short_url(url: str) -> str:
     return f"{host} ↗"
 
 
-_DERIVED = (
-    ("length_km", N_("Length (km, geodesic)")),
-    ("area_km2", N_("Area (km², geodesic)")),
-    ("coast_distance_km", N_("Distance to coast (km)")),
-)
+def popup_fields(layer: Layer, tr: Translator | None = None) -> list[tuple[str, str, str]]:
+    """``(column, label, kind)`` of each popup row: the spec's popup fields (the label field
+    is the heading) and the measures users see, labelled in ``tr``'s language. ``kind`` is
+    the schema type (``url`` and ``url_list`` become links) or ``measure``."""
+    tr = tr or translator()
+    out = []
+    for name in layer.popup:
+        if name == layer.label_field:
+            continue
+        spec = layer.schema.fields.get(name)
+        out.append((name, tr.label(layer, name), spec.type if spec is not None else "string"))
+    out += [(m.name, tr.gettext(m.label), "measure") for m in shown_measures(layer.measures)]
+    return out
+
+
+def _heading(record: Mapping[str, object], field: str, tr: Translator) -> str:
+    """A record's name in ``tr``'s language, with the original beside a translated one."""
+    name = _text(record.get(field))
+    own = tr.record_name({f"{field}_{tr.lang}": _text(record.get(f"{field}_{tr.lang}")), field: name}, field)
+    return f"{own} ({name})" if own != name and name else own
 
 
 def popup_html(record: Mapping[str, object], layer: Layer, tr: Translator | None = None) -> str:
-    """Escaped HTML with the record's fields and a link to its source (labels, values and
-    the record's name in ``tr``'s language; the original name is kept beside a translated one)."""
+    """Escaped HTML of one record's popup, as the runtime builds it in the browser (for
+    tests and for places without the runtime), in ``tr``'s language."""
     tr = tr or translator()
-    name = _text(record.get(layer.label_field))
-    own = tr.record_name({k: _text(v) for k, v in record.items()}, layer.label_field)
-    title = _h(own) + (f" <small>({_h(name)})</small>" if own != name and name else "")
+    title = _h(_heading(record, layer.label_field, tr))
     rows = []
-    for f in layer.popup:
-        if f == layer.label_field or not _text(record.get(f)):
-            continue
-        rows.append(f"<tr><th>{_h(tr.label(layer, f))}</th><td>{_cell(f, record.get(f), tr)}</td></tr>")
-    for derived, label in _DERIVED:
-        if _text(record.get(derived)):
-            rows.append(f"<tr><th>{_h(tr.gettext(label))}</th><td>{_h(_text(record.get(derived)))}</td></tr>")
-    layer_name = _h(tr.data(layer.title))
+    for name, label, kind in popup_fields(layer, tr):
+        if _text(record.get(name)):
+            rows.append(f"<tr><th>{_h(label)}</th><td>{_cell(kind, record.get(name), tr)}</td></tr>")
     return (
-        f'<div class="mapper-popup"><div class="mapper-layer">{layer_name}</div><h4>{title}</h4>'
+        f'<div class="mapper-popup"><div class="mapper-layer">{_h(tr.data(layer.title))}</div><h4>{title}</h4>'
         f"<table>{''.join(rows)}</table></div>"
     )
 
@@ -156,23 +166,31 @@ def legend_html(legends: Iterable[Legend]) -> str:
     return "".join(blocks)
 
 
-def _country_tip(tr: Translator, iso3: str, name: object) -> str:
-    return f"<b>{_h(tr.country(iso3, _text(name)))}</b> ({_h(iso3)})"
-
-
-def _records(frame: gpd.GeoDataFrame) -> list[dict[str, object]]:
-    return frame.drop(columns=frame.geometry.name).to_dict("records")
-
-
 #: Records per popup document: a click fetches one small file, never the whole layer's popups.
 POPUP_CHUNK = 2000
 #: Above this many drawn features a layer is drawn on a canvas instead of as SVG elements.
 CANVAS_FROM = 3000
 
 
-def _column_text(values: pd.Series, tr: Translator) -> list[str]:
-    """Display text of a column (numbers formatted, category codes spelled out in ``tr``'s language)."""
-    return [tr.value(_text(value)) for value in values.tolist()]
+_CODE = re.compile(r"[a-z_]+")
+
+
+def _column_text(values: pd.Series, tr: Translator | None = None) -> list[str]:
+    """Display text of a column (numbers formatted, snake_case codes spelled out in ``tr``'s
+    language, missing values empty). Each distinct value is formatted once."""
+    tr = tr or translator()
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) and all(isinstance(u, str) for u in uniques[:1000]) and pd.api.types.is_string_dtype(uniques):
+        texts = [str(u) for u in uniques]
+    else:
+        texts = [_text(u) for u in uniques]
+    texts = [tr.value(t) if _CODE.fullmatch(t) else t for t in texts]
+    table = np.array([*texts, ""], dtype=object)
+    return table[np.asarray(codes)].tolist()
+
+
+def _country_tip(tr: Translator, iso3: str, name: object) -> str:
+    return f"<b>{_h(tr.country(iso3, _text(name)))}</b> ({_h(iso3)})"
 
 
 def _names(frame: pd.DataFrame, field: str, tr: Translator) -> list[str]:
@@ -261,12 +279,24 @@ class MapAssets:
         spans = time_spans(self.bundle.layers[name], layer) if layer.facet_fields("year") else None
         return {**self.document(name), "popups": self.popups(name), "spans": spans}
 
-    def popups(self, layer_id: str) -> list[str]:
-        """Escaped popup HTML of every record of a layer, by position."""
+    def popups(self, layer_id: str) -> list[list[str]]:
+        """Popup columns of a layer as plain text: the label, then one column per popup field
+        (see :func:`popup_fields`), each with a value per record. The runtime escapes them
+        and builds the popup in the browser (links only for http(s) URLs in fields typed
+        ``url``/``url_list``); no HTML is built here."""
         if layer_id not in self._popups:
             layer = self.bundle.catalogue[layer_id]
-            records = _records(self.bundle.layers[layer_id])
-            self._popups[layer_id] = [popup_html(r, layer, self.tr) for r in records]
+            frame = self.bundle.layers[layer_id]
+            names = [name for name, _, _ in popup_fields(layer)]
+            empty = [""] * len(frame)
+            if layer.label_field in frame.columns:  # the heading: the name in this language (and the original)
+                own = _names(frame, layer.label_field, self.tr)
+                original = _column_text(frame[layer.label_field])
+                heading = [o if o == n or not n else f"{o} ({n})" for o, n in zip(own, original, strict=True)]
+            else:
+                heading = empty
+            columns = [_column_text(frame[n], self.tr) if n in frame.columns else empty for n in names]
+            self._popups[layer_id] = [heading, *columns]
         return self._popups[layer_id]
 
     def _layer(self, layer_id: str) -> dict[str, Any]:
@@ -293,6 +323,8 @@ class MapAssets:
             "labels": _names(frame, layer.label_field, self.tr) if layer.label_field in frame.columns else ids,
             "columns": [[self.tr.label(layer, f), *_coded(_column_text(frame[f], self.tr))] for f in tip_fields],
             "count": n,
+            "title": self.tr.data(layer.title),
+            "popup_fields": [[label, kind] for _, label, kind in popup_fields(layer, self.tr)],
         }
         geoms = frame.geometry.to_numpy()[sited]
         if layer.geometry == "point" and all(g.geom_type == "Point" for g in geoms):
@@ -377,8 +409,9 @@ class MapAssets:
         for name in self.names():
             document = self.document(name)
             if name != "countries":
-                popups = self.popups(name)
-                chunks = [popups[k : k + POPUP_CHUNK] for k in range(0, len(popups), POPUP_CHUNK)]
+                columns = self.popups(name)
+                n = len(columns[0]) if columns else 0
+                chunks = [[c[k : k + POPUP_CHUNK] for c in columns] for k in range(0, n, POPUP_CHUNK)]
                 document = {
                     **document,
                     "popup_chunk": POPUP_CHUNK,
@@ -682,7 +715,7 @@ def standalone_html(
     if as_of is not None:  # the control needs every year's records: the same filter without the year
         from .selection import select
 
-        selection = select(selection.bundle, replace(state, as_of_year=None))
+        selection = select(selection.bundle, state.with_values(as_of_year=None))
     years = year_range(selection)
     time = {"min": years[0], "max": years[1], "year": as_of} if years else None
     m = build_map(selection, choropleth=choropleth, view=view, assets=assets, lang=tr.lang, time=time)
@@ -691,7 +724,7 @@ def standalone_html(
     title = title or tr.gettext("Indo-Pacific clean-energy partnerships")
     as_of_text = tr.gettext("data as of {date}").format(date=tr.date(selection.as_of))
     caption = (
-        f'<div class="mapper-caption"><b>{_h(title)}</b> · {_h(state.describe(tr))} · '
+        f'<div class="mapper-caption"><b>{_h(title)}</b> · {_h(state.describe(selection.catalogue.facets, tr))} · '
         f"{_h(as_of_text)} · "
         f"{_h('; '.join(tr.data(a) for a in selection.attributions()))}</div>"
     )
