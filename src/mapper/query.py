@@ -465,11 +465,11 @@ def filter_layer(frame: gpd.GeoDataFrame, layer: Layer, state: FilterState) -> g
     return frame[mask.to_numpy()]
 
 
-#: The facet that holds a record's year (``[filters] year`` in a layer spec) and the one
-#: that holds its status: the as-of rule reads them.
+#: The facet that holds a record's year (``[filters] year`` in a layer spec): the as-of
+#: rule reads it.
 YEAR_FACET = "year"
-STATUS_FACET = "status"
-#: Statuses that end a record: its year is when it ended (it is shown only before).
+#: Values that end a record (in any schema field that allows them, e.g. a status): its year
+#: is when it ended, and it is shown only before.
 ENDING_STATUSES = frozenset({"cancelled"})
 #: The optional field that holds the last year a record was active.
 END_YEAR_FIELD = "year_end"
@@ -484,8 +484,9 @@ def active_spans(frame: pd.DataFrame, layer: Layer) -> pd.DataFrame:
     * a record starts in its layer's year field (``[filters] year``: the year it was
       announced, started, designated, awarded or commissioned) and is shown from then on;
     * it ends after ``year_end`` when it has one;
-    * a record whose status ends it (``cancelled``) counts its year as the end: it is
-      shown in the years before (since when is not known) and hidden from that year on;
+    * a record whose status ends it (``cancelled``, in a schema field that allows that
+      value) counts its year as the end: it is shown in the years before (since when is not
+      known) and hidden from that year on;
     * a record with no year cannot be placed in time and is left out of an as-of view.
     """
     start = pd.Series(float("nan"), index=frame.index)
@@ -493,7 +494,8 @@ def active_spans(frame: pd.DataFrame, layer: Layer) -> pd.DataFrame:
         if column in frame.columns:
             start = start.fillna(pd.to_numeric(frame[column], errors="coerce").astype(float))
     ended = pd.Series(False, index=frame.index)
-    for column in layer.facet_fields(STATUS_FACET):
+    ending_fields = [n for n, f in layer.schema.fields.items() if f.allowed and ENDING_STATUSES & set(f.allowed)]
+    for column in ending_fields:
         if column in frame.columns:
             ended |= frame[column].isin(ENDING_STATUSES).fillna(False).astype(bool)
     end = (
