@@ -37,6 +37,8 @@ benchmark: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_filter.py
 	$(BIN)/python benchmarks/bench_cli.py
 	$(BIN)/python benchmarks/bench_explorer.py
+	$(BIN)/python benchmarks/bench_big.py
+	$(BIN)/python benchmarks/bench_big_browser.py
 
 # Extract the translatable text (code: babel.cfg; layer specs: babel-layers.cfg) into the .pot
 # templates and merge it into every language's .po; then translate what is new in ja/*.po

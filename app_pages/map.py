@@ -30,12 +30,11 @@ from app_pages._shared import (
     tr,
 )
 from mapper.assets import STREAMLIT_STATIC_URL, runtime_version
-from mapper.geo import display_lon
 from mapper.query import YEAR_FACET, FilterState
 from mapper.selection import Selection
 from mapper.style import SCHEME_LABELS, categorical_attributes, numeric_attributes
 from mapper.tables import clicked_records, country_profile, layer_table, link_columns, summarize
-from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, MapView, tile_providers
+from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, MapView, Report, take_report, tile_providers
 from mapper.webmap import MapAssets, data_bounds, map_payload, payload_group, web_map
 
 
@@ -50,6 +49,9 @@ def _map_assets(lang: str) -> tuple[MapAssets, dict[str, str]]:
 def _controls() -> Controls:
     return Controls.for_bundle(get_bundle())
 
+
+#: Rows per records table: a big layer's table stays fast; the Export page has every record.
+TABLE_ROWS = 1000
 
 t = tr()
 _ = t.gettext
@@ -204,7 +206,7 @@ if fresh:  # a new map component: show the view the session (or the link) holds
         request = _request(bounds=bounds)
     else:
         request = _request(center=list(new_view.view.center), zoom=new_view.view.zoom)
-    st.session_state["await_first_report"] = True
+    st.session_state["map_report"] = replace(st.session_state.get("map_report", Report()), awaiting_first=True)
 elif new_view.filters.countries and new_view.filters.countries != view.filters.countries:
     bounds = assets.bounds(new_view.filters.countries)
     if bounds:
@@ -278,18 +280,13 @@ with left:
 
 # ---- the map reports; the page listens (no feedback: nothing is pushed back) ---------------------
 result = result or {}
-center, zoom = result.get("center"), result.get("zoom")
-if center and zoom:
-    reported = MapView((round(center["lat"], 4), round(display_lon(center["lng"]), 4)), int(zoom))
-    if reported != st.session_state.get("last_report"):  # a new report, not the last one repeated
-        st.session_state["last_report"] = reported
-        # the new component first reports the base map's initial view, before the runtime
-        # has moved it to the pushed view: that report is not the user's
-        if not (st.session_state.get("await_first_report") and reported == MapView()):
-            st.session_state["await_first_report"] = False
-            view = replace(view, view=reported)  # taken as reported: nothing is pushed back
-            set_view(view)
-        st.session_state["map_bounds"] = result.get("bounds")
+reported, report = take_report(result, st.session_state.get("map_report", Report()))
+if report != st.session_state.get("map_report"):
+    st.session_state["map_report"] = report
+    st.session_state["map_bounds"] = result.get("bounds")
+if reported is not None:
+    view = replace(view, view=reported)  # taken as reported: nothing is pushed back
+    set_view(view)
 
 # ---- share link (always the current view, written after the map reported) -----------------------
 query = view.to_query()
@@ -350,8 +347,14 @@ tabs = st.tabs(
 )
 for tab, (layer, frame) in zip(tabs, selection.layers(), strict=False):
     with tab:
+        if len(frame) > TABLE_ROWS:
+            st.caption(
+                _(
+                    "The first {rows} of {total} records. Narrow the filters, or export them all from the Export page."
+                ).format(rows=t.number(TABLE_ROWS), total=t.number(len(frame)))
+            )
         st.dataframe(
-            layer_table(frame, layer, t),
+            layer_table(frame.iloc[:TABLE_ROWS], layer, t),
             hide_index=True,
             width="stretch",
             column_config={

@@ -8,7 +8,7 @@ import streamlit as st
 from app_pages._shared import current_view, get_bundle, md_escape, show_notices, sync_url, tr
 from mapper import MapperError
 from mapper.schema import describe
-from mapper.validate import upload_name, upload_tables, validate_upload
+from mapper.validate import MAX_VERIFIED_AGE_DAYS, freshness_report, upload_name, upload_tables, validate_upload
 
 t = tr()
 _ = t.gettext
@@ -33,6 +33,21 @@ else:
         )
     )
     st.dataframe(report.to_frame(), hide_index=True, width="stretch")
+fresh = freshness_report(bundle)
+if fresh.problems:
+    st.warning(
+        _(
+            "Freshness: {n} finding(s): records not verified within {days} days, "
+            "or whose status or target date has passed (explained in the About section below)."
+        ).format(n=len(fresh.problems), days=MAX_VERIFIED_AGE_DAYS)
+    )
+    st.dataframe(fresh.to_frame().drop(columns="severity"), hide_index=True, width="stretch")
+else:
+    st.success(
+        _("Freshness: every record verified within {days} days; no status past its date.").format(
+            days=MAX_VERIFIED_AGE_DAYS
+        )
+    )
 
 sources = bundle.sources()
 for layer in catalogue.values():

@@ -139,6 +139,19 @@ def test_sources_page_reports_validation(app: AppTest) -> None:
     assert len(app.expander) >= 5
 
 
+def test_sources_page_reports_freshness(app: AppTest, bundle: mapper.Bundle) -> None:
+    from mapper.validate import freshness_report
+
+    app.switch_page("app_pages/sources.py").run()
+    findings = freshness_report(bundle).problems
+    if findings:
+        assert any(w.value.startswith(f"Freshness: {len(findings)} finding(s)") for w in app.warning)
+        shown = next(d.value for d in app.dataframe if "feature" in d.value.columns and "message" in d.value.columns)
+        assert sorted(shown["feature"]) == sorted(str(p.feature) for p in findings)
+    else:
+        assert any(s.value.startswith("Freshness: every record verified") for s in app.success)
+
+
 def test_capacity_range_filters_layers_with_a_capacity(bundle: mapper.Bundle) -> None:
     at = _app({"layers": "wind_zones,interconnectors"})
     low, high = at.sidebar.slider(key="f_capacity").value

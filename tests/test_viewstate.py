@@ -82,3 +82,52 @@ def test_the_country_choices_are_the_countries_with_records_by_name(bundle: mapp
     assert sorted(controls.choices["country"]) == sorted(with_records)
     names = [controls.names.get(c, c).casefold() for c in controls.choices["country"]]
     assert names == sorted(names)
+
+
+# --- the map's reports (pure: the page only stores the Report) -------------------------------------
+def _result(lat: float, lng: float, zoom: int) -> dict:
+    return {"center": {"lat": lat, "lng": lng}, "zoom": zoom}
+
+
+def test_a_report_is_taken_once_and_a_repeat_is_ignored() -> None:
+    from mapper.viewstate import Report, take_report
+
+    view, report = take_report(_result(10.123456, 100.0, 5), Report())
+    assert view == MapView((10.1235, 100.0), 5)
+    again, same = take_report(_result(10.123456, 100.0, 5), report)
+    assert again is None
+    assert same == report
+
+
+def test_a_new_map_s_first_report_of_the_default_view_is_not_the_user_s() -> None:
+    from mapper.viewstate import DEFAULT_CENTER, DEFAULT_ZOOM, Report, take_report
+
+    waiting = Report(awaiting_first=True)
+    view, report = take_report(_result(*DEFAULT_CENTER, DEFAULT_ZOOM), waiting)
+    assert view is None
+    assert report.awaiting_first
+    view, report = take_report(_result(35.0, 139.0, 6), report)  # the pushed view arrived
+    assert view == MapView((35.0, 139.0), 6)
+    assert not report.awaiting_first
+    view, _ = take_report(_result(*DEFAULT_CENTER, DEFAULT_ZOOM), report)  # now the user went back
+    assert view == MapView()
+
+
+@pytest.mark.parametrize(
+    "result",
+    [None, {}, {"center": None, "zoom": 3}, {"center": {"lat": "x", "lng": 1}, "zoom": 3}, {"center": {}, "zoom": 3}],
+)
+def test_a_malformed_report_changes_nothing(result: object) -> None:
+    from mapper.viewstate import Report, take_report
+
+    assert take_report(result, Report()) == (None, Report())
+
+
+def test_a_report_across_the_antimeridian_is_kept_in_display_longitudes() -> None:
+    from mapper.viewstate import Report, take_report
+
+    view, report = take_report(_result(-15.0, 190.0, 4), Report())  # Leaflet's lng past 180 (Pacific view)
+    assert view is not None
+    assert view.center[1] == pytest.approx(190.0)  # the map's Pacific-centred range, as links keep it
+    same, _ = take_report(_result(-15.0, -170.0, 4), report)  # Leaflet may report any multiple of 360
+    assert same is None

@@ -92,3 +92,13 @@ class UnknownValueError(FilterError):
         shown = ", ".join(repr(v) for v in self.values)
         choices = ", ".join(self.valid) if self.valid else "(none in the selected data)"
         super().__init__(f"unknown {facet} value(s) {shown}; valid values: {choices}")
+
+
+class UploadError(MapperError, ValueError):
+    """An uploaded table cannot be mapped as asked (no location column, unknown column name,
+    every row rejected...); the message says what to choose or fix."""
+
+
+class UploadLimitError(DataReadError):
+    """An upload is larger than the deployment allows (bytes or rows); the message gives the
+    limit and the environment variable that sets it."""

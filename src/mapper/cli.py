@@ -8,6 +8,7 @@ as the app's URL) exports and snapshots."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,6 +37,8 @@ SNAPSHOT_PRESETS = (
     "slide-4x3",
     "square",
 )
+#: :data:`mapper.validate.MAX_VERIFIED_AGE_DAYS`
+MAX_VERIFIED_AGE_DAYS = 365
 #: :data:`mapper.snapshot.PROJECTIONS`
 SNAPSHOT_PROJECTIONS = ("web-mercator", "equal-area")
 #: :data:`mapper.i18n.LANGUAGES`
@@ -61,6 +64,110 @@ class OutputExistsError(MapperError, FileExistsError):
 
 class CliUsageError(MapperError, ValueError):
     """A flag's value cannot be used."""
+
+
+class _AddFile(argparse.Action):
+    """``--add FILE[::SHEET]``: one upload, with the mapping overrides that follow it."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+        path, _, pick = str(values).partition("::")
+        adds = list(getattr(namespace, self.dest) or [])
+        adds.append({"path": path, "pick": pick or None, "map": {}})
+        setattr(namespace, self.dest, adds)
+
+
+class _AddMap(argparse.Action):
+    """``--add-map KEY=VALUE``: a mapping override for the ``--add`` before it."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+        adds = getattr(namespace, "adds", None) or []
+        key, sep, value = str(values).partition("=")
+        if not adds:
+            parser.error(f"{option_string} {values}: put it after the --add FILE it is for")
+        if not sep or not key.strip():
+            parser.error(f"{option_string} {values!r}: write KEY=VALUE, e.g. lon=Longitude or title='My sites'")
+        adds[-1]["map"][key.strip()] = value.strip()
+
+
+#: Help text of the --add flags (also in README "Your own data").
+ADD_HELP = """add your own table as a layer (repeatable): CSV, XLSX, GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ or
+GeoParquet. Pick an XLSX sheet or a GeoPackage/KML layer with FILE::NAME (e.g. plan.xlsx::Sites). Columns are
+detected (name, lon/lat or 経度/緯度, WKT, country, category, year, number); rows with problems are listed and
+left out. The added layers are always shown, whatever --layer says."""
+
+
+def add_upload_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``--add FILE`` flags (exports, snapshots and HTML maps of your own tables)."""
+    group = parser.add_argument_group("your own data")
+    group.add_argument("--add", dest="adds", action=_AddFile, default=[], metavar="FILE[::SHEET]", help=ADD_HELP)
+    group.add_argument(
+        "--add-map",
+        action=_AddMap,
+        metavar="KEY=VALUE",
+        help="override what detection chose for the --add before it, e.g. lon=Longitude, lat=Latitude, "
+        "name=Project, country=Nation, category=Type, location=country, title='Pipeline', "
+        "attribution='JUMPP desk, 2026'; an empty VALUE means none (category=)",
+    )
+
+
+def _with_uploads(bundle: Bundle, args: argparse.Namespace) -> Bundle:
+    """The bundle with each ``--add`` file as a layer ``upload_1``, ``upload_2``...; the
+    rows set aside are listed on stderr. Also selects the added layers when --layer is given."""
+    adds = getattr(args, "adds", None) or []
+    if not adds:
+        return bundle
+    from ._errors import UploadError
+    from .upload import Mapping, apply_mapping, detect_mapping, read_upload, upload_layer
+
+    extra = []
+    for k, add in enumerate(adds, start=1):
+        path = Path(add["path"])
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CliUsageError(f"--add {path}: cannot read it ({exc.strerror or exc}); check the path") from exc
+        is_sheet = path.suffix.lower() in (".xlsx", ".xlsm")
+        table = read_upload(
+            path.name, data, sheet=add["pick"] if is_sheet else None, layer=None if is_sheet else add["pick"]
+        )
+        try:
+            mapping = detect_mapping(table)
+        except UploadError:
+            if not add["map"]:
+                raise
+            mapping = Mapping(title=path.stem)  # the overrides say where the location is
+        if add["map"]:
+            mapping = mapping.with_changes(**add["map"])
+            if "location" not in add["map"]:
+                mapping = mapping.with_changes(location=_location_kind(mapping, table.has_geometry))
+        result = apply_mapping(table, mapping)
+        layer_id = f"upload_{k}"
+        _progress(f"{path}: {result.summary()} → layer {layer_id} ({mapping.location})")
+        for note in table.notes:
+            _progress(f"{path}: note: {note}")
+        for label, problems in (("set aside", result.rejected), ("warning", result.warnings)):
+            for row in problems.head(20).itertuples(index=False):
+                shown = "" if not isinstance(row.value, str) else f", value {row.value[:60]!r}"
+                _progress(f"{path}: {label}: row {row.row}, column {str(row.column)[:60]!r}{shown}: {row.problem}")
+            if len(problems) > 20:
+                _progress(f"{path}: … and {len(problems) - 20} more ({label})")
+        extra.append(upload_layer(result, mapping, layer_id=layer_id))
+    if args.layers:
+        args.layers = [*args.layers, *(layer.id for layer, _ in extra)]
+    return bundle.with_layers(extra)
+
+
+def _location_kind(mapping: object, has_geometry: bool) -> str:
+    """The location kind the mapping's columns give (after --add-map changed them)."""
+    if has_geometry and getattr(mapping, "location", "") == "geometry":
+        return "geometry"
+    if getattr(mapping, "lon", None) and getattr(mapping, "lat", None):
+        return "lonlat"
+    if getattr(mapping, "wkt", None):
+        return "wkt"
+    if getattr(mapping, "country", None):
+        return "country"
+    return "geometry" if has_geometry else getattr(mapping, "location", "lonlat")
 
 
 def _declared_facets() -> dict:
@@ -223,9 +330,10 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .catalogue import load_catalogue
     from .data import load_bundle
-    from .validate import validate_catalogue, validate_paths
+    from .validate import ValidationReport, freshness_report, validate_catalogue, validate_paths
 
     catalogue = load_catalogue()
+    fresh = None
     if args.paths:
         report = validate_paths(args.paths, catalogue, layer_id=args.schema_layer, layer_name=args.layer_name)
     elif args.no_checks:
@@ -233,13 +341,33 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     else:
         # loading the bundle validates every file once and adds the consistency checks
         # (points in their country, lines between their countries, zones at sea)
-        report = load_bundle(catalogue).report
+        bundle = load_bundle(catalogue)
+        report = ValidationReport(list(bundle.report.problems), dict(bundle.report.checked))
+        fresh = freshness_report(bundle, today=args.today, max_age_days=args.max_age_days)
     print(report.format())
+    if fresh is not None:
+        today = args.today or dt.date.today()
+        print(
+            f"freshness as of {today}: records not verified within {args.max_age_days} days, "
+            "and statuses or targets whose date has passed"
+        )
+        for problem in fresh.problems:
+            print(f"STALE: {problem}")
+        print(f"freshness: {len(fresh.problems) or 'no'} finding(s)")
     if not report.ok:
         return 1
     if args.strict and report.warnings:
         return 1
+    if args.fail_stale and fresh is not None and fresh.problems:
+        return 1
     return 0
+
+
+def _date_argument(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD, e.g. 2026-12-03") from None
 
 
 def _progress(message: str) -> None:
@@ -273,7 +401,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     fmt = format_for(args.output, args.format)
     out = _output(args.output, args.force)
     _progress("loading and checking the data…")
-    bundle = load_bundle()
+    bundle = _with_uploads(load_bundle(), args)
     state = checked_state(args, bundle)
     _progress(f"writing {fmt} ({state.describe()})…")
     selection = select(bundle, state)
@@ -303,7 +431,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         raise CliUsageError(f"{out.name}: a snapshot is a .png, .svg or .pdf file")
     bbox, choropleth = _bbox(args.bbox), _choropleth(args)
     _progress("loading and checking the data…")
-    bundle = load_bundle()
+    bundle = _with_uploads(load_bundle(), args)
     state = checked_state(args, bundle)
     _progress(f"drawing the {args.size or args.preset} snapshot…")
     snapshot(
@@ -335,7 +463,7 @@ def _cmd_html(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".html", ".htm"):
         raise CliUsageError(f"{out.name}: the interactive snapshot is an .html file")
     _progress("loading and checking the data…")
-    bundle = load_bundle()
+    bundle = _with_uploads(load_bundle(), args)
     state = checked_state(args, bundle)
     _progress("building the self-contained map…")
     out.write_text(
@@ -386,6 +514,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("--no-checks", action="store_true", help="skip the location consistency checks")
+    p.add_argument(
+        "--max-age-days",
+        type=int,
+        default=MAX_VERIFIED_AGE_DAYS,
+        metavar="N",
+        help=f"report bundled records not verified within N days (default {MAX_VERIFIED_AGE_DAYS})",
+    )
+    p.add_argument(
+        "--today",
+        type=_date_argument,
+        metavar="YYYY-MM-DD",
+        help="reference date of the freshness report (default: today), e.g. the data's as-of date",
+    )
+    p.add_argument(
+        "--fail-stale",
+        action="store_true",
+        help="fail when the freshness report of the bundled data lists anything (stale records are "
+        "reported, not failed, by default: an explained finding is listed in geodata/README.md)",
+    )
     p.set_defaults(func=_cmd_validate)
 
     p = commands.add_parser("export", help="export the filtered records (GeoJSON, GeoPackage, CSV or zip)")
@@ -394,6 +541,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     _add_language_argument(p)
     add_filter_arguments(p)
+    add_upload_arguments(p)
     p.set_defaults(func=_cmd_export)
 
     p = commands.add_parser("snapshot", help="draw a map for reports (PNG, SVG or PDF)")
@@ -413,6 +561,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_choropleth_arguments(p)
     _add_language_argument(p)
     add_filter_arguments(p)
+    add_upload_arguments(p)
     p.set_defaults(func=_cmd_snapshot)
 
     p = commands.add_parser("html", help="write a self-contained interactive HTML map (works offline)")
@@ -422,6 +571,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_choropleth_arguments(p)
     _add_language_argument(p)
     add_filter_arguments(p)
+    add_upload_arguments(p)
     p.set_defaults(func=_cmd_html)
     return parser
 

@@ -3,6 +3,15 @@
 The choropleth classifies a numeric country attribute with mapclassify (quantiles, equal
 interval, natural breaks) or colours a categorical one; both give a :class:`Legend` that
 states breaks, units and the no-data colour.
+
+A target percentage is only comparable between targets of one type: a 30% cut against
+business-as-usual, a 45% cut in emissions intensity and a 46% cut from a base year are
+different promises. A ``<prefix>_..._pct`` attribute whose schema has a ``<prefix>_target_type``
+field (e.g. ``ndc_unconditional_pct`` and ``ndc_target_type``) is therefore classed over the
+countries of ONE target type only: the most common type among the countries with a value
+(ties: the first in the type field's ``allowed`` order). The legend title names that type;
+countries with a value of another type get their own grey (:data:`OTHER_TYPE`) and legend row,
+never a class colour.
 """
 
 from __future__ import annotations
@@ -34,9 +43,19 @@ _SEQUENTIAL = {
     6: ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"],
     7: ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"],
 }
-# ColorBrewer Set2 (colour-blind safe qualitative)
-_QUALITATIVE = ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494", "#b3b3b3"]
+#: ColorBrewer Set2 (colour-blind safe qualitative): country categories and upload categories
+QUALITATIVE = ("#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494", "#b3b3b3")
 NO_DATA = "#e8e8e8"
+#: Countries with a value whose target type differs from the classed one (not comparable).
+OTHER_TYPE = "#b0b0b0"
+#: How the legend names each target type.
+TARGET_TYPE_LABELS = {
+    "base_year": N_("cut from a base year"),
+    "bau": N_("cut vs business-as-usual"),
+    "intensity": N_("intensity cut"),
+    "absolute_cap": N_("absolute cap"),
+    "other": N_("other formulation"),
+}
 BASE_FILL = "#f4f1ea"
 BASE_STROKE = "#9a9a9a"
 
@@ -122,11 +141,79 @@ def classify(
     label = tr.label(spec, name)
     if name in numeric_attributes(spec):
         whole = spec.schema.fields[name].type == "integer"
+        type_field = target_type_field(spec, name)
+        if type_field is not None and type_field in countries.columns:
+            return _classify_one_type(countries, spec, name, type_field, label, choropleth, tr)
         return _classify_numeric(countries, name, label, choropleth, tr, whole=whole)
     if name in categorical_attributes(spec):
         return _classify_categorical(countries, spec, name, label, tr)
     choices = numeric_attributes(spec) + categorical_attributes(spec)
     raise ValueError(f"cannot colour countries by {name!r}; choose one of: {', '.join(choices)}")
+
+
+def target_type_field(spec: CountrySpec, name: str) -> str | None:
+    """The field giving the target type of a percentage attribute (``ndc_unconditional_pct`` ->
+    ``ndc_target_type``), or None when the attribute is not a typed target."""
+    prefix = name.split("_", 1)[0]
+    candidate = f"{prefix}_target_type"
+    if name.endswith("_pct") and candidate in spec.schema.fields and candidate != name:
+        return candidate
+    return None
+
+
+def _classify_one_type(
+    countries: pd.DataFrame,
+    spec: CountrySpec,
+    name: str,
+    type_field: str,
+    label: str,
+    choropleth: Choropleth,
+    tr: Translator,
+) -> Classified:
+    """Class the countries of the most common target type only; the others with a value are
+    :data:`OTHER_TYPE` (see the module docstring)."""
+    values = pd.to_numeric(countries[name], errors="coerce").astype(float)
+    types = (
+        countries[type_field]
+        .where(countries[type_field].notna(), None)
+        .map(lambda v: None if v is None or str(v).strip() == "" else str(v))
+    )
+    with_value = types[values.notna()]
+    order = list(spec.schema.fields[type_field].allowed or [])
+    counts = with_value.dropna().value_counts()
+    if counts.empty:
+        return _classify_numeric(countries, name, label, choropleth, tr)
+    _ = tr.gettext
+    rank = {t: (-int(n), order.index(t) if t in order else len(order), t) for t, n in counts.items()}
+    chosen = min(rank, key=rank.get)
+    same = values.notna() & (types == chosen)
+    other = values.notna() & ~same
+    classified = _classify_numeric(countries.assign(**{name: values.where(same)}), name, label, choropleth, tr)
+    shown = _(TARGET_TYPE_LABELS[chosen]) if chosen in TARGET_TYPE_LABELS else tr.value(chosen)
+    colors = dict(classified.colors)
+    # the classed frame counted the other types as missing: the no-data row counts real gaps only
+    no_data = _("No data ({count})").format(count=int(values.isna().sum()))
+    entries = [*classified.legend.entries[:-1], LegendEntry(NO_DATA, no_data)]
+    other_types = sorted({str(t) if t is not None else "" for t in types[other]})
+    if other.any():
+        for iso in countries.loc[other, "iso3"]:
+            colors[iso] = OTHER_TYPE
+        names = ", ".join(
+            _(TARGET_TYPE_LABELS[t]) if t in TARGET_TYPE_LABELS else tr.value(t) if t else _("type not given")
+            for t in other_types
+        )
+        text = _("Other target type, not classed: {types} ({count})").format(types=names, count=int(other.sum()))
+        entries.insert(-1, LegendEntry(OTHER_TYPE, text))
+    note = classified.legend.note + _("; only {type} targets are classed").format(type=shown)
+    if other.any():
+        n = int(other.sum())
+        note += tr.ngettext(
+            "; {n} country with another target type in grey", "; {n} countries with another target type in grey", n
+        ).format(n=n)
+    legend = Legend(
+        _("{label}: {type} targets only").format(label=label, type=shown), "choropleth", tuple(entries), note
+    )
+    return Classified(colors, legend, dict(zip(countries["iso3"], values, strict=True)))
 
 
 def _class_label(i: int, lower: float, upper: float, whole: bool) -> str:
@@ -195,7 +282,7 @@ def _classify_categorical(
     else:
         categories = list(field.allowed or [])
         names = {c: tr.value(c) for c in categories}
-    palette = dict(zip(categories, _QUALITATIVE, strict=False))
+    palette = dict(zip(categories, QUALITATIVE, strict=False))
     colors: dict[str, str] = {}
     values = {}
     for iso, value in zip(countries["iso3"], countries[name], strict=True):

@@ -13,6 +13,7 @@ import xyzservices.providers as xyz
 
 from .data import Bundle
 from .facets import Facet
+from .geo import display_lon
 from .i18n import LANGUAGES, normalise_language
 from .query import YEAR_FACET, FilterState, facet_bounds, facet_choices, from_query
 from .style import SCHEMES, Choropleth, categorical_attributes, numeric_attributes
@@ -89,6 +90,48 @@ class ViewState:
         if self.lang:
             params["lang"] = self.lang
         return params
+
+
+@dataclass(frozen=True)
+class Report:
+    """What the map component reported last, and whether a new component's first report
+    (the base map's initial view, sent before the runtime applied the pushed view) is due."""
+
+    last: MapView | None = None
+    awaiting_first: bool = False
+
+
+def take_report(result: Mapping[str, object] | None, report: Report) -> tuple[MapView | None, Report]:
+    """Read the map's report: the view to adopt (None when there is nothing new) and the
+    report state to keep.
+
+    The app never pushes this view back into the map, so no feedback loop can start: a
+    report equal to the last one is ignored, and so is a new component's first report of
+    the base map's default view.
+
+    Examples
+    --------
+    >>> result = {"center": {"lat": 10.0, "lng": 100.0}, "zoom": 5}
+    >>> view, report = take_report(result, Report())
+    >>> view
+    MapView(center=(10.0, 100.0), zoom=5)
+    >>> take_report(result, report)[0] is None
+    True
+    """
+    result = result or {}
+    center, zoom = result.get("center"), result.get("zoom")
+    if not isinstance(center, Mapping) or not isinstance(zoom, int | float):
+        return None, report
+    try:
+        lat, lng = float(center["lat"]), float(center["lng"])
+    except (KeyError, TypeError, ValueError):
+        return None, report
+    reported = MapView((round(lat, 4), round(display_lon(lng), 4)), int(zoom))
+    if reported == report.last:
+        return None, report
+    if report.awaiting_first and reported == MapView():
+        return None, Report(reported, True)
+    return reported, Report(reported, False)
 
 
 def _one(params: Mapping[str, str | Iterable[str]], key: str) -> str | None:
