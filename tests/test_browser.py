@@ -296,11 +296,16 @@ def test_map_to_every_page_and_back_keeps_every_control(server: str, user: Sessi
     user.wait_idle()
     user.zoom_in_and_drag()
     user.wait_idle()
-    before_view = user.view()
+
+    def url_holds_the_map_view(q: dict[str, str]) -> bool:
+        lat, _, zoom = user.view()  # read again: the map may still be settling
+        return q.get("zoom") == str(zoom) and abs(float(q.get("lat", "nan")) - lat) < 1e-3
+
     # the map reports its view after the drag settles: wait until the URL holds it
-    before_query = user.wait_url(
-        lambda q: q.get("zoom") == str(before_view[2]) and abs(float(q.get("lat", "nan")) - before_view[0]) < 1e-3
-    )
+    before_query = user.wait_url(url_holds_the_map_view)
+    user.wait_idle()
+    before_query = user.wait_url(url_holds_the_map_view)
+    before_view = user.view()
     before_sidebar = user.sidebar_text()
     for title in ("Countries", "Export & snapshots", "Data & sources"):
         user.go(title)
