@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint benchmark countries clean
+.PHONY: run test lint benchmark countries i18n clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,16 @@ benchmark: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_explorer.py
 	$(BIN)/python benchmarks/bench_big.py
 	$(BIN)/python benchmarks/bench_big_browser.py
+
+# Extract the translatable text (code: babel.cfg; layer specs: babel-layers.cfg) into the .pot
+# templates and merge it into every language's .po; then translate what is new in ja/*.po
+# (tests/test_i18n.py lists what is missing). The .po files are compiled when first used.
+LOCALE := src/mapper/locale
+i18n: $(VENV)/.installed-test
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --omit-header -o $(LOCALE)/messages.pot .
+	$(BIN)/pybabel extract -F babel-layers.cfg --no-location --omit-header -o $(LOCALE)/layers.pot layers
+	$(BIN)/pybabel update -D messages -i $(LOCALE)/messages.pot -d $(LOCALE) --ignore-pot-creation-date
+	$(BIN)/pybabel update -D layers -i $(LOCALE)/layers.pot -d $(LOCALE) --ignore-pot-creation-date
 
 # Rebuild geodata/countries.geojson from the npm package world-atlas@2.0.2 (needs npm).
 countries: | $(BIN)/python

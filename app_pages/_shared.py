@@ -15,6 +15,7 @@ import streamlit as st
 
 import mapper
 from mapper.data import Bundle
+from mapper.i18n import Translator, language_from, translator
 from mapper.query import FilterState
 from mapper.selection import Selection, select
 from mapper.viewstate import ViewState, view_from_query
@@ -23,10 +24,13 @@ from mapper.viewstate import ViewState, view_from_query
 VIEW_KEY = "view_state"
 #: Session-state key of the URL notices (kept until dismissed, so a rerun never hides them).
 NOTICES_KEY = "url_notices"
+#: Widget key of the language control (in the router's sidebar, on every page).
+LANG_KEY = "w_lang"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
-@st.cache_resource(show_spinner="Loading and checking the bundled data…")
+# (the spinner runs before the language is known: it says it in both)
+@st.cache_resource(show_spinner="Loading and checking the bundled data… / データを読み込み、検証しています…")
 def get_bundle() -> Bundle:
     """Load, validate and enrich every layer once per server process."""
     return mapper.load_bundle()
@@ -43,15 +47,36 @@ def selection_for(filters: FilterState) -> Selection:
     return _selection(filters)
 
 
+def tr() -> Translator:
+    """The translator of the view's language (the browser's until a link or the user sets it)."""
+    view = st.session_state.get(VIEW_KEY)
+    lang = view.lang if isinstance(view, ViewState) else None
+    return translator(lang or language_from(st.context.locale))
+
+
 def show_data_problems(bundle: Bundle) -> None:
     """A visible notice when records were left out or flagged (never silent)."""
+    t = tr()
     if bundle.report.errors:
+        n = len(bundle.report.errors)
         st.error(
-            f"{len(bundle.report.errors)} data error(s): the records concerned are left out of the map. "
-            "See **Data & sources** for the full report."
+            t.ngettext(
+                "{n} data error: the records concerned are left out of the map. "
+                "See **Data & sources** for the full report.",
+                "{n} data errors: the records concerned are left out of the map. "
+                "See **Data & sources** for the full report.",
+                n,
+            ).format(n=n)
         )
     elif bundle.report.warnings:
-        st.warning(f"{len(bundle.report.warnings)} consistency warning(s) in the data (see **Data & sources**).")
+        n = len(bundle.report.warnings)
+        st.warning(
+            t.ngettext(
+                "{n} consistency warning in the data (see **Data & sources**).",
+                "{n} consistency warnings in the data (see **Data & sources**).",
+                n,
+            ).format(n=n)
+        )
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$:&^=])")
@@ -96,6 +121,11 @@ def show_notices() -> None:
     notices = st.session_state.get(NOTICES_KEY) or []
     if not notices:
         return
+    _ = tr().gettext
     for notice in notices:
-        st.info(md_escape(f"The link had a value this view cannot show, so it was adjusted: {notice}."))
-    st.button("Dismiss", key="dismiss_notices", on_click=_dismiss_notices)
+        st.info(
+            md_escape(
+                _("The link had a value this view cannot show, so it was adjusted: {notice}.").format(notice=notice)
+            )
+        )
+    st.button(_("Dismiss"), key="dismiss_notices", on_click=_dismiss_notices)

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._shared import current_view, get_bundle, md_escape, show_notices, sync_url
+from app_pages._shared import current_view, get_bundle, md_escape, show_notices, sync_url, tr
 from mapper.tables import country_table, link_columns
 
+t = tr()
+_ = t.gettext
 bundle = get_bundle()
 # the view the Map page holds (or a link describes) stays in the URL on every page
 sync_url(current_view(bundle))
 show_notices()
 spec = bundle.catalogue.countries
-table = country_table(bundle)
+table = country_table(bundle, t)
 
-st.title("Countries: targets and partnerships")
-st.caption(md_escape(f"As of {spec.as_of}. {spec.attribution}."))
+st.title(_("Countries: targets and partnerships"))
+st.caption(
+    md_escape(_("As of {date}. {attribution}.").format(date=t.date(spec.as_of), attribution=t.data(spec.attribution)))
+)
 
-labels = {c: spec.label(c) for c in table.columns if c in spec.schema.fields}
+labels = {c: t.label(spec, c) for c in table.columns if c in spec.schema.fields}
 headline = [
     "iso3",
     "name",
@@ -35,24 +39,29 @@ headline = [
     "member_ipef",
     "jetp",
 ]
-counts = [c for c in table.columns if c.endswith("(records)")]
+counts = [c for c in table.columns if c not in spec.schema.fields]  # records per layer
+for column in [c for c, f in spec.schema.fields.items() if f.allowed and c in table.columns]:
+    table[column] = table[column].map(t.value, na_action="ignore")  # category values in the language
 shown = table[[c for c in headline if c in table.columns] + counts].rename(columns=labels)
 st.dataframe(shown, hide_index=True, width="stretch")
 
-st.subheader("Net-zero target year")
+st.subheader(_("Net-zero target year"))
 net_zero = table.dropna(subset=["net_zero_year"]).set_index("name")["net_zero_year"].astype(int).sort_values()
-st.bar_chart(net_zero, horizontal=True, y_label="", x_label="Net-zero / carbon-neutrality year")
+st.bar_chart(net_zero, horizontal=True, y_label="", x_label=_("Net-zero / carbon-neutrality year"))
 
-st.subheader("NDC 2030: unconditional reduction (%)")
+st.subheader(_("NDC 2030: unconditional reduction (%)"))
 ndc = table.dropna(subset=["ndc_unconditional_pct"]).set_index("name")["ndc_unconditional_pct"].astype(float)
 st.bar_chart(
-    ndc.sort_values(), horizontal=True, y_label="", x_label="% reduction (base year or BAU differs by country)"
+    ndc.sort_values(),
+    horizontal=True,
+    y_label="",
+    x_label=_("Reduction in percent (base year or BAU differs by country)"),
 )
 
-st.subheader("Partnership records per country")
+st.subheader(_("Partnership records per country"))
 st.bar_chart(table.set_index("name")[counts].loc[lambda t: t.sum(axis=1) > 0], horizontal=True, y_label="")
 
-st.subheader("Targets as published, with sources")
+st.subheader(_("Targets as published, with sources"))
 details = table[
     [
         "name",
@@ -70,5 +79,5 @@ st.dataframe(
     details,
     hide_index=True,
     width="stretch",
-    column_config={c: st.column_config.LinkColumn() for c in link_columns(spec.schema, spec.label)},
+    column_config={c: st.column_config.LinkColumn() for c in link_columns(spec.schema, lambda f: t.label(spec, f))},
 )

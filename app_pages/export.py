@@ -18,11 +18,12 @@ from typing import Any
 import matplotlib.pyplot as plt
 import streamlit as st
 
-from app_pages._shared import current_view, get_bundle, md_escape, selection_for, show_notices, sync_url
+from app_pages._shared import current_view, get_bundle, md_escape, selection_for, show_notices, sync_url, tr
 from mapper._errors import MapperError
 from mapper.export import FORMATS, default_filename, export_bytes
+from mapper.i18n import N_
 from mapper.query import FilterState
-from mapper.snapshot import PRESETS, PROJECTIONS, REGIONS, bbox_from_leaflet, draw, to_bytes
+from mapper.snapshot import PRESETS, PROJECTION_LABELS, PROJECTIONS, REGIONS, bbox_from_leaflet, draw, to_bytes
 from mapper.style import Choropleth
 from mapper.webmap import standalone_html
 
@@ -37,15 +38,15 @@ REQUESTED_KEY = "export_requested"
 PREVIEW_KEY = "snapshot_preview"
 #: Session-state key of the full-resolution snapshot: ``((options_json, fmt), bytes)``.
 SNAPSHOT_FILE_KEY = "snapshot_file"
-HTML_TITLE = "Indo-Pacific clean-energy partnerships"
+HTML_TITLE = N_("Indo-Pacific clean-energy partnerships")
 PREVIEW_DPI = 50
 
 LABELS = {
-    "geojson": "GeoJSON (RFC 7946)",
-    "gpkg": "GeoPackage (QGIS, ArcGIS)",
-    "csv": "CSV (WKT + lon/lat)",
-    "zip": "Zip: all formats + README",
-    "html": "Interactive map: one self-contained HTML file (works offline)",
+    "geojson": N_("GeoJSON (RFC 7946)"),
+    "gpkg": N_("GeoPackage (QGIS, ArcGIS)"),
+    "csv": N_("CSV (WKT + lon/lat)"),
+    "zip": N_("Zip: all formats + README"),
+    "html": N_("Interactive map: one self-contained HTML file (works offline)"),
 }
 MIME = {
     "geojson": "application/geo+json",
@@ -57,7 +58,12 @@ MIME = {
     "pdf": "application/pdf",
     "svg": "image/svg+xml",
 }
-EXTENTS = ("Fit to the data", "Current map view", "Named region", "A country")
+EXTENTS = {
+    "data": N_("Fit to the data"),
+    "view": N_("Current map view"),
+    "region": N_("Named region"),
+    "country": N_("A country"),
+}
 
 
 # --- builders (cached by hashable keys: JSON strings) -------------------------------------
@@ -72,16 +78,14 @@ def _choropleth(spec_json: str) -> Choropleth | None:
     return Choropleth(*spec) if spec else None
 
 
-@st.cache_data(show_spinner="Preparing the file…", max_entries=16, ttl=3600)
-def _export(filters_json: str, fmt: str) -> bytes:
-    return export_bytes(selection_for(_filters(filters_json)), fmt)
+@st.cache_data(show_spinner=False, max_entries=16, ttl=3600)
+def _export(filters_json: str, fmt: str, lang: str) -> bytes:
+    return export_bytes(selection_for(_filters(filters_json)), fmt, lang)
 
 
-@st.cache_data(show_spinner="Building the self-contained map…", max_entries=4, ttl=3600)
-def _html(filters_json: str, choropleth_json: str) -> bytes:
-    html = standalone_html(
-        selection_for(_filters(filters_json)), choropleth=_choropleth(choropleth_json), title=HTML_TITLE
-    )
+@st.cache_data(show_spinner=False, max_entries=4, ttl=3600)
+def _html(filters_json: str, choropleth_json: str, lang: str) -> bytes:
+    html = standalone_html(selection_for(_filters(filters_json)), choropleth=_choropleth(choropleth_json), lang=lang)
     return html.encode("utf-8")
 
 
@@ -97,50 +101,63 @@ def _render(options_json: str, fmt: str, dpi: int | None) -> bytes:
         plt.close(fig)  # to_bytes closes it too; this also covers a failed render
 
 
-@st.cache_data(show_spinner="Drawing the preview…", max_entries=32, ttl=3600)
+@st.cache_data(show_spinner=False, max_entries=32, ttl=3600)
 def _preview(options_json: str) -> bytes:
     return _render(options_json, "png", PREVIEW_DPI)
 
 
 def _attempt(what: str, build: Callable[[], Any]) -> Any | None:
     """Run a builder; a problem becomes a visible message (never a traceback) and None."""
+    _ = tr().gettext
     try:
-        return build()
+        with st.spinner(_("Preparing {what}…").format(what=what)):
+            return build()
     except MapperError as exc:
-        st.error(md_escape(f"Could not build {what}: {exc}"))
+        st.error(md_escape(_("Could not build {what}: {error}").format(what=what, error=exc)))
     except Exception:  # an unexpected bug: log it for us, tell the user plainly
         log.exception("building %s failed", what)
-        st.error(md_escape(f"Could not build {what} because of an internal error (details are in the server log)."))
+        st.error(
+            md_escape(
+                _("Could not build {what} because of an internal error (details are in the server log).").format(
+                    what=what
+                )
+            )
+        )
     return None
 
 
 # --- the page ------------------------------------------------------------------------------
 
+t = tr()
+_ = t.gettext
 bundle = get_bundle()
 view = current_view(bundle)
 sync_url(view)  # the view the Map page holds stays in the URL on every page
-st.title("Export and snapshots")
+st.title(_("Export and snapshots"))
 show_notices()
 if view.layers_off:
-    st.warning("No layer is selected on the Map page: select at least one to export or draw it.")
+    st.warning(_("No layer is selected on the Map page: select at least one to export or draw it."))
     st.stop()
 
 state = view.filters
 filters_json = json.dumps(state.to_dict(), sort_keys=True)
 choropleth_json = json.dumps([view.choropleth, view.scheme, view.classes] if view.choropleth else None)
-st.markdown(md_escape(f"What the map shows now: {state.describe()}"))
-selection = _attempt("the selection", lambda: selection_for(state))
+st.markdown(md_escape(_("What the map shows now: {filter}").format(filter=state.describe(bundle.catalogue.facets, t))))
+selection = _attempt(_("the selection"), lambda: selection_for(state))
 if selection is None:
     st.stop()
 catalogue = selection.catalogue
 st.markdown(
     "\n".join(
-        f"- {md_escape(catalogue[lid].title)}: **{n:,}** record{'s' if n != 1 else ''}"
+        "- "
+        + t.ngettext("{layer}: **{n}** record", "{layer}: **{n}** records", n).format(
+            layer=md_escape(t.data(catalogue[lid].title)), n=t.number(n)
+        )
         for lid, n in selection.counts.items()
     )
 )
 if selection.total == 0:
-    st.info("No record matches the filter: files would hold no record. Widen the filter on the Map page.")
+    st.info(_("No record matches the filter: files would hold no record. Widen the filter on the Map page."))
 
 # Files prepared for another filter are dropped: a filter change invalidates them.
 prepared: dict[tuple[str, str, str], bytes] = {
@@ -167,7 +184,7 @@ def _file_slot(fmt: str, extra: str, build: Callable[[], bytes], file_name: str,
             prepared[key] = data
     if key in prepared:
         st.download_button(
-            f"⬇ {LABELS[fmt]}",
+            f"⬇ {_(LABELS[fmt])}",
             data=prepared[key],
             file_name=file_name,
             mime=MIME[fmt],
@@ -175,54 +192,65 @@ def _file_slot(fmt: str, extra: str, build: Callable[[], bytes], file_name: str,
             width="stretch",
         )
     else:
-        st.button(f"Prepare {LABELS[fmt]}", key=f"prep-{fmt}", on_click=_request, args=(key,), width="stretch")
+        label = _("Prepare {format}").format(format=_(LABELS[fmt]))
+        st.button(label, key=f"prep-{fmt}", on_click=_request, args=(key,), width="stretch")
 
 
-st.subheader("Data for partners")
+st.subheader(_("Data for partners"))
 st.caption(
-    "Every file carries the attribution, as-of date, the filter and the tool's version. "
-    "Files are built when you ask for them; once prepared they stay ready for this filter."
+    _(
+        "Every file carries the attribution, as-of date, the filter and the tool's version, with labels in "
+        "the language of the page (field names stay the same in every language). "
+        "Files are built when you ask for them; once prepared they stay ready for this filter."
+    )
 )
 for col, fmt in zip(st.columns(len(FORMATS)), FORMATS, strict=True):
     with col:
         _file_slot(
             fmt,
-            "",
-            lambda fmt=fmt: _export(filters_json, fmt),
+            t.lang,
+            lambda fmt=fmt: _export(filters_json, fmt, t.lang),
             default_filename(state, fmt),
-            f"the {LABELS[fmt]} file",
+            _("the {format} file").format(format=_(LABELS[fmt])),
         )
 _file_slot(
     "html",
-    choropleth_json,
-    lambda: _html(filters_json, choropleth_json),
+    choropleth_json + t.lang,
+    lambda: _html(filters_json, choropleth_json, t.lang),
     default_filename(state, "geojson").removesuffix(".geojson") + ".html",
-    "the self-contained map",
+    _("the self-contained map"),
 )
 
-st.subheader("Map snapshot for a report")
-names = dict(zip(bundle.countries["iso3"], bundle.countries["name"], strict=True))
+st.subheader(_("Map snapshot for a report"))
+names = {
+    iso3: t.country(str(iso3), str(name))
+    for iso3, name in zip(bundle.countries["iso3"], bundle.countries["name"], strict=True)
+}
 left, right = st.columns([1, 2])
 with left, st.form("snapshot_form"):
-    preset = st.selectbox("Page", list(PRESETS), key="s_preset")
-    fmt = st.selectbox("Format", ["png", "pdf", "svg"], key="s_format", help="PDF and SVG are vector")
-    extent = st.radio("Extent", EXTENTS, key="s_extent")
-    region = st.selectbox("Region", list(REGIONS), key="s_region", help="Used when the extent is a named region")
+    preset = st.selectbox(_("Page"), list(PRESETS), key="s_preset")
+    fmt = st.selectbox(_("Format"), ["png", "pdf", "svg"], key="s_format", help=_("PDF and SVG are vector"))
+    extent = st.radio(_("Extent"), list(EXTENTS), format_func=lambda k: _(EXTENTS[k]), key="s_extent")
+    region = st.selectbox(_("Region"), list(REGIONS), key="s_region", help=_("Used when the extent is a named region"))
     country = st.selectbox(
-        "Country",
+        _("Country"),
         sorted(names, key=lambda iso3: str(names[iso3])),
         format_func=lambda iso3: str(names[iso3]),
         key="s_country",
-        help="Used when the extent is a country",
+        help=_("Used when the extent is a country"),
     )
-    projection = st.selectbox("Projection", list(PROJECTIONS), key="s_projection")
-    title = st.text_input("Title", HTML_TITLE, key="s_title")
-    subtitle = st.text_input("Subtitle", f"Filter: {state.describe()}", key="s_subtitle")
-    labels = st.checkbox("Label features", value=True, key="s_labels")
-    submitted = st.form_submit_button("Update preview", type="primary", width="stretch")
+    projection = st.selectbox(
+        _("Projection"), list(PROJECTIONS), format_func=lambda k: _(PROJECTION_LABELS[k]), key="s_projection"
+    )
+    title = st.text_input(_("Title"), _(HTML_TITLE), key="s_title")
+    subtitle = st.text_input(
+        _("Subtitle"), _("Filter: {filter}").format(filter=state.describe(bundle.catalogue.facets, t)), key="s_subtitle"
+    )
+    labels = st.checkbox(_("Label features"), value=True, key="s_labels")
+    submitted = st.form_submit_button(_("Update preview"), type="primary", width="stretch")
 
 bbox = None
-if extent == "Current map view":
+if extent == "view":
     bbox = bbox_from_leaflet(st.session_state.get("map_bounds"))
 options = {
     "filters": filters_json,
@@ -231,40 +259,40 @@ options = {
     "title": title,
     "subtitle": subtitle,
     "bbox": list(bbox) if bbox else None,
-    "region": region if extent == "Named region" else country if extent == "A country" else None,
+    "region": region if extent == "region" else country if extent == "country" else None,
     "projection": projection,
     "labels": labels,
+    "lang": t.lang,
 }
 options_json = json.dumps(options, sort_keys=True)
 if submitted:
     st.session_state[PREVIEW_KEY] = options_json
 with right:
-    if extent == "Current map view" and bbox is None:
-        st.info("Open the Map page first: its current view is used here. Fitting to the data meanwhile.")
+    if extent == "view" and bbox is None:
+        st.info(_("Open the Map page first: its current view is used here. Fitting to the data meanwhile."))
     # Drawn only for options the user submitted (a new filter or a fresh form draws nothing
     # until asked); cached by its options, so coming back to them is instant.
     preview = None
     if st.session_state.get(PREVIEW_KEY) == options_json:
-        preview = _attempt("the preview", lambda: _preview(options_json))
+        preview = _attempt(_("the preview"), lambda: _preview(options_json))
     else:
-        st.info("Choose the options and click **Update preview** to draw the snapshot.")
+        st.info(_("Choose the options and click **Update preview** to draw the snapshot."))
     if preview is not None:
-        st.image(preview, caption="Preview (low resolution)", width="stretch")
+        st.image(preview, caption=_("Preview (low resolution)"), width="stretch")
         file_key = (options_json, fmt)
         made = st.session_state.get(SNAPSHOT_FILE_KEY)
         if made is not None and made[0] != file_key:
             st.session_state.pop(SNAPSHOT_FILE_KEY)  # drawn for other options: let it go
             made = None
-        if made is None and st.button(f"Draw the full-resolution {fmt.upper()}", key="s_make"):
-            with st.spinner("Drawing…"):
-                data = _attempt("the snapshot", lambda: _render(options_json, fmt, None))
+        if made is None and st.button(_("Draw the full-resolution {format}").format(format=fmt.upper()), key="s_make"):
+            data = _attempt(_("the snapshot"), lambda: _render(options_json, fmt, None))
             if data is not None:
                 made = (file_key, data)
                 st.session_state[SNAPSHOT_FILE_KEY] = made
         if made is not None:
             stem = default_filename(state, "geojson").removesuffix(".geojson")
             st.download_button(
-                f"⬇ Download the {fmt.upper()}",
+                "⬇ " + _("Download the {format}").format(format=fmt.upper()),
                 made[1],
                 file_name=f"{stem}_{preset}.{fmt}",
                 mime=MIME[fmt],

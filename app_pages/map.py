@@ -27,9 +27,10 @@ from app_pages._shared import (
     show_data_problems,
     show_notices,
     sync_url,
+    tr,
 )
 from mapper.assets import STREAMLIT_STATIC_URL, runtime_version
-from mapper.query import FilterState
+from mapper.query import YEAR_FACET, FilterState
 from mapper.selection import Selection
 from mapper.style import SCHEME_LABELS, categorical_attributes, numeric_attributes
 from mapper.tables import clicked_records, country_profile, layer_table, link_columns, summarize
@@ -37,10 +38,10 @@ from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, MapView, Report,
 from mapper.webmap import MapAssets, data_bounds, map_payload, payload_group, web_map
 
 
-@st.cache_resource(show_spinner="Preparing the map data…")
-def _map_assets() -> tuple[MapAssets, dict[str, str]]:
-    """Layer and country documents, published once per process as static files."""
-    assets = MapAssets(get_bundle())
+@st.cache_resource(show_spinner=False)
+def _map_assets(lang: str) -> tuple[MapAssets, dict[str, str]]:
+    """Layer and country documents in one language, published once per process as static files."""
+    assets = MapAssets(get_bundle(), lang)
     return assets, assets.publish(STATIC_DIR, STREAMLIT_STATIC_URL)
 
 
@@ -52,11 +53,15 @@ def _controls() -> Controls:
 #: Rows per records table: a big layer's table stays fast; the Export page has every record.
 TABLE_ROWS = 1000
 
+t = tr()
+_ = t.gettext
 bundle = get_bundle()
 catalogue = bundle.catalogue
 spec = catalogue.countries
-assets, refs = _map_assets()
+with st.spinner(_("Preparing the map data…")):
+    assets, refs = _map_assets(t.lang)
 controls = _controls()
+first_year, last_year = (int(v) for v in controls.ranges.get(YEAR_FACET, (0, 0)))  # the as-of control
 attributes = numeric_attributes(spec) + categorical_attributes(spec)
 providers = tile_providers()
 
@@ -74,9 +79,56 @@ with notice_area:
 
 
 # ---- widgets → view state ---------------------------------------------------------------------
-def _value_label(value: str) -> str:
-    """A facet value as shown in a widget (``technical_assistance`` → ``technical assistance``)."""
-    return value.replace("_", " ")
+#: Seconds between two years while playing.
+PLAY_SECONDS = 1.2
+
+
+def _toggle_play() -> None:
+    """Callback: start or stop stepping through the years (from the first when at the end)."""
+    playing = not st.session_state.get("playing", False)
+    st.session_state["playing"] = playing
+    if playing:
+        st.session_state["w_as_of_on"] = True
+        if st.session_state.get("w_as_of", last_year) >= last_year:
+            st.session_state["w_as_of"] = first_year
+
+
+def year_control(first: int, last: int) -> None:
+    """The as-of year: a switch, a slider and play (a timed fragment steps one year per tick
+    and reruns the app, so every output follows the year)."""
+    st.toggle(
+        _("Show as of a year"),
+        key="w_as_of_on",
+        help=_(
+            "Shows what existed or was active in that year: records announced, started, designated or "
+            "commissioned by then and not ended; cancelled records until the year they were cancelled."
+        ),
+    )
+    st.slider(_("As of year"), first, last, key="w_as_of", disabled=not st.session_state.get("w_as_of_on"))
+    playing = st.session_state.get("playing", False)
+    st.button(
+        "⏸ " + _("Pause") if playing else "▶ " + _("Play"),
+        key="w_play",
+        on_click=_toggle_play,
+        help=_("Step through the years, one a second"),
+    )
+    if not playing:
+        return
+
+    @st.fragment(run_every=PLAY_SECONDS)
+    def _tick() -> None:
+        if st.session_state.get("tick_inline"):
+            return  # the page's own run: the year was just drawn
+        year = st.session_state.get("w_as_of", last)
+        if year >= last or not st.session_state.get("playing"):
+            st.session_state["playing"] = False
+        else:
+            st.session_state["w_as_of"] = year + 1
+        st.rerun(scope="app")
+
+    st.session_state["tick_inline"] = True
+    _tick()
+    st.session_state["tick_inline"] = False
 
 
 def _reset_filters() -> None:
@@ -85,40 +137,54 @@ def _reset_filters() -> None:
 
 
 with st.sidebar:
-    st.header("Layers and filters")
-    st.button("Reset filters", on_click=_reset_filters, key="w_reset", help="Show every layer and record again")
-    st.multiselect("Layers", list(catalogue), format_func=lambda i: catalogue[i].title, key="w_layers")
+    st.header(_("Layers and filters"))
+    st.button(_("Reset filters"), on_click=_reset_filters, key="w_reset", help=_("Show every layer and record again"))
+    st.multiselect(_("Layers"), list(catalogue), format_func=lambda i: t.data(catalogue[i].title), key="w_layers")
     for fid, facet in controls.facets.items():
-        users = [catalogue[lid].title for lid in catalogue if catalogue[lid].facet_fields(fid)]
-        applies = "" if len(users) == len(catalogue) else f" Applies to: {'; '.join(users)}."
-        help_text = md_escape(facet.help + applies)
+        users = [t.data(catalogue[lid].title) for lid in catalogue if catalogue[lid].facet_fields(fid)]
+        applies = (
+            "" if len(users) == len(catalogue) else " " + _("Applies to: {layers}.").format(layers="; ".join(users))
+        )
+        help_text = md_escape(t.data(facet.help) + applies)
         key = controls.key(fid)
         if facet.kind == "choice":
             st.multiselect(
-                md_escape(facet.label),
+                md_escape(t.data(facet.label)),
                 controls.choices.get(fid, []),
-                format_func=controls.country_label if facet.is_country else _value_label,
+                format_func=(lambda c: f"{t.country(c, controls.names.get(c))} ({c})") if facet.is_country else t.value,
                 key=key,
                 help=help_text,
             )
         elif facet.kind == "range" and fid in controls.ranges:
             low, high = controls.ranges[fid]
-            st.slider(md_escape(facet.label), low, high, key=key, help=help_text)
+            st.slider(md_escape(t.data(facet.label)), low, high, key=key, help=help_text)
+            if fid == YEAR_FACET:
+                year_control(int(low), int(high))
         elif facet.kind == "text":
-            st.text_input(md_escape(facet.label), key=key, placeholder=facet.placeholder, help=help_text)
-    st.header("Countries")
+            placeholder = t.data(facet.placeholder) if facet.placeholder else None
+            st.text_input(md_escape(t.data(facet.label)), key=key, placeholder=placeholder, help=help_text)
+    st.header(_("Countries"))
     st.selectbox(
-        "Colour countries by",
+        _("Colour countries by"),
         [NO_CHOROPLETH, *attributes],
-        format_func=lambda a: a if a == NO_CHOROPLETH else spec.label(a),
+        format_func=lambda a: _("(none)") if a == NO_CHOROPLETH else t.label(spec, a),
         key="w_choropleth",
     )
     numeric = st.session_state.get("w_choropleth") in numeric_attributes(spec)
     st.selectbox(
-        "Classification", list(SCHEME_LABELS), format_func=SCHEME_LABELS.get, key="w_scheme", disabled=not numeric
+        _("Classification"),
+        list(SCHEME_LABELS),
+        format_func=lambda k: _(SCHEME_LABELS[k]),
+        key="w_scheme",
+        disabled=not numeric,
     )
-    st.slider("Classes", 2, 7, key="w_classes", disabled=not numeric)
-    st.selectbox("Basemap tiles (need internet)", [NO_TILES, *providers], key="w_basemap")
+    st.slider(_("Classes"), 2, 7, key="w_classes", disabled=not numeric)
+    st.selectbox(
+        _("Basemap tiles (need internet)"),
+        [NO_TILES, *providers],
+        format_func=lambda k: _("(none: offline)") if k == NO_TILES else k,
+        key="w_basemap",
+    )
 
 new_view = controls.view(st.session_state, view.view)
 
@@ -153,33 +219,40 @@ selection = (
 )
 
 # ---- the map --------------------------------------------------------------------------------
-st.title("Indo-Pacific clean-energy partnerships")
-summary = summarize(selection.frames, catalogue)
+st.title(_("Indo-Pacific clean-energy partnerships"))
+if view.filters.as_of_year is not None:
+    st.caption(_("Showing what existed or was active in {year}.").format(year=view.filters.as_of_year))
+summary = summarize(selection.frames, catalogue, t)
 cols = st.columns(max(len(summary), 1))
 totalled = [f for f in catalogue.facets.values() if f.label in summary.columns]
 for col, row in zip(cols, summary.to_dict("records"), strict=False):
     col.metric(
         md_escape(row["layer"]),
-        row["records"],
-        help=f"{row['mapped at a place']} mapped at a place, {row['country-level']} country-level (no site)",
+        t.number(row["records"]),
+        help=_("{sited} mapped at a place, {country} country-level (no site)").format(
+            sited=row["mapped at a place"], country=row["country-level"]
+        ),
     )
     for facet in totalled:
         total = row[facet.label]
         if total is not None and pd.notna(total):
-            col.caption(md_escape(f"{total:,.0f} {facet.unit} in total where published ({facet.label})".strip()))
+            caption = _("{total} {unit} in total where published ({facet})").format(
+                total=t.number(total, 0), unit=facet.unit, facet=t.data(facet.label)
+            )
+            col.caption(md_escape(caption.replace("  ", " ")))
 if view.layers_off:
-    st.warning("No layer is selected: pick at least one in the sidebar.")
+    st.warning(_("No layer is selected: pick at least one in the sidebar."))
 
 left, right = st.columns([3, 1])
 with left:
     buttons = st.columns([1, 1, 1, 3])
-    if buttons[0].button("Fit to records", key="fit", help="Zoom to the records shown"):
+    if buttons[0].button(_("Fit to records"), key="fit", help=_("Zoom to the records shown")):
         bounds = data_bounds(selection) or assets.bounds(view.filters.countries)
         if bounds:
             request = _request(bounds=bounds)
         else:
-            st.toast("No record with a site to zoom to.")
-    if buttons[1].button("Reset view", key="reset_view", help="Back to the whole Indo-Pacific"):
+            st.toast(_("No record with a site to zoom to."))
+    if buttons[1].button(_("Reset view"), key="reset_view", help=_("Back to the whole Indo-Pacific")):
         request = _request(center=list(MapView().center), zoom=MapView().zoom)
     payload = map_payload(
         selection,
@@ -199,8 +272,9 @@ with left:
     )
     st.caption(
         md_escape(
-            f"As of {selection.as_of}. Sources: " + "; ".join(selection.attributions()) + ". "
-            "Open a feature's popup for its source."
+            _("As of {date}. Sources: {sources}. Open a feature's popup for its source.").format(
+                date=t.date(selection.as_of), sources="; ".join(t.data(a) for a in selection.attributions())
+            )
         )
     )
 
@@ -216,23 +290,25 @@ if reported is not None:
 
 # ---- share link (always the current view, written after the map reported) -----------------------
 query = view.to_query()
-with buttons[2].popover("Share link", help="A link to this exact view: layers, filters, colours, centre and zoom"):
+with buttons[2].popover(
+    _("Share link"), help=_("A link to this exact view: layers, filters, colours, centre, zoom, year and language")
+):
     base = (st.context.url or "").split("?")[0]
     st.code(f"{base}?{urllib.parse.urlencode(query)}" if query else base, language=None, wrap_lines=True)
-    st.caption("Use the copy icon at the right of the link.")
+    st.caption(_("Use the copy icon at the right of the link."))
 
 # ---- details of the clicked feature or country ------------------------------------------------
 with right:
-    st.subheader("Details")
+    st.subheader(_("Details"))
     clicked = result.get("last_active_drawing") or {}
     props = clicked.get("properties") or {}
     iso = props.get("iso3")
     feature_id = props.get("id")
     if iso:
-        profile = country_profile(bundle, iso)
+        profile = country_profile(bundle, iso, t)
         st.subheader(md_escape(f"{profile.name} ({profile.iso3})"), anchor=False)
         st.dataframe(
-            pd.DataFrame({"value": [str(v) for v in profile.attributes.values()]}, index=list(profile.attributes)),
+            pd.DataFrame({_("value"): [str(v) for v in profile.attributes.values()]}, index=list(profile.attributes)),
             width="stretch",
         )
         for title, table in profile.records.items():
@@ -240,40 +316,51 @@ with right:
                 st.caption(md_escape(f"{title}: {len(table)}"))
                 st.dataframe(table[["ID", *list(table.columns[1:3])]], hide_index=True)
     elif feature_id:
-        found = clicked_records(selection.frames, catalogue, feature_id)
+        found = clicked_records(selection.frames, catalogue, feature_id, t)
         if found is None:
-            st.caption("That feature is no longer shown with the current filters.")
+            st.caption(_("That feature is no longer shown with the current filters."))
         else:
             layer, table = found
-            st.caption(md_escape(f"{layer.title}: {len(table)} record(s)"))
+            st.caption(
+                md_escape(
+                    t.ngettext("{layer}: {n} record", "{layer}: {n} records", len(table)).format(
+                        layer=t.data(layer.title), n=len(table)
+                    )
+                )
+            )
             if len(table) == 1:
                 record = table.iloc[0].dropna()
                 st.dataframe(
-                    pd.DataFrame({"value": [str(v) for v in record.to_numpy()]}, index=list(record.index)),
+                    pd.DataFrame({_("value"): [str(v) for v in record.to_numpy()]}, index=list(record.index)),
                     width="stretch",
                 )
             else:  # a country-level badge: the records it stands for
                 st.dataframe(table, hide_index=True, width="stretch")
     else:
-        st.caption("Click a country or a feature on the map to see its details here.")
+        st.caption(_("Click a country or a feature on the map to see its details here."))
 
 # ---- the records, as tables ---------------------------------------------------------------------
-st.subheader("Records shown")
+st.subheader(_("Records shown"))
 tabs = st.tabs(
-    [md_escape(f"{catalogue[lid].title} ({len(frame)})") for lid, frame in selection.frames.items()] or ["(none)"]
+    [md_escape(f"{t.data(catalogue[lid].title)} ({len(frame)})") for lid, frame in selection.frames.items()]
+    or [_("(none)")]
 )
 for tab, (layer, frame) in zip(tabs, selection.layers(), strict=False):
     with tab:
         if len(frame) > TABLE_ROWS:
             st.caption(
-                f"The first {TABLE_ROWS:,} of {len(frame):,} records. Narrow the filters, or export them all "
-                "from the Export page."
+                _(
+                    "The first {rows} of {total} records. Narrow the filters, or export them all from the Export page."
+                ).format(rows=t.number(TABLE_ROWS), total=t.number(len(frame)))
             )
         st.dataframe(
-            layer_table(frame.iloc[:TABLE_ROWS], layer),
+            layer_table(frame.iloc[:TABLE_ROWS], layer, t),
             hide_index=True,
             width="stretch",
-            column_config={c: st.column_config.LinkColumn(c) for c in link_columns(layer.schema, layer.label)},
+            column_config={
+                c: st.column_config.LinkColumn(c)
+                for c in link_columns(layer.schema, lambda f, lay=layer: t.label(lay, f))
+            },
         )
 show_data_problems(bundle)
 sync_url(view)

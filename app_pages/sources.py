@@ -5,76 +5,106 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._shared import current_view, get_bundle, md_escape, show_notices, sync_url
+from app_pages._shared import current_view, get_bundle, md_escape, show_notices, sync_url, tr
 from mapper import MapperError
 from mapper.schema import describe
 from mapper.validate import MAX_VERIFIED_AGE_DAYS, freshness_report, upload_name, upload_tables, validate_upload
 
+t = tr()
+_ = t.gettext
 bundle = get_bundle()
 # the view the Map page holds (or a link describes) stays in the URL on every page
 sync_url(current_view(bundle))
 show_notices()
 catalogue = bundle.catalogue
 
-st.title("Data & sources")
+st.title(_("Data & sources"))
 report = bundle.report
 if report.ok and not report.warnings:
-    st.success(f"All bundled data validates: {sum(report.checked.values())} records in {len(report.checked)} files.")
+    st.success(
+        _("All bundled data validates: {records} records in {files} files.").format(
+            records=t.number(sum(report.checked.values())), files=len(report.checked)
+        )
+    )
 else:
-    st.warning(f"Validation: {len(report.errors)} error(s), {len(report.warnings)} warning(s).")
+    st.warning(
+        _("Validation: {errors} error(s), {warnings} warning(s).").format(
+            errors=len(report.errors), warnings=len(report.warnings)
+        )
+    )
     st.dataframe(report.to_frame(), hide_index=True, width="stretch")
 fresh = freshness_report(bundle)
 if fresh.problems:
     st.warning(
-        f"Freshness: {len(fresh.problems)} finding(s): records not verified within {MAX_VERIFIED_AGE_DAYS} days, "
-        "or whose status or target date has passed (explained in the About section below)."
+        _(
+            "Freshness: {n} finding(s): records not verified within {days} days, "
+            "or whose status or target date has passed (explained in the About section below)."
+        ).format(n=len(fresh.problems), days=MAX_VERIFIED_AGE_DAYS)
     )
     st.dataframe(fresh.to_frame().drop(columns="severity"), hide_index=True, width="stretch")
 else:
-    st.success(f"Freshness: every record verified within {MAX_VERIFIED_AGE_DAYS} days; no status past its date.")
+    st.success(
+        _("Freshness: every record verified within {days} days; no status past its date.").format(
+            days=MAX_VERIFIED_AGE_DAYS
+        )
+    )
 
 sources = bundle.sources()
 for layer in catalogue.values():
     frame = bundle.layers[layer.id]
-    with st.expander(md_escape(f"{layer.title}: {len(frame)} records"), expanded=False):
-        st.markdown(md_escape(layer.description))
+    title = _("{layer}: {n} records").format(layer=t.data(layer.title), n=t.number(len(frame)))
+    with st.expander(md_escape(title), expanded=False):
+        st.markdown(md_escape(t.data(layer.description)))
         st.markdown(
-            f"**As of:** {md_escape(layer.as_of)} · **Licence:** {md_escape(layer.licence)}  \n"
-            f"**Attribution:** {md_escape(layer.attribution)}"
+            _("**As of:** {date} · **Licence:** {licence}").format(
+                date=md_escape(t.date(layer.as_of)), licence=md_escape(t.data(layer.licence))
+            )
+            + "  \n"
+            + _("**Attribution:** {text}").format(text=md_escape(t.data(layer.attribution)))
         )
         source = md_escape(layer.source.relative_to(catalogue.root))
-        st.markdown(f"**File:** {source} · **Schema:** {md_escape(layer.schema.id)}")
-        st.dataframe(describe(layer.schema), hide_index=True, width="stretch")
-        st.markdown("**Sources cited by the records**")
+        st.markdown(_("**File:** {file} · **Schema:** {schema}").format(file=source, schema=md_escape(layer.schema.id)))
+        st.dataframe(describe(layer.schema, t), hide_index=True, width="stretch")
+        st.markdown(_("**Sources cited by the records**"))
         st.dataframe(
             sources[sources["layer"] == layer.id].drop(columns="layer"),
             hide_index=True,
             width="stretch",
-            column_config={"url": st.column_config.LinkColumn("url")},
+            column_config={"url": st.column_config.LinkColumn(_("URL"))},
         )
 
 spec = catalogue.countries
-with st.expander(md_escape(f"{spec.title}: {int(bundle.countries['has_attributes'].sum())} countries with attributes")):
-    st.markdown(md_escape(spec.description))
+n_countries = int(bundle.countries["has_attributes"].sum())
+with st.expander(
+    md_escape(_("{layer}: {n} countries with attributes").format(layer=t.data(spec.title), n=n_countries))
+):
+    st.markdown(md_escape(t.data(spec.description)))
     st.markdown(
-        f"**As of:** {md_escape(spec.as_of)} · **Licence:** {md_escape(spec.licence)}  \n"
-        f"**Attribution:** {md_escape(spec.attribution)}"
+        _("**As of:** {date} · **Licence:** {licence}").format(
+            date=md_escape(t.date(spec.as_of)), licence=md_escape(t.data(spec.licence))
+        )
+        + "  \n"
+        + _("**Attribution:** {text}").format(text=md_escape(t.data(spec.attribution)))
     )
-    st.dataframe(describe(spec.schema), hide_index=True, width="stretch")
+    st.dataframe(describe(spec.schema, t), hide_index=True, width="stretch")
 
 readme = catalogue.root / "geodata" / "README.md"
 if readme.is_file():
-    with st.expander("About the data: sources, precision and status values, licences, known gaps"):
-        # the project's own documentation (not record data), rendered as written
+    with st.expander(_("About the data: sources, precision and status values, licences, known gaps (English)")):
+        # the project's own documentation (not record data), rendered as written (in English)
         st.markdown(readme.read_text(encoding="utf-8"))
 
-st.subheader("Check a file before sending an update")
+st.subheader(_("Check a file before sending an update"))
 st.caption(
-    "Upload a GeoJSON, GeoPackage, GeoParquet or CSV (lon/lat) file to check it against a layer's schema. "
-    "It is checked in memory and not stored."
+    _(
+        "Upload a GeoJSON, GeoPackage, GeoParquet or CSV (lon/lat) file to check it against a layer's schema. "
+        "It is checked in memory and not stored."
+    )
 )
-target = st.selectbox("Layer the file is for", list(catalogue), format_func=lambda i: catalogue[i].title, key="u_layer")
-upload = st.file_uploader("File", type=["geojson", "json", "gpkg", "parquet", "csv"], key="u_file")
+target = st.selectbox(
+    _("Layer the file is for"), list(catalogue), format_func=lambda i: t.data(catalogue[i].title), key="u_layer"
+)
+upload = st.file_uploader(_("File"), type=["geojson", "json", "gpkg", "parquet", "csv"], key="u_file")
 if upload is not None:
     # the uploaded name is only shown (sanitised), never used as a path
     shown = upload_name(upload.name)
@@ -83,19 +113,28 @@ if upload is not None:
         table = None
         if len(tables) > 1:  # e.g. this tool's own GeoPackage export: pick the layer's table
             table = st.selectbox(
-                "Table in the file",
+                _("Table in the file"),
                 tables,
                 index=tables.index(target) if target in tables else 0,
                 key="u_table",
-                help="A GeoPackage can hold several layers; the one checked against the schema.",
+                help=_("A GeoPackage can hold several layers; the one checked against the schema."),
             )
         checked = validate_upload(upload.name, upload.getvalue(), catalogue, target, layer_name=table)
     except MapperError as exc:
         st.error(md_escape(f"{shown}: {exc}"))
     else:
         if checked.ok and not checked.warnings:
-            st.success(md_escape(f"{shown}: {sum(checked.checked.values())} record(s), no problems."))
+            n = sum(checked.checked.values())
+            st.success(
+                md_escape(
+                    t.ngettext("{file}: {n} record, no problems.", "{file}: {n} records, no problems.", n).format(
+                        file=shown, n=n
+                    )
+                )
+            )
         else:
-            summary = f"{shown}: {len(checked.errors)} error(s), {len(checked.warnings)} warning(s)."
+            summary = _("{file}: {errors} error(s), {warnings} warning(s).").format(
+                file=shown, errors=len(checked.errors), warnings=len(checked.warnings)
+            )
             (st.error if checked.errors else st.warning)(md_escape(summary))
             st.dataframe(checked.to_frame(), hide_index=True, width="stretch")

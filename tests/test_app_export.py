@@ -158,7 +158,7 @@ def test_the_full_resolution_file_is_drawn_only_on_request(media: dict[str, byte
 
 
 def test_a_library_error_is_a_message_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail(selection: object, fmt: str) -> bytes:
+    def fail(selection: object, fmt: str, lang: str | None = None) -> bytes:
         raise ExportError("cannot write *this* file")
 
     monkeypatch.setattr("mapper.export.export_bytes", fail)

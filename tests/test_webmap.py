@@ -203,7 +203,7 @@ def test_country_level_records_are_badges_on_their_country_not_sites(bundle: map
     assert sum(len(b["members"]) for b in spec["badges"]) == len(
         unlocated[unlocated["country"].isin(bundle.countries["iso3"])]
     )
-    assert all("country-level record(s)" in b["header"] for b in spec["badges"])
+    assert all("country-level record" in b["header"] for b in spec["badges"])
 
 
 def test_legend_lists_the_status_colours_of_a_layer(catalogue: mapper.Catalogue, bundle: mapper.Bundle) -> None:

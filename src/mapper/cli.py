@@ -41,6 +41,8 @@ SNAPSHOT_PRESETS = (
 MAX_VERIFIED_AGE_DAYS = 365
 #: :data:`mapper.snapshot.PROJECTIONS`
 SNAPSHOT_PROJECTIONS = ("web-mercator", "equal-area")
+#: :data:`mapper.i18n.LANGUAGES`
+OUTPUT_LANGUAGES = ("en", "ja")
 #: :data:`mapper.snapshot.REGIONS`
 SNAPSHOT_REGIONS = (
     "indo-pacific",
@@ -231,6 +233,22 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FACET=VALUE",
         help="any declared facet, e.g. --filter sector=solar, --filter year=2020..2024 (repeatable)",
     )
+    group.add_argument(
+        "--year",
+        dest="as_of_year",
+        type=int,
+        metavar="Y",
+        help="as of this year: what existed or was active then (announced/started by Y, not ended or cancelled)",
+    )
+
+
+def _add_language_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lang",
+        default="en",
+        choices=list(OUTPUT_LANGUAGES),
+        help="language of titles, legends, labels and metadata (field names and values never change)",
+    )
 
 
 def state_from_args(args: argparse.Namespace) -> FilterState:
@@ -274,7 +292,7 @@ def state_from_args(args: argparse.Namespace) -> FilterState:
     for fid, (low, high) in ranges.items():
         if low is not None or high is not None:
             kwargs[fid] = (low, high)
-    return FilterState(tuple(args.layers), texts=texts, **kwargs)
+    return FilterState(tuple(args.layers), texts=texts, as_of_year=getattr(args, "as_of_year", None), **kwargs)
 
 
 def checked_state(args: argparse.Namespace, bundle: Bundle) -> FilterState:
@@ -396,7 +414,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     state = checked_state(args, bundle)
     _progress(f"writing {fmt} ({state.describe()})…")
     selection = select(bundle, state)
-    write_export(selection, out, fmt)
+    write_export(selection, out, fmt, lang=args.lang)
     counts = ", ".join(f"{lid}: {n}" for lid, n in selection.counts.items())
     print(f"wrote {out} ({counts})")
     return 0
@@ -440,6 +458,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         labels=not args.no_labels,
         custom_size=args.size,
         locator=args.locator,
+        lang=args.lang,
     )
     print(f"wrote {out}")
     return 0
@@ -462,7 +481,8 @@ def _cmd_html(args: argparse.Namespace) -> int:
         standalone_html(
             select(bundle, state),
             choropleth=_choropleth(args),
-            title=args.title or "Indo-Pacific clean-energy partnerships",
+            title=args.title,
+            lang=args.lang,
         ),
         encoding="utf-8",
     )
@@ -530,6 +550,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="e.g. jumpp_laos.geojson")
     p.add_argument("--format", choices=list(EXPORT_FORMATS), help="default: from the file suffix")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    _add_language_argument(p)
     add_filter_arguments(p)
     add_upload_arguments(p)
     p.set_defaults(func=_cmd_export)
@@ -549,6 +570,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-labels", action="store_true", help="do not label features")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     _add_choropleth_arguments(p)
+    _add_language_argument(p)
     add_filter_arguments(p)
     add_upload_arguments(p)
     p.set_defaults(func=_cmd_snapshot)
@@ -558,6 +580,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     _add_choropleth_arguments(p)
+    _add_language_argument(p)
     add_filter_arguments(p)
     add_upload_arguments(p)
     p.set_defaults(func=_cmd_html)

@@ -24,6 +24,7 @@ from shapely.geometry import mapping
 
 from . import __version__
 from ._errors import MapperError
+from .i18n import N_, translator
 from .measures import MEASURES, shown_measures
 from .query import FilterState
 from .selection import Selection
@@ -63,16 +64,40 @@ def default_filename(state: FilterState, fmt: str, today: _dt.date | None = None
     return f"ipce_{state.slug()}_{today.isoformat()}{FORMATS[fmt]}"
 
 
-def metadata(selection: Selection) -> dict[str, Any]:
-    """What travels with every export: layers, attribution, licence, as-of, filter, tool."""
+def labels(selection: Selection, lang: str | None = None) -> dict[str, Any]:
+    """Translated labels of the exported layers: ``{layer_id: {"title", "fields": {name:
+    label}, "values": {name: {code: label}}}}``. Field names and values in the data stay
+    as they are (machine-readable); these labels are for people."""
+    tr = translator(lang)
+    out: dict[str, Any] = {}
+    for layer, frame in selection.layers():
+        fields = [f for f in frame.columns if f != frame.geometry.name]
+        values = {
+            name: {code: tr.value(code) for code in spec.allowed}
+            for name, spec in layer.schema.fields.items()
+            if spec.allowed and name in fields
+        }
+        out[layer.id] = {
+            "title": tr.data(layer.title),
+            "fields": {f: tr.label(layer, f) for f in fields},
+            "values": values,
+        }
+    return out
+
+
+def metadata(selection: Selection, lang: str | None = None) -> dict[str, Any]:
+    """What travels with every export: layers, attribution, licence, as-of, filter, tool,
+    and labels for people in ``lang`` (field names and values themselves never change)."""
     catalogue, state, frames = selection.catalogue, selection.filters, selection.frames
     spec = catalogue.countries
+    tr = translator(lang)
     return {
         "title": "Indo-Pacific clean-energy mapper export",
         "generated": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
         "tool": f"{TOOL} {__version__}",
         "filter": state.to_dict(),
-        "filter_description": state.describe(),
+        "filter_description": state.describe(selection.catalogue.facets, tr),
+        "language": tr.lang,
         "coordinate_precision_decimals": PRECISION,
         "crs": "WGS 84 longitude/latitude (RFC 7946)",
         "layers": [
@@ -89,9 +114,12 @@ def metadata(selection: Selection) -> dict[str, Any]:
             for lid, frame in frames.items()
         ],
         "countries": {"attribution": spec.attribution, "licence": spec.licence, "as_of": spec.as_of},
-        "note": "Each record names its source (source_url, source_publisher, source_date) and how exact its "
-        "location is, in the field each layer's location_precision_field names. Records located only to a "
-        "country have no geometry (null), by design; measures are computed from the geometry (geodesic).",
+        "note": N_(
+            "Each record names its source (source_url, source_publisher, source_date) and how exact its "
+            "location is, in the field each layer's location_precision_field names. Records located only to a "
+            "country have no geometry (null), by design; measures are computed from the geometry (geodesic)."
+        ),
+        "labels": labels(selection, lang),
     }
 
 
@@ -123,7 +151,7 @@ def _export_columns(frame: gpd.GeoDataFrame) -> list[str]:
     return [c for c in frame.columns if c != frame.geometry.name and c not in _DROP and not c.startswith("_")]
 
 
-def to_geojson(selection: Selection) -> dict[str, Any]:
+def to_geojson(selection: Selection, lang: str | None = None) -> dict[str, Any]:
     """An RFC 7946 FeatureCollection of the selected records (a ``layer`` property says
     which layer each feature is from) with a top-level ``metadata`` member."""
     frames = selection.frames
@@ -141,7 +169,7 @@ def to_geojson(selection: Selection) -> dict[str, Any]:
                     "properties": properties,
                 }
             )
-    return {"type": "FeatureCollection", "metadata": metadata(selection), "features": features}
+    return {"type": "FeatureCollection", "metadata": metadata(selection, lang), "features": features}
 
 
 def _geojson_text(collection: Mapping[str, Any]) -> str:
@@ -173,7 +201,7 @@ def _for_gdal(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry=frame.geometry.name, crs="EPSG:4326")
 
 
-def write_gpkg(selection: Selection, path: str | Path) -> Path:
+def write_gpkg(selection: Selection, path: str | Path, lang: str | None = None) -> Path:
     """A GeoPackage: one table per layer, the countries with attributes, and ``about``."""
     path = Path(path)
     bundle, frames = selection.bundle, selection.frames
@@ -193,7 +221,7 @@ def write_gpkg(selection: Selection, path: str | Path) -> Path:
         )
     countries = _for_gdal(bundle.countries)
     countries.to_file(path, layer="countries", driver="GPKG", engine="pyogrio", geometry_type="MultiPolygon")
-    about = metadata(selection)
+    about = metadata(selection, lang)
     rows = pd.DataFrame(
         [
             {"key": k, "value": json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v}
@@ -238,43 +266,52 @@ def _defuse_formulas(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def readme_text(selection: Selection) -> str:
-    """The README that goes into a zip bundle: contents, filter, sources, licences, date."""
+def readme_text(selection: Selection, lang: str | None = None) -> str:
+    """The README that goes into a zip bundle: contents, filter, sources, licences, date
+    (in ``lang``; the layer ids and field names it quotes stay as in the files)."""
+    tr = translator(lang)
+    _ = tr.gettext
     bundle, frames = selection.bundle, selection.frames
-    meta = metadata(selection)
+    meta = metadata(selection, lang)
+    heading = _("Indo-Pacific clean-energy mapper: data export")
     lines = [
-        "Indo-Pacific clean-energy mapper: data export",
+        heading,
         "=" * 46,
-        f"Generated: {meta['generated']} by {meta['tool']}",
-        f"Filter: {meta['filter_description']}",
-        "Coordinates: WGS 84 longitude/latitude, rounded to 6 decimals.",
+        _("Generated: {when} by {tool}").format(when=meta["generated"], tool=meta["tool"]),
+        _("Filter: {filter}").format(filter=meta["filter_description"]),
+        _("Coordinates: WGS 84 longitude/latitude, rounded to 6 decimals."),
         "",
-        "Layers",
+        _("Layers"),
         "------",
     ]
     for info in meta["layers"]:
         lines += [
-            f"* {info['title']} ({info['id']}): {info['records']} records, as of {info['as_of']}",
-            f"  Attribution: {info['attribution']}",
-            f"  Licence: {info['licence']}",
+            "* "
+            + _("{title} ({id}): {n} records, as of {as_of}").format(
+                title=tr.data(info["title"]), id=info["id"], n=info["records"], as_of=tr.date(info["as_of"])
+            ),
+            "  " + _("Attribution: {text}").format(text=tr.data(info["attribution"])),
+            "  " + _("Licence: {text}").format(text=tr.data(info["licence"])),
         ]
     lines += [
         "",
-        "Countries",
+        _("Countries"),
         "---------",
-        f"{meta['countries']['attribution']}. Licence: {meta['countries']['licence']}.",
+        _("{attribution}. Licence: {licence}.").format(
+            attribution=tr.data(meta["countries"]["attribution"]), licence=tr.data(meta["countries"]["licence"])
+        ),
     ]
-    lines += ["", "Sources cited by the exported records", "-------------------------------------"]
+    lines += ["", _("Sources cited by the exported records"), "-------------------------------------"]
     sources = bundle.sources()
     for lid, frame in frames.items():
         used = set(frame["source_url"].dropna()) if "source_url" in frame.columns else set()
         for row in sources[(sources["layer"] == lid) & sources["url"].isin(used)].itertuples():
             lines.append(f"* [{lid}] {row.publisher} ({row.date}): {row.url}")
-    lines += ["", meta["note"], ""]
+    lines += ["", _(meta["note"]), ""]
     return "\n".join(lines)
 
 
-def write_export(selection: Selection, path: str | Path, fmt: str | None = None) -> Path:
+def write_export(selection: Selection, path: str | Path, fmt: str | None = None, lang: str | None = None) -> Path:
     """Write the filtered records to ``path`` in ``fmt`` (default: from the suffix).
 
     Never overwrites a file silently: the CLI asks for ``--force``; this function replaces
@@ -284,35 +321,35 @@ def write_export(selection: Selection, path: str | Path, fmt: str | None = None)
     fmt = format_for(path, fmt)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "geojson":
-        path.write_text(_geojson_text(to_geojson(selection)), encoding="utf-8")
+        path.write_text(_geojson_text(to_geojson(selection, lang)), encoding="utf-8")
     elif fmt == "gpkg":
-        write_gpkg(selection, path)
+        write_gpkg(selection, path, lang)
     elif fmt == "csv":
         to_csv_frame(selection).to_csv(path, index=False, encoding="utf-8")
     else:
-        path.write_bytes(zip_bytes(selection))
+        path.write_bytes(zip_bytes(selection, lang))
     return path
 
 
-def export_bytes(selection: Selection, fmt: str) -> bytes:
-    """The export as bytes (for download buttons)."""
+def export_bytes(selection: Selection, fmt: str, lang: str | None = None) -> bytes:
+    """The export as bytes (for download buttons); labels in the metadata in ``lang``."""
     if fmt == "zip":
-        return zip_bytes(selection)
+        return zip_bytes(selection, lang)
     if fmt == "geojson":
-        return _geojson_text(to_geojson(selection)).encode("utf-8")
+        return _geojson_text(to_geojson(selection, lang)).encode("utf-8")
     if fmt == "csv":
         return to_csv_frame(selection).to_csv(index=False).encode("utf-8")
     with tempfile.TemporaryDirectory() as tmp:
-        return write_gpkg(selection, Path(tmp) / "export.gpkg").read_bytes()
+        return write_gpkg(selection, Path(tmp) / "export.gpkg", lang).read_bytes()
 
 
-def zip_bytes(selection: Selection) -> bytes:
+def zip_bytes(selection: Selection, lang: str | None = None) -> bytes:
     """A zip with GeoJSON, GeoPackage, CSV and a README."""
     stem = Path(default_filename(selection.filters, "zip")).stem
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{stem}/{stem}.geojson", export_bytes(selection, "geojson"))
-        archive.writestr(f"{stem}/{stem}.gpkg", export_bytes(selection, "gpkg"))
-        archive.writestr(f"{stem}/{stem}.csv", export_bytes(selection, "csv"))
-        archive.writestr(f"{stem}/README.txt", readme_text(selection))
+        archive.writestr(f"{stem}/{stem}.geojson", export_bytes(selection, "geojson", lang))
+        archive.writestr(f"{stem}/{stem}.gpkg", export_bytes(selection, "gpkg", lang))
+        archive.writestr(f"{stem}/{stem}.csv", export_bytes(selection, "csv", lang))
+        archive.writestr(f"{stem}/README.txt", readme_text(selection, lang))
     return buffer.getvalue()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .i18n import N_
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -36,10 +38,10 @@ class Measure:
 MEASURES: dict[str, Measure] = {
     m.name: m
     for m in (
-        Measure("length_km", "Length (km, geodesic)", ("line",)),
-        Measure("area_km2", "Area (km², geodesic)", ("polygon",)),
-        Measure("coast_distance_km", "Distance to coast (km)", ("point", "line", "polygon")),
-        Measure("land_share_pct", "Share on land (%)", ("polygon",), shown=False),
+        Measure("length_km", N_("Length (km, geodesic)"), ("line",)),
+        Measure("area_km2", N_("Area (km², geodesic)"), ("polygon",)),
+        Measure("coast_distance_km", N_("Distance to coast (km)"), ("point", "line", "polygon")),
+        Measure("land_share_pct", N_("Share on land (%)"), ("polygon",), shown=False),
     )
 }
 

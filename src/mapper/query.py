@@ -20,6 +20,7 @@ import geopandas as gpd
 from ._errors import FilterError, UnknownValueError
 from .catalogue import Catalogue, Layer
 from .facets import Facet
+from .i18n import Translator, translator
 from .schema import split_list
 
 #: The id of the facet whose values are ISO3 country codes (``values = "country"`` in
@@ -62,6 +63,8 @@ class FilterState:
     ranges: tuple[tuple[str, Number | None, Number | None], ...]
     #: ``((facet, text), ...)``: text facets with words, by facet id.
     texts: tuple[tuple[str, str], ...]
+    #: Show what existed or was active in this year (see :func:`active_spans`); None: every year.
+    as_of_year: int | None
 
     def __init__(
         self,
@@ -69,6 +72,7 @@ class FilterState:
         search: str = "",
         *,
         texts: Mapping[str, str] | None = None,
+        as_of_year: int | None = None,
         **facets: Any,
     ) -> None:
         layer_items = (layers,) if isinstance(layers, str) else tuple(layers)
@@ -92,6 +96,9 @@ class FilterState:
                 choices[fid] = cleaned
         object.__setattr__(self, "choices", tuple(sorted(choices.items())))
         object.__setattr__(self, "ranges", tuple((k, lo, hi) for k, (lo, hi) in sorted(ranges.items())))
+        if as_of_year is not None and (isinstance(as_of_year, bool) or not isinstance(as_of_year, int)):
+            raise FilterError(f"as-of year {as_of_year!r}: give a whole year such as 2024")
+        object.__setattr__(self, "as_of_year", as_of_year)
         words = {"search": search or "", **dict(texts or {})}
         object.__setattr__(
             self, "texts", tuple(sorted((k, str(v).strip()) for k, v in words.items() if v and str(v).strip()))
@@ -139,13 +146,14 @@ class FilterState:
         current |= {k: (lo, hi) for k, lo, hi in self.ranges}
         texts = dict(self.texts)
         layers = facets.pop("layers", self.layers)
+        as_of_year = facets.pop("as_of_year", self.as_of_year)
         for fid, value in facets.items():
             current.pop(fid, None)
             if fid == "search" or fid in texts:
                 texts[fid] = value or ""
             else:
                 current[fid] = value
-        return FilterState(layers, texts=texts, **current)
+        return FilterState(layers, texts=texts, as_of_year=as_of_year, **current)
 
     def validate(self, catalogue: Catalogue) -> FilterState:
         """Raise :class:`FilterError` if a layer id or a facet is unknown; return self."""
@@ -165,24 +173,39 @@ class FilterState:
         return [lid for lid in catalogue if not self.layers or lid in self.layers]
 
     # ---- writing -------------------------------------------------------------------------
-    def describe(self, facets: Mapping[str, Facet] | None = None) -> str:
-        """A short human description, e.g. for export metadata and snapshot subtitles.
+    def describe(self, facets: Mapping[str, Facet] | None = None, tr: Translator | None = None) -> str:
+        """A short human description, e.g. for export metadata and snapshot subtitles, in
+        ``tr``'s language (English by default: facet ids, as in links).
 
-        With the catalogue's ``facets``, ranges carry their units (``capacity 0–500 MW``).
+        With the catalogue's ``facets``, ranges carry their units (``capacity 0–500 MW``),
+        and in other languages facets are named by their translated labels.
         """
         facets = facets or {}
+        tr = tr or translator()
+        _ = tr.gettext
+        english = tr.lang == "en"
+        sep = ", " if english else "、"
+
+        def name(fid: str) -> str:
+            facet = facets.get(fid)
+            return fid if english or facet is None else tr.data(facet.label)
+
         parts = []
         if self.layers:
-            parts.append("layers " + ", ".join(self.layers))
+            parts.append(_("layers {ids}").format(ids=sep.join(self.layers)))
         for fid, values in self.choices:
-            parts.append(f"{fid} {', '.join(values)}")
+            shown = values if fid == COUNTRY_FACET else [tr.value(v) for v in values]
+            parts.append(_("{facet} {values}").format(facet=name(fid), values=sep.join(shown)))
         for fid, low, high in self.ranges:
             facet = facets.get(fid)
             unit = f" {facet.unit}" if facet is not None and facet.unit else ""
-            parts.append(f"{fid} {'…' if low is None else f'{low:g}'}–{'…' if high is None else f'{high:g}'}{unit}")
+            span = f"{'…' if low is None else f'{low:g}'}–{'…' if high is None else f'{high:g}'}{unit}"
+            parts.append(_("{facet} {values}").format(facet=name(fid), values=span))
         for fid, words in self.texts:
-            parts.append(f"{fid} “{words}”")
-        return "; ".join(parts) if parts else "all records"
+            parts.append(_("{facet} “{words}”").format(facet=name(fid), words=words))
+        if self.as_of_year is not None:
+            parts.append(_("as of {year}").format(year=self.as_of_year))
+        return (_("; ")).join(parts) if parts else _("all records")
 
     def slug(self) -> str:
         """A file-name-safe summary, e.g. ``jumpp_LAO`` or ``all``."""
@@ -192,6 +215,8 @@ class FilterState:
         for fid, low, high in self.ranges:
             parts.append(f"{fid}{'' if low is None else f'{low:g}'}-{'' if high is None else f'{high:g}'}")
         parts += [words for _, words in self.texts]
+        if self.as_of_year is not None:
+            parts.append(f"asof{self.as_of_year}")
         text = "_".join(parts) if parts else "all"
         text = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-_.")
         return text[:80] or "all"
@@ -204,6 +229,8 @@ class FilterState:
         out |= {fid: list(values) for fid, values in self.choices}
         out |= {fid: [low, high] for fid, low, high in self.ranges}
         out |= dict(self.texts)
+        if self.as_of_year is not None:
+            out["as_of_year"] = self.as_of_year
         return out
 
     def to_query(self) -> dict[str, str]:
@@ -220,6 +247,8 @@ class FilterState:
                 if value is not None:
                     params[key] = f"{value:g}" if isinstance(value, float) else str(value)
         params |= dict(self.texts)
+        if self.as_of_year is not None:
+            params["as_of_year"] = str(self.as_of_year)
         return params
 
 
@@ -366,7 +395,9 @@ def from_query(
                     notices.append(f"ignored unknown {facet.label.lower()} value(s) {', '.join(bad)}")
                 items = list(found)
             kwargs[fid] = tuple(items)
-    return FilterState(layers, texts=texts, **kwargs), notices
+    raw_year = _last(params, "as_of_year")
+    as_of_year = _ints(raw_year, "as_of_year", notices) if raw_year else None
+    return FilterState(layers, texts=texts, as_of_year=as_of_year, **kwargs), notices
 
 
 def _matches_any(frame: pd.DataFrame, columns: Iterable[str], wanted: set[str]) -> pd.Series:
@@ -429,7 +460,59 @@ def filter_layer(frame: gpd.GeoDataFrame, layer: Layer, state: FilterState) -> g
         columns = layer.facet_fields(fid) or ((layer.label_field,) if fid == "search" else ())
         if columns:
             mask &= _search_mask(frame, columns, words)
+    if state.as_of_year is not None and layer.facet_fields(YEAR_FACET):
+        mask &= active_in_year(frame, layer, state.as_of_year)
     return frame[mask.to_numpy()]
+
+
+#: The facet that holds a record's year (``[filters] year`` in a layer spec): the as-of
+#: rule reads it.
+YEAR_FACET = "year"
+#: Values that end a record (in any schema field that allows them, e.g. a status): its year
+#: is when it ended, and it is shown only before.
+ENDING_STATUSES = frozenset({"cancelled"})
+#: The optional field that holds the last year a record was active.
+END_YEAR_FIELD = "year_end"
+
+
+def active_spans(frame: pd.DataFrame, layer: Layer) -> pd.DataFrame:
+    """The years each record existed or was active: columns ``first`` and ``last``
+    (−inf/+inf: unbounded; both NaN: the record cannot be placed in time).
+
+    The rule, from what the records carry:
+
+    * a record starts in its layer's year field (``[filters] year``: the year it was
+      announced, started, designated, awarded or commissioned) and is shown from then on;
+    * it ends after ``year_end`` when it has one;
+    * a record whose status ends it (``cancelled``, in a schema field that allows that
+      value) counts its year as the end: it is shown in the years before (since when is not
+      known) and hidden from that year on;
+    * a record with no year cannot be placed in time and is left out of an as-of view.
+    """
+    start = pd.Series(float("nan"), index=frame.index)
+    for column in layer.facet_fields(YEAR_FACET):
+        if column in frame.columns:
+            start = start.fillna(pd.to_numeric(frame[column], errors="coerce").astype(float))
+    ended = pd.Series(False, index=frame.index)
+    ending_fields = [n for n, f in layer.schema.fields.items() if f.allowed and ENDING_STATUSES & set(f.allowed)]
+    for column in ending_fields:
+        if column in frame.columns:
+            ended |= frame[column].isin(ENDING_STATUSES).fillna(False).astype(bool)
+    end = (
+        pd.to_numeric(frame[END_YEAR_FIELD], errors="coerce").astype(float)
+        if END_YEAR_FIELD in frame.columns
+        else pd.Series(float("nan"), index=frame.index)
+    )
+    first = start.where(~ended, float("-inf"))
+    last = end.fillna(float("inf")).where(~ended, start - 1)
+    dated = start.notna()
+    return pd.DataFrame({"first": first.where(dated), "last": last.where(dated)}, index=frame.index)
+
+
+def active_in_year(frame: pd.DataFrame, layer: Layer, year: int) -> pd.Series:
+    """Which records existed or were active in ``year`` (the rule: :func:`active_spans`)."""
+    spans = active_spans(frame, layer)
+    return ((spans["first"] <= year) & (year <= spans["last"])).fillna(False).astype(bool)
 
 
 def apply_filter(

@@ -20,6 +20,7 @@ import pandas as pd
 import pycountry
 
 from ._errors import Problem, SpecError
+from .i18n import Translator, translator
 
 FIELD_TYPES = ("string", "integer", "number", "boolean", "date", "url", "url_list", "iso3", "iso3_list")
 PROVENANCE_FIELDS = ("source_url", "source_publisher", "source_date")
@@ -490,8 +491,11 @@ def load_schemas(folder: str | Path) -> dict[str, Schema]:
     return schemas
 
 
-def describe(schema: Schema) -> pd.DataFrame:
-    """A table of the schema's fields for display: name, type, required, allowed, range."""
+def describe(schema: Schema, tr: Translator | None = None) -> pd.DataFrame:
+    """A table of the schema's fields for display: name, type, required, allowed, range
+    (headings and descriptions in ``tr``'s language; field names and values as in the data)."""
+    tr = tr or translator()
+    _ = tr.gettext
     rows: list[dict[str, Any]] = []
     for spec in schema.fields.values():
         rng = ""
@@ -499,12 +503,12 @@ def describe(schema: Schema) -> pd.DataFrame:
             rng = f"{_fmt(spec.min) if spec.min is not None else ''}..{_fmt(spec.max) if spec.max is not None else ''}"
         rows.append(
             {
-                "field": spec.name,
-                "type": spec.type,
-                "required": spec.required,
-                "allowed values": ", ".join(spec.allowed) if spec.allowed else "",
-                "range": rng,
-                "description": spec.description,
+                _("field"): spec.name,
+                _("type"): spec.type,
+                _("required"): spec.required,
+                _("allowed values"): ", ".join(spec.allowed) if spec.allowed else "",
+                _("range"): rng,
+                _("description"): tr.data(spec.description) if spec.description else "",
             }
         )
     return pd.DataFrame(rows)

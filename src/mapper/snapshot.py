@@ -53,6 +53,7 @@ from .data import Bundle
 from .enrich import country_level_groups, has_site
 from .fonts import families
 from .geo import PACIFIC_SPLIT, display_lon, pacific_coords, pacific_view
+from .i18n import N_, Translator, translator
 from .selection import Selection
 
 if TYPE_CHECKING:
@@ -101,6 +102,8 @@ REGIONS = {
     "pacific-islands": (130.0, -25.0, 200.0, 15.0),
 }
 PROJECTIONS = ("web-mercator", "equal-area")
+#: How the projections are named on the page.
+PROJECTION_LABELS = {"web-mercator": N_("web mercator"), "equal-area": N_("equal area")}
 #: At most this many feature labels on a snapshot (placed in catalogue order while they fit).
 MAX_LABELS = 40
 #: A layer with more features than this is drawn as one rasterised collection (small vector
@@ -657,20 +660,23 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _layer_entries(layer, visible: gpd.GeoDataFrame) -> tuple[list[tuple[str, str]], list[tuple[float, str]]]:
+def _layer_entries(
+    layer, visible: gpd.GeoDataFrame, tr: Translator | None = None
+) -> tuple[list[tuple[str, str]], list[tuple[float, str]]]:
     """``[(colour, value)]`` of the ``color_by`` values present (in the field's order) and
     ``[(width px, "200–400 kV")]`` of the width classes, as :func:`mapper.style.layer_legend`."""
+    tr = tr or translator()
     style = layer.style
     colors: list[tuple[str, str]] = []
     if style.color_by:
         field = layer.schema.fields[style.color_by]
         present = set(visible[style.color_by].dropna().astype(str)) if style.color_by in visible else set()
-        colors = [(style.color_for(v), v.replace("_", " ")) for v in (field.allowed or style.palette) if v in present]
+        colors = [(style.color_for(v), tr.value(v)) for v in (field.allowed or style.palette) if v in present]
     else:
-        colors = [(style.default_color, layer.title)]
+        colors = [(style.default_color, tr.data(layer.title))]
     widths: list[tuple[float, str]] = []
     if style.width_by and style.width_stops:
-        label = layer.label(style.width_by)
+        label = tr.label(layer, style.width_by)
         unit = label[label.rfind("(") + 1 : -1] if label.endswith(")") and "(" in label else ""
         stops = list(style.width_stops)
         for i, (threshold, width) in enumerate(stops):
@@ -680,15 +686,16 @@ def _layer_entries(layer, visible: gpd.GeoDataFrame) -> tuple[list[tuple[str, st
     return colors, widths
 
 
-def _layer_rows(layer, visible: gpd.GeoDataFrame, drawn: _Drawn) -> list[_Row]:
+def _layer_rows(layer, visible: gpd.GeoDataFrame, drawn: _Drawn, tr: Translator) -> list[_Row]:
     """Legend rows of one layer: only values drawn, one symbol per line, no internal wording."""
+    _ = tr.gettext
     style = layer.style
-    colors, widths = _layer_entries(layer, visible)
+    colors, widths = _layer_entries(layer, visible, tr)
     rows: list[_Row] = []
     for color, text in colors:
         if color not in drawn.colors:
             continue
-        label = _sentence(text) if style.color_by else layer.title
+        label = _sentence(text) if style.color_by else tr.data(layer.title)
         if layer.geometry == "line":
             rows.append(_Row("entry", label, ("line", color, 2.0)))
         elif layer.geometry == "point":
@@ -702,29 +709,38 @@ def _layer_rows(layer, visible: gpd.GeoDataFrame, drawn: _Drawn) -> list[_Row]:
         if width * PX_TO_PT in drawn.widths:
             rows.append(_Row("entry", text, ("line", "#444444", width * PX_TO_PT)))
     if drawn.only_symbols:
-        rows.append(_Row("note", f"Squares: areas smaller than {MIN_POLYGON_MM:g} mm at this scale"))
-    elif drawn.symbols:
         rows.append(
-            _Row("entry", f"Smaller than {MIN_POLYGON_MM:g} mm at this scale", ("marker", "#777777", "#333333", "s"))
+            _Row("note", _("Squares: areas smaller than {mm} mm at this scale").format(mm=f"{MIN_POLYGON_MM:g}"))
         )
+    elif drawn.symbols:
+        text = _("Smaller than {mm} mm at this scale").format(mm=f"{MIN_POLYGON_MM:g}")
+        rows.append(_Row("entry", text, ("marker", "#777777", "#333333", "s")))
     if drawn.badges:
-        rows.append(_Row("entry", "Country-level records (count, no site)", ("badge", style.stroke_color or "#333333")))
+        text = _("Country-level records (count, no site)")
+        rows.append(_Row("entry", text, ("badge", style.stroke_color or "#333333")))
     if not rows:
         return []
-    title = layer.title
+    title = tr.data(layer.title)
     if style.color_by and any(r.symbol[0] != "badge" and r.symbol[1] in drawn.colors for r in rows):
-        title += f" (by {layer.label(style.color_by).lower()})"
+        field_label = tr.label(layer, style.color_by)
+        title = _("{layer} (by {field})").format(
+            layer=title, field=field_label.lower() if tr.lang == "en" else field_label
+        )
     return [_Row("heading", title), *rows]
 
 
-def _choropleth_rows(legend: Legend, choropleth: Choropleth, visible_fills: set[str]) -> list[_Row]:
+def _choropleth_rows(
+    legend: Legend, choropleth: Choropleth, visible_fills: set[str], tr: Translator | None = None
+) -> list[_Row]:
     from .style import NO_DATA, SCHEME_LABELS
 
+    tr = tr or translator()
     rows = [_Row("heading", legend.title)]
     if legend.note:  # numeric: say the classification, not how it was computed
-        rows.append(_Row("note", f"{SCHEME_LABELS[choropleth.scheme]} classes (number of countries)"))
+        scheme = tr.gettext(SCHEME_LABELS[choropleth.scheme])
+        rows.append(_Row("note", tr.gettext("{scheme} classes (number of countries)").format(scheme=scheme)))
     for entry in legend.entries:
-        if entry.color == NO_DATA and entry.label.startswith("No data") and NO_DATA not in visible_fills:
+        if entry.color == NO_DATA and NO_DATA not in visible_fills:
             continue
         rows.append(_Row("entry", entry.label, ("patch", entry.color, _LAND_EDGE, 1.0)))
     return rows
@@ -943,6 +959,7 @@ def draw(
     today: _dt.date | None = None,
     custom_size: str | None = None,
     locator: bool = False,
+    lang: str | None = None,
 ) -> Figure:
     """Draw the snapshot and return the matplotlib figure (tests can inspect it).
 
@@ -972,6 +989,10 @@ def draw(
         overrides ``preset``.
     locator
         Add a small locator inset of the Indo-Pacific with the map's extent.
+    lang
+        Language of every text on the page (``en``, ``ja``; default English): default
+        title and subtitle, legend, attribution, country names and record names
+        (``name_ja`` when a record has one).
 
     Raises
     ------
@@ -979,6 +1000,8 @@ def draw(
         On an unknown preset, region or projection, or a malformed custom size.
     """
     page = _page(preset, custom_size, dpi)
+    tr = translator(lang)
+    _ = tr.gettext
     bundle, state, frames = selection.bundle, selection.filters, selection.frames
     catalogue = bundle.catalogue
     if projection not in PROJECTIONS:
@@ -1009,18 +1032,20 @@ def draw(
         shown["geometry"] = geoms
         projected[lid] = gpd.GeoDataFrame(shown[~shown.geometry.is_empty], geometry="geometry")
 
-    title_text = title or "Indo-Pacific clean-energy partnerships"
-    subtitle_text = subtitle or f"Filter: {state.describe()} · {projection.replace('-', ' ')} projection"
-    sources = "; ".join(selection.attributions())
+    title_text = title or _("Indo-Pacific clean-energy partnerships")
+    subtitle_text = subtitle or _("Filter: {filter} · {projection} projection").format(
+        filter=state.describe(catalogue.facets, tr), projection=_(PROJECTION_LABELS[projection])
+    )
+    sources = "; ".join(tr.data(a) for a in selection.attributions())
     today = today or _dt.date.today()
-    attribution = (
-        f"Data as of {selection.as_of}. Sources: {sources}. Made {today.isoformat()} with ip-clean-energy-mapper."
+    attribution = _("Data as of {as_of}. Sources: {sources}. Made {today} with ip-clean-energy-mapper.").format(
+        as_of=tr.date(selection.as_of), sources=sources, today=tr.date(today)
     )
     classified = None
     if choropleth is not None:
         from .style import classify
 
-        classified = classify(bundle.countries, catalogue.countries, choropleth)
+        classified = classify(bundle.countries, catalogue.countries, choropleth, tr)
     base_box = _projected_extent(extent, proj)
 
     # Lay the page out twice: the legend lists only what the final extent shows, and the
@@ -1033,12 +1058,12 @@ def draw(
         view = _fit_aspect(base_box, ratio)
         upp = (view[1] - view[0]) / (box[2] * W_pt)  # map units per point
         drawn, visible = _what_is_drawn(frames, projected, catalogue, bundle, proj, view, upp)
-        new_rows = _legend_rows(catalogue, classified, choropleth, visible, drawn, None)
+        new_rows = _legend_rows(catalogue, classified, choropleth, visible, drawn, None, tr)
         if new_rows == rows:
             break
         rows = new_rows
-    countries = _countries(bundle, proj, view, upp, classified)
-    rows = _legend_rows(catalogue, classified, choropleth, visible, drawn, set(countries["fill"]))
+    countries = _countries(bundle, proj, view, upp, classified, tr)
+    rows = _legend_rows(catalogue, classified, choropleth, visible, drawn, set(countries["fill"]), tr)
 
     ax = fig.add_axes(lay.map_box)
     ax.set_gid("map")
@@ -1088,7 +1113,7 @@ def draw(
             for v in (shown[style.color_by] if style.color_by else [None] * len(shown))
         ]
         if len(shown):
-            feats = _draw_layer(ax, layer, shown, colors, upp, placer)
+            feats = _draw_layer(ax, layer, shown, colors, upp, placer, tr)
             if labels:
                 features += feats
         # country-level records: a dashed hollow badge with the count, on the country
@@ -1178,7 +1203,7 @@ def _is_small(geom: shapely.Geometry, upp: float) -> bool:
     return max(maxx - minx, maxy - miny) / upp < MIN_POLYGON_MM / 25.4 * 72
 
 
-def _countries(bundle: Bundle, proj: _Projector, view, upp: float, classified) -> gpd.GeoDataFrame:
+def _countries(bundle: Bundle, proj: _Projector, view, upp: float, classified, tr: Translator) -> gpd.GeoDataFrame:
     """Country polygons clipped to the final view (with margin), projected and simplified
     to what a quarter of a point on paper can show; with their fill colour."""
     window = _view_window(view, proj)
@@ -1202,29 +1227,43 @@ def _countries(bundle: Bundle, proj: _Projector, view, upp: float, classified) -
         if g.is_empty:
             continue
         fill = classified.colors.get(iso, BASE_FILL) if classified else BASE_FILL
-        rows.append({"iso3": iso, "name": name, "fill": fill, "geometry": g})
+        rows.append({"iso3": iso, "name": tr.country(str(iso), str(name)), "fill": fill, "geometry": g})
     return gpd.GeoDataFrame(rows, columns=["iso3", "name", "fill", "geometry"], geometry="geometry")
 
 
-def _legend_rows(catalogue, classified, choropleth, visible, drawn, fills: set[str] | None) -> list[_Row]:
+def _legend_rows(
+    catalogue, classified, choropleth, visible, drawn, fills: set[str] | None, tr: Translator
+) -> list[_Row]:
     """Legend rows of what is drawn (``fills``: the country colours drawn, None: not known yet)."""
     rows: list[_Row] = []
     if classified is not None and choropleth is not None:
         from .style import NO_DATA
 
-        rows += _choropleth_rows(classified.legend, choropleth, {NO_DATA} if fills is None else fills)
+        rows += _choropleth_rows(classified.legend, choropleth, {NO_DATA} if fills is None else fills, tr)
     for lid, info in drawn.items():
-        rows += _layer_rows(catalogue[lid], visible[lid], info)
+        rows += _layer_rows(catalogue[lid], visible[lid], info, tr)
     return rows
 
 
-def _draw_layer(ax, layer, shown: gpd.GeoDataFrame, colors: list[str], upp: float, placer: _Placer) -> list[_Feature]:
+def _record_names(frame: gpd.GeoDataFrame, field: str, tr: Translator) -> list[str]:
+    """Records' names in ``tr``'s language: ``<field>_<lang>`` where a record has one."""
+    if field not in frame:
+        return [""] * len(frame)
+    names = frame[field].astype(str)
+    own = f"{field}_{tr.lang}"
+    if own in frame:
+        names = frame[own].where(frame[own].notna() & (frame[own].astype(str).str.strip() != ""), names).astype(str)
+    return names.tolist()
+
+
+def _draw_layer(
+    ax, layer, shown: gpd.GeoDataFrame, colors: list[str], upp: float, placer: _Placer, tr: Translator
+) -> list[_Feature]:
     """Draw one layer's located records; return the label anchors (display pixels)."""
     style = layer.style
     features: list[_Feature] = []
     to_px = ax.transData.transform
     px = placer.px
-    names = [str(v) for v in shown[layer.label_field]] if layer.label_field in shown else [""] * len(shown)
     dense = len(shown) > DENSE_FEATURES
     if layer.geometry == "point" and dense:
         xy = shapely.get_coordinates(shown.geometry.to_numpy())
@@ -1232,6 +1271,7 @@ def _draw_layer(ax, layer, shown: gpd.GeoDataFrame, colors: list[str], upp: floa
         dots = ax.scatter(xy[:, 0], xy[:, 1], s=diameter**2, c=colors, linewidths=0, alpha=0.8, zorder=6)
         dots.set_rasterized(True)
         return features
+    names = _record_names(shown, layer.label_field, tr)
     if layer.geometry == "polygon":
         big = [not _is_small(g, upp) for g in shown.geometry]
         paths, fills = [], []

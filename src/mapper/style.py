@@ -27,12 +27,13 @@ import mapclassify
 
 from .catalogue import CountrySpec, Layer
 from .enrich import has_site
+from .i18n import N_, Translator, translator
 
 SCHEMES = {"quantiles": "Quantiles", "equal_interval": "EqualInterval", "natural_breaks": "FisherJenks"}
 SCHEME_LABELS = {
-    "quantiles": "Quantiles",
-    "equal_interval": "Equal interval",
-    "natural_breaks": "Natural breaks (Jenks)",
+    "quantiles": N_("Quantiles"),
+    "equal_interval": N_("Equal interval"),
+    "natural_breaks": N_("Natural breaks (Jenks)"),
 }
 # ColorBrewer YlGnBu, 3-7 classes
 _SEQUENTIAL = {
@@ -49,11 +50,11 @@ NO_DATA = "#e8e8e8"
 OTHER_TYPE = "#b0b0b0"
 #: How the legend names each target type.
 TARGET_TYPE_LABELS = {
-    "base_year": "cut from a base year",
-    "bau": "cut vs business-as-usual",
-    "intensity": "intensity cut",
-    "absolute_cap": "absolute cap",
-    "other": "other formulation",
+    "base_year": N_("cut from a base year"),
+    "bau": N_("cut vs business-as-usual"),
+    "intensity": N_("intensity cut"),
+    "absolute_cap": N_("absolute cap"),
+    "other": N_("other formulation"),
 }
 BASE_FILL = "#f4f1ea"
 BASE_STROKE = "#9a9a9a"
@@ -125,24 +126,27 @@ def categorical_attributes(spec: CountrySpec) -> list[str]:
     return [f.name for f in spec.schema.fields.values() if f.type == "boolean" or (f.type == "string" and f.allowed)]
 
 
-def classify(countries: pd.DataFrame, spec: CountrySpec, choropleth: Choropleth) -> Classified:
-    """Colour each country (by iso3) by one attribute.
+def classify(
+    countries: pd.DataFrame, spec: CountrySpec, choropleth: Choropleth, tr: Translator | None = None
+) -> Classified:
+    """Colour each country (by iso3) by one attribute (legend in ``tr``'s language).
 
     Raises
     ------
     ValueError
         If the attribute is not a numeric or categorical country attribute.
     """
+    tr = tr or translator()
     name = choropleth.attribute
-    label = spec.label(name)
+    label = tr.label(spec, name)
     if name in numeric_attributes(spec):
         whole = spec.schema.fields[name].type == "integer"
         type_field = target_type_field(spec, name)
         if type_field is not None and type_field in countries.columns:
-            return _classify_one_type(countries, spec, name, type_field, label, choropleth)
-        return _classify_numeric(countries, name, label, choropleth, whole=whole)
+            return _classify_one_type(countries, spec, name, type_field, label, choropleth, tr)
+        return _classify_numeric(countries, name, label, choropleth, tr, whole=whole)
     if name in categorical_attributes(spec):
-        return _classify_categorical(countries, spec, name, label)
+        return _classify_categorical(countries, spec, name, label, tr)
     choices = numeric_attributes(spec) + categorical_attributes(spec)
     raise ValueError(f"cannot colour countries by {name!r}; choose one of: {', '.join(choices)}")
 
@@ -158,7 +162,13 @@ def target_type_field(spec: CountrySpec, name: str) -> str | None:
 
 
 def _classify_one_type(
-    countries: pd.DataFrame, spec: CountrySpec, name: str, type_field: str, label: str, choropleth: Choropleth
+    countries: pd.DataFrame,
+    spec: CountrySpec,
+    name: str,
+    type_field: str,
+    label: str,
+    choropleth: Choropleth,
+    tr: Translator,
 ) -> Classified:
     """Class the countries of the most common target type only; the others with a value are
     :data:`OTHER_TYPE` (see the module docstring)."""
@@ -172,26 +182,37 @@ def _classify_one_type(
     order = list(spec.schema.fields[type_field].allowed or [])
     counts = with_value.dropna().value_counts()
     if counts.empty:
-        return _classify_numeric(countries, name, label, choropleth)
+        return _classify_numeric(countries, name, label, choropleth, tr)
+    _ = tr.gettext
     rank = {t: (-int(n), order.index(t) if t in order else len(order), t) for t, n in counts.items()}
     chosen = min(rank, key=rank.get)
     same = values.notna() & (types == chosen)
     other = values.notna() & ~same
-    classified = _classify_numeric(countries.assign(**{name: values.where(same)}), name, label, choropleth)
-    shown = TARGET_TYPE_LABELS.get(chosen, chosen.replace("_", " "))
+    classified = _classify_numeric(countries.assign(**{name: values.where(same)}), name, label, choropleth, tr)
+    shown = _(TARGET_TYPE_LABELS[chosen]) if chosen in TARGET_TYPE_LABELS else tr.value(chosen)
     colors = dict(classified.colors)
     # the classed frame counted the other types as missing: the no-data row counts real gaps only
-    entries = [*classified.legend.entries[:-1], LegendEntry(NO_DATA, f"No data ({int(values.isna().sum())})")]
-    other_types = sorted({str(t) if t is not None else "type not given" for t in types[other]})
+    no_data = _("No data ({count})").format(count=int(values.isna().sum()))
+    entries = [*classified.legend.entries[:-1], LegendEntry(NO_DATA, no_data)]
+    other_types = sorted({str(t) if t is not None else "" for t in types[other]})
     if other.any():
         for iso in countries.loc[other, "iso3"]:
             colors[iso] = OTHER_TYPE
-        names = ", ".join(TARGET_TYPE_LABELS.get(t, t.replace("_", " ")) for t in other_types)
-        entries.insert(-1, LegendEntry(OTHER_TYPE, f"Other target type, not classed: {names} ({int(other.sum())})"))
-    note = classified.legend.note + f"; only {shown} targets are classed"
+        names = ", ".join(
+            _(TARGET_TYPE_LABELS[t]) if t in TARGET_TYPE_LABELS else tr.value(t) if t else _("type not given")
+            for t in other_types
+        )
+        text = _("Other target type, not classed: {types} ({count})").format(types=names, count=int(other.sum()))
+        entries.insert(-1, LegendEntry(OTHER_TYPE, text))
+    note = classified.legend.note + _("; only {type} targets are classed").format(type=shown)
     if other.any():
-        note += f"; {int(other.sum())} countr{'y' if int(other.sum()) == 1 else 'ies'} with another target type in grey"
-    legend = Legend(f"{label}: {shown} targets only", "choropleth", tuple(entries), note)
+        n = int(other.sum())
+        note += tr.ngettext(
+            "; {n} country with another target type in grey", "; {n} countries with another target type in grey", n
+        ).format(n=n)
+    legend = Legend(
+        _("{label}: {type} targets only").format(label=label, type=shown), "choropleth", tuple(entries), note
+    )
     return Classified(colors, legend, dict(zip(countries["iso3"], values, strict=True)))
 
 
@@ -207,8 +228,9 @@ def _class_label(i: int, lower: float, upper: float, whole: bool) -> str:
 
 
 def _classify_numeric(
-    countries: pd.DataFrame, name: str, label: str, choropleth: Choropleth, *, whole: bool = False
+    countries: pd.DataFrame, name: str, label: str, choropleth: Choropleth, tr: Translator, *, whole: bool = False
 ) -> Classified:
+    _ = tr.gettext
     values = pd.to_numeric(countries[name], errors="coerce").astype(float)
     present = values.dropna()
     colors = dict.fromkeys(countries["iso3"], NO_DATA)
@@ -236,25 +258,30 @@ def _classify_numeric(
             count = int((classes == i).sum())
             entries.append(LegendEntry(palette[i], f"{text} ({count})"))
     missing = int(values.isna().sum())
-    entries.append(LegendEntry(NO_DATA, f"No data ({missing})"))
-    scheme = SCHEME_LABELS[choropleth.scheme]
+    entries.append(LegendEntry(NO_DATA, _("No data ({count})").format(count=missing)))
+    scheme = _(SCHEME_LABELS[choropleth.scheme])
     n_classes = len(entries) - 1
-    note = f"{scheme}, {n_classes} classes" + (f"; unit: {unit}" if unit else "")
+    note = _("{scheme}, {n} classes").format(scheme=scheme, n=n_classes)
+    if unit:
+        note += _("; unit: {unit}").format(unit=unit)
     if n_classes < choropleth.k and len(present):
-        note += f" (fewer than the {choropleth.k} asked: too few distinct values)"
+        note += _(" (fewer than the {k} asked: too few distinct values)").format(k=choropleth.k)
     return Classified(
         colors, Legend(label, "choropleth", tuple(entries), note), dict(zip(countries["iso3"], values, strict=True))
     )
 
 
-def _classify_categorical(countries: pd.DataFrame, spec: CountrySpec, name: str, label: str) -> Classified:
+def _classify_categorical(
+    countries: pd.DataFrame, spec: CountrySpec, name: str, label: str, tr: Translator
+) -> Classified:
+    _ = tr.gettext
     field = spec.schema.fields[name]
     if field.type == "boolean":
         categories = ["True", "False"]
-        names = {"True": "Yes", "False": "No"}
+        names = {"True": _("Yes"), "False": _("No")}
     else:
         categories = list(field.allowed or [])
-        names = {c: c.replace("_", " ") for c in categories}
+        names = {c: tr.value(c) for c in categories}
     palette = dict(zip(categories, QUALITATIVE, strict=False))
     colors: dict[str, str] = {}
     values = {}
@@ -265,13 +292,15 @@ def _classify_categorical(countries: pd.DataFrame, spec: CountrySpec, name: str,
     counts = pd.Series([v for v in values.values() if v is not None]).value_counts()
     entries = [LegendEntry(palette[c], f"{names[c]} ({int(counts.get(c, 0))})") for c in categories]
     missing = sum(v is None for v in values.values())
-    entries.append(LegendEntry(NO_DATA, f"No data ({missing})"))
+    entries.append(LegendEntry(NO_DATA, _("No data ({count})").format(count=missing)))
     return Classified(colors, Legend(label, "choropleth", tuple(entries)), values)
 
 
-def layer_legend(layer: Layer, frame: pd.DataFrame | None = None) -> Legend:
+def layer_legend(layer: Layer, frame: pd.DataFrame | None = None, tr: Translator | None = None) -> Legend:
     """Legend of a layer: a colour per value of its ``color_by`` field, line widths by
     ``width_by``, and the country-level symbol when the layer has such records."""
+    tr = tr or translator()
+    _ = tr.gettext
     style = layer.style
     entries: list[LegendEntry] = []
     if style.color_by:
@@ -281,9 +310,9 @@ def layer_legend(layer: Layer, frame: pd.DataFrame | None = None) -> Legend:
         present = set(located[style.color_by].dropna().astype(str)) if located is not None else set(values)
         for value in values:
             if frame is None or value in present:
-                entries.append(LegendEntry(style.color_for(value), value.replace("_", " ")))
+                entries.append(LegendEntry(style.color_for(value), tr.value(value)))
     else:
-        entries.append(LegendEntry(style.default_color, layer.title))
+        entries.append(LegendEntry(style.default_color, tr.data(layer.title)))
     if style.width_by and style.width_stops:
         unit = _unit(layer.label(style.width_by))
         stops = list(style.width_stops)
@@ -292,7 +321,12 @@ def layer_legend(layer: Layer, frame: pd.DataFrame | None = None) -> Legend:
             text = f"≥ {threshold:g}" if upper is None else f"{threshold:g}–{upper:g}"
             entries.append(LegendEntry("#444444", f"{text} {unit}".strip(), width=width))
     if frame is not None and layer.geometry == "point" and not has_site(frame).all():
-        entries.append(LegendEntry("#ffffff", "country-level records (no site): on the country", dashed=True))
+        entries.append(LegendEntry("#ffffff", _("country-level records (no site): on the country"), dashed=True))
     kind = layer.geometry
-    title = layer.title + (f" — by {layer.label(style.color_by).lower()}" if style.color_by else "")
+    title = tr.data(layer.title)
+    if style.color_by:
+        field_label = tr.label(layer, style.color_by)
+        title = _("{layer} — by {field}").format(
+            layer=title, field=field_label.lower() if tr.lang == "en" else field_label
+        )
     return Legend(title, kind, tuple(entries))

@@ -14,17 +14,23 @@ import geopandas as gpd
 from .catalogue import Catalogue, Layer
 from .data import Bundle
 from .enrich import has_site, parse_badge_id
+from .i18n import Translator, translator
 from .measures import measure_label, shown_measures
 from .query import COUNTRY_FACET, FilterState, filter_layer
 from .schema import Schema, is_missing, split_list
 
 
-def layer_table(frame: gpd.GeoDataFrame, layer: Layer) -> pd.DataFrame:
-    """The layer's records with its popup fields (plus derived measures), labelled."""
+def layer_table(frame: gpd.GeoDataFrame, layer: Layer, tr: Translator | None = None) -> pd.DataFrame:
+    """The layer's records with its popup fields (plus derived measures), labelled in
+    ``tr``'s language; a record's ``name_<lang>`` is shown as its name when it has one."""
+    tr = tr or translator()
     columns = ["id", *[f for f in layer.popup if f != "id"]]
     columns += [m.name for m in shown_measures(layer.measures) if m.name in frame.columns]
     table = pd.DataFrame(frame[[c for c in columns if c in frame.columns]])
-    labels = {c: measure_label(c) or layer.label(c) for c in table.columns}
+    own = f"{layer.label_field}_{tr.lang}"
+    if layer.label_field in table.columns and own in frame.columns:
+        table[layer.label_field] = frame[own].where(frame[own].notna() & (frame[own] != ""), frame[layer.label_field])
+    labels = {c: tr.gettext(m) if (m := measure_label(c)) else tr.label(layer, c) for c in table.columns}
     labels["id"] = "ID"
     return table.rename(columns=labels).reset_index(drop=True)
 
@@ -34,20 +40,23 @@ def link_columns(schema: Schema, label: Callable[[str], str]) -> list[str]:
     return [label(name) for name, spec in schema.fields.items() if spec.type == "url"]
 
 
-def summarize(frames: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue) -> pd.DataFrame:
+def summarize(
+    frames: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue, tr: Translator | None = None
+) -> pd.DataFrame:
     """Per layer: records shown, how many have a site, and the total of every range facet
     declared with ``total = true`` (e.g. capacity), in a column named by the facet's label.
 
     A total is None when the layer has no such field or no record with a published value
-    (never "nan MW").
+    (never "nan MW"). Column names are stable keys; layer titles are in ``tr``'s language.
     """
+    tr = tr or translator()
     totalled = {fid: facet for fid, facet in catalogue.facets.items() if facet.kind == "range" and facet.total}
     rows = []
     for lid, frame in frames.items():
         layer = catalogue[lid]
         located = int(has_site(frame).sum())
         row: dict[str, object] = {
-            "layer": layer.title,
+            "layer": tr.data(layer.title),
             "records": len(frame),
             "mapped at a place": located,
             "country-level": len(frame) - located,
@@ -62,7 +71,7 @@ def summarize(frames: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue) -> p
 
 
 def clicked_records(
-    frames: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue, feature_id: str
+    frames: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue, feature_id: str, tr: Translator | None = None
 ) -> tuple[Layer, pd.DataFrame] | None:
     """The shown records behind a clicked map feature: one record, or every country-level
     record of a layer on a country for a badge. None if nothing shown matches."""
@@ -76,11 +85,11 @@ def clicked_records(
         if not layer.country_fields:
             return None
         group = unlocated[unlocated[layer.country_fields[0]] == iso3]
-        return (layer, layer_table(group, layer)) if len(group) else None
+        return (layer, layer_table(group, layer, tr)) if len(group) else None
     for layer_id, frame in frames.items():
         match = frame[frame["id"].astype(str) == str(feature_id)]
         if len(match):
-            return catalogue[layer_id], layer_table(match, catalogue[layer_id])
+            return catalogue[layer_id], layer_table(match, catalogue[layer_id], tr)
     return None
 
 
@@ -99,7 +108,7 @@ class CountryProfile:
         return sum(len(t) for t in self.records.values())
 
 
-def country_profile(bundle: Bundle, iso3: str) -> CountryProfile:
+def country_profile(bundle: Bundle, iso3: str, tr: Translator | None = None) -> CountryProfile:
     """The profile of one country (attributes, activities, interconnectors, wind zones).
 
     Raises
@@ -110,10 +119,11 @@ def country_profile(bundle: Bundle, iso3: str) -> CountryProfile:
     countries = bundle.countries.set_index("iso3")
     if iso3 not in countries.index:
         raise KeyError(f"no country {iso3!r} on the map; use an ISO 3166-1 alpha-3 code such as LAO or VNM")
+    tr = tr or translator()
     row = countries.loc[iso3]
     spec = bundle.catalogue.countries
     attributes = {
-        spec.label(name): row[name]
+        tr.label(spec, name): row[name]
         for name in spec.schema.fields
         if name not in ("iso3", "name") and name in row.index and not is_missing(row[name])
     }
@@ -121,12 +131,14 @@ def country_profile(bundle: Bundle, iso3: str) -> CountryProfile:
     records = {}
     for lid, frame in bundle.layers.items():
         layer = bundle.catalogue[lid]
-        records[layer.title] = layer_table(filter_layer(frame, layer, state), layer)
-    return CountryProfile(iso3, str(row["name"]), attributes, records)
+        records[tr.data(layer.title)] = layer_table(filter_layer(frame, layer, state), layer, tr)
+    return CountryProfile(iso3, tr.country(iso3, str(row["name"])), attributes, records)
 
 
-def country_table(bundle: Bundle) -> pd.DataFrame:
-    """Country attributes for comparison, with activity counts per partnership layer."""
+def country_table(bundle: Bundle, tr: Translator | None = None) -> pd.DataFrame:
+    """Country attributes for comparison, with activity counts per partnership layer
+    (country names and count columns in ``tr``'s language)."""
+    tr = tr or translator()
     spec = bundle.catalogue.countries
     keep = [f for f in spec.schema.fields if f in bundle.countries.columns]
     table = pd.DataFrame(bundle.countries[keep]).copy()
@@ -140,5 +152,7 @@ def country_table(bundle: Bundle) -> pd.DataFrame:
         counts: Counter[str] = Counter()
         for row in frame[fields].itertuples(index=False):
             counts.update({code for value in row for code in split_list(value)})
-        table[f"{layer.title} (records)"] = [counts.get(iso, 0) for iso in table["iso3"]]
+        column = tr.gettext("{layer} (records)").format(layer=tr.data(layer.title))
+        table[column] = [counts.get(iso, 0) for iso in table["iso3"]]
+    table["name"] = [tr.country(iso, name) for iso, name in zip(table["iso3"], table["name"], strict=True)]
     return table.reset_index(drop=True)

@@ -14,7 +14,8 @@ import xyzservices.providers as xyz
 from .data import Bundle
 from .facets import Facet
 from .geo import display_lon
-from .query import FilterState, facet_bounds, facet_choices, from_query
+from .i18n import LANGUAGES, normalise_language
+from .query import YEAR_FACET, FilterState, facet_bounds, facet_choices, from_query
 from .style import SCHEMES, Choropleth, categorical_attributes, numeric_attributes
 
 #: Initial view: the Indo-Pacific.
@@ -63,6 +64,8 @@ class ViewState:
     view: MapView = field(default_factory=MapView)
     #: True when the user deselected every layer: nothing is drawn or exported.
     layers_off: bool = False
+    #: The language picked in the app or given by the link (``en``, ``ja``); None: the browser's.
+    lang: str | None = None
 
     def choropleth_spec(self) -> Choropleth | None:
         """The choropleth to draw, or None."""
@@ -84,6 +87,8 @@ class ViewState:
             params["lat"] = f"{self.view.center[0]:.4f}"
             params["lon"] = f"{self.view.center[1]:.4f}"
             params["zoom"] = str(self.view.zoom)
+        if self.lang:
+            params["lang"] = self.lang
         return params
 
 
@@ -184,6 +189,12 @@ def view_from_query(params: Mapping[str, str | Iterable[str]], bundle: Bundle) -
             state = replace(state, view=MapView((lat_f, lon_f), zoom_i))
         except ValueError:
             notices.append(f"ignored the map position lat={lat!r}, lon={lon!r}, zoom={zoom!r}: out of range")
+    lang = _one(params, "lang")
+    if lang:
+        if normalise_language(lang):
+            state = replace(state, lang=normalise_language(lang))
+        else:
+            notices.append(f"ignored lang={lang!r}: use one of {', '.join(LANGUAGES)}")
     return state, notices
 
 
@@ -265,6 +276,11 @@ class Controls:
                 )
             else:
                 out[key] = filters.text(fid)
+        years = self.ranges.get(YEAR_FACET)
+        if years:
+            lo, hi = (int(v) for v in years)
+            out["w_as_of_on"] = filters.as_of_year is not None
+            out["w_as_of"] = hi if filters.as_of_year is None else min(max(filters.as_of_year, lo), hi)
         return out
 
     def values(self, view: ViewState) -> dict[str, object]:
@@ -295,7 +311,10 @@ class Controls:
             elif facet.kind == "text":
                 texts[fid] = str(raw or "")
         return FilterState(
-            () if not layers or set(layers) == set(self.layers) else tuple(layers), texts=texts, **kwargs
+            () if not layers or set(layers) == set(self.layers) else tuple(layers),
+            texts=texts,
+            as_of_year=_as_of(values, self.ranges.get(YEAR_FACET)),
+            **kwargs,
         )
 
     def view(self, values: Mapping[str, object], map_view: MapView) -> ViewState:
@@ -313,7 +332,19 @@ class Controls:
             basemap=None if basemap in (None, NO_TILES) else str(basemap),
             view=map_view,
             layers_off=not layers,
+            lang=normalise_language(values.get("w_lang")),
         )
+
+
+def _as_of(values: Mapping[str, object], years: tuple[float, float] | None) -> int | None:
+    """The as-of year when the year control is on (clamped to the data's years), else None."""
+    if not values.get("w_as_of_on") or years is None:
+        return None
+    low, high = (int(v) for v in years)
+    year = values.get("w_as_of")
+    if not isinstance(year, int | float) or isinstance(year, bool):
+        return high
+    return int(min(max(year, low), high))
 
 
 def _pair(value: object, default: tuple[float, float]) -> tuple[float, float]:

@@ -46,7 +46,9 @@ from .catalogue import Layer
 from .data import Bundle
 from .enrich import badge_id, has_site
 from .geo import pacific_coords, pacific_view
+from .i18n import Translator, translator
 from .measures import shown_measures
+from .query import active_spans
 from .schema import split_list
 from .selection import Selection
 from .style import BASE_FILL, NO_DATA, Choropleth, Legend, classify, layer_legend
@@ -89,15 +91,16 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _cell(kind: str | None, value: object) -> str:
-    """Escaped HTML of one popup value; fields typed ``url`` or ``url_list`` become links."""
+def _cell(kind: str | None, value: object, tr: Translator | None = None) -> str:
+    """Escaped HTML of one popup value; fields typed ``url`` or ``url_list`` become links;
+    category values in ``tr``'s language."""
     text = _text(value)
     if kind in ("url", "url_list"):
         links = [u for u in split_list(text) if _URL.match(u)]
         return "<br>".join(
             f'<a href="{_h(u)}" target="_blank" rel="noopener noreferrer">{_h(_short_url(u))}</a>' for u in links
         )
-    return _h(text.replace("_", " ") if re.fullmatch(r"[a-z_]+", text) else text)
+    return _h((tr or translator()).value(text))
 
 
 def _short_url(url: str) -> str:
@@ -105,30 +108,39 @@ def _short_url(url: str) -> str:
     return f"{host} ↗"
 
 
-def popup_fields(layer: Layer) -> list[tuple[str, str, str]]:
+def popup_fields(layer: Layer, tr: Translator | None = None) -> list[tuple[str, str, str]]:
     """``(column, label, kind)`` of each popup row: the spec's popup fields (the label field
-    is the heading) and the measures users see. ``kind`` is the schema type (``url`` and
-    ``url_list`` become links) or ``measure``."""
+    is the heading) and the measures users see, labelled in ``tr``'s language. ``kind`` is
+    the schema type (``url`` and ``url_list`` become links) or ``measure``."""
+    tr = tr or translator()
     out = []
     for name in layer.popup:
         if name == layer.label_field:
             continue
         spec = layer.schema.fields.get(name)
-        out.append((name, layer.label(name), spec.type if spec is not None else "string"))
-    out += [(m.name, m.label, "measure") for m in shown_measures(layer.measures)]
+        out.append((name, tr.label(layer, name), spec.type if spec is not None else "string"))
+    out += [(m.name, tr.gettext(m.label), "measure") for m in shown_measures(layer.measures)]
     return out
 
 
-def popup_html(record: Mapping[str, object], layer: Layer) -> str:
+def _heading(record: Mapping[str, object], field: str, tr: Translator) -> str:
+    """A record's name in ``tr``'s language, with the original beside a translated one."""
+    name = _text(record.get(field))
+    own = tr.record_name({f"{field}_{tr.lang}": _text(record.get(f"{field}_{tr.lang}")), field: name}, field)
+    return f"{own} ({name})" if own != name and name else own
+
+
+def popup_html(record: Mapping[str, object], layer: Layer, tr: Translator | None = None) -> str:
     """Escaped HTML of one record's popup, as the runtime builds it in the browser (for
-    tests and for places without the runtime)."""
-    title = _h(_text(record.get(layer.label_field)))
+    tests and for places without the runtime), in ``tr``'s language."""
+    tr = tr or translator()
+    title = _h(_heading(record, layer.label_field, tr))
     rows = []
-    for name, label, kind in popup_fields(layer):
+    for name, label, kind in popup_fields(layer, tr):
         if _text(record.get(name)):
-            rows.append(f"<tr><th>{_h(label)}</th><td>{_cell(kind, record.get(name))}</td></tr>")
+            rows.append(f"<tr><th>{_h(label)}</th><td>{_cell(kind, record.get(name), tr)}</td></tr>")
     return (
-        f'<div class="mapper-popup"><div class="mapper-layer">{_h(layer.title)}</div><h4>{title}</h4>'
+        f'<div class="mapper-popup"><div class="mapper-layer">{_h(tr.data(layer.title))}</div><h4>{title}</h4>'
         f"<table>{''.join(rows)}</table></div>"
     )
 
@@ -163,17 +175,44 @@ CANVAS_FROM = 3000
 _CODE = re.compile(r"[a-z_]+")
 
 
-def _column_text(values: pd.Series) -> list[str]:
-    """Display text of a column (numbers formatted, snake_case codes spelled out, missing
-    values empty). Each distinct value is formatted once."""
+def _column_text(values: pd.Series, tr: Translator | None = None) -> list[str]:
+    """Display text of a column (numbers formatted, snake_case codes spelled out in ``tr``'s
+    language, missing values empty). Each distinct value is formatted once."""
+    tr = tr or translator()
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) and all(isinstance(u, str) for u in uniques[:1000]) and pd.api.types.is_string_dtype(uniques):
         texts = [str(u) for u in uniques]
     else:
         texts = [_text(u) for u in uniques]
-    texts = [t.replace("_", " ") if _CODE.fullmatch(t) else t for t in texts]
+    texts = [tr.value(t) if _CODE.fullmatch(t) else t for t in texts]
     table = np.array([*texts, ""], dtype=object)
     return table[np.asarray(codes)].tolist()
+
+
+def _country_tip(tr: Translator, iso3: str, name: object) -> str:
+    return f"<b>{_h(tr.country(iso3, _text(name)))}</b> ({_h(iso3)})"
+
+
+def _names(frame: pd.DataFrame, field: str, tr: Translator) -> list[str]:
+    """Records' names in ``tr``'s language (``<field>_<lang>`` when present, else the original)."""
+    names = [_text(v) for v in frame[field].tolist()]
+    own = f"{field}_{tr.lang}"
+    if own in frame.columns:
+        names = [_text(o) or n for o, n in zip(frame[own].tolist(), names, strict=True)]
+    return names
+
+
+def time_spans(frame: pd.DataFrame, layer: Layer) -> list[list[float | None] | None]:
+    """Per record ``[first, last]`` year it was active (None: unbounded), or None when it
+    cannot be placed in time (the rule: :func:`mapper.query.active_spans`)."""
+    spans = active_spans(frame, layer)
+    out: list[list[float | None] | None] = []
+    for first, last in zip(spans["first"].tolist(), spans["last"].tolist(), strict=True):
+        if first != first:  # NaN: undated
+            out.append(None)
+        else:
+            out.append([None if np.isinf(first) else int(first), None if np.isinf(last) else int(last)])
+    return out
 
 
 def _geometries_json(geoms: Iterable[shapely.Geometry], decimals: int) -> list[dict[str, Any]]:
@@ -212,8 +251,9 @@ class MapAssets:
     records each, fetched on click; inlined (``popups``) in self-contained HTML.
     """
 
-    def __init__(self, bundle: Bundle) -> None:
+    def __init__(self, bundle: Bundle, lang: str | None = None) -> None:
         self.bundle = bundle
+        self.tr = translator(lang)
         self._documents: dict[str, dict[str, Any]] = {}
         self._popups: dict[str, list[str]] = {}
         self._legends: dict[str, Legend] = {}
@@ -235,7 +275,9 @@ class MapAssets:
         """The document with its popups inlined (for self-contained HTML)."""
         if name == "countries":
             return self.document(name)
-        return {**self.document(name), "popups": self.popups(name)}
+        layer = self.bundle.catalogue[name]
+        spans = time_spans(self.bundle.layers[name], layer) if layer.facet_fields("year") else None
+        return {**self.document(name), "popups": self.popups(name), "spans": spans}
 
     def popups(self, layer_id: str) -> list[list[str]]:
         """Popup columns of a layer as plain text: the label, then one column per popup field
@@ -245,9 +287,16 @@ class MapAssets:
         if layer_id not in self._popups:
             layer = self.bundle.catalogue[layer_id]
             frame = self.bundle.layers[layer_id]
-            names = [layer.label_field, *(name for name, _, _ in popup_fields(layer))]
+            names = [name for name, _, _ in popup_fields(layer)]
             empty = [""] * len(frame)
-            self._popups[layer_id] = [_column_text(frame[n]) if n in frame.columns else empty for n in names]
+            if layer.label_field in frame.columns:  # the heading: the name in this language (and the original)
+                own = _names(frame, layer.label_field, self.tr)
+                original = _column_text(frame[layer.label_field])
+                heading = [o if o == n or not n else f"{o} ({n})" for o, n in zip(own, original, strict=True)]
+            else:
+                heading = empty
+            columns = [_column_text(frame[n], self.tr) if n in frame.columns else empty for n in names]
+            self._popups[layer_id] = [heading, *columns]
         return self._popups[layer_id]
 
     def _layer(self, layer_id: str) -> dict[str, Any]:
@@ -271,11 +320,11 @@ class MapAssets:
         document: dict[str, Any] = {
             "type": "FeatureCollection",
             "palette": palette,
-            "labels": _column_text(frame[layer.label_field]) if layer.label_field in frame.columns else ids,
-            "columns": [[layer.label(f), *_coded(_column_text(frame[f]))] for f in tip_fields],
+            "labels": _names(frame, layer.label_field, self.tr) if layer.label_field in frame.columns else ids,
+            "columns": [[self.tr.label(layer, f), *_coded(_column_text(frame[f], self.tr))] for f in tip_fields],
             "count": n,
-            "title": layer.title,
-            "popup_fields": [[label, kind] for _, label, kind in popup_fields(layer)],
+            "title": self.tr.data(layer.title),
+            "popup_fields": [[label, kind] for _, label, kind in popup_fields(layer, self.tr)],
         }
         geoms = frame.geometry.to_numpy()[sited]
         if layer.geometry == "point" and all(g.geom_type == "Point" for g in geoms):
@@ -307,7 +356,7 @@ class MapAssets:
             {
                 "type": "Feature",
                 "geometry": geometry,
-                "properties": {"iso3": str(iso), "tip": f"<b>{_h(_text(name))}</b> ({_h(iso)})"},
+                "properties": {"iso3": str(iso), "tip": _country_tip(self.tr, str(iso), name)},
             }
             for iso, name, geometry in zip(countries["iso3"], countries["name"], geometries, strict=True)
         ]
@@ -319,7 +368,7 @@ class MapAssets:
             countries = self.bundle.countries
             points = [pacific_view(g.representative_point()) for g in countries.geometry]
             self._labels = {
-                str(iso): (p.y, p.x, str(name))
+                str(iso): (p.y, p.x, self.tr.country(str(iso), str(name)))
                 for iso, name, p in zip(countries["iso3"], countries["name"], points, strict=True)
             }
         return self._labels.get(iso3)
@@ -341,14 +390,15 @@ class MapAssets:
     def legend(self, layer_id: str) -> Legend:
         """The legend of a whole layer (it does not change with filters)."""
         if layer_id not in self._legends:
-            self._legends[layer_id] = layer_legend(self.bundle.catalogue[layer_id], self.bundle.layers[layer_id])
+            layer = self.bundle.catalogue[layer_id]
+            self._legends[layer_id] = layer_legend(layer, self.bundle.layers[layer_id], self.tr)
         return self._legends[layer_id]
 
     def classified(self, choropleth: Choropleth) -> Any:
         """The countries classified for a choropleth (computed once per choropleth)."""
         if choropleth not in self._classified:
             spec = self.bundle.catalogue.countries
-            self._classified[choropleth] = classify(self.bundle.countries, spec, choropleth)
+            self._classified[choropleth] = classify(self.bundle.countries, spec, choropleth, self.tr)
         return self._classified[choropleth]
 
     def publish(self, static_dir: str | Path, url_base: str = STREAMLIT_STATIC_URL) -> dict[str, str]:
@@ -393,7 +443,11 @@ def _badges(frame: gpd.GeoDataFrame, layer: Layer, assets: MapAssets) -> list[di
         if place is None:  # a country outside the basemap: tables and exports only
             continue
         lat, lon, name = place
-        header = f"{name}: {len(group)} country-level record(s) of {layer.title}"
+        header = assets.tr.ngettext(
+            "{country}: {n} country-level record of {layer}",
+            "{country}: {n} country-level records of {layer}",
+            len(group),
+        ).format(country=name, n=len(group), layer=assets.tr.data(layer.title))
         badges.append(
             {
                 "id": badge_id(layer.id, str(code)),
@@ -450,8 +504,9 @@ def map_payload(
         countries["key"] = f"{choropleth.attribute}:{choropleth.scheme}:{choropleth.k}"
         countries["colors"] = classified.colors
         countries["fill"] = NO_DATA
+        no_data = assets.tr.gettext("no data")
         countries["tips"] = {
-            iso: _h(f"{label}: {_text(value) or 'no data'}") for iso, value in classified.values.items()
+            iso: _h(f"{label}: {assets.tr.value(_text(value)) or no_data}") for iso, value in classified.values.items()
         }
         legends.append(classified.legend)
     else:
@@ -464,7 +519,7 @@ def map_payload(
         layers.append(
             {
                 "id": layer.id,
-                "name": layer.title,
+                "name": assets.tr.data(layer.title),
                 "src": refs[layer.id],
                 "geometry": layer.geometry,
                 "radius": style.radius,
@@ -482,6 +537,24 @@ def map_payload(
         "legend": legend_html(legends),
         "tiles": _tiles(basemap),
         "view": dict(view) if view else None,
+        "text": runtime_text(assets.tr),
+    }
+
+
+def runtime_text(tr: Translator) -> dict[str, str]:
+    """The words the map runtime shows by itself (plain text: it escapes them)."""
+    _ = tr.gettext
+    return {
+        "legend": _("Legend"),
+        "no_site": _("No site: shown on the country, not at a place."),
+        "popup_failed": _("Details could not be loaded ({error})."),
+        "countries_failed": _("Country outlines could not be loaded ({error}). Reload the page."),
+        "layer_failed": _("{layer} could not be loaded ({error}). Reload the page."),
+        "year": _("Year"),
+        "all_years": _("All years"),
+        "play": _("Play"),
+        "pause": _("Pause"),
+        "as_of": _("As of"),
     }
 
 
@@ -573,10 +646,13 @@ def build_map(
     basemap: str | None = None,
     view: MapView | None = None,
     assets: MapAssets | None = None,
+    lang: str | None = None,
+    time: Mapping[str, Any] | None = None,
 ) -> folium.Map:
     """The whole map in one folium object with every document inlined: the countries, the
-    selected records, legends; opened at ``view`` or fitted to the data."""
-    assets = assets or MapAssets(selection.bundle)
+    selected records, legends; opened at ``view`` or fitted to the data. ``time`` adds the
+    runtime's year control (see :func:`standalone_html`)."""
+    assets = assets or MapAssets(selection.bundle, lang)
     refs = {name: assets.inline_document(name) for name in ["countries", *selection.frames]}
     if view is not None:
         request: dict[str, Any] = {"seq": 1, "center": list(view.center), "zoom": view.zoom}
@@ -591,9 +667,29 @@ def build_map(
         basemap=basemap,
         view=request,
     )
+    if time:
+        payload["time"] = dict(time)
     m = web_map(asset_base_url=None)
     m.add_child(_Payload(payload))
     return m
+
+
+def year_range(selection: Selection) -> tuple[int, int] | None:
+    """The first and last year any selected record is dated in (for the year control), or None."""
+    years: list[float] = []
+    for layer, frame in selection.layers():
+        if layer.facet_fields("year"):
+            spans = active_spans(frame, layer)
+            years += [v for v in spans.to_numpy().ravel().tolist() if v == v and not np.isinf(v)]
+    return (int(min(years)), int(max(years))) if years else None
+
+
+#: The fonts the HTML map asks for: the viewer's own Japanese system fonts (every desktop
+#: and mobile OS sold in Japan has one of these), then any sans-serif. No font is fetched.
+FONT_STACK = (
+    '-apple-system,"Segoe UI","Hiragino Sans","Hiragino Kaku Gothic ProN","Yu Gothic UI","Yu Gothic",'
+    'Meiryo,"Noto Sans CJK JP","Noto Sans JP","IPAexGothic",sans-serif'
+)
 
 
 def standalone_html(
@@ -601,27 +697,48 @@ def standalone_html(
     *,
     choropleth: Choropleth | None = None,
     view: MapView | None = None,
-    title: str = "Indo-Pacific clean-energy partnerships",
+    title: str | None = None,
     assets: MapAssets | None = None,
+    lang: str | None = None,
 ) -> str:
     """A single self-contained HTML page of the map: Leaflet and the runtime inlined, data
-    embedded, no request to any server, so it works on an intranet or as a report appendix."""
-    m = build_map(selection, choropleth=choropleth, view=view, assets=assets)
+    embedded, no request to any server, so it works on an intranet or as a report appendix.
+
+    All text is in ``lang`` (default English). The page has a year control with play: it
+    opens at the selection's as-of year (or "all years") and shows, for any year, what
+    existed or was active then (:func:`mapper.query.active_spans`). A selection made "as
+    of" a year is widened to all years first, so the control can move through them.
+    """
+    tr = assets.tr if assets is not None else translator(lang)
+    state = selection.filters
+    as_of = state.as_of_year
+    if as_of is not None:  # the control needs every year's records: the same filter without the year
+        from .selection import select
+
+        selection = select(selection.bundle, state.with_values(as_of_year=None))
+    years = year_range(selection)
+    time = {"min": years[0], "max": years[1], "year": as_of} if years else None
+    m = build_map(selection, choropleth=choropleth, view=view, assets=assets, lang=tr.lang, time=time)
     m.default_js = []
     m.default_css = []
-    state = selection.filters
+    title = title or tr.gettext("Indo-Pacific clean-energy partnerships")
+    as_of_text = tr.gettext("data as of {date}").format(date=tr.date(selection.as_of))
     caption = (
-        f'<div class="mapper-caption"><b>{_h(title)}</b> · {_h(state.describe())} · '
-        f"data as of {_h(selection.as_of)} · {_h('; '.join(selection.attributions()))}</div>"
+        f'<div class="mapper-caption"><b>{_h(title)}</b> · {_h(state.describe(selection.catalogue.facets, tr))} · '
+        f"{_h(as_of_text)} · "
+        f"{_h('; '.join(tr.data(a) for a in selection.attributions()))}</div>"
     )
     root = m.get_root()
     runtime = runtime_path().read_text(encoding="utf-8").replace("</script", "<\\/script")
-    root.header.add_child(_Raw(inline_head(title) + f"\n<script>{runtime}</script>"), name="inline_assets", index=0)
+    head = inline_head(title) + f'\n<meta name="language" content="{_h(tr.lang)}">' + f"\n<script>{runtime}</script>"
+    root.header.add_child(_Raw(head), name="inline_assets", index=0)
     root.header.add_child(
         _Raw(
-            "<style>.mapper-caption{position:fixed;bottom:0;left:0;right:0;z-index:1000;background:rgba(255,255,255,.9);"
-            "font:11px sans-serif;padding:3px 8px}.leaflet-bottom{bottom:34px}</style>"
+            f"<style>body,.leaflet-container,.mapper-legend,.mapper-time{{font-family:{FONT_STACK}}}"
+            ".mapper-caption{position:fixed;bottom:0;left:0;right:0;z-index:1000;background:rgba(255,255,255,.9);"
+            "font-size:11px;padding:3px 8px}.leaflet-bottom{bottom:34px}</style>"
         )
     )
     root.html.add_child(_Raw(caption))
-    return root.render()
+    html_text = root.render()
+    return html_text.replace("<html>", f'<html lang="{_h(tr.lang)}">', 1)

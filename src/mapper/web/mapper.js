@@ -32,6 +32,9 @@
     ".mapper-tip th,.mapper-popup th{text-align:left;padding-right:8px;color:#444;vertical-align:top;font-weight:600}" +
     ".mapper-popup h4{margin:2px 0 6px}.mapper-popup .mapper-layer{color:#666;font-size:11px;text-transform:uppercase}" +
     ".mapper-group .mapper-popup{border-top:1px solid #ccc;margin-top:6px;padding-top:4px}" +
+    ".mapper-time{background:rgba(255,255,255,.94);font:12px/1.35 sans-serif;border-radius:4px;padding:4px 8px;" +
+    "box-shadow:0 1px 4px rgba(0,0,0,.3)}.mapper-time input[type=range]{vertical-align:middle;width:160px}" +
+    ".mapper-time .year{font-weight:600;margin:0 6px}" +
     ".mapper-error{background:#fde8e8;color:#8a1c1c;padding:4px 8px;font:12px sans-serif;border-radius:4px}" +
     ".leaflet-container{background:#dce9f2}";
 
@@ -83,6 +86,11 @@
         viewSeq: null,
         token: 0,
         errors: {},
+        text: {},
+        year: null,
+        time: null,
+        timeControl: null,
+        lastPayload: null,
       };
     }
     return map._mapper;
@@ -99,6 +107,16 @@
     el.setAttribute("data-mapper-token", String(st.token));
     el.setAttribute("data-mapper-ready", st.pending === 0 ? "1" : "0");
     el.setAttribute("data-mapper-choropleth", st.style ? st.style.key || "" : "");
+    el.setAttribute("data-mapper-year", st.year === null ? "" : String(st.year));
+  }
+
+  // words the runtime shows by itself come from the payload (in the page's language)
+  function say(st, key, values) {
+    var text = String(st.text[key] || "");
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.split("{" + name + "}").join(String(values[name]));
+    });
+    return text;
   }
 
   function showError(map, st, key, message) {
@@ -143,7 +161,7 @@
           st.legendOpen = details.open;
         });
         var summary = L.DomUtil.create("summary", "", details);
-        summary.textContent = "Legend";
+        summary.textContent = say(st, "legend");
         L.DomUtil.create("div", "body", details);
         L.DomEvent.disableScrollPropagation(div);
         L.DomEvent.disableClickPropagation(div);
@@ -151,6 +169,7 @@
       };
       st.legend.addTo(map);
     }
+    st.legend.getContainer().querySelector("summary").textContent = say(st, "legend"); // the language may change
     st.legend.getContainer().querySelector(".body").innerHTML = html;
   }
 
@@ -258,7 +277,7 @@
     });
   }
 
-  function lazyPopup(layer, content) {
+  function lazyPopup(st, layer, content) {
     layer.bindPopup("…", { maxWidth: 460, maxHeight: 320 });
     layer.on("popupopen", function (e) {
       content().then(
@@ -266,7 +285,7 @@
           e.popup.setContent(html);
         },
         function (err) {
-          e.popup.setContent("Details could not be loaded (" + esc(err.message) + ").");
+          e.popup.setContent(esc(say(st, "popup_failed", { error: err.message })));
         }
       );
     });
@@ -283,7 +302,7 @@
     };
   }
 
-  function bindFeature(spec, data, layer, properties) {
+  function bindFeature(st, spec, data, layer, properties) {
     var i = properties.i;
     layer.bindTooltip(
       function () {
@@ -291,7 +310,7 @@
       },
       { sticky: true }
     );
-    lazyPopup(layer, function () {
+    lazyPopup(st, layer, function () {
       return popupHtml(data, i);
     });
     layer.on("mouseover", function () {
@@ -302,7 +321,7 @@
     });
   }
 
-  function buildLayer(map, spec, data) {
+  function buildLayer(map, st, spec, data) {
     var paneId = pane(map, spec.geometry);
     var renderer = spec.canvas ? L.canvas({ pane: paneId }) : undefined;
     var byIndex = {};
@@ -319,7 +338,7 @@
         options.renderer = renderer;
         var marker = L.circleMarker([y, x], options);
         marker.feature = { type: "Feature", properties: properties, geometry: { type: "Point", coordinates: [x, y] } };
-        bindFeature(spec, data, marker, properties);
+        bindFeature(st, spec, data, marker, properties);
         byIndex[properties.i] = marker;
       }
     } else {
@@ -333,7 +352,7 @@
           return featureStyle(spec, data, f.properties);
         },
         onEachFeature: function (feature, layer) {
-          bindFeature(spec, data, layer, feature.properties);
+          bindFeature(st, spec, data, layer, feature.properties);
           byIndex[feature.properties.i] = layer;
         },
       });
@@ -353,7 +372,7 @@
         var symbol = L.circleMarker(shape.getBounds().getCenter(), options);
         symbol.feature = shape.feature;
         symbol.options.mapperSymbol = true;
-        bindFeature(spec, data, symbol, properties);
+        bindFeature(st, spec, data, symbol, properties);
         symbols[key] = symbol;
       });
     }
@@ -398,32 +417,32 @@
     });
   }
 
-  function badgeLayer(map, spec, entry, badge) {
+  function badgeLayer(map, st, spec, entry, badge, members) {
     var paneId = pane(map, "badge");
     var data = entry.data;
     var marker = L.circleMarker([badge.lat, badge.lon], {
       pane: paneId,
-      radius: 8 + 2 * Math.min(badge.members.length, 8),
+      radius: 8 + 2 * Math.min(members.length, 8),
       color: spec.stroke || spec.color,
       weight: 2.5,
       dashArray: "5 4",
       fillColor: "#ffffff",
       fillOpacity: 0.85,
     });
-    var names = badge.members
+    var names = members
       .map(function (i) {
         return "<li>" + esc(data.labels[i]) + "</li>";
       })
       .join("");
     marker.feature = { type: "Feature", properties: { id: badge.id }, geometry: null };
     marker.bindTooltip(
-      '<div class="mapper-tip"><b>' + badge.header + "</b><div>No site: shown on the country, not at a place.</div><ul>" +
+      '<div class="mapper-tip"><b>' + badge.header + "</b><div>" + esc(say(st, "no_site")) + "</div><ul>" +
         names + "</ul></div>",
       { sticky: true }
     );
-    lazyPopup(marker, function () {
+    lazyPopup(st, marker, function () {
       return Promise.all(
-        badge.members.map(function (i) {
+        members.map(function (i) {
           return popupHtml(data, i);
         })
       ).then(function (parts) {
@@ -442,6 +461,14 @@
     };
   }
 
+  // the year control (exported HTML): is record i active in the chosen year?
+  function inYear(st, data, i) {
+    if (st.year === null || !data.spans) return true;
+    var span = data.spans[i];
+    if (!span) return false;
+    return (span[0] === null || span[0] <= st.year) && (span[1] === null || st.year <= span[1]);
+  }
+
   function applyLayer(map, st, spec, data) {
     var entry = st.layers[spec.id];
     if (!entry || entry.src !== spec.src) {
@@ -449,7 +476,7 @@
         st.root.removeLayer(entry.shown);
         st.root.removeLayer(entry.badges);
       }
-      entry = buildLayer(map, spec, data);
+      entry = buildLayer(map, st, spec, data);
       entry.src = spec.src;
       st.layers[spec.id] = entry;
     }
@@ -458,7 +485,7 @@
     var add = [];
     Object.keys(entry.byIndex).forEach(function (key) {
       var i = Number(key);
-      if (kept(i)) {
+      if (kept(i) && inYear(st, entry.data, i)) {
         count += 1;
         if (!entry.visible[key]) {
           var l = drawn(map, entry, key);
@@ -475,7 +502,10 @@
     });
     entry.badges.clearLayers();
     (spec.badges || []).forEach(function (b) {
-      entry.badges.addLayer(badgeLayer(map, spec, entry, b));
+      var members = b.members.filter(function (i) {
+        return inYear(st, entry.data, i);
+      });
+      if (members.length) entry.badges.addLayer(badgeLayer(map, st, spec, entry, b, members));
     });
     if (!st.root.hasLayer(entry.shown)) st.root.addLayer(entry.shown);
     if (!st.root.hasLayer(entry.badges)) st.root.addLayer(entry.badges);
@@ -502,12 +532,98 @@
     }
   }
 
+  // ---- the year control (exported HTML; the app filters on the server) ----------------------------
+  function reapply(map, st) {
+    if (!st.lastPayload) return;
+    st.lastPayload.layers.forEach(function (spec) {
+      var entry = st.layers[spec.id];
+      if (entry && entry.active) applyLayer(map, st, spec, entry.data);
+    });
+    setStatus(map, st);
+  }
+
+  function applyTime(map, st, time) {
+    st.time = time || null;
+    if (!time) {
+      if (st.timeControl) map.removeControl(st.timeControl);
+      st.timeControl = null;
+      st.year = null;
+      return;
+    }
+    st.year = time.year === null || time.year === undefined ? null : time.year;
+    if (st.timeControl) map.removeControl(st.timeControl);
+    st.timeControl = L.control({ position: "bottomleft" });
+    st.timeControl.onAdd = function () {
+      var div = L.DomUtil.create("div", "mapper-time");
+      var play = L.DomUtil.create("button", "play", div);
+      play.type = "button";
+      play.textContent = "▶ " + say(st, "play");
+      var label = L.DomUtil.create("span", "label", div);
+      label.textContent = say(st, "year");
+      var range = L.DomUtil.create("input", "", div);
+      range.type = "range";
+      range.min = String(time.min);
+      range.max = String(time.max);
+      range.step = "1";
+      range.value = String(st.year === null ? time.max : st.year);
+      var shown = L.DomUtil.create("span", "year", div);
+      var allBox = L.DomUtil.create("label", "all", div);
+      var all = L.DomUtil.create("input", "", allBox);
+      all.type = "checkbox";
+      all.checked = st.year === null;
+      allBox.appendChild(document.createTextNode(" " + say(st, "all_years")));
+      var timer = null;
+      function show() {
+        shown.textContent = st.year === null ? "" : say(st, "as_of") + " " + st.year;
+        range.disabled = false;
+      }
+      function setYear(year) {
+        st.year = year;
+        all.checked = year === null;
+        if (year !== null) range.value = String(year);
+        show();
+        reapply(map, st);
+      }
+      function stop() {
+        if (timer) clearInterval(timer);
+        timer = null;
+        play.textContent = "▶ " + say(st, "play");
+      }
+      range.addEventListener("input", function () {
+        stop();
+        setYear(Number(range.value));
+      });
+      all.addEventListener("change", function () {
+        stop();
+        setYear(all.checked ? null : Number(range.value));
+      });
+      play.addEventListener("click", function () {
+        if (timer) return stop();
+        var start = st.year === null || st.year >= time.max ? time.min : st.year + 1;
+        setYear(start);
+        play.textContent = "❚❚ " + say(st, "pause");
+        timer = setInterval(function () {
+          if (st.year >= time.max) return stop();
+          setYear(st.year + 1);
+        }, 900);
+      });
+      show();
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    st.timeControl.addTo(map);
+  }
+
   // ---- the entry point --------------------------------------------------------------------------
   R.update = function (payload, map) {
     map = map || R.map;
     var st = R.attach(map);
     var token = (st.token += 1);
     st.pending = 1 + payload.layers.length;
+    st.text = payload.text || {};
+    st.lastPayload = payload;
+    applyTime(map, st, payload.time);
     applyTiles(map, st, payload.tiles);
     applyLegend(map, st, payload.legend);
     applyView(map, st, payload.view);
@@ -536,7 +652,7 @@
         done();
       })
       .catch(function (err) {
-        showError(map, st, "countries", "Country outlines could not be loaded (" + err.message + "). Reload the page.");
+        showError(map, st, "countries", say(st, "countries_failed", { error: err.message }));
         done();
       });
     payload.layers.forEach(function (spec) {
@@ -548,7 +664,7 @@
           done();
         })
         .catch(function (err) {
-          showError(map, st, spec.id, spec.name + " could not be loaded (" + err.message + "). Reload the page.");
+          showError(map, st, spec.id, say(st, "layer_failed", { layer: spec.name, error: err.message }));
           done();
         });
     });

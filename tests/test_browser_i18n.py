@@ -1,0 +1,233 @@
+"""Real-browser journeys in two languages and through the years (headless Chromium, network
+cut): a Japanese browser gets every page in Japanese with no English UI string from the
+catalogue left (and an English one no Japanese), and the year control changes what the map
+draws, in the app (the link restores it) and in the exported HTML map."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from test_browser import FRAME, Session, browser, data_root, server  # noqa: F401 (shared fixtures)
+
+import mapper
+from mapper.enrich import has_site
+from mapper.i18n import po_path, translator
+from mapper.query import FilterState
+from mapper.selection import select
+from mapper.webmap import standalone_html
+
+pytestmark = pytest.mark.browser
+
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+PAGES_JA = ("国・地域", "エクスポート・地図画像", "データと出典", "地図")
+PAGES_EN = ("Countries", "Export & snapshots", "Data & sources", "Map")
+
+
+def _english_messages() -> set[str]:
+    """English UI strings whose Japanese differs (a Japanese page must show none of them)."""
+    with po_path("ja", "messages").open("rb") as handle:
+        catalog = read_po(handle, locale="ja")
+    out = set()
+    for m in catalog:
+        english = m.id if isinstance(m.id, str) else m.id[0] if m.id else ""
+        text = m.string if isinstance(m.string, str) else m.string[0]
+        if english and text != english and "{" not in english and "**" not in english and len(english) > 3:
+            out.add(english)
+    return out
+
+
+def _page_text(user: Session) -> str:
+    """What the page shows: the sidebar, the main area and the map's legend."""
+    text = user.page.get_by_test_id("stSidebar").inner_text() + "\n" + user.page.get_by_test_id("stMain").inner_text()
+    if user.page.locator(FRAME).count():
+        text += "\n" + user.container().locator(".mapper-legend").inner_text()
+    return text
+
+
+def _walk(user: Session, titles: tuple[str, ...]) -> dict[str, str]:
+    texts = {}
+    for title in titles:
+        user.go(title)
+        user.page.get_by_role("heading", level=1).first.wait_for()
+        if title in ("地図", "Map"):
+            user.wait_map()
+        user.wait_idle()
+        texts[title] = _page_text(user)
+    return texts
+
+
+def _found(english: set[str], text: str) -> list[str]:
+    return sorted(m for m in english if re.search(rf"(?<![\w-]){re.escape(m)}(?![\w-])", text))
+
+
+@pytest.fixture
+def japanese_user(browser) -> Session:  # noqa: F811
+    session = Session(browser, locale="ja-JP")
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def english_user(browser) -> Session:  # noqa: F811
+    session = Session(browser, locale="en-US")
+    yield session
+    session.close()
+
+
+def test_a_japanese_browser_gets_every_page_in_japanese(server: str, japanese_user: Session) -> None:  # noqa: F811
+    user = japanese_user
+    user.page.goto(server)  # no lang in the link: the browser's locale decides
+    user.wait_map()
+    user.wait_idle()
+    assert user.wait_url(lambda q: q.get("lang") == "ja")["lang"] == "ja"
+    texts = {"地図": _page_text(user), **_walk(user, PAGES_JA)}
+    english = _english_messages()
+    left = {title: _found(english, text) for title, text in texts.items()}
+    assert left == {key: [] for key in texts}
+    assert "凡例" in texts["地図"]
+    assert "洋上風力発電の区域" in texts["地図"]
+    assert "国・地域：目標とパートナーシップ" in texts["国・地域"]
+    assert user.page.get_by_test_id("stException").count() == 0
+    assert user.blocked == []
+    assert user.errors == []
+
+
+def test_an_english_browser_gets_no_japanese_ui_text(server: str, english_user: Session) -> None:  # noqa: F811
+    user = english_user
+    user.page.goto(server)
+    user.wait_map()
+    user.wait_idle()
+    texts = {"Map": _page_text(user), **_walk(user, PAGES_EN)}
+    allowed = {"言語"}  # the language control names itself in both languages ("Language / 言語")
+    left = {title: sorted(set(_JAPANESE.findall(text)) - set("".join(allowed))) for title, text in texts.items()}
+    assert left == {key: [] for key in texts}
+    assert user.errors == []
+
+
+def test_switching_to_japanese_in_the_sidebar_and_sharing_the_link(server: str, browser, english_user) -> None:  # noqa: F811
+    user = english_user
+    user.page.goto(server)
+    user.wait_map()
+    user.wait_idle()
+    user.mark_container()
+    user.pick("Language / 言語", "日本語")
+    user.wait_url(lambda q: q.get("lang") == "ja")
+    user.page.get_by_role("heading", name="インド太平洋のクリーンエネルギー・パートナーシップ").wait_for()
+    user.wait_map()
+    user.wait_idle()
+    assert "凡例" in user.container().locator(".mapper-legend").inner_text()
+    assert user.container_kept()  # the map was restyled in place, not rebuilt
+    fresh = Session(browser, locale="en-US")  # an English colleague opens the link
+    try:
+        fresh.page.goto(user.page.url)
+        fresh.page.get_by_role("heading", name="インド太平洋のクリーンエネルギー・パートナーシップ").wait_for()
+        fresh.wait_map()
+        assert fresh.errors == []
+    finally:
+        fresh.close()
+
+
+def _sited(selection) -> dict[str, int]:
+    return {lid: int(has_site(f).sum()) for lid, f in selection.frames.items()}
+
+
+def _shows(expected: dict[str, int]) -> str:
+    """A JS condition over ``shown``: exactly these counts per layer (in any key order)."""
+    want = json.dumps(expected)
+    return (
+        f"(() => {{ const want = {want}; const keys = Object.keys(want);"
+        " return keys.length === Object.keys(shown).length && keys.every(k => shown[k] === want[k]); })()"
+    )
+
+
+_SAME = (
+    "(want) => { const shown = JSON.parse(document.querySelector('.leaflet-container')"
+    ".getAttribute('data-mapper-shown') || '{}'); const keys = Object.keys(want);"
+    " return keys.length === Object.keys(shown).length && keys.every(k => shown[k] === want[k]); }"
+)
+
+
+def test_the_year_control_changes_what_is_drawn_and_the_link_restores_it(
+    server: str,  # noqa: F811
+    browser,  # noqa: F811
+    data_root: Path,  # noqa: F811
+    japanese_user: Session,
+) -> None:
+    served = mapper.load_bundle(layers_dir=data_root / "layers")
+    user = japanese_user
+    user.page.goto(f"{server}/?lang=ja")
+    user.wait_map()
+    user.wait_idle()
+    everything = user.shown()
+    assert everything == _sited(select(served))
+    sidebar = user.page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("特定の年の時点で表示", exact=True).click()
+    last = user.wait_url(lambda q: "as_of_year" in q)["as_of_year"]
+    user.wait_idle()
+    slider = sidebar.get_by_role("slider", name="表示する年")
+    slider.focus()
+    user.page.keyboard.press("Home")  # the first year of the data
+    first = str(min(int(v) for v in served.layers["wind_zones"]["year"].dropna()))
+    user.wait_url(lambda q: q.get("as_of_year") not in (None, last))
+    year = int(user.wait_url(lambda q: "as_of_year" in q)["as_of_year"])
+    expected = _sited(select(served, FilterState(as_of_year=year)))
+    user.wait_map(_shows(expected))
+    assert user.shown() != everything
+    assert year <= int(first)
+    user.wait_idle()
+    link = user.page.url
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["as_of_year"] == [str(year)]
+    fresh = Session(browser, locale="ja-JP")
+    try:
+        fresh.page.goto(link)
+        fresh.wait_map(_shows(expected))
+        fresh.wait_idle()
+        thumbs = fresh.page.get_by_test_id("stSidebar").get_by_test_id("stSliderThumbValue").all_inner_texts()
+        assert str(year) in thumbs  # the year control shows the linked year
+        assert fresh.errors == []
+    finally:
+        fresh.close()
+    assert user.errors == []
+
+
+def test_the_html_map_in_japanese_has_a_year_slider_that_changes_what_is_drawn(
+    browser,  # noqa: F811
+    bundle: mapper.Bundle,
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "map.html"
+    selection = select(bundle, FilterState(as_of_year=2024))
+    path.write_text(standalone_html(selection, lang="ja"), encoding="utf-8")
+    session = Session(browser)
+    try:
+        page = session.page
+        page.goto(path.as_uri())
+        ready = "() => document.querySelector('.leaflet-container')?.getAttribute('data-mapper-ready') === '1'"
+        page.wait_for_function(ready)
+        shown = json.loads(page.locator(".leaflet-container").get_attribute("data-mapper-shown"))
+        assert shown == _sited(selection)  # opens "as of 2024"
+        control = page.locator(".mapper-time")
+        assert "再生" in control.inner_text()
+        assert "2024" in control.inner_text()
+        assert "凡例" in page.locator(".mapper-legend").inner_text()
+        assert translator("ja").data("Offshore wind zones") in page.locator(".mapper-legend").inner_text()
+        # the viewer moves the slider back to the first year
+        control.locator("input[type=range]").focus()
+        page.keyboard.press("Home")
+        first = int(control.locator("input[type=range]").get_attribute("min"))
+        expected = _sited(select(bundle, FilterState(as_of_year=first)))
+        page.wait_for_function(_SAME, arg=expected)
+        assert page.locator(".leaflet-container").get_attribute("data-mapper-year") == str(first)
+        # "all years" shows every record of the filter again
+        control.get_by_text("全期間").click()
+        expected = _sited(select(bundle))
+        page.wait_for_function(_SAME, arg=expected)
+        assert session.blocked == []
+        assert session.errors == []
+    finally:
+        session.close()

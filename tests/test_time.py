@@ -1,0 +1,125 @@
+"""The years: one rule says what existed or was active in a year, it is a filter of the one
+selection (so every output honours it), and the year and the language travel in the link
+and through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import mapper
+from mapper.cli import main
+from mapper.query import FilterState, active_in_year, active_spans, from_query
+from mapper.selection import select
+from mapper.viewstate import ViewState, view_from_query
+
+
+def _records(bundle: mapper.Bundle, layer_id: str, rows: list[dict[str, object]]):
+    """A few records of a layer with chosen years and statuses (the rest copied from the first)."""
+    frame = bundle.layers[layer_id].iloc[[0] * len(rows)].reset_index(drop=True).copy()
+    for column in ("year", "year_end", "status"):
+        if column in frame.columns:
+            frame[column] = frame[column].astype(object)
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            frame.loc[i, key] = value
+    return frame
+
+
+def test_a_record_is_active_from_its_year_until_its_end(bundle: mapper.Bundle) -> None:
+    layer = bundle.catalogue["jumpp"]
+    frame = _records(
+        bundle,
+        "jumpp",
+        [
+            {"year": 2020, "year_end": None, "status": "ongoing"},  # from 2020 on
+            {"year": 2020, "year_end": 2022, "status": "completed"},  # 2020..2022
+            {"year": 2025, "year_end": None, "status": "announced"},  # from 2025 on
+        ],
+    )
+    shown = {year: active_in_year(frame, layer, year).tolist() for year in (2019, 2020, 2022, 2023, 2025)}
+    assert shown == {
+        2019: [False, False, False],
+        2020: [True, True, False],
+        2022: [True, True, False],
+        2023: [True, False, False],
+        2025: [True, False, True],
+    }
+
+
+def test_a_cancelled_record_is_shown_before_its_year_and_hidden_from_it_on(bundle: mapper.Bundle) -> None:
+    layer = bundle.catalogue["wind_zones"]
+    frame = _records(bundle, "wind_zones", [{"year": 2024, "status": "cancelled"}, {"year": 2024, "status": "awarded"}])
+    assert active_in_year(frame, layer, 2020).tolist() == [True, False]
+    assert active_in_year(frame, layer, 2023).tolist() == [True, False]
+    assert active_in_year(frame, layer, 2024).tolist() == [False, True]
+    spans = active_spans(frame, layer)
+    assert spans["last"].tolist() == [2023, float("inf")]
+
+
+def test_a_record_without_a_year_is_left_out_of_an_as_of_view(bundle: mapper.Bundle) -> None:
+    frame = bundle.layers["interconnectors"]
+    undated = frame["year"].isna()
+    assert undated.any()  # some interconnectors have no published commissioning year
+    kept = select(bundle, FilterState(layers=("interconnectors",), as_of_year=2026)).frames["interconnectors"]
+    assert not kept["year"].isna().any()
+    assert len(select(bundle, FilterState(layers=("interconnectors",))).frames["interconnectors"]) == len(frame)
+
+
+def test_every_output_takes_the_as_of_selection(bundle: mapper.Bundle) -> None:
+    """The year is a filter of the one selection: counts, exports and the map payload agree."""
+    from mapper.export import export_bytes
+    from mapper.webmap import MapAssets, map_payload
+
+    selection = select(bundle, FilterState(as_of_year=2021))
+    total = sum(selection.counts.values())
+    assert 0 < total < sum(select(bundle).counts.values())
+    exported = json.loads(export_bytes(selection, "geojson"))
+    assert len(exported["features"]) == total
+    assert exported["metadata"]["filter"]["as_of_year"] == 2021
+    assets = MapAssets(bundle)
+    payload = map_payload(selection, assets, {n: n for n in assets.names()})
+    assert {layer["id"] for layer in payload["layers"]} == set(selection.counts)
+
+
+def test_the_year_and_the_language_round_trip_through_the_link(bundle: mapper.Bundle) -> None:
+    view = ViewState(filters=FilterState(as_of_year=2024, country=("VNM",)), lang="ja")
+    query = view.to_query()
+    assert query["as_of_year"] == "2024"
+    assert query["lang"] == "ja"
+    restored, notices = view_from_query(query, bundle)
+    assert notices == []
+    assert restored == view
+
+
+def test_bad_year_and_language_values_in_a_link_give_notices(bundle: mapper.Bundle) -> None:
+    state, notices = from_query({"as_of_year": "soon"}, bundle.catalogue)
+    assert state.as_of_year is None
+    assert notices == ["ignored as_of_year='soon': not a whole number"]
+    view, notices = view_from_query({"lang": "fr"}, bundle)
+    assert view.lang is None
+    assert notices == ["ignored lang='fr': use one of en, ja"]
+
+
+def test_the_cli_exports_as_of_a_year_with_japanese_labels(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "asof.geojson"
+    assert main(["export", "-o", str(out), "--year", "2021", "--lang", "ja", "--layer", "jumpp"]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["metadata"]["filter"] == {"layers": ["jumpp"], "as_of_year": 2021}
+    assert data["metadata"]["filter_description"] == "レイヤー jumpp；2021年時点"
+    assert data["metadata"]["labels"]["jumpp"]["title"] == "JUMPPの活動"
+    assert all(f["properties"]["year"] <= 2021 for f in data["features"])
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_the_cli_writes_a_japanese_html_map_with_a_year_control(tmp_path: Path) -> None:
+    out = tmp_path / "map.html"
+    assert main(["html", "-o", str(out), "--year", "2023", "--lang", "ja"]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert '<html lang="ja">' in html
+    assert "2023年時点" in html  # the caption describes the filter in Japanese
+    # the payload opens the year control at 2023 over every year of the data
+    assert '\\"time\\":\\u007b\\"min\\":' in html
+    assert '\\"year\\":2023' in html
