@@ -19,6 +19,7 @@ from streamlit_folium import st_folium
 
 from app_pages._shared import (
     STATIC_DIR,
+    bundle_key,
     current_view,
     get_bundle,
     md_escape,
@@ -29,6 +30,7 @@ from app_pages._shared import (
     sync_url,
 )
 from mapper.assets import STREAMLIT_STATIC_URL, runtime_version
+from mapper.data import Bundle
 from mapper.geo import display_lon
 from mapper.query import FilterState
 from mapper.selection import Selection
@@ -38,23 +40,25 @@ from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, MapView, tile_pr
 from mapper.webmap import MapAssets, data_bounds, map_payload, payload_group, web_map
 
 
-@st.cache_resource(show_spinner="Preparing the map data…")
-def _map_assets() -> tuple[MapAssets, dict[str, str]]:
-    """Layer and country documents, published once per process as static files."""
-    assets = MapAssets(get_bundle())
+@st.cache_resource(max_entries=16, show_spinner="Preparing the map data…")
+def _map_assets(key: str, _bundle: Bundle) -> tuple[MapAssets, dict[str, str]]:
+    """Layer and country documents, published once per process (and per workspace content,
+    ``key``) as content-hashed static files."""
+    assets = MapAssets(_bundle)
     return assets, assets.publish(STATIC_DIR, STREAMLIT_STATIC_URL)
 
 
-@st.cache_resource(show_spinner=False)
-def _controls() -> Controls:
-    return Controls.for_bundle(get_bundle())
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _controls(key: str, _bundle: Bundle) -> Controls:
+    return Controls.for_bundle(_bundle)
 
 
 bundle = get_bundle()
+key = bundle_key()
 catalogue = bundle.catalogue
 spec = catalogue.countries
-assets, refs = _map_assets()
-controls = _controls()
+assets, refs = _map_assets(key, bundle)
+controls = _controls(key, bundle)
 choices = controls.choices
 (y_min, y_max), (c_min, c_max) = controls.years, controls.capacity
 attributes = numeric_attributes(spec) + categorical_attributes(spec)
@@ -63,10 +67,13 @@ providers = tile_providers()
 view = current_view(bundle)
 fresh = st.session_state.pop("map_fresh", True)
 # Widgets take their values from the one view state whenever they are new: on the first run
-# and after another page ran (Streamlit forgets the state of widgets it did not render).
-for key, value in controls.values(view).items():
-    if key not in st.session_state:
-        st.session_state[key] = value
+# and after another page ran (Streamlit forgets the state of widgets it did not render), and
+# when the layers changed (a workspace opened, an upload added): the choices are new then.
+renew = st.session_state.get("widgets_for") != key
+st.session_state["widgets_for"] = key
+for widget, value in controls.values(view).items():
+    if renew or widget not in st.session_state:
+        st.session_state[widget] = value
 
 notice_area = st.container()  # fixed place above the map, so the map element never moves
 with notice_area:
@@ -128,7 +135,7 @@ with st.sidebar:
     st.slider("Classes", 2, 7, key="w_classes", disabled=not numeric)
     st.selectbox("Basemap tiles (need internet)", [NO_TILES, *providers], key="w_basemap")
 
-new_view = controls.view(st.session_state, view.view)
+new_view = controls.view(st.session_state, view.view, workspace=view.workspace)
 
 # ---- view requests: the only times the page moves the map ---------------------------------------
 request = st.session_state.get("view_request")

@@ -1,0 +1,136 @@
+"""A workspace on the map: its uploads rebuilt into layers of the bundle, and links to it.
+
+The store (:mod:`mapper.workspace`) keeps what the user gave; this module turns the newest
+version of each upload into a layer (through :mod:`mapper.upload`, the same path as a fresh
+upload) added to the bundled data, so the map, tables, exports, snapshots and HTML export
+treat it like any other layer. Links name a workspace (``ws=<id>``) and optionally one of its
+saved views (``view=<id>``); ids the store does not hold give a notice, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import urllib.parse
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from ._errors import MapperError, UnknownWorkspaceError
+from .data import Bundle
+from .viewstate import VIEW_PARAM, WORKSPACE_PARAM
+from .workspace import Upload, WorkspaceStore, is_id
+
+#: Prefix of the ids of layers made from uploads (bundled layer ids never start with it).
+LAYER_PREFIX = "ws_"
+
+
+def layer_id(upload_name: str) -> str:
+    """The layer id of an upload: stable across its versions (so saved views and links that
+    name the layer keep working after a re-upload), and a valid layer id whatever the file
+    name's script."""
+    return LAYER_PREFIX + hashlib.sha1(upload_name.encode("utf-8")).hexdigest()[:10]
+
+
+@dataclass(frozen=True)
+class WorkspaceLayers:
+    """The bundle with a workspace's layers, which upload each layer shows, and the uploads
+    that could not be shown (with why: never dropped silently)."""
+
+    bundle: Bundle
+    uploads: dict[str, Upload] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def revision(store: WorkspaceStore, workspace_id: str) -> tuple[str, ...]:
+    """What identifies the workspace's current content (the newest version of each upload):
+    a cache key that changes when an upload is added, re-uploaded or deleted."""
+    return tuple(upload.id for upload in store.uploads(workspace_id))
+
+
+def workspace_bundle(base: Bundle, store: WorkspaceStore, workspace_id: str) -> WorkspaceLayers:
+    """``base`` plus a layer for the newest version of each upload of the workspace.
+
+    An upload that cannot be rebuilt (a file the reader no longer accepts, a mapping that
+    names a column the file lacks) is left out with a problem naming the file and version.
+
+    Raises
+    ------
+    UnknownWorkspaceError
+        If the store does not hold the workspace.
+    """
+    from . import upload as _upload
+
+    bundle = base
+    shown: dict[str, Upload] = {}
+    problems: list[str] = []
+    for saved in store.uploads(workspace_id):
+        lid = layer_id(saved.name)
+        try:
+            data = store.upload_bytes(saved.id)
+            bundle = _upload.add_saved_upload(bundle, saved.name, data, saved.mapping, saved.sheet, saved.layer, lid)
+        except MapperError as exc:
+            problems.append(f"{saved.name} (version {saved.version}) could not be shown: {exc}")
+            continue
+        shown[lid] = saved
+    return WorkspaceLayers(bundle=bundle, uploads=shown, problems=problems)
+
+
+def _params(query: str) -> dict[str, str]:
+    return dict(urllib.parse.parse_qsl(query.lstrip("?"), keep_blank_values=False))
+
+
+def _one(params: Mapping[str, str | Iterable[str]], key: str) -> str | None:
+    value = params.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        items = list(value)
+        value = items[-1] if items else None
+    return value.strip() if value else None
+
+
+def resolve_link(
+    store: WorkspaceStore | None, params: Mapping[str, str | Iterable[str]], *, unavailable: str = ""
+) -> tuple[dict[str, str | Iterable[str]], list[str]]:
+    """The URL parameters a link stands for, and notices.
+
+    ``view=<id>`` is replaced by the saved view's own parameters (which name its workspace);
+    ``ws=<id>`` is kept when the store holds that workspace. Unknown or deleted ids, or no
+    store (``unavailable`` says why), drop the parameter with a notice; the rest of the link
+    still applies.
+    """
+    out: dict[str, str | Iterable[str]] = dict(params)
+    notices: list[str] = []
+    view_id = _one(out, VIEW_PARAM)
+    out.pop(VIEW_PARAM, None)
+    if view_id:
+        if store is None:
+            notices.append(f"the saved view in the link cannot be opened: {unavailable or 'no workspace store'}")
+        else:
+            try:
+                saved = store.view(view_id)
+            except UnknownWorkspaceError as exc:
+                notices.append(f"the link's saved view was not found ({exc})")
+            except MapperError as exc:
+                notices.append(f"the saved view in the link cannot be opened: {exc}")
+            else:
+                out = {**_params(saved.query), WORKSPACE_PARAM: saved.workspace_id}
+    ws = _one(out, WORKSPACE_PARAM)
+    if ws:
+        if store is None:
+            notices.append(f"the workspace in the link cannot be opened: {unavailable or 'no workspace store'}")
+            out.pop(WORKSPACE_PARAM)
+        elif not is_id(ws):
+            notices.append(f"ignored ws={ws!r}: not a workspace id (copy the link again from the app)")
+            out.pop(WORKSPACE_PARAM)
+        else:
+            try:
+                store.workspace(ws)
+            except UnknownWorkspaceError as exc:
+                notices.append(f"the link's workspace was not found ({exc})")
+                out.pop(WORKSPACE_PARAM)
+            except MapperError as exc:
+                notices.append(f"the workspace in the link cannot be opened: {exc}")
+                out.pop(WORKSPACE_PARAM)
+            else:
+                out[WORKSPACE_PARAM] = ws
+    return out, notices
