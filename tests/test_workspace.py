@@ -144,21 +144,21 @@ def test_names_must_be_given(store: WorkspaceStore) -> None:
 def test_limits_say_what_to_do(backend: dict[str, str]) -> None:
     store = _open(backend, Limits(max_bytes=1024, max_rows=10))
     ws = store.create_workspace("Limits")
-    with pytest.raises(UploadLimitError, match=r"big\.csv.*1024|MAPPER_MAX_UPLOAD_MB") as info:
+    with pytest.raises(UploadLimitError, match=r"big\.csv.*1024|MAPPER_UPLOAD_MAX_MB") as info:
         store.save_upload(ws.id, "big.csv", b"x" * 2048, mapping={})
     assert "Split it" in str(info.value)
-    with pytest.raises(UploadLimitError, match=r"11 rows.*MAPPER_MAX_UPLOAD_ROWS"):
+    with pytest.raises(UploadLimitError, match=r"11 rows.*MAPPER_UPLOAD_MAX_ROWS"):
         store.save_upload(ws.id, "long.csv", b"x", mapping={}, rows=11)
     assert store.uploads(ws.id) == []  # nothing half-saved
     assert store.save_upload(ws.id, "ok.csv", b"x" * 1024, mapping={}, rows=10).version == 1
 
 
 def test_limits_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MAPPER_MAX_UPLOAD_MB", "0.5")
-    monkeypatch.setenv("MAPPER_MAX_UPLOAD_ROWS", "100")
+    monkeypatch.setenv("MAPPER_UPLOAD_MAX_MB", "0.5")
+    monkeypatch.setenv("MAPPER_UPLOAD_MAX_ROWS", "100")
     assert Limits.from_env() == Limits(max_bytes=512 * 1024, max_rows=100)
-    monkeypatch.setenv("MAPPER_MAX_UPLOAD_ROWS", "many")
-    with pytest.raises(WorkspaceError, match="MAPPER_MAX_UPLOAD_ROWS"):
+    monkeypatch.setenv("MAPPER_UPLOAD_MAX_ROWS", "many")
+    with pytest.raises(WorkspaceError, match="MAPPER_UPLOAD_MAX_ROWS"):
         Limits.from_env()
 
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import urllib.parse
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ._errors import MapperError, UnknownWorkspaceError
 from .data import Bundle
-from .viewstate import VIEW_PARAM, WORKSPACE_PARAM
-from .workspace import Upload, WorkspaceStore, is_id
+from .viewstate import VIEW_PARAM, WORKSPACE_PARAM, ViewState, view_from_query
+from .workspace import SavedView, Upload, WorkspaceStore, is_id
 
 #: Prefix of the ids of layers made from uploads (bundled layer ids never start with it).
 LAYER_PREFIX = "ws_"
@@ -59,18 +59,21 @@ def workspace_bundle(base: Bundle, store: WorkspaceStore, workspace_id: str) -> 
     """
     from . import upload as _upload
 
-    bundle = base
+    extra = []
     shown: dict[str, Upload] = {}
     problems: list[str] = []
     for saved in store.uploads(workspace_id):
         lid = layer_id(saved.name)
         try:
-            data = store.upload_bytes(saved.id)
-            bundle = _upload.add_saved_upload(bundle, saved.name, data, saved.mapping, saved.sheet, saved.layer, lid)
+            table = _upload.read_upload(saved.name, store.upload_bytes(saved.id), sheet=saved.sheet, layer=saved.layer)
+            mapping = _upload.Mapping.from_dict(saved.mapping)
+            result = _upload.apply_mapping(table, mapping, today=saved.created.date())
+            extra.append(_upload.upload_layer(result, mapping, layer_id=lid))
         except MapperError as exc:
             problems.append(f"{saved.name} (version {saved.version}) could not be shown: {exc}")
             continue
         shown[lid] = saved
+    bundle = base.with_layers(extra) if extra else base
     return WorkspaceLayers(bundle=bundle, uploads=shown, problems=problems)
 
 
@@ -115,7 +118,9 @@ def resolve_link(
             else:
                 out = {**_params(saved.query), WORKSPACE_PARAM: saved.workspace_id}
     ws = _one(out, WORKSPACE_PARAM)
-    if ws:
+    if not ws:
+        out.pop(WORKSPACE_PARAM, None)
+    else:
         if store is None:
             notices.append(f"the workspace in the link cannot be opened: {unavailable or 'no workspace store'}")
             out.pop(WORKSPACE_PARAM)
@@ -134,3 +139,43 @@ def resolve_link(
             else:
                 out[WORKSPACE_PARAM] = ws
     return out, notices
+
+
+def show_layer(view: ViewState, lid: str) -> ViewState:
+    """``view`` with layer ``lid`` shown (added to an explicit layer choice; every layer is
+    shown when none is chosen)."""
+    filters = view.filters
+    if filters.layers and lid not in filters.layers:
+        filters = replace(filters, layers=(*filters.layers, lid))
+    if view.layers_off:
+        filters = replace(filters, layers=(lid,))
+    return replace(view, filters=filters, layers_off=False)
+
+
+def open_workspace(view: ViewState, workspace_id: str | None) -> ViewState:
+    """``view`` in another workspace (or none): the layer choice is reset (the other
+    workspace's layers are not there); the other filters, colours and position stay."""
+    if workspace_id == view.workspace:
+        return view
+    return replace(view, workspace=workspace_id, filters=replace(view.filters, layers=()), layers_off=False)
+
+
+def saved_view_state(saved: SavedView, bundle: Bundle) -> tuple[ViewState, list[str]]:
+    """The view a saved view stands for, in its workspace (``bundle`` must hold that
+    workspace's layers), and notices for values that no longer apply (a layer deleted)."""
+    params = {**_params(saved.query), WORKSPACE_PARAM: saved.workspace_id}
+    return view_from_query(params, bundle)
+
+
+def view_query(view: ViewState) -> str:
+    """The query string a saved view keeps."""
+    return urllib.parse.urlencode(view.to_query())
+
+
+def view_link(page_url: str, saved: SavedView) -> str:
+    """A link that opens a saved view on the Map page of the deployment ``page_url`` (the
+    address of any of its pages) is served at."""
+    parts = urllib.parse.urlsplit(page_url or "")
+    path = parts.path.rsplit("/", 1)[0] + "/map"
+    query = urllib.parse.urlencode({WORKSPACE_PARAM: saved.workspace_id, VIEW_PARAM: saved.id})
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, query, ""))

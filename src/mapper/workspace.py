@@ -40,8 +40,8 @@ from ._errors import StoreUnavailableError, UnknownWorkspaceError, UploadLimitEr
 #: Environment variables that configure the store and its limits.
 DATA_DIR_ENV = "MAPPER_DATA_DIR"
 DATABASE_URL_ENV = "MAPPER_DATABASE_URL"
-MAX_MB_ENV = "MAPPER_MAX_UPLOAD_MB"
-MAX_ROWS_ENV = "MAPPER_MAX_UPLOAD_ROWS"
+MAX_MB_ENV = "MAPPER_UPLOAD_MAX_MB"
+MAX_ROWS_ENV = "MAPPER_UPLOAD_MAX_ROWS"
 #: File name of the embedded store inside the data directory.
 SQLITE_NAME = "workspaces.sqlite"
 #: Longest workspace, upload or view name accepted (characters).
@@ -69,13 +69,14 @@ def is_id(value: object) -> bool:
 class Limits:
     """How large one upload may be. Read from the environment by :meth:`from_env`."""
 
-    max_bytes: int = 100 * 1024 * 1024
-    max_rows: int = 250_000
+    max_bytes: int = 200 * 1024 * 1024
+    max_rows: int = 200_000
 
     @classmethod
     def from_env(cls) -> Limits:
-        """``MAPPER_MAX_UPLOAD_MB`` (default 100) and ``MAPPER_MAX_UPLOAD_ROWS`` (default
-        250,000); a value that is not a positive number is an error naming the variable."""
+        """``MAPPER_UPLOAD_MAX_MB`` (default 200) and ``MAPPER_UPLOAD_MAX_ROWS`` (default
+        200,000), the same limits :mod:`mapper.upload` applies; a value that is not a
+        positive number is an error naming the variable."""
         out = cls()
         mb = os.environ.get(MAX_MB_ENV)
         rows = os.environ.get(MAX_ROWS_ENV)
