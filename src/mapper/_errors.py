@@ -94,6 +94,16 @@ class UnknownValueError(FilterError):
         super().__init__(f"unknown {facet} value(s) {shown}; valid values: {choices}")
 
 
+class UploadError(MapperError, ValueError):
+    """An uploaded table cannot be mapped as asked (no location column, unknown column name,
+    every row rejected...); the message says what to choose or fix."""
+
+
+class UploadLimitError(DataReadError):
+    """An upload is larger than the deployment allows (bytes or rows); the message gives the
+    limit and the environment variable that sets it (raised by the reader and the store)."""
+
+
 class WorkspaceError(MapperError):
     """Base class of the errors of the workspace store (saved uploads and views)."""
 
@@ -113,10 +123,6 @@ class UnknownWorkspaceError(WorkspaceError, KeyError):
             "or the link was made on another deployment. Ask for a new link, or pick one from the "
             "list on the Your data page."
         )
-
-
-class UploadLimitError(WorkspaceError, ValueError):
-    """An upload is larger (bytes or rows) than this deployment accepts."""
 
 
 class StoreUnavailableError(WorkspaceError, OSError):

@@ -284,7 +284,35 @@ def _style(raw: Any, schema: Schema | None, problems: list[str]) -> Style:
     )
 
 
-def _load_layer(path: Path, raw: dict[str, Any], schemas: dict[str, Schema], root: Path) -> Layer:
+def layer_from_dict(raw: dict[str, Any], schema: Schema, *, origin: str, source: Path) -> Layer:
+    """Validate a layer spec given as data (e.g. built for an uploaded table) into a
+    :class:`Layer`, by the same rules as the ``layers/*.toml`` files.
+
+    Parameters
+    ----------
+    raw
+        The spec's keys, as in a ``layers/*.toml`` file; its ``schema`` must be ``schema.id``.
+    schema
+        The schema its records follow.
+    origin
+        Where the spec comes from, for error messages (e.g. ``upload:my_sites``).
+    source
+        What ``Layer.source`` names (the uploaded file's name); it need not exist on disk.
+
+    Raises
+    ------
+    SpecError
+        Listing every bad key at once.
+    """
+    return _load_layer(Path(origin), raw, {schema.id: schema}, Path("."), source=source)
+
+
+def _load_layer(
+    path: Path, raw: dict[str, Any], schemas: dict[str, Schema], root: Path, *, source: Path | None = None
+) -> Layer:
+    """One layer spec; ``source`` given means the spec is data that no file holds (an
+    upload): its ``source`` text is not looked up under ``root`` nor its id matched to a
+    file name."""
     problems: list[str] = []
     known = {
         "id",
@@ -312,12 +340,13 @@ def _load_layer(path: Path, raw: dict[str, Any], schemas: dict[str, Schema], roo
     layer_id = _text(raw, "id", problems)
     if layer_id and not _ID.match(layer_id):
         problems.append(f"'id' is {layer_id!r}; use lower-case letters, digits and '_'")
-    if layer_id and layer_id != path.stem:
+    if layer_id and source is None and layer_id != path.stem:
         problems.append(f"'id' is {layer_id!r} but the file is {path.name}; name the file {layer_id}.toml")
     title = _text(raw, "title", problems)
     description = _text(raw, "description", problems)
     source_text = _text(raw, "source", problems)
-    source = _inside(root, source_text, "source", problems) if source_text else root
+    if source is None:
+        source = _inside(root, source_text, "source", problems) if source_text else root
     schema_id = _text(raw, "schema", problems)
     schema = schemas.get(schema_id)
     if schema_id and schema is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import geopandas as gpd
 import shapely
 
 from . import _diskcache
-from .catalogue import Catalogue, load_catalogue
+from .catalogue import Catalogue, Layer, load_catalogue
 from .enrich import countries_frame, enrich_layer
 from .io import read_layer_file
 from .validate import ValidationReport, read_attributes, read_checked
@@ -40,6 +41,40 @@ class Bundle:
         """One layer's records; unknown ids raise an error listing the valid ones."""
         self.catalogue[layer_id]  # raises UnknownLayerError with the choices
         return self.layers[layer_id]
+
+    def with_layers(self, extra: Iterable[tuple[Layer, gpd.GeoDataFrame]]) -> Bundle:
+        """A new bundle with more layers (e.g. uploads: :func:`mapper.upload.upload_layer`)
+        after the catalogue's own; this bundle is not changed.
+
+        Each extra layer is enriched like a bundled one (country names and attributes,
+        measures) and its consistency findings (a point outside the country it names) are
+        added to the new bundle's report as warnings. Selections, the web map
+        (``MapAssets``), tables, exports, snapshots and the HTML export then take the extra
+        layers as they take the bundled ones.
+
+        Raises
+        ------
+        ValueError
+            If an extra layer's id is already used; the message lists the ids in use.
+        """
+        layers = dict(self.catalogue.items())
+        frames = dict(self.layers)
+        report = ValidationReport(problems=list(self.report.problems), checked=dict(self.report.checked))
+        for layer, frame in extra:
+            if layer.id in layers:
+                raise ValueError(
+                    f"a layer with id {layer.id!r} is already loaded; choose another id (in use: {', '.join(layers)})"
+                )
+            enriched, findings = enrich_layer(frame, layer, self.countries, self.catalogue.countries, self.land)
+            layers[layer.id] = layer
+            frames[layer.id] = enriched.reset_index(drop=True)
+            report.problems += findings
+            report.checked[f"{layer.id} ({layer.source.name})"] = len(frame)
+        catalogue = Catalogue(layers, self.catalogue.countries, self.catalogue.root)
+        bundle = Bundle(catalogue=catalogue, layers=frames, countries=self.countries, report=report)
+        if "land" in self.cache:
+            bundle.cache["land"] = self.cache["land"]
+        return bundle
 
     def sources(self) -> pd.DataFrame:
         """Every distinct source cited by the records: layer, publisher, date, URL, count."""

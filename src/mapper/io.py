@@ -1,13 +1,14 @@
 """Reading layer files into GeoDataFrames in EPSG:4326.
 
-Supported: GeoJSON, GeoPackage, GeoParquet, Shapefile (anything GDAL reads through pyogrio)
-and CSV with longitude/latitude columns and/or a WKT ``geometry`` column. CSV files may be
+Supported: GeoJSON, GeoPackage, GeoParquet, Shapefile (zipped too), KML/KMZ (anything GDAL
+reads through pyogrio) and CSV with longitude/latitude columns and/or a WKT ``geometry`` column. CSV files may be
 UTF-8 (with or without a byte-order mark), Shift-JIS (cp932) or Latin-1 (cp1252); anything
 else, and binary files, are refused with a clear :class:`DataReadError`.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 import re
@@ -28,7 +29,7 @@ WGS84 = "EPSG:4326"
 _LON_NAMES = ("lon", "lng", "long", "longitude", "x")
 _LAT_NAMES = ("lat", "latitude", "y")
 _WKT_NAMES = ("geometry", "wkt", "geom")
-_VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".fgb", ".zip"}
+_VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".fgb", ".zip", ".kml", ".kmz"}
 #: Largest total size of the files inside a zip archive that is opened (a zip bomb guard).
 MAX_ZIP_BYTES = 500 * 1024 * 1024
 # Characters that never occur in a text file: C0 controls other than tab, newline, return.
@@ -51,8 +52,23 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return _read_table(_existing(path))[0]
 
 
-def _decode(path: Path, data: bytes) -> tuple[str, str]:
-    """The text of a CSV file and the encoding it was read with."""
+def decode_text(name: str | Path, data: bytes) -> tuple[str, str]:
+    """The text of a CSV file's bytes and the encoding it was read with.
+
+    Tries UTF-8 (with or without a byte-order mark), then Shift-JIS (cp932) when the result
+    reads as Japanese, then Latin-1 (cp1252). ``name`` only appears in error messages.
+
+    Returns
+    -------
+    tuple
+        ``(text, encoding)`` with encoding one of ``utf-8``, ``utf-8-sig``, ``cp932``, ``cp1252``.
+
+    Raises
+    ------
+    DataReadError
+        If the bytes are UTF-16, binary or hold control characters.
+    """
+    path = name
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise DataReadError(f"{path}: is saved as UTF-16; save it as CSV UTF-8 (e.g. Excel: 'CSV UTF-8')")
     if b"\x00" in data[:1_000_000]:
@@ -97,22 +113,90 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _read_table(path: Path) -> tuple[pd.DataFrame, str]:
-    data = _read_bytes(path)
+    table, encoding, _ = read_table_bytes(path, _read_bytes(path), delimiter=",")
+    return table, encoding
+
+
+#: Cell separators :func:`read_table_bytes` recognises, in order of preference.
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def sniff_delimiter(text: str) -> str:
+    """The cell separator of CSV text: the one of :data:`DELIMITERS` that splits the first
+    lines into the same number (more than one) of cells, preferring the comma.
+
+    Examples
+    --------
+    >>> sniff_delimiter("name;lat;lon\\nA;1,5;2,5\\n")
+    ';'
+    """
+    lines = [line for line in text.splitlines()[:50] if line.strip()][:20]
+    if not lines:
+        return ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        pass
+    best, best_cells = ",", 1
+    for delimiter in DELIMITERS:
+        counts = {len(next(csv.reader([line], delimiter=delimiter))) for line in lines}
+        if len(counts) == 1 and (cells := counts.pop()) > best_cells:
+            best, best_cells = delimiter, cells
+    return best
+
+
+def read_table_bytes(
+    name: str | Path, data: bytes, *, delimiter: str | None = None, skip_blank_lines: bool = True
+) -> tuple[pd.DataFrame, str, str]:
+    """Read CSV bytes as text columns (empty cells become missing values).
+
+    Parameters
+    ----------
+    name
+        How the file is named in error messages (never opened).
+    data
+        The file's bytes (not changed).
+    delimiter
+        The cell separator; detected (:func:`sniff_delimiter`) when None.
+    skip_blank_lines
+        With False, an empty line stays as a row of missing values, so that row ``k`` of the
+        frame is line ``k + 2`` of the file (header = line 1) when no cell spans lines.
+
+    Returns
+    -------
+    tuple
+        ``(table, encoding, delimiter)``.
+
+    Raises
+    ------
+    DataReadError
+        If the bytes are empty, binary or not a CSV table.
+    """
     if not data.strip():
-        raise DataReadError(f"{path}: is empty; a CSV table needs a header row and one row per record")
-    text, encoding = _decode(path, data)
+        raise DataReadError(f"{name}: is empty; a CSV table needs a header row and one row per record")
+    text, encoding = decode_text(name, data)
+    delimiter = delimiter or sniff_delimiter(text)
     try:
         with warnings.catch_warnings():
             # a row with more cells than the header would silently shift into the index
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], index_col=False)
+            table = pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                index_col=False,
+                sep=delimiter,
+                skip_blank_lines=skip_blank_lines,
+            )
     except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError) as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        shown = {"\t": "tab", ",": "comma"}.get(delimiter, repr(delimiter))
         raise DataReadError(
-            f"{path}: cannot read as a CSV table ({detail}); check that every row has as many "
-            "comma-separated cells as the header and that quotes are closed"
+            f"{name}: cannot read as a CSV table ({detail}); check that every row has as many "
+            f"{shown}-separated cells as the header and that quotes are closed"
         ) from exc
-    return table, encoding
+    return table, encoding, delimiter
 
 
 def read_layer_file(path: str | Path, *, layer: str | None = None) -> tuple[gpd.GeoDataFrame, list[Problem]]:
@@ -147,7 +231,7 @@ def read_layer_file(path: str | Path, *, layer: str | None = None) -> tuple[gpd.
                 f"{path}: cannot read as GeoParquet ({_first_line(exc)}); is it a GeoParquet file?"
             ) from exc
     elif suffix in _VECTOR_SUFFIXES:
-        if suffix == ".zip":
+        if suffix in (".zip", ".kmz"):
             _check_zip(path)
         elif suffix in (".geojson", ".json"):
             _check_utf8(path)

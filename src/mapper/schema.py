@@ -342,7 +342,26 @@ def is_missing(value: Any) -> bool:
 def load_schema(path: str | Path) -> Schema:
     """Read and validate one schema TOML file."""
     path = Path(path)
-    raw = read_toml(path)
+    return schema_from_dict(read_toml(path), path)
+
+
+def schema_from_dict(raw: dict[str, Any], origin: str | Path) -> Schema:
+    """Validate a schema given as data (the parsed TOML of a schema file, or one built for
+    an uploaded table) into a :class:`Schema`.
+
+    Parameters
+    ----------
+    raw
+        The schema's keys, as in ``layers/schemas/*.toml``.
+    origin
+        Where it comes from, for error messages (a file path or e.g. ``upload:my_sites``).
+
+    Raises
+    ------
+    SpecError
+        Listing every bad key at once.
+    """
+    path = Path(origin)
     problems: list[str] = []
     for key in ("id", "title"):
         if not isinstance(raw.get(key), str) or not raw.get(key):

@@ -33,8 +33,8 @@ _SEQUENTIAL = {
     6: ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"],
     7: ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"],
 }
-# ColorBrewer Set2 (colour-blind safe qualitative)
-_QUALITATIVE = ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494", "#b3b3b3"]
+#: ColorBrewer Set2 (colour-blind safe qualitative): country categories and upload categories
+QUALITATIVE = ("#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494", "#b3b3b3")
 NO_DATA = "#e8e8e8"
 BASE_FILL = "#f4f1ea"
 BASE_STROKE = "#9a9a9a"
@@ -185,7 +185,7 @@ def _classify_categorical(countries: pd.DataFrame, spec: CountrySpec, name: str,
     else:
         categories = list(field.allowed or [])
         names = {c: c.replace("_", " ") for c in categories}
-    palette = dict(zip(categories, _QUALITATIVE, strict=False))
+    palette = dict(zip(categories, QUALITATIVE, strict=False))
     colors: dict[str, str] = {}
     values = {}
     for iso, value in zip(countries["iso3"], countries[name], strict=True):

@@ -1,0 +1,251 @@
+"""Uploads: every format reads, detection picks the right columns, country names match,
+rows with problems are set aside with row/column/value/hint and never dropped silently,
+the bytes given are never changed, and an upload becomes a layer like any other."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import mapper
+from mapper.countrynames import ALIASES, _index, country_code, normalise
+from mapper.query import FilterState
+from mapper.selection import select
+from mapper.upload import (
+    Mapping,
+    UploadError,
+    UploadLimitError,
+    apply_mapping,
+    detect_mapping,
+    read_upload,
+    rejected_csv,
+    upload_layer,
+)
+
+sys.path.insert(0, str(Path(__file__).parent))
+from make_upload_fixtures import COUNTRY_VARIANTS, Fixture, write_fixtures
+
+
+@pytest.fixture(scope="session")
+def fixtures(tmp_path_factory: pytest.TempPathFactory, bundle: mapper.Bundle) -> dict[str, Fixture]:
+    """The upload fixtures (tests/make_upload_fixtures.py), written once per session."""
+    return write_fixtures(tmp_path_factory.mktemp("uploads"), bundle)
+
+
+def _read(fixture: Fixture, **kw: object) -> mapper.upload.UploadTable:
+    return read_upload(fixture.path.name, fixture.path.read_bytes(), layer=fixture.layer, **kw)  # type: ignore[arg-type]
+
+
+def test_every_fixture_reads_with_all_its_rows(fixtures: dict[str, Fixture]) -> None:
+    offenders = []
+    for key, fixture in fixtures.items():
+        table = _read(fixture)
+        if len(table.frame) != fixture.rows or len(table.rows) != fixture.rows:
+            offenders.append(f"{key}: {len(table.frame)} rows read, {fixture.rows} in the file")
+    assert not offenders, offenders
+
+
+def test_detection_picks_the_expected_columns(fixtures: dict[str, Fixture]) -> None:
+    offenders = []
+    for key, fixture in fixtures.items():
+        table = _read(fixture)
+        mapping = detect_mapping(table)
+        result = apply_mapping(table, mapping)
+        for name, expected in fixture.expect.items():
+            if name == "encoding":
+                got = table.encoding
+            elif name == "geometry":
+                got = result.geometry
+            else:
+                got = getattr(mapping, name)
+            if got != expected:
+                offenders.append(f"{key}: {name} is {got!r}, expected {expected!r}")
+    assert not offenders, offenders
+
+
+def test_good_and_rejected_rows_add_up_to_the_rows_of_the_file(fixtures: dict[str, Fixture]) -> None:
+    offenders = []
+    for key, fixture in fixtures.items():
+        table = _read(fixture)
+        result = apply_mapping(table, detect_mapping(table))
+        if len(result.frame) + result.rejected_count != fixture.rows:
+            offenders.append(f"{key}: {len(result.frame)} good + {result.rejected_count} rejected != {fixture.rows}")
+        if dict(zip(result.rejected["row"], result.rejected["column"], strict=True)) != fixture.rejected:
+            offenders.append(
+                f"{key}: rejected {result.rejected[['row', 'column']].values.tolist()}, expected {fixture.rejected}"
+            )
+    assert not offenders, offenders
+
+
+def test_every_rejected_row_says_row_column_value_and_what_to_do(fixtures: dict[str, Fixture]) -> None:
+    table = _read(fixtures["broken_csv"])
+    rejected = apply_mapping(table, detect_mapping(table)).rejected
+    by_row = {row: (column, value, problem) for row, column, value, problem in rejected.itertuples(index=False)}
+    assert by_row[3] == ("lat", "abc", by_row[3][2])
+    assert "not a number" in by_row[3][2]
+    assert by_row[4][1] == "102.6331"
+    assert "swapped" in by_row[4][2]
+    assert by_row[5][1] == "95.2"
+    assert "outside -90..90" in by_row[5][2]
+    assert by_row[6][1] == "Atlantis"
+    assert "alpha-3" in by_row[6][2]
+    assert "name is empty" in by_row[7][2]
+    assert "longitude is empty" in by_row[9][2]
+    offenders = [p for p in rejected["problem"] if not any(w in p for w in ("check", "write", "fill", "give"))]
+    assert not offenders, f"problems that do not say what to do: {offenders}"
+
+
+def test_country_level_rows_have_no_geometry_and_their_country(fixtures: dict[str, Fixture]) -> None:
+    table = _read(fixtures["broken_csv"])
+    frame = apply_mapping(table, detect_mapping(table)).frame
+    row = frame[frame["name"] == "Country level"].iloc[0]
+    assert row["geometry"] is None
+    assert row["country"] == "KHM"
+    assert row["location_precision"] == "country"
+    exact = frame[frame["name"] == "Good site"].iloc[0]
+    assert exact["location_precision"] == "exact"
+    assert exact["country"] == "LAO"
+
+
+def test_rejected_csv_keeps_the_original_cells(fixtures: dict[str, Fixture]) -> None:
+    table = _read(fixtures["broken_csv"])
+    result = apply_mapping(table, detect_mapping(table))
+    data = rejected_csv(result)
+    assert data.startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(io.BytesIO(data), dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    assert back["row"].astype(int).tolist() == result.rejected_rows
+    original = pd.read_csv(fixtures["broken_csv"].path, dtype=str, keep_default_na=False)
+    for _, line in back.iterrows():
+        source = original.iloc[int(line["row"]) - 2]
+        assert [line[c] for c in original.columns] == source.tolist()
+        assert line["problems"]
+
+
+def test_upload_bytes_are_never_changed(fixtures: dict[str, Fixture]) -> None:
+    offenders = []
+    for key, fixture in fixtures.items():
+        data = fixture.path.read_bytes()
+        before = hashlib.sha256(data).hexdigest()
+        table = _read(fixture)
+        result = apply_mapping(table, detect_mapping(table))
+        rejected_csv(result)
+        if hashlib.sha256(data).hexdigest() != before or fixture.path.read_bytes() != data:
+            offenders.append(key)
+    assert not offenders
+
+
+def test_every_country_variant_matches_its_code() -> None:
+    offenders = {v: (country_code(v), code) for v, code in COUNTRY_VARIANTS.items() if country_code(v) != code}
+    assert not offenders, offenders
+
+
+def test_ambiguous_and_unknown_country_names_match_nothing() -> None:
+    offenders = [v for v in ("Korea", "Congo", "Atlantis", "Mekong", "") if country_code(v) is not None]
+    assert not offenders
+
+
+def test_every_alias_is_a_spelling_the_kept_sources_lack() -> None:
+    sources = _index(False)[0]
+    offenders = [f"{iso}: {name}" for iso, names in ALIASES.items() for name in names if normalise(name) in sources]
+    assert not offenders, f"already in pycountry/CLDR, remove from ALIASES: {offenders}"
+
+
+def test_xlsx_lists_sheets_and_reads_the_one_picked(fixtures: dict[str, Fixture]) -> None:
+    table = _read(fixtures["xlsx"])
+    assert table.sheets == ("Sites", "Countries")
+    assert table.sheet == "Sites"
+    assert table.rows == (5, 6, 7)  # the sheet's own row numbers (title row, two header rows above)
+    other = _read(fixtures["xlsx"], sheet="Countries")
+    mapping = detect_mapping(other)
+    assert (mapping.location, mapping.country, mapping.name) == ("country", "Country", "Programme")
+    assert apply_mapping(other, mapping).frame["country"].tolist() == ["VNM", "LAO"]
+    with pytest.raises(mapper.DataReadError, match="Sites, Countries"):
+        _read(fixtures["xlsx"], sheet="Nope")
+
+
+def test_geopackage_lists_layers_and_reads_the_one_picked(fixtures: dict[str, Fixture]) -> None:
+    table = _read(fixtures["gpkg"])
+    assert {"interconnectors", "jumpp", "wind_zones"} <= set(table.layers)
+    with pytest.raises(mapper.DataReadError, match="interconnectors"):
+        read_upload("x.gpkg", fixtures["gpkg"].path.read_bytes(), layer="nope")
+
+
+def test_limits_give_a_clear_message(monkeypatch: pytest.MonkeyPatch, fixtures: dict[str, Fixture]) -> None:
+    data = fixtures["countries_csv"].path.read_bytes()
+    monkeypatch.setenv("MAPPER_UPLOAD_MAX_ROWS", "5")
+    with pytest.raises(UploadLimitError, match="MAPPER_UPLOAD_MAX_ROWS"):
+        read_upload("c.csv", data)
+    monkeypatch.setenv("MAPPER_UPLOAD_MAX_MB", "0.0001")
+    with pytest.raises(UploadLimitError, match="MAPPER_UPLOAD_MAX_MB"):
+        read_upload("c.csv", data)
+
+
+def test_unreadable_uploads_name_the_file_and_what_to_do() -> None:
+    cases = {
+        "notes.docx": (b"PK\x03\x04", "cannot read"),
+        "sheet.xlsx": (b"not a zip", "Excel"),
+        "shapes.zip": (_zip({"readme.txt": b"x"}), ".shp"),
+        "empty.csv": (b"", "empty"),
+    }
+    offenders = []
+    for name, (data, words) in cases.items():
+        try:
+            read_upload(name, data)
+            offenders.append(f"{name}: read")
+        except mapper.DataReadError as exc:
+            if name not in str(exc) or words not in str(exc) or "/tmp" in str(exc):
+                offenders.append(f"{name}: {exc}")
+    assert not offenders, offenders
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_table_without_location_says_what_is_needed() -> None:
+    table = read_upload("plain.csv", b"name,notes\nA,x\n")
+    with pytest.raises(UploadError, match="lon and lat"):
+        detect_mapping(table)
+
+
+def test_mapping_round_trips_through_json_and_refuses_unknown_columns(fixtures: dict[str, Fixture]) -> None:
+    table = _read(fixtures["sjis_csv"])
+    mapping = detect_mapping(table)
+    assert Mapping.from_dict(json.loads(json.dumps(mapping.to_dict()))) == mapping
+    with pytest.raises(UploadError, match="緯度"):
+        apply_mapping(table, mapping.with_changes(category="nope"))
+    with pytest.raises(UploadError, match="unknown mapping key"):
+        Mapping.from_dict({"colour": "x"})
+
+
+def test_uploaded_layer_joins_the_bundle_like_any_layer(fixtures: dict[str, Fixture], bundle: mapper.Bundle) -> None:
+    table = _read(fixtures["sjis_csv"])
+    mapping = detect_mapping(table).with_changes(attribution="Test team, JUMPP desk")
+    layer, frame = upload_layer(apply_mapping(table, mapping), mapping, layer_id="my_sites")
+    extended = bundle.with_layers([(layer, frame)])
+    assert "my_sites" not in bundle.catalogue
+    assert list(extended.catalogue)[-1] == "my_sites"
+    selection = select(extended, FilterState(countries=("LAO",)))
+    assert selection.counts["my_sites"] == 1
+    assert "Test team, JUMPP desk" in selection.attributions()
+    by_year = select(extended, FilterState(layers=("my_sites",), year_from=2023))
+    assert by_year.counts == {"my_sites": 2}
+    found = select(extended, FilterState(layers=("my_sites",), search="ハノイ"))
+    assert found.counts == {"my_sites": 1}
+    assert extended.layers["my_sites"]["country_name"].tolist()[0] == "Laos" or "Lao" in str(
+        extended.layers["my_sites"]["country_name"].tolist()[0]
+    )
+    with pytest.raises(ValueError, match="already loaded"):
+        extended.with_layers([(layer, frame)])
