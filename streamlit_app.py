@@ -30,6 +30,7 @@ _install_static()
 pages = [
     st.Page("app_pages/map.py", title="Map", icon=":material/map:", default=True, url_path="map"),
     st.Page("app_pages/countries.py", title="Countries", icon=":material/bar_chart:", url_path="countries"),
+    st.Page("app_pages/your_data.py", title="Your data", icon=":material/upload_file:", url_path="your_data"),
     st.Page("app_pages/export.py", title="Export & snapshots", icon=":material/download:", url_path="export"),
     st.Page("app_pages/sources.py", title="Data & sources", icon=":material/menu_book:", url_path="sources"),
 ]

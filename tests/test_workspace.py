@@ -158,7 +158,7 @@ def test_limits_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAPPER_UPLOAD_MAX_ROWS", "100")
     assert Limits.from_env() == Limits(max_bytes=512 * 1024, max_rows=100)
     monkeypatch.setenv("MAPPER_UPLOAD_MAX_ROWS", "many")
-    with pytest.raises(WorkspaceError, match="MAPPER_UPLOAD_MAX_ROWS"):
+    with pytest.raises(MapperError, match="MAPPER_UPLOAD_MAX_ROWS"):
         Limits.from_env()
 
 

@@ -75,23 +75,16 @@ class Limits:
     @classmethod
     def from_env(cls) -> Limits:
         """``MAPPER_UPLOAD_MAX_MB`` (default 200) and ``MAPPER_UPLOAD_MAX_ROWS`` (default
-        200,000), the same limits :mod:`mapper.upload` applies; a value that is not a
-        positive number is an error naming the variable."""
-        out = cls()
-        mb = os.environ.get(MAX_MB_ENV)
-        rows = os.environ.get(MAX_ROWS_ENV)
-        try:
-            if mb:
-                out = cls(max_bytes=int(float(mb) * 1024 * 1024), max_rows=out.max_rows)
-            if rows:
-                out = cls(max_bytes=out.max_bytes, max_rows=int(rows))
-        except ValueError:
-            raise WorkspaceError(
-                f"{MAX_MB_ENV}={mb!r} / {MAX_ROWS_ENV}={rows!r}: use plain numbers (megabytes, rows)"
-            ) from None
-        if out.max_bytes <= 0 or out.max_rows <= 0:
-            raise WorkspaceError(f"{MAX_MB_ENV} and {MAX_ROWS_ENV} must be positive numbers")
-        return out
+        200,000), read by :mod:`mapper.upload` (the same limits for the reader and the store).
+
+        Raises
+        ------
+        UploadError
+            If a variable is not a positive number (the message names it).
+        """
+        from .upload import max_bytes, max_rows
+
+        return cls(max_bytes=max_bytes(), max_rows=max_rows())
 
     def check_size(self, name: str, size: int) -> None:
         """Raise :class:`UploadLimitError` when a file of ``size`` bytes is too large."""

@@ -1,0 +1,397 @@
+"""Your data page: upload a file, map its columns with a preview, add it to the open
+workspace (it then shows on the Map page like any layer); workspaces (open, create, rename,
+delete), upload versions and saved views.
+
+Widgets only: reading files, mapping columns, storing and rebuilding layers are the
+library's (:mod:`mapper.upload`, :mod:`mapper.workspace`, :mod:`mapper.userlayers`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app_pages._shared import (
+    current_view,
+    get_bundle,
+    get_store,
+    md_escape,
+    set_view,
+    show_notices,
+    store_problem,
+    sync_url,
+    workspace_layers,
+)
+from mapper import MapperError
+from mapper.upload import FORMATS, LOCATION_KINDS, Mapping, apply_mapping, detect_mapping, read_upload, rejected_csv
+from mapper.upload import upload_layer as build_layer
+from mapper.userlayers import (
+    layer_id,
+    open_workspace,
+    saved_view_state,
+    show_layer,
+    view_link,
+    view_query,
+)
+from mapper.validate import upload_name
+
+NONE = ""
+#: Session-state key of the message a button's callback left for the next run.
+MESSAGE_KEY = "yd_message"
+LOCATION_LABELS = {
+    "lonlat": "Longitude and latitude columns",
+    "wkt": "A WKT geometry column",
+    "country": "A country column (country-level records)",
+    "geometry": "The file's own geometry",
+}
+COLUMN_ROLES = {
+    "name": "Name of each record",
+    "country": "Country (code or name)",
+    "category": "Category (colours the points)",
+    "year": "Year (filter)",
+    "number": "Number (filter and size)",
+}
+
+bundle = get_bundle()
+view = current_view(bundle)
+store = get_store()
+st.title("Your data")
+show_notices()
+
+
+def _say(kind: str, text: str) -> None:
+    """Leave a message for the next run (callbacks cannot place elements)."""
+    st.session_state[MESSAGE_KEY] = (kind, text)
+
+
+def _attempt(action: Callable[[], Any], done: str = "") -> None:
+    """Run a store action from a callback; its problem (or ``done``) is shown next run."""
+    try:
+        action()
+    except MapperError as exc:
+        _say("error", str(exc))
+    else:
+        if done:
+            _say("success", done)
+
+
+message = st.session_state.pop(MESSAGE_KEY, None)
+if message:
+    getattr(st, message[0])(md_escape(message[1]))
+
+if store is None:
+    st.error(md_escape(f"Workspaces are not available on this deployment now: {store_problem()}"))
+    sync_url(view)
+    st.stop()
+
+# ---- which workspace -----------------------------------------------------------------------
+workspaces = store.workspaces()
+names = {w.id: w.name for w in workspaces}
+open_id = view.workspace if view.workspace in names else None
+
+
+def _open(workspace_id: str | None) -> None:
+    set_view(open_workspace(current_view(get_bundle()), workspace_id or None))
+
+
+def _create() -> None:
+    def create() -> None:
+        ws = store.create_workspace(st.session_state.get("yd_new_name", ""))
+        _open(ws.id)
+        st.session_state["yd_new_name"] = ""
+
+    _attempt(create, "Workspace created: upload a file into it below.")
+
+
+st.session_state["yd_ws"] = open_id or NONE  # the widget shows the one view state
+left, right = st.columns([2, 1])
+left.selectbox(
+    "Workspace",
+    [NONE, *names],
+    format_func=lambda i: names.get(i, "(none: the bundled data only)"),
+    key="yd_ws",
+    on_change=lambda: _open(st.session_state["yd_ws"]),
+    help="A workspace keeps your uploads and saved views on this deployment; a link to it opens it for colleagues.",
+)
+with right.popover("New workspace"):
+    st.text_input("Name", key="yd_new_name", placeholder="e.g. Mekong pipeline 2026")
+    st.button("Create", key="yd_create", on_click=_create)
+st.caption(
+    "Only need to check a file against a bundled layer's schema? Use the checker on the **Data & sources** page."
+)
+if open_id is None:
+    st.info("Open or create a workspace to upload your own records.")
+    sync_url(view)
+    st.stop()
+
+# ---- upload and map ------------------------------------------------------------------------
+st.header("Add a file")
+upload = st.file_uploader(
+    "CSV (any common encoding), Excel, GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ or GeoParquet",
+    type=sorted({suffix.lstrip(".") for suffix in FORMATS}),
+    key="yd_file",
+)
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the file…")
+def _read(name: str, data: bytes, sheet: str | None, layer: str | None) -> Any:
+    return read_upload(name, data, sheet=sheet, layer=layer)
+
+
+@st.cache_data(max_entries=8, show_spinner="Checking every row…")
+def _apply(name: str, data: bytes, sheet: str | None, layer: str | None, mapping_json: str) -> Any:
+    return apply_mapping(_read(name, data, sheet, layer), Mapping.from_dict(json.loads(mapping_json)))
+
+
+if upload is not None:
+    name, data = upload.name, upload.getvalue()
+    shown = upload_name(name)
+    tag = hashlib.sha1(data).hexdigest()[:12]  # widget keys per file: a new file starts afresh
+    try:
+        store.limits.check_size(shown, len(data))
+        table = _read(name, data, None, None)
+        if len(table.sheets) > 1:
+            sheet = st.selectbox("Sheet", table.sheets, key=f"yd_sheet_{tag}")
+            table = _read(name, data, sheet, None)
+        if len(table.layers) > 1:
+            layer = st.selectbox("Layer in the file", table.layers, key=f"yd_layer_{tag}")
+            table = _read(name, data, None, layer)
+        store.limits.check_rows(shown, len(table.frame))
+    except MapperError as exc:
+        st.error(md_escape(str(exc)))
+        table = None
+    if table is not None:
+        for note in table.notes:
+            st.caption(md_escape(note))
+        st.subheader("Which column is what", anchor=False)
+        detected = detect_mapping(table)
+        columns = table.columns
+        kinds = [k for k in LOCATION_KINDS if k != "geometry" or table.has_geometry]
+        location = st.radio(
+            "Where the records are",
+            kinds,
+            index=kinds.index(detected.location) if detected.location in kinds else 0,
+            format_func=LOCATION_LABELS.get,
+            key=f"yd_location_{tag}",
+            horizontal=True,
+        )
+
+        def column(role: str, label: str, where: Any = st) -> str:
+            default = getattr(detected, role)
+            options = [NONE, *columns]
+            return where.selectbox(
+                label,
+                options,
+                index=options.index(default) if default in options else 0,
+                format_func=lambda c: c if c else "(none)",
+                key=f"yd_{role}_{tag}",
+            )
+
+        changes: dict[str, Any] = {"location": location}
+        cols = st.columns(3)
+        if location == "lonlat":
+            changes["lon"] = column("lon", "Longitude", cols[0])
+            changes["lat"] = column("lat", "Latitude", cols[1])
+        elif location == "wkt":
+            changes["wkt"] = column("wkt", "WKT geometry", cols[0])
+        for i, (role, label) in enumerate(COLUMN_ROLES.items()):
+            changes[role] = column(role, label, cols[i % 3])
+        changes["tooltip"] = st.multiselect(
+            "Shown on hover",
+            columns,
+            default=[c for c in detected.tooltip if c in columns],
+            key=f"yd_tooltip_{tag}",
+        )
+        text = st.columns(2)
+        changes["title"] = text[0].text_input("Layer title", detected.title, key=f"yd_title_{tag}")
+        changes["attribution"] = text[1].text_input(
+            "Attribution (who the records are credited to)",
+            detected.attribution,
+            key=f"yd_attribution_{tag}",
+            placeholder="e.g. JICA Hanoi office, internal list, 2026-11",
+        )
+        changes["source_url"] = text[0].text_input("Source URL (optional)", detected.source_url, key=f"yd_url_{tag}")
+        changes["licence"] = text[1].text_input("Licence (optional)", detected.licence, key=f"yd_licence_{tag}")
+
+        st.subheader("Preview", anchor=False)
+        st.caption("The file as read (first rows; row numbers as in the file).")
+        st.dataframe(table.preview(20), hide_index=True, width="stretch")
+        try:
+            mapping = detected.with_changes(**changes)
+            result = _apply(name, data, table.sheet, table.layer, json.dumps(mapping.to_dict(), sort_keys=True))
+        except MapperError as exc:
+            st.error(md_escape(str(exc)))
+            result = None
+        if result is not None:
+            (st.success if not result.rejected_count else st.warning)(md_escape(result.summary()))
+            if result.rejected_count:
+                st.caption(
+                    "Rows set aside (row as in your file, column, value, and what to do). Your file is not changed: "
+                    "fix them there and upload it again, it becomes a new version."
+                )
+                st.dataframe(result.rejected.head(200), hide_index=True, width="stretch")
+                st.download_button(
+                    f"Download the {result.rejected_count} rows set aside (CSV)",
+                    rejected_csv(result),
+                    file_name=f"{shown.rsplit('.', 1)[0]}_set_aside.csv",
+                    mime="text/csv",
+                    key=f"yd_rejected_{tag}",
+                )
+            if len(result.warnings):
+                st.caption("Warnings (the rows are mapped):")
+                st.dataframe(result.warnings.head(200), hide_index=True, width="stretch")
+            if len(result.frame):
+                st.caption("Records as they will be mapped (first rows):")
+                st.dataframe(
+                    pd.DataFrame(result.frame.drop(columns=result.frame.geometry.name)).head(20),
+                    hide_index=True,
+                    width="stretch",
+                )
+            if st.button("Add to map", type="primary", key=f"yd_add_{tag}", disabled=not len(result.frame)):
+                lid = layer_id(name)
+                try:
+                    build_layer(result, mapping, layer_id=lid)  # refuse before saving what cannot be shown
+                    saved = store.save_upload(
+                        open_id,
+                        name,
+                        data,
+                        mapping=mapping.to_dict(),
+                        sheet=table.sheet,
+                        layer=table.layer,
+                        rows=len(table.frame),
+                    )
+                except MapperError as exc:
+                    st.error(md_escape(str(exc)))
+                else:
+                    set_view(show_layer(current_view(get_bundle()), lid))
+                    _say("success", f"{shown} saved as version {saved.version} and added to the map.")
+                    st.switch_page("app_pages/map.py")
+
+# ---- what the workspace holds ----------------------------------------------------------------
+st.header("In this workspace")
+loaded = workspace_layers()
+for problem in loaded.problems if loaded else []:
+    st.warning(md_escape(problem))
+uploads = store.uploads(open_id)
+if not uploads:
+    st.caption("No upload yet.")
+for latest in uploads:
+    shown_name = upload_name(latest.name)
+    on_map = loaded is not None and layer_id(latest.name) in loaded.uploads
+    title = latest.mapping.get("title") or shown_name
+    with st.expander(md_escape(f"{title} ({shown_name}), version {latest.version}{'' if on_map else ', not shown'}")):
+        versions = store.versions(open_id, latest.name)
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "version": [v.version for v in versions],
+                    "uploaded (UTC)": [v.created.strftime("%Y-%m-%d %H:%M") for v in versions],
+                    "size (bytes)": [v.size for v in versions],
+                    "rows": [v.rows for v in versions],
+                    "sheet/layer": [v.sheet or v.layer or "" for v in versions],
+                    "SHA-256": [v.sha256[:16] for v in versions],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        pick = st.selectbox(
+            "Version", versions, format_func=lambda v: f"version {v.version}", key=f"yd_version_{latest.id}"
+        )
+        buttons = st.columns(3)
+        buttons[0].download_button(
+            "Download this version as uploaded",
+            store.upload_bytes(pick.id),
+            file_name=shown_name,
+            key=f"yd_original_{pick.id}",
+        )
+        if pick.id != latest.id:
+            buttons[1].button(
+                "Make this version the current one",
+                key=f"yd_restore_{latest.id}",
+                help="Saved as a new version: no version is lost.",
+                on_click=_attempt,
+                args=(
+                    lambda pick=pick: store.save_upload(
+                        open_id,
+                        pick.name,
+                        store.upload_bytes(pick.id),
+                        mapping=pick.mapping,
+                        sheet=pick.sheet,
+                        layer=pick.layer,
+                        rows=pick.rows,
+                    ),
+                    f"Version {pick.version} of {shown_name} is the current one again (saved as a new version).",
+                ),
+            )
+        if buttons[2].checkbox("Remove from the workspace", key=f"yd_rm_ok_{latest.id}"):
+            buttons[2].button(
+                f"Remove all {len(versions)} version(s)",
+                key=f"yd_rm_{latest.id}",
+                on_click=_attempt,
+                args=(lambda n=latest.name: store.delete_upload(open_id, n), f"{shown_name} removed."),
+            )
+
+# ---- saved views --------------------------------------------------------------------------------
+st.header("Saved views")
+st.caption("A view keeps the layers, filters, colours and map position; its link opens it for colleagues.")
+
+
+def _save_view() -> None:
+    _attempt(
+        lambda: store.save_view(open_id, st.session_state.get("yd_view_name", ""), view_query(current_view(bundle))),
+        "View saved.",
+    )
+
+
+def _apply_view(saved: Any) -> None:
+    state, notices = saved_view_state(saved, get_bundle())
+    set_view(state)
+    if notices:
+        _say("warning", "Opened, with adjustments: " + "; ".join(notices))
+
+
+row = st.columns([2, 1])
+row[0].text_input("Name of the current view", key="yd_view_name", placeholder="e.g. Viet Nam wind, 2020 on")
+row[1].button("Save the current view", key="yd_save_view", on_click=_save_view)
+for saved in store.views(open_id):
+    with st.container(border=True):
+        st.markdown(f"**{md_escape(saved.name)}**")
+        st.code(view_link(st.context.url or "", saved), language=None, wrap_lines=True)
+        act = st.columns([1, 1, 4])
+        if act[0].button("Open", key=f"yd_open_{saved.id}"):
+            _apply_view(saved)
+            st.switch_page("app_pages/map.py")
+        act[1].button(
+            "Delete",
+            key=f"yd_delview_{saved.id}",
+            on_click=_attempt,
+            args=(lambda i=saved.id: store.delete_view(i), f"View {saved.name} deleted."),
+        )
+
+# ---- the workspace itself ---------------------------------------------------------------------------
+st.header("Workspace")
+ws_row = st.columns(2)
+with ws_row[0]:
+    st.text_input("New name", value=names[open_id], key=f"yd_rename_{open_id}")
+    st.button(
+        "Rename",
+        key="yd_rename",
+        on_click=lambda: _attempt(
+            lambda: store.rename_workspace(open_id, st.session_state.get(f"yd_rename_{open_id}", "")), "Renamed."
+        ),
+    )
+with ws_row[1]:
+    if st.checkbox("Delete this workspace, its uploads (all versions) and its saved views", key=f"yd_del_ok_{open_id}"):
+        st.button(
+            "Delete the workspace",
+            key="yd_delete",
+            type="primary",
+            on_click=lambda: _attempt(lambda: (store.delete_workspace(open_id), _open(None)), "Workspace deleted."),
+        )
+sync_url(current_view(get_bundle()))
