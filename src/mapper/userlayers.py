@@ -173,9 +173,9 @@ def view_query(view: ViewState) -> str:
 
 
 def view_link(page_url: str, saved: SavedView) -> str:
-    """A link that opens a saved view on the Map page of the deployment ``page_url`` (the
-    address of any of its pages) is served at."""
+    """A link that opens a saved view on the deployment ``page_url`` (the address of any of
+    its pages) is served at: its root, whose default page is the Map."""
     parts = urllib.parse.urlsplit(page_url or "")
-    path = parts.path.rsplit("/", 1)[0] + "/map"
+    path = parts.path.rsplit("/", 1)[0] + "/"
     query = urllib.parse.urlencode({WORKSPACE_PARAM: saved.workspace_id, VIEW_PARAM: saved.id})
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, query, ""))
