@@ -33,6 +33,7 @@ from mapper.upload import upload_layer as build_layer
 from mapper.userlayers import (
     layer_id,
     open_workspace,
+    remember,
     saved_view_state,
     show_layer,
     view_link,
@@ -255,7 +256,7 @@ if upload is not None:
             if st.button("Add to map", type="primary", key=f"yd_add_{tag}", disabled=not len(result.frame)):
                 lid = layer_id(name)
                 try:
-                    build_layer(result, mapping, layer_id=lid)  # refuse before saving what cannot be shown
+                    built = build_layer(result, mapping, layer_id=lid)  # refuse before saving what cannot be shown
                     saved = store.save_upload(
                         open_id,
                         name,
@@ -268,6 +269,7 @@ if upload is not None:
                 except MapperError as exc:
                     st.error(md_escape(str(exc)))
                 else:
+                    remember(saved.id, built)
                     set_view(show_layer(current_view(get_bundle()), lid))
                     _say("success", f"{shown} saved as version {saved.version} and added to the map.")
                     st.switch_page("app_pages/map.py")

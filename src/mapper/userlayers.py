@@ -10,11 +10,16 @@ saved views (``view=<id>``); ids the store does not hold give a notice, never an
 from __future__ import annotations
 
 import hashlib
+import threading
 import urllib.parse
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+import geopandas as gpd
+
 from ._errors import MapperError, UnknownWorkspaceError
+from .catalogue import Layer
 from .data import Bundle
 from .viewstate import VIEW_PARAM, WORKSPACE_PARAM, ViewState, view_from_query
 from .workspace import SavedView, Upload, WorkspaceStore, is_id
@@ -46,6 +51,43 @@ def revision(store: WorkspaceStore, workspace_id: str) -> tuple[str, ...]:
     return tuple(upload.id for upload in store.uploads(workspace_id))
 
 
+#: Layers built from uploads in this process, by upload id (an upload version never
+#: changes, so its layer is built once: at "Add to map", or on first use after a restart).
+_BUILT: OrderedDict[str, tuple[Layer, gpd.GeoDataFrame]] = OrderedDict()
+_BUILT_MAX = 32
+_BUILT_LOCK = threading.Lock()
+
+
+def remember(upload_id: str, built: tuple[Layer, gpd.GeoDataFrame]) -> None:
+    """Keep the layer just built for an upload version (so that showing it right after
+    saving does not read and check the file a second time)."""
+    with _BUILT_LOCK:
+        _BUILT[upload_id] = built
+        _BUILT.move_to_end(upload_id)
+        while len(_BUILT) > _BUILT_MAX:
+            _BUILT.popitem(last=False)
+
+
+def _built(upload_id: str) -> tuple[Layer, gpd.GeoDataFrame] | None:
+    with _BUILT_LOCK:
+        return _BUILT.get(upload_id)
+
+
+def build_upload_layer(store: WorkspaceStore, saved: Upload) -> tuple[Layer, gpd.GeoDataFrame]:
+    """The layer of one saved upload version, rebuilt from the bytes and mapping kept (the
+    same path as a fresh upload), or taken from this process's memory of it."""
+    from . import upload as _upload
+
+    built = _built(saved.id)
+    if built is None:
+        table = _upload.read_upload(saved.name, store.upload_bytes(saved.id), sheet=saved.sheet, layer=saved.layer)
+        mapping = _upload.Mapping.from_dict(saved.mapping)
+        result = _upload.apply_mapping(table, mapping, today=saved.created.date())
+        built = _upload.upload_layer(result, mapping, layer_id=layer_id(saved.name))
+        remember(saved.id, built)
+    return built
+
+
 def workspace_bundle(base: Bundle, store: WorkspaceStore, workspace_id: str) -> WorkspaceLayers:
     """``base`` plus a layer for the newest version of each upload of the workspace.
 
@@ -57,18 +99,13 @@ def workspace_bundle(base: Bundle, store: WorkspaceStore, workspace_id: str) -> 
     UnknownWorkspaceError
         If the store does not hold the workspace.
     """
-    from . import upload as _upload
-
     extra = []
     shown: dict[str, Upload] = {}
     problems: list[str] = []
     for saved in store.uploads(workspace_id):
         lid = layer_id(saved.name)
         try:
-            table = _upload.read_upload(saved.name, store.upload_bytes(saved.id), sheet=saved.sheet, layer=saved.layer)
-            mapping = _upload.Mapping.from_dict(saved.mapping)
-            result = _upload.apply_mapping(table, mapping, today=saved.created.date())
-            extra.append(_upload.upload_layer(result, mapping, layer_id=lid))
+            extra.append(build_upload_layer(store, saved))
         except MapperError as exc:
             problems.append(f"{saved.name} (version {saved.version}) could not be shown: {exc}")
             continue
