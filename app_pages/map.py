@@ -19,6 +19,7 @@ from streamlit_folium import st_folium
 
 from app_pages._shared import (
     STATIC_DIR,
+    base_bundle,
     bundle_key,
     current_view,
     get_bundle,
@@ -45,6 +46,8 @@ def _map_assets(key: str, _bundle: Bundle) -> tuple[MapAssets, dict[str, str]]:
     """Layer and country documents, published once per process (and per workspace content,
     ``key``) as content-hashed static files."""
     assets = MapAssets(_bundle)
+    if key:  # a workspace: the bundled layers' and countries' documents are built already
+        assets.reuse(_map_assets("", base_bundle())[0])
     return assets, assets.publish(STATIC_DIR, STREAMLIT_STATIC_URL)
 
 

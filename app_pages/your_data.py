@@ -139,29 +139,41 @@ upload = st.file_uploader(
 )
 
 
-@st.cache_data(max_entries=4, show_spinner="Reading the file…")
-def _read(name: str, data: bytes, sheet: str | None, layer: str | None) -> Any:
-    return read_upload(name, data, sheet=sheet, layer=layer)
+def _memo(key: tuple[Any, ...], build: Callable[[], Any], keep: int = 4) -> Any:
+    """This session's last few reads and mappings of the file being mapped, kept as objects
+    (no hashing of the file's bytes nor pickling of 50,000-row frames on every rerun)."""
+    memo: dict[tuple[Any, ...], Any] = st.session_state.setdefault("yd_memo", {})
+    if key not in memo:
+        memo[key] = build()
+        while len(memo) > keep:
+            memo.pop(next(iter(memo)))
+    return memo[key]
 
 
-@st.cache_data(max_entries=8, show_spinner="Checking every row…")
-def _apply(name: str, data: bytes, sheet: str | None, layer: str | None, mapping_json: str) -> Any:
-    return apply_mapping(_read(name, data, sheet, layer), Mapping.from_dict(json.loads(mapping_json)))
+def _read(name: str, data: bytes, tag: str, sheet: str | None, layer: str | None) -> Any:
+    with st.spinner("Reading the file…"):
+        return _memo(("read", name, tag, sheet, layer), lambda: read_upload(name, data, sheet=sheet, layer=layer))
+
+
+def _apply(table: Any, tag: str, mapping: Mapping) -> Any:
+    key = ("apply", table.name, tag, table.sheet, table.layer, json.dumps(mapping.to_dict(), sort_keys=True))
+    with st.spinner("Checking every row…"):
+        return _memo(key, lambda: apply_mapping(table, mapping))
 
 
 if upload is not None:
     name, data = upload.name, upload.getvalue()
     shown = upload_name(name)
-    tag = hashlib.sha1(data).hexdigest()[:12]  # widget keys per file: a new file starts afresh
+    tag = hashlib.sha256(data).hexdigest()[:16]  # widget keys per file: a new file starts afresh
     try:
         store.limits.check_size(shown, len(data))
-        table = _read(name, data, None, None)
+        table = _read(name, data, tag, None, None)
         if len(table.sheets) > 1:
             sheet = st.selectbox("Sheet", table.sheets, key=f"yd_sheet_{tag}")
-            table = _read(name, data, sheet, None)
+            table = _read(name, data, tag, sheet, None)
         if len(table.layers) > 1:
             layer = st.selectbox("Layer in the file", table.layers, key=f"yd_layer_{tag}")
-            table = _read(name, data, None, layer)
+            table = _read(name, data, tag, None, layer)
         store.limits.check_rows(shown, len(table.frame))
     except MapperError as exc:
         st.error(md_escape(str(exc)))
@@ -224,7 +236,7 @@ if upload is not None:
         st.dataframe(table.preview(20), hide_index=True, width="stretch")
         try:
             mapping = detected.with_changes(**changes)
-            result = _apply(name, data, table.sheet, table.layer, json.dumps(mapping.to_dict(), sort_keys=True))
+            result = _apply(table, tag, mapping)
         except MapperError as exc:
             st.error(md_escape(str(exc)))
             result = None
