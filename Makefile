@@ -37,6 +37,8 @@ benchmark: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_filter.py
 	$(BIN)/python benchmarks/bench_cli.py
 	$(BIN)/python benchmarks/bench_explorer.py
+	$(BIN)/python benchmarks/bench_big.py
+	$(BIN)/python benchmarks/bench_big_browser.py
 
 # Rebuild geodata/countries.geojson from the npm package world-atlas@2.0.2 (needs npm).
 countries: | $(BIN)/python

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages._shared import current_view, get_bundle, md_escape, show_notices, sync_url
-from mapper.tables import country_table
+from mapper.tables import country_table, link_columns
 
 bundle = get_bundle()
 # the view the Map page holds (or a link describes) stays in the URL on every page
@@ -70,9 +70,5 @@ st.dataframe(
     details,
     hide_index=True,
     width="stretch",
-    column_config={
-        spec.label("ndc_source_url"): st.column_config.LinkColumn(),
-        spec.label("net_zero_source_url"): st.column_config.LinkColumn(),
-        spec.label("offshore_wind_source_url"): st.column_config.LinkColumn(),
-    },
+    column_config={c: st.column_config.LinkColumn() for c in link_columns(spec.schema, spec.label)},
 )

@@ -32,12 +32,11 @@ from app_pages._shared import (
 )
 from mapper.assets import STREAMLIT_STATIC_URL, runtime_version
 from mapper.data import Bundle
-from mapper.geo import display_lon
 from mapper.query import FilterState
 from mapper.selection import Selection
 from mapper.style import SCHEME_LABELS, categorical_attributes, numeric_attributes
-from mapper.tables import clicked_records, country_profile, layer_table, summarize
-from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, MapView, tile_providers
+from mapper.tables import clicked_records, country_profile, layer_table, link_columns, summarize
+from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, MapView, Report, take_report, tile_providers
 from mapper.webmap import MapAssets, data_bounds, map_payload, payload_group, web_map
 
 
@@ -56,14 +55,15 @@ def _controls(key: str, _bundle: Bundle) -> Controls:
     return Controls.for_bundle(_bundle)
 
 
+#: Rows per records table: a big layer's table stays fast; the Export page has every record.
+TABLE_ROWS = 1000
+
 bundle = get_bundle()
 key = bundle_key()
 catalogue = bundle.catalogue
 spec = catalogue.countries
 assets, refs = _map_assets(key, bundle)
 controls = _controls(key, bundle)
-choices = controls.choices
-(y_min, y_max), (c_min, c_max) = controls.years, controls.capacity
 attributes = numeric_attributes(spec) + categorical_attributes(spec)
 providers = tile_providers()
 
@@ -84,6 +84,11 @@ with notice_area:
 
 
 # ---- widgets → view state ---------------------------------------------------------------------
+def _value_label(value: str) -> str:
+    """A facet value as shown in a widget (``technical_assistance`` → ``technical assistance``)."""
+    return value.replace("_", " ")
+
+
 def _reset_filters() -> None:
     """Callback: back to every layer and record (keeps the choropleth, basemap and view)."""
     st.session_state.update(controls.filter_values(FilterState()))
@@ -93,37 +98,24 @@ with st.sidebar:
     st.header("Layers and filters")
     st.button("Reset filters", on_click=_reset_filters, key="w_reset", help="Show every layer and record again")
     st.multiselect("Layers", list(catalogue), format_func=lambda i: catalogue[i].title, key="w_layers")
-    st.multiselect(
-        "Partnership",
-        choices["partnerships"],
-        key="w_partnerships",
-        help="Applies to the layers that record a partnership; the other layers are filtered by the rest.",
-    )
-    st.multiselect(
-        "Country",
-        choices["countries"],
-        format_func=controls.country_label,
-        key="w_countries",
-        help="Countries with records in some layer, by name. Picking countries zooms to them and outlines them.",
-    )
-    st.multiselect("Status", choices["statuses"], format_func=lambda s: s.replace("_", " "), key="w_statuses")
-    st.multiselect(
-        "Technology / theme",
-        choices["technologies"],
-        format_func=lambda s: s.replace("_", " "),
-        key="w_technologies",
-        help="Applies to the layers that record a technology or theme.",
-    )
-    if y_min < y_max:
-        st.slider("Year", y_min, y_max, key="w_years")
-    st.slider(
-        "Capacity (MW)",
-        c_min,
-        c_max,
-        key="w_capacity",
-        help="Applies to layers with a capacity; records without one are hidden when the range is narrowed.",
-    )
-    st.text_input("Search names and descriptions", key="w_search", placeholder="e.g. Mekong grid")
+    for fid, facet in controls.facets.items():
+        users = [catalogue[lid].title for lid in catalogue if catalogue[lid].facet_fields(fid)]
+        applies = "" if len(users) == len(catalogue) else f" Applies to: {'; '.join(users)}."
+        help_text = md_escape(facet.help + applies)
+        key = controls.key(fid)
+        if facet.kind == "choice":
+            st.multiselect(
+                md_escape(facet.label),
+                controls.choices.get(fid, []),
+                format_func=controls.country_label if facet.is_country else _value_label,
+                key=key,
+                help=help_text,
+            )
+        elif facet.kind == "range" and fid in controls.ranges:
+            low, high = controls.ranges[fid]
+            st.slider(md_escape(facet.label), low, high, key=key, help=help_text)
+        elif facet.kind == "text":
+            st.text_input(md_escape(facet.label), key=key, placeholder=facet.placeholder, help=help_text)
     st.header("Countries")
     st.selectbox(
         "Colour countries by",
@@ -158,7 +150,7 @@ if fresh:  # a new map component: show the view the session (or the link) holds
         request = _request(bounds=bounds)
     else:
         request = _request(center=list(new_view.view.center), zoom=new_view.view.zoom)
-    st.session_state["await_first_report"] = True
+    st.session_state["map_report"] = replace(st.session_state.get("map_report", Report()), awaiting_first=True)
 elif new_view.filters.countries and new_view.filters.countries != view.filters.countries:
     bounds = assets.bounds(new_view.filters.countries)
     if bounds:
@@ -174,15 +166,17 @@ selection = (
 st.title("Indo-Pacific clean-energy partnerships")
 summary = summarize(selection.frames, catalogue)
 cols = st.columns(max(len(summary), 1))
+totalled = [f for f in catalogue.facets.values() if f.label in summary.columns]
 for col, row in zip(cols, summary.to_dict("records"), strict=False):
-    mw = row["capacity (MW)"]
     col.metric(
         md_escape(row["layer"]),
         row["records"],
         help=f"{row['mapped at a place']} mapped at a place, {row['country-level']} country-level (no site)",
     )
-    if mw is not None and pd.notna(mw):
-        col.caption(f"{mw:,.0f} MW with published capacity")
+    for facet in totalled:
+        total = row[facet.label]
+        if total is not None and pd.notna(total):
+            col.caption(md_escape(f"{total:,.0f} {facet.unit} in total where published ({facet.label})".strip()))
 if view.layers_off:
     st.warning("No layer is selected: pick at least one in the sidebar.")
 
@@ -222,18 +216,13 @@ with left:
 
 # ---- the map reports; the page listens (no feedback: nothing is pushed back) ---------------------
 result = result or {}
-center, zoom = result.get("center"), result.get("zoom")
-if center and zoom:
-    reported = MapView((round(center["lat"], 4), round(display_lon(center["lng"]), 4)), int(zoom))
-    if reported != st.session_state.get("last_report"):  # a new report, not the last one repeated
-        st.session_state["last_report"] = reported
-        # the new component first reports the base map's initial view, before the runtime
-        # has moved it to the pushed view: that report is not the user's
-        if not (st.session_state.get("await_first_report") and reported == MapView()):
-            st.session_state["await_first_report"] = False
-            view = replace(view, view=reported)  # taken as reported: nothing is pushed back
-            set_view(view)
-        st.session_state["map_bounds"] = result.get("bounds")
+reported, report = take_report(result, st.session_state.get("map_report", Report()))
+if report != st.session_state.get("map_report"):
+    st.session_state["map_report"] = report
+    st.session_state["map_bounds"] = result.get("bounds")
+if reported is not None:
+    view = replace(view, view=reported)  # taken as reported: nothing is pushed back
+    set_view(view)
 
 # ---- share link (always the current view, written after the map reported) -----------------------
 query = view.to_query()
@@ -285,11 +274,16 @@ tabs = st.tabs(
 )
 for tab, (layer, frame) in zip(tabs, selection.layers(), strict=False):
     with tab:
+        if len(frame) > TABLE_ROWS:
+            st.caption(
+                f"The first {TABLE_ROWS:,} of {len(frame):,} records. Narrow the filters, or export them all "
+                "from the Export page."
+            )
         st.dataframe(
-            layer_table(frame, layer),
+            layer_table(frame.iloc[:TABLE_ROWS], layer),
             hide_index=True,
             width="stretch",
-            column_config={"Source": st.column_config.LinkColumn("Source")},
+            column_config={c: st.column_config.LinkColumn(c) for c in link_columns(layer.schema, layer.label)},
         )
 show_data_problems(bundle)
 sync_url(view)

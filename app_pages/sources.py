@@ -8,7 +8,7 @@ import streamlit as st
 from app_pages._shared import current_view, get_bundle, md_escape, show_notices, sync_url
 from mapper import MapperError
 from mapper.schema import describe
-from mapper.validate import upload_name, upload_tables, validate_upload
+from mapper.validate import MAX_VERIFIED_AGE_DAYS, freshness_report, upload_name, upload_tables, validate_upload
 
 bundle = get_bundle()
 # the view the Map page holds (or a link describes) stays in the URL on every page
@@ -23,6 +23,15 @@ if report.ok and not report.warnings:
 else:
     st.warning(f"Validation: {len(report.errors)} error(s), {len(report.warnings)} warning(s).")
     st.dataframe(report.to_frame(), hide_index=True, width="stretch")
+fresh = freshness_report(bundle)
+if fresh.problems:
+    st.warning(
+        f"Freshness: {len(fresh.problems)} finding(s): records not verified within {MAX_VERIFIED_AGE_DAYS} days, "
+        "or whose status or target date has passed (explained in the About section below)."
+    )
+    st.dataframe(fresh.to_frame().drop(columns="severity"), hide_index=True, width="stretch")
+else:
+    st.success(f"Freshness: every record verified within {MAX_VERIFIED_AGE_DAYS} days; no status past its date.")
 
 sources = bundle.sources()
 for layer in catalogue.values():

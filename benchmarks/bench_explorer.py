@@ -40,7 +40,7 @@ at.run()
 change, idle = [], []
 for i in range(runs):
     start = time.perf_counter()
-    at.sidebar.multiselect(key="w_countries").set_value(["LAO"] if i % 2 == 0 else ["VNM"]).run()
+    at.sidebar.multiselect(key="f_country").set_value(["LAO"] if i % 2 == 0 else ["VNM"]).run()
     change.append(time.perf_counter() - start)
     assert not at.exception, at.exception
 for i in range(runs):

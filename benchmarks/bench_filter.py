@@ -63,7 +63,7 @@ def main() -> None:
     big = {lid: pd.concat([f] * SCALE, ignore_index=True) for lid, f in bundle.layers.items()}
     big = {lid: gpd.GeoDataFrame(f, geometry="geometry", crs="EPSG:4326") for lid, f in big.items()}
     n = sum(len(f) for f in big.values())
-    state = FilterState(countries=("LAO", "VNM"), search="power")
+    state = FilterState(country=("LAO", "VNM"), search="power")
     fast = _time(lambda: apply_filter(big, bundle.catalogue, state))
     slow = _time(lambda: _naive_filter(big, bundle.catalogue, state))
     same = {k: len(v) for k, v in apply_filter(big, bundle.catalogue, state).items()} == {
@@ -74,7 +74,7 @@ def main() -> None:
         f"ratio {slow / fast:.1f}x (same result: {same})"
     )
 
-    state = FilterState(countries=("LAO",))
+    state = FilterState(country=("LAO",))
     assets = MapAssets(bundle)
     refs = {name: f"/app/static/data/{name}.json" for name in assets.names()}
     for name in assets.names():

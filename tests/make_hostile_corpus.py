@@ -484,6 +484,7 @@ def _spec_cases(root: Path) -> list[Case]:
         out = root / name
         shutil.copytree(REPO_ROOT / "layers" / "schemas", out / "schemas")
         shutil.copy(REPO_ROOT / "layers" / "countries.toml", out / "countries.toml")
+        shutil.copy(REPO_ROOT / "layers" / "facets.toml", out / "facets.toml")
         if spec is not None:
             (out / file).write_bytes(spec)
         if schema is not None:

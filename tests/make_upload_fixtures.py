@@ -228,6 +228,17 @@ def _project_exports(folder: Path, bundle: Any) -> dict[str, Fixture]:
         for member in sorted(shp_dir.iterdir()):
             archive.write(member, member.name)
     out["shapefile"] = Fixture(shp_zip, len(lines), {"location": "geometry", "name": "name", "geometry": "line"})
+    # a Japanese Shapefile as many GIS tools write it: Shift-JIS attributes and no .cpg file
+    sjis_dir = folder / "shp_sjis"
+    sjis_dir.mkdir()
+    japanese = lines[["geometry"]].assign(名称=[f"テスト送電線 {k + 1}" for k in range(len(lines))])
+    japanese.to_file(sjis_dir / "送電線.shp", driver="ESRI Shapefile", engine="pyogrio", encoding="cp932")
+    sjis_zip = folder / "lines_shiftjis_no_cpg.zip"
+    with zipfile.ZipFile(sjis_zip, "w") as archive:
+        for member in sorted(sjis_dir.iterdir()):
+            if member.suffix.lower() != ".cpg":
+                archive.write(member, member.name)
+    out["shapefile_sjis"] = Fixture(sjis_zip, len(lines), {"location": "geometry", "name": "名称", "geometry": "line"})
     kml = folder / "doc.kml"
     lines[["name", "geometry"]].rename(columns={"name": "Name"}).to_file(kml, driver="KML", engine="pyogrio")
     kmz = folder / "interconnectors.kmz"
@@ -270,11 +281,11 @@ def write_fixtures(folder: str | Path, bundle: Any) -> dict[str, Fixture]:
 
 def hostile_csv(payloads: dict[str, str]) -> bytes:
     """A CSV whose names, categories, free text and column names are the hostile payloads
-    (one row per payload, all at Vientiane), UTF-8."""
+    (one row per payload, on a grid over the Mekong region), UTF-8."""
     buffer = io.StringIO()
     rows = [
-        {"name": text, "type": text, "notes": text, f"{text} (col)": text, "lat": 17.9757, "lon": 102.6331}
-        for text in payloads.values()
+        {"name": text, "type": text, "notes": text, f"{text} (col)": text, "lat": 10 + 1.5 * k, "lon": 98 + 3 * (k % 4)}
+        for k, text in enumerate(payloads.values())
     ]
     columns = ["name", "type", "notes", *[f"{t} (col)" for t in payloads.values()], "lat", "lon"]
     pd.DataFrame(rows, columns=columns).to_csv(buffer, index=False)

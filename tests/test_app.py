@@ -44,14 +44,14 @@ def test_map_page_shows_every_layer_with_its_count(app: AppTest, bundle: mapper.
 
 def test_filters_change_the_counts_and_the_url(bundle: mapper.Bundle) -> None:
     at = _app()
-    at.sidebar.multiselect(key="w_countries").set_value(["LAO"]).run()
-    assert _counts(at) == _expected(bundle, mapper.FilterState(countries=("LAO",)))
-    at.sidebar.multiselect(key="w_partnerships").set_value(["JUMPP"]).run()
-    expected = _expected(bundle, mapper.FilterState(countries=("LAO",), partnerships=("JUMPP",)))
+    at.sidebar.multiselect(key="f_country").set_value(["LAO"]).run()
+    assert _counts(at) == _expected(bundle, mapper.FilterState(country=("LAO",)))
+    at.sidebar.multiselect(key="f_partnership").set_value(["JUMPP"]).run()
+    expected = _expected(bundle, mapper.FilterState(country=("LAO",), partnership=("JUMPP",)))
     assert _counts(at) == expected
-    assert at.query_params["countries"] == "LAO"
-    assert at.query_params["partnerships"] == "JUMPP"
-    at.sidebar.text_input(key="w_search").input("no-such-word-anywhere").run()
+    assert at.query_params["country"] == "LAO"
+    assert at.query_params["partnership"] == "JUMPP"
+    at.sidebar.text_input(key="f_search").input("no-such-word-anywhere").run()
     assert set(_counts(at).values()) == {0}
 
 
@@ -59,8 +59,8 @@ def test_layer_toggle_and_year_range(bundle: mapper.Bundle) -> None:
     at = _app()
     at.sidebar.multiselect(key="w_layers").set_value(["interconnectors"]).run()
     assert list(_counts(at)) == [bundle.catalogue["interconnectors"].title]
-    at.sidebar.slider(key="w_years").set_value((2015, 2020)).run()
-    expected = _expected(bundle, mapper.FilterState(layers=("interconnectors",), year_from=2015, year_to=2020))
+    at.sidebar.slider(key="f_year").set_value((2015, 2020)).run()
+    expected = _expected(bundle, mapper.FilterState(layers=("interconnectors",), year=(2015, 2020)))
     assert _counts(at) == expected
     assert at.query_params["year_from"] == "2015"
 
@@ -90,10 +90,10 @@ def test_a_shared_link_restores_the_view(bundle: mapper.Bundle) -> None:
         }
     )
     assert not at.exception
-    assert at.sidebar.multiselect(key="w_countries").value == ["VNM"]
+    assert at.sidebar.multiselect(key="f_country").value == ["VNM"]
     assert at.sidebar.selectbox(key="w_choropleth").value == "net_zero_year"
     assert at.sidebar.selectbox(key="w_scheme").value == "equal_interval"
-    assert _counts(at) == _expected(bundle, mapper.FilterState(countries=("VNM",), layers=("jumpp", "wind_zones")))
+    assert _counts(at) == _expected(bundle, mapper.FilterState(country=("VNM",), layers=("jumpp", "wind_zones")))
     assert at.session_state["view_state"].view.zoom == 6
     assert at.session_state["view_request"]["zoom"] == 6  # pushed into the new map once
     assert not at.info  # nothing had to be adjusted
@@ -116,7 +116,7 @@ def test_bad_or_stale_links_show_the_nearest_view_and_a_notice(bundle: mapper.Bu
     notices = re.sub(r"\\(.)", r"\1", " ".join(i.value for i in at.info))
     for word in ("nope", "abc", "choropleth", "XXX", "weird", "Evil.Tiles", "map position"):
         assert word in notices
-    assert _counts(at) == _expected(bundle, mapper.FilterState(layers=("jumpp",), countries=("LAO",)))
+    assert _counts(at) == _expected(bundle, mapper.FilterState(layers=("jumpp",), country=("LAO",)))
 
 
 @pytest.mark.parametrize("page", ["app_pages/countries.py", "app_pages/sources.py", "app_pages/export.py"])
@@ -139,21 +139,34 @@ def test_sources_page_reports_validation(app: AppTest) -> None:
     assert len(app.expander) >= 5
 
 
+def test_sources_page_reports_freshness(app: AppTest, bundle: mapper.Bundle) -> None:
+    from mapper.validate import freshness_report
+
+    app.switch_page("app_pages/sources.py").run()
+    findings = freshness_report(bundle).problems
+    if findings:
+        assert any(w.value.startswith(f"Freshness: {len(findings)} finding(s)") for w in app.warning)
+        shown = next(d.value for d in app.dataframe if "feature" in d.value.columns and "message" in d.value.columns)
+        assert sorted(shown["feature"]) == sorted(str(p.feature) for p in findings)
+    else:
+        assert any(s.value.startswith("Freshness: every record verified") for s in app.success)
+
+
 def test_capacity_range_filters_layers_with_a_capacity(bundle: mapper.Bundle) -> None:
     at = _app({"layers": "wind_zones,interconnectors"})
-    low, high = at.sidebar.slider(key="w_capacity").value
-    at.sidebar.slider(key="w_capacity").set_value((1000, high)).run()
+    low, high = at.sidebar.slider(key="f_capacity").value
+    at.sidebar.slider(key="f_capacity").set_value((1000, high)).run()
     assert not at.exception
-    expected = _expected(bundle, mapper.FilterState(layers=("interconnectors", "wind_zones"), capacity_min=1000))
+    expected = _expected(bundle, mapper.FilterState(layers=("interconnectors", "wind_zones"), capacity=(1000, None)))
     assert _counts(at) == expected
-    assert at.query_params["capacity_min"] == "1000"
+    assert at.query_params["capacity_from"] == "1000"
     assert low < 1000
 
 
 def test_capacity_range_comes_back_from_a_link(bundle: mapper.Bundle) -> None:
     at = _app({"layers": "wind_zones", "capacity_min": "500", "capacity_max": "2000"})
-    assert at.sidebar.slider(key="w_capacity").value == (500, 2000)
-    expected = _expected(bundle, mapper.FilterState(layers=("wind_zones",), capacity_min=500, capacity_max=2000))
+    assert at.sidebar.slider(key="f_capacity").value == (500, 2000)
+    expected = _expected(bundle, mapper.FilterState(layers=("wind_zones",), capacity=(500, 2000)))
     assert _counts(at) == expected
 
 
@@ -180,9 +193,9 @@ def test_no_layer_selected_draws_and_exports_nothing() -> None:
 
 def test_the_country_list_offers_countries_with_records_by_name(bundle: mapper.Bundle) -> None:
     at = _app()
-    options = at.sidebar.multiselect(key="w_countries").options
+    options = at.sidebar.multiselect(key="f_country").options
     names = dict(zip(bundle.countries["iso3"], bundle.countries["name"], strict=True))
-    with_records = mapper.query.facet_choices(bundle.layers, bundle.catalogue)["countries"]
+    with_records = mapper.query.facet_choices(bundle.layers, bundle.catalogue)["country"]
     codes = [re.search(r"\((\w{3})\)$", o).group(1) for o in options]
     assert sorted(codes) == sorted(with_records)
     shown_names = [o.rsplit(" (", 1)[0] for o in options]
@@ -191,19 +204,19 @@ def test_the_country_list_offers_countries_with_records_by_name(bundle: mapper.B
 
 
 def test_a_link_naming_a_country_without_records_gets_a_notice(bundle: mapper.Bundle) -> None:
-    with_records = set(mapper.query.facet_choices(bundle.layers, bundle.catalogue)["countries"])
+    with_records = set(mapper.query.facet_choices(bundle.layers, bundle.catalogue)["country"])
     without = sorted(set(bundle.countries["iso3"]) - with_records)[0]
     at = _app({"countries": f"{without},LAO"})
-    assert at.sidebar.multiselect(key="w_countries").value == ["LAO"]
+    assert at.sidebar.multiselect(key="f_country").value == ["LAO"]
     assert without in " ".join(i.value for i in at.info)
 
 
 def test_map_to_other_pages_and_back_keeps_every_control() -> None:
     at = _app({"countries": "LAO", "year_from": "2000", "year_to": "2020", "choropleth": "net_zero_year"})
-    at.sidebar.multiselect(key="w_statuses").set_value(["operating"]).run()
-    at.sidebar.slider(key="w_capacity").set_value((100, 5000)).run()
+    at.sidebar.multiselect(key="f_status").set_value(["operating"]).run()
+    at.sidebar.slider(key="f_capacity").set_value((100, 5000)).run()
     at.sidebar.slider(key="w_classes").set_value(3).run()
-    keys = ["w_layers", "w_countries", "w_statuses", "w_years", "w_capacity", "w_choropleth", "w_classes"]
+    keys = ["w_layers", "f_country", "f_status", "f_year", "f_capacity", "w_choropleth", "w_classes"]
     before = {k: at.session_state[k] for k in keys}
     query = at.query_params.to_dict() if hasattr(at.query_params, "to_dict") else dict(at.query_params)
     for page in ("app_pages/countries.py", "app_pages/export.py", "app_pages/sources.py", "app_pages/map.py"):
@@ -211,8 +224,8 @@ def test_map_to_other_pages_and_back_keeps_every_control() -> None:
         assert not at.exception, page
     after = {k: at.session_state[k] for k in keys}
     assert after == before
-    assert isinstance(after["w_years"], tuple)
-    assert isinstance(after["w_capacity"], tuple)
+    assert isinstance(after["f_year"], tuple)
+    assert isinstance(after["f_capacity"], tuple)
     now = at.query_params.to_dict() if hasattr(at.query_params, "to_dict") else dict(at.query_params)
     assert now == query
 

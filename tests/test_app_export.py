@@ -119,7 +119,7 @@ def test_a_filter_in_the_link_shows_in_the_description(bundle: mapper.Bundle) ->
     assert not at.exception
     text = _shown(" ".join(m.value for m in at.markdown))
     assert "country LAO" in text
-    frames = mapper.apply_filter(bundle.layers, bundle.catalogue, mapper.FilterState(countries=("LAO",)))
+    frames = mapper.apply_filter(bundle.layers, bundle.catalogue, mapper.FilterState(country=("LAO",)))
     for lid, frame in frames.items():
         assert f"{bundle.catalogue[lid].title}: **{len(frame):,}**" in text
     assert not _downloads(at)

@@ -130,7 +130,7 @@ def test_saved_view_link_opens_for_a_colleague_and_unknown_ids_give_notices(data
     at = _your_data_with_workspace("Shared")
     _add(_upload(at, "sites.csv", CSV))
     at.switch_page("app_pages/map.py").run()  # AppTest runs the page it was told, not the switched-to one
-    at.sidebar.text_input(key="w_search").set_value("Nam Theun").run()
+    at.sidebar.text_input(key="f_search").set_value("Nam Theun").run()
     _ok(at)
     at.switch_page("app_pages/your_data.py").run()
     at.text_input(key="yd_view_name").set_value("Nam Theun only")

@@ -253,7 +253,7 @@ def test_pan_then_filter_keeps_the_view_and_the_map(server: str, user: Session) 
     user.mark_container()
     moved = user.view()
     user.pick("Status", "operating")
-    user.wait_url(lambda q: q.get("statuses") == "operating")
+    user.wait_url(lambda q: q.get("status") == "operating")
     user.wait_map()
     user.wait_idle()
     assert user.view() == pytest.approx(moved, abs=1e-6)
@@ -296,8 +296,16 @@ def test_map_to_every_page_and_back_keeps_every_control(server: str, user: Sessi
     user.wait_idle()
     user.zoom_in_and_drag()
     user.wait_idle()
+
+    def url_holds_the_map_view(q: dict[str, str]) -> bool:
+        lat, _, zoom = user.view()  # read again: the map may still be settling
+        return q.get("zoom") == str(zoom) and abs(float(q.get("lat", "nan")) - lat) < 1e-3
+
+    # the map reports its view after the drag settles: wait until the URL holds it
+    before_query = user.wait_url(url_holds_the_map_view)
+    user.wait_idle()
+    before_query = user.wait_url(url_holds_the_map_view)
     before_view = user.view()
-    before_query = _query(user.page.url)
     before_sidebar = user.sidebar_text()
     for title in ("Countries", "Export & snapshots", "Data & sources"):
         user.go(title)
@@ -319,7 +327,7 @@ def test_the_link_after_moving_and_filtering_opens_the_same_view(server: str, br
     user.wait_map()
     user.wait_idle()
     user.pick("Country", "Viet Nam (VNM)")
-    user.wait_url(lambda q: q.get("countries") == "VNM")
+    user.wait_url(lambda q: q.get("country") == "VNM")
     user.wait_idle()
     user.zoom_in_and_drag(dx=120, dy=60)
     user.wait_idle()

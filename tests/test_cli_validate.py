@@ -230,6 +230,6 @@ def test_export_accepts_harmless_case_differences(
 def test_a_facet_that_leaves_some_layers_unfiltered_says_so(tmp_path, capsys) -> None:
     assert main(["export", "-o", str(tmp_path / "x.geojson"), "--partnership", "jumpp"]) == 0
     err = capsys.readouterr().err
-    assert "--partnership does not apply to interconnectors, wind_zones" in err
+    assert "the partnership filter does not apply to interconnectors, wind_zones" in err
     assert main(["export", "-o", str(tmp_path / "y.geojson"), "--partnership", "JUMPP", "--layer", "jumpp"]) == 0
     assert "does not apply" not in capsys.readouterr().err

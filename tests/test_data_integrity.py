@@ -77,10 +77,14 @@ JUMPP_CO_LEADS = {"JPN", "USA"}
 # Tolerances pinned here on purpose: widening a layer's location_tolerance_km in layers/*.toml
 # (which the bundle's own location warnings use) does not widen these.
 INTERCONNECTOR_END_TOLERANCE_KM = 15.0
-WIND_ZONE_COAST_TOLERANCE_KM = 60.0
+WIND_ZONE_COAST_TOLERANCE_KM = 80.0  # Bandibuli (wz-kor-002) is published as 70 km off the Ulsan coast
 MAX_LAND_SHARE_PCT = 10.0
-LENGTH_RATIO_RANGE = (0.4, 1.6)  # geodesic straight length / published route length
-OFFICIAL_AREA_TOLERANCE = 0.15
+# geodesic straight length / published route length: a straight line between the true ends
+# cannot be longer than the route (5% allowed for rounded published figures); far shorter
+# means an end point or the published length is wrong
+LENGTH_RATIO_RANGE = (0.4, 1.05)
+AREA_TOLERANCE = 0.15  # drawn area vs published area, any precision (outlines are sized from it)
+OFFSHORE_DISTANCE_TOLERANCE_KM = 5.0  # inner edge vs published distance offshore (1:50m coastline)
 # Plausible capacities, narrower than the schema's bounds (0-20000 and 0-50000 MW).
 CAPACITY_RANGE = {"wind_zones": (1, 20000), "interconnectors": (1, 5000)}
 # Statuses that describe something that has already happened: the record's year cannot be
@@ -95,6 +99,7 @@ NET_ZERO_TARGET_STATUSES = ("law", "policy", "pledge")
 # Attribute field groups: the value fields that need the group's <group>_source_url.
 ATTRIBUTE_GROUP_VALUES = {
     "ndc": ("ndc_unconditional_pct", "ndc_conditional_pct", "ndc_target_year"),
+    "ndc2035": ("ndc2035_unconditional_pct", "ndc2035_conditional_pct", "ndc2035_target_year"),
     "net_zero": ("net_zero_year",),
     "offshore_wind": ("offshore_wind_target_gw",),
     "membership": (),
@@ -106,6 +111,21 @@ ATTRIBUTE_GROUP_VALUES = {
 KNOWN_LINE_LENGTH: dict[str, str] = {
     "ic-012": "straight-line length 96.4 km between the Wenshan and Ha Giang city points is 0.32x "
     "the published 300 km (below 0.4): the end points or the published length are wrong",
+    "ic-016": "straight line 191.9 km is longer than the published 177.5 km route: the Lao end is the Muang Xay "
+    "(Oudomxay town) point, not the Nam Mo 3 substation in Namor district, for which no coordinate was found",
+    "ic-017": "straight line about 118 km is far longer than the published 65 km route: the Lao end is the Attapeu "
+    "province point (shared with ic-011's Xekaman 1), not the Monsoon substation in Dak Cheung, for which no "
+    "coordinate was found",
+}
+# Line ends drawn at the same point although they name different plants or substations.
+KNOWN_SHARED_END_POINTS: dict[str, str] = {
+    "ic-011": "Lao end at the Attapeu province point, shared with ic-017: the Xekaman 1 plant lies some tens of km "
+    "east of it; no coordinate was found for the plant",
+    "ic-017": "Lao end at the Attapeu province point, shared with ic-011: the Monsoon substation is in Dak Cheung "
+    "(Sekong); no coordinate was found for it",
+    "ic-005": "Cambodian end at the Stung Treng province point, shared with ic-015: the 230 kV line from Don Sahong "
+    "and the 115 kV line from Ban Hat may end at different Stung Treng substations; neither has a coordinate",
+    "ic-015": "Cambodian end at the Stung Treng province point, shared with ic-005 (see there)",
 }
 KNOWN_NET_ZERO: dict[str, str] = {
     "VUT": "net_zero_status = policy but net_zero_year is empty (the notes say the NDC calls Vanuatu "
@@ -298,6 +318,7 @@ def _offenders_readme_lists_every_source_url(
     for frame in layers.values():
         for r in _records(frame):
             urls = ([r["source_url"]] if _present(r.get("source_url")) else []) + split_list(r.get("other_sources"))
+            urls += split_list(r.get("published_figures_source"))
             pairs += [(str(r["id"]), "source_url", u) for u in urls]
     for row in _records(attributes):
         for group in ATTRIBUTE_GROUP_VALUES:
@@ -393,6 +414,28 @@ def _offenders_line_length_vs_published(lines: pd.DataFrame) -> list[str]:
     return offenders
 
 
+def _offenders_shared_end_points(lines: pd.DataFrame) -> list[str]:
+    """Two lines may end at the same point only if they name the same end (one substation or
+    plant); a town point standing for two different plants puts at least one of them wrong."""
+    ends: dict[tuple[float, float], list[tuple[str, str, str]]] = {}
+    for r in _records(lines):
+        geom = r["geometry"]
+        if r.get("kind") != "line" or geom is None or geom.geom_type != "LineString":
+            continue
+        coords = list(geom.coords)
+        for field, xy in (("end_a", coords[0]), ("end_b", coords[-1])):
+            key = (round(xy[0], 4), round(xy[1], 4))
+            ends.setdefault(key, []).append((str(r["id"]), field, str(r.get(field) or "")))
+    offenders = []
+    for xy, users in ends.items():
+        names = {name.split(",")[0].strip().casefold() for _, _, name in users}
+        if len(users) > 1 and len(names) > 1:
+            for rid, field, name in users:
+                others = ", ".join(f"{o} {f}" for o, f, _ in users if o != rid)
+                offenders.append(f"{rid}: {field}={name[:60]} (drawn at {xy}, the same point as {others})")
+    return offenders
+
+
 def _offenders_trade_arrangement_lines(lines: pd.DataFrame) -> list[str]:
     """A trade arrangement lists in uses_lines the line records it uses, and they exist."""
     kinds = dict(zip(lines["id"].astype(str), lines["kind"], strict=True))
@@ -435,18 +478,35 @@ def _offenders_wind_zone_at_sea(zones: pd.DataFrame, shapes: Mapping[str, Any]) 
 
 
 def _offenders_official_area_vs_published(zones: pd.DataFrame) -> list[str]:
-    """A zone drawn from official coordinates has (nearly) its published area. Indicative and
-    traced outlines are exempt: their areas are not meant to match."""
+    """A zone with a published area has (nearly) that area, whatever its precision: official
+    outlines are the area, and indicative ones are sized from it (geodata/README.md)."""
     offenders = []
     for r in _records(zones):
         published = r.get("area_km2_published")
-        if r.get("geometry_precision") != "official_coordinates" or not _present(published):
+        if not _present(published):
             continue
         deviation = abs(r["area_km2"] - published) / published
-        if deviation > OFFICIAL_AREA_TOLERANCE:
+        if deviation > AREA_TOLERANCE:
             offenders.append(
                 f"{r['id']}: area_km2={r['area_km2']} (differs from the published {published} km² by {deviation:.0%}; "
-                f"at most {OFFICIAL_AREA_TOLERANCE:.0%})"
+                f"at most {AREA_TOLERANCE:.0%}; {r.get('geometry_precision')} outline)"
+            )
+    return offenders
+
+
+def _offenders_distance_offshore_vs_published(zones: pd.DataFrame, shapes: Mapping[str, Any]) -> list[str]:
+    """A zone with a published distance offshore has its inner edge that far from its country's
+    coast (computed here from the country polygons), within OFFSHORE_DISTANCE_TOLERANCE_KM."""
+    offenders = []
+    for r in _records(zones):
+        published = r.get("distance_offshore_km_published")
+        if not _present(published) or r["country"] not in shapes:
+            continue
+        drawn = distance_km(r["geometry"], shapes[r["country"]])
+        if abs(drawn - published) > OFFSHORE_DISTANCE_TOLERANCE_KM:
+            offenders.append(
+                f"{r['id']}: geometry (inner edge {drawn:.1f} km from the {r['country']} coast; published "
+                f"{published:g} km, tolerance {OFFSHORE_DISTANCE_TOLERANCE_KM:g} km: move or redraw the outline)"
             )
     return offenders
 
@@ -545,6 +605,30 @@ def _offenders_net_zero_year_vs_status(attributes: pd.DataFrame) -> list[str]:
     return offenders
 
 
+def _offenders_ndc2035_complete(attributes: pd.DataFrame) -> list[str]:
+    """A 2035 (NDC 3.0) entry names its target, year and source (URL, publisher, date); a
+    percentage says its target type (the map never colours two types on one scale), and a
+    base-year target its base year."""
+    offenders = []
+    for row in _records(attributes):
+        iso3 = row["iso3"]
+        fields = [f for f in row if str(f).startswith("ndc2035_")]
+        if not any(_present(row.get(f)) for f in fields):
+            continue
+        for needed in ("target_text", "target_year", "source_url", "source_publisher", "source_date"):
+            if not _present(row.get(f"ndc2035_{needed}")):
+                offenders.append(f"{iso3}: ndc2035_{needed}=<empty> (a 2035 NDC entry needs it)")
+        pct = [f for f in ("ndc2035_unconditional_pct", "ndc2035_conditional_pct") if _present(row.get(f))]
+        kind = row.get("ndc2035_target_type")
+        if pct and not _present(kind):
+            offenders.append(f"{iso3}: ndc2035_target_type=<empty> ({', '.join(pct)} set without a target type)")
+        if kind == "base_year" and not re.fullmatch(r"\d{4}", str(row.get("ndc2035_base_year") or "")):
+            offenders.append(
+                f"{iso3}: ndc2035_base_year={row.get('ndc2035_base_year')} (a base-year target needs the year)"
+            )
+    return offenders
+
+
 # --------------------------------------------------------------------------- the rule tests
 
 
@@ -588,6 +672,20 @@ def test_line_length_matches_published_length(layers: dict[str, pd.DataFrame]) -
     _assert_no_offenders(_offenders_line_length_vs_published(layers["interconnectors"]), KNOWN_LINE_LENGTH)
 
 
+def test_lines_share_an_end_point_only_for_the_same_end(layers: dict[str, pd.DataFrame]) -> None:
+    _assert_no_offenders(_offenders_shared_end_points(layers["interconnectors"]), KNOWN_SHARED_END_POINTS)
+
+
+def test_rule_shared_end_points_catches_two_plants_on_one_point(layers: dict[str, pd.DataFrame]) -> None:
+    lines = layers["interconnectors"]
+    a, b = "ic-001", "ic-004"
+    end = next(iter(lines.loc[lines["id"] == a].geometry.iloc[0].coords))
+    moved = shapely.LineString([end, *list(lines.loc[lines["id"] == b].geometry.iloc[0].coords)[1:]])
+    offenders = _offenders_shared_end_points(_set(lines, b, geometry=moved))
+    assert _names(offenders, a)
+    assert _names(offenders, b)
+
+
 def test_trade_arrangements_use_existing_lines(layers: dict[str, pd.DataFrame]) -> None:
     _assert_no_offenders(_offenders_trade_arrangement_lines(layers["interconnectors"]))
 
@@ -596,10 +694,37 @@ def test_wind_zones_lie_at_sea_near_their_country(layers: dict[str, pd.DataFrame
     _assert_no_offenders(_offenders_wind_zone_at_sea(layers["wind_zones"], shapes))
 
 
-def test_official_wind_zone_area_matches_published_area(layers: dict[str, pd.DataFrame]) -> None:
-    # No zone has official_coordinates today (all outlines are indicative or traced), so this
-    # passes vacuously on the current data; test_rule_official_area_catches_a_wrong_area shows it bites.
-    _assert_no_offenders(_offenders_official_area_vs_published(layers["wind_zones"]))
+def test_wind_zone_area_matches_published_area(layers: dict[str, pd.DataFrame]) -> None:
+    zones = layers["wind_zones"]
+    assert zones["area_km2_published"].notna().sum() >= 10  # the rule has data to bite on
+    _assert_no_offenders(_offenders_official_area_vs_published(zones))
+
+
+def test_wind_zone_distance_offshore_matches_published_distance(
+    layers: dict[str, pd.DataFrame], shapes: dict[str, Any]
+) -> None:
+    zones = layers["wind_zones"]
+    assert zones["distance_offshore_km_published"].notna().sum() >= 10
+    _assert_no_offenders(_offenders_distance_offshore_vs_published(zones, shapes))
+
+
+def test_rule_distance_offshore_catches_a_zone_drawn_too_close(
+    layers: dict[str, pd.DataFrame], shapes: dict[str, Any]
+) -> None:
+    zones = layers["wind_zones"]
+    rid = _first(zones, id="wz-vnm-002")
+    # the outline the 2026-12-03 pass replaced: 3.9 km offshore against the developer's 20-50 km
+    old = shapely.Polygon([(107.9159, 10.639), (107.9388, 10.5999), (108.0179, 10.6451), (107.995, 10.6843)])
+    assert _names(_offenders_distance_offshore_vs_published(_set(zones, rid, geometry=old), shapes), rid)
+    assert not _names(_offenders_distance_offshore_vs_published(zones, shapes), rid)
+
+
+def test_rule_line_length_catches_a_straight_line_longer_than_the_route(layers: dict[str, pd.DataFrame]) -> None:
+    lines = layers["interconnectors"]
+    rid = _first(lines, id="ic-008")
+    length = float(lines.loc[lines["id"] == rid, "length_km"].iloc[0])
+    assert _names(_offenders_line_length_vs_published(_set(lines, rid, length_km_published=0.9 * length)), rid)
+    assert not _names(_offenders_line_length_vs_published(_set(lines, rid, length_km_published=length)), rid)
 
 
 def test_dates_agree_with_each_other_today_and_status(layers: dict[str, pd.DataFrame]) -> None:
@@ -773,6 +898,8 @@ def test_rule_official_area_catches_a_wrong_area(layers: dict[str, pd.DataFrame]
     area = float(zones.loc[zones["id"] == rid, "area_km2"].iloc[0])
     broken = _set(zones, rid, geometry_precision="official_coordinates", area_km2_published=2 * area)
     assert _names(_offenders_official_area_vs_published(broken), rid)
+    indicative = _set(zones, rid, geometry_precision="indicative", area_km2_published=2 * area)
+    assert _names(_offenders_official_area_vs_published(indicative), rid)
     matching = _set(zones, rid, geometry_precision="official_coordinates", area_km2_published=area)
     assert not _names(_offenders_official_area_vs_published(matching), rid)
 
@@ -833,3 +960,18 @@ def test_rule_net_zero_catches_year_without_target_and_target_without_year(attri
     assert _names(_offenders_net_zero_year_vs_status(_set(attributes, target, net_zero_year=None)), target)
     none = _first(attributes, net_zero_status="none")
     assert _names(_offenders_net_zero_year_vs_status(_set(attributes, none, net_zero_year=2050)), none)
+
+
+def test_ndc2035_entries_are_complete(attributes: pd.DataFrame) -> None:
+    _assert_no_offenders(_offenders_ndc2035_complete(attributes))
+
+
+def test_rule_ndc2035_catches_a_percentage_without_type_and_an_entry_without_source(attributes: pd.DataFrame) -> None:
+    typed = _first(attributes, ndc2035_target_type="base_year")
+    offenders = _offenders_ndc2035_complete(
+        _set(attributes, typed, ndc2035_target_type=None, ndc2035_source_publisher=None, ndc2035_base_year="BAU")
+    )
+    assert any(o.startswith(f"{typed}: ndc2035_target_type") for o in offenders)
+    assert any(o.startswith(f"{typed}: ndc2035_source_publisher") for o in offenders)
+    base = _offenders_ndc2035_complete(_set(attributes, typed, ndc2035_base_year="BAU"))
+    assert any(o.startswith(f"{typed}: ndc2035_base_year") for o in base)

@@ -305,8 +305,9 @@ def test_importing_the_package_is_light_and_its_names_still_work() -> None:
 
 
 def test_the_cli_choices_match_the_modules_that_define_them() -> None:
-    from mapper import cli, export, snapshot, style
+    from mapper import cli, export, snapshot, style, validate
 
+    assert cli.MAX_VERIFIED_AGE_DAYS == validate.MAX_VERIFIED_AGE_DAYS
     assert list(cli.EXPORT_FORMATS) == list(export.FORMATS)
     assert list(cli.SNAPSHOT_PRESETS) == list(snapshot.PRESETS)
     assert list(cli.SNAPSHOT_PROJECTIONS) == list(snapshot.PROJECTIONS)

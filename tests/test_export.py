@@ -18,7 +18,7 @@ import mapper
 from mapper.export import ExportError, default_filename, export_bytes, format_for, to_geojson, write_export
 from mapper.selection import select
 
-LAOS = mapper.FilterState(countries=("LAO",))
+LAOS = mapper.FilterState(country=("LAO",))
 
 
 def _ring_is_ccw(ring: list[list[float]]) -> bool:
@@ -71,7 +71,7 @@ def test_geojson_export_is_what_the_filter_shows(bundle: mapper.Bundle, tmp_path
     assert len(read) == expected
     assert read.crs.to_epsg() == 4326
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["metadata"]["filter"] == {"countries": ["LAO"]}
+    assert data["metadata"]["filter"] == {"country": ["LAO"]}
     for f in data["features"]:
         p = f["properties"]
         assert "LAO" in {p.get("country"), p.get("country_a"), p.get("country_b")} | set(
@@ -114,7 +114,7 @@ def test_zip_bundle_has_every_format_and_a_readme(bundle: mapper.Bundle, tmp_pat
 
 
 def test_file_names_say_what_is_inside() -> None:
-    name = default_filename(mapper.FilterState(layers=("jumpp",), countries=("LAO",)), "geojson", dt.date(2026, 1, 2))
+    name = default_filename(mapper.FilterState(layers=("jumpp",), country=("LAO",)), "geojson", dt.date(2026, 1, 2))
     assert name == "ipce_jumpp_LAO_2026-01-02.geojson"
     assert (
         default_filename(mapper.FilterState(search="a/b <c>"), "csv", dt.date(2026, 1, 2))

@@ -189,6 +189,7 @@ def activity(rid: str, geometry: Any, **props: Any) -> dict[str, Any]:
         "source_url": "https://example.org/study",
         "source_publisher": "Example",
         "source_date": "2022-05",
+        "verified_on": "2026-12-03",
     }
     properties.update(props)
     geom = None if geometry is None else shapely.geometry.mapping(geometry)

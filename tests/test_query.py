@@ -9,7 +9,7 @@ import pytest
 
 import mapper
 from mapper import FilterError, FilterState, apply_filter
-from mapper.query import facet_choices, filter_layer, from_query, with_changes, year_bounds
+from mapper.query import facet_bounds, facet_choices, filter_layer, from_query
 from mapper.schema import split_list
 
 
@@ -21,49 +21,49 @@ def names_country(row: pd.Series, fields: tuple[str, ...], code: str) -> bool:
 
 
 def test_state_normalises_strings_to_tuples_and_upper_cases_countries() -> None:
-    state = FilterState(layers="jumpp", countries=["lao", "Tha"], statuses="ongoing", search="  grid  ")
+    state = FilterState(layers="jumpp", country=["lao", "Tha"], status="ongoing", search="  grid  ")
     assert state.layers == ("jumpp",)
     assert state.countries == ("LAO", "THA")  # upper-cased, order kept
-    assert state.statuses == ("ongoing",)
+    assert state.choice("status") == ("ongoing",)
     assert state.search == "grid"
 
 
 def test_state_drops_duplicate_values() -> None:
-    assert FilterState(layers=("jumpp", "jumpp"), statuses=["ongoing", "ongoing"]).layers == ("jumpp",)
-    assert FilterState(statuses=["ongoing", "ongoing"]).statuses == ("ongoing",)
+    assert FilterState(layers=("jumpp", "jumpp"), status=["ongoing", "ongoing"]).layers == ("jumpp",)
+    assert FilterState(status=["ongoing", "ongoing"]).choice("status") == ("ongoing",)
 
 
 def test_countries_differing_only_in_case_are_one_country() -> None:
-    assert FilterState(countries=("lao", "LAO")) == FilterState(countries=("LAO",))
+    assert FilterState(country=("lao", "LAO")) == FilterState(country=("LAO",))
 
 
 def test_empty_state_means_everything() -> None:
     assert FilterState().is_empty
-    assert not FilterState(countries=("LAO",)).is_empty
+    assert not FilterState(country=("LAO",)).is_empty
     assert FilterState().describe() == "all records"
     assert FilterState().slug() == "all"
 
 
 def test_reversed_year_range_is_a_filter_error() -> None:
     with pytest.raises(FilterError, match=r"2025\.\.2020"):
-        FilterState(year_from=2025, year_to=2020)
-    FilterState(year_from=2020, year_to=2020)  # a single year is fine
+        FilterState(year=(2025, 2020))
+    FilterState(year=(2020, 2020))  # a single year is fine
 
 
 def test_reversed_capacity_range_is_a_filter_error() -> None:
     with pytest.raises(FilterError, match="capacity"):
-        FilterState(capacity_min=500, capacity_max=100)
+        FilterState(capacity=(500, 100))
 
 
 def test_with_changes_validates_again() -> None:
-    state = FilterState(year_from=2020)
-    assert with_changes(state, year_to=2022).year_to == 2022
+    state = FilterState(year=(2020, None))
+    assert state.with_values(year=(None, 2022)).range("year") == (None, 2022)
     with pytest.raises(FilterError):
-        with_changes(state, year_to=2019)
+        state.with_values(year=(2020, 2019))
 
 
 def test_describe_names_each_facet() -> None:
-    text = FilterState(countries=("LAO",), partnerships=("JUMPP",), year_from=2020, search="grid").describe()
+    text = FilterState(country=("LAO",), partnership=("JUMPP",), year=(2020, None), search="grid").describe()
     assert "country LAO" in text
     assert "partnership JUMPP" in text
     assert "2020" in text
@@ -73,11 +73,11 @@ def test_describe_names_each_facet() -> None:
 @pytest.mark.parametrize(
     "state",
     [
-        FilterState(layers=("jumpp",), countries=("LAO",)),
+        FilterState(layers=("jumpp",), country=("LAO",)),
         FilterState(search='grid / "Nam Theun" <2>: a\\b?*|'),
         FilterState(search="../../etc/passwd"),
         FilterState(search="é" * 200),
-        FilterState(year_from=2020, technologies=("hydrogen_ammonia",), search="x y  z"),
+        FilterState(year=(2020, None), technology=("hydrogen_ammonia",), search="x y  z"),
     ],
 )
 def test_slug_is_file_name_safe(state: FilterState) -> None:
@@ -93,7 +93,7 @@ def test_slug_is_never_a_directory_reference(search: str) -> None:
 
 
 def test_slug_summarises_the_state() -> None:
-    assert FilterState(layers=("jumpp",), countries=("LAO",)).slug() == "jumpp_LAO"
+    assert FilterState(layers=("jumpp",), country=("LAO",)).slug() == "jumpp_LAO"
 
 
 # --- apply_filter on the bundled data -------------------------------------------------------
@@ -101,7 +101,7 @@ def test_slug_summarises_the_state() -> None:
 
 def test_country_filter_keeps_records_naming_the_country_in_any_field(bundle: mapper.Bundle) -> None:
     catalogue = bundle.catalogue
-    result = apply_filter(bundle.layers, catalogue, FilterState(countries=("LAO",)))
+    result = apply_filter(bundle.layers, catalogue, FilterState(country=("LAO",)))
     assert list(result) == list(catalogue)
     kept_any = 0
     for layer_id, frame in bundle.layers.items():
@@ -120,14 +120,14 @@ def test_country_filter_keeps_records_naming_the_country_in_any_field(bundle: ma
 
 
 def test_country_filter_is_case_insensitive_through_the_state(bundle: mapper.Bundle) -> None:
-    upper = apply_filter(bundle.layers, bundle.catalogue, FilterState(countries=("LAO",)))
-    lower = apply_filter(bundle.layers, bundle.catalogue, FilterState(countries=("lao",)))
+    upper = apply_filter(bundle.layers, bundle.catalogue, FilterState(country=("LAO",)))
+    lower = apply_filter(bundle.layers, bundle.catalogue, FilterState(country=("lao",)))
     for layer_id in upper:
         assert upper[layer_id]["id"].tolist() == lower[layer_id]["id"].tolist()
 
 
 def test_partnership_filter_leaves_layers_without_the_facet_alone(bundle: mapper.Bundle) -> None:
-    result = apply_filter(bundle.layers, bundle.catalogue, FilterState(partnerships=("JUMPP",)))
+    result = apply_filter(bundle.layers, bundle.catalogue, FilterState(partnership=("JUMPP",)))
     assert len(result["jucep"]) == 0
     assert len(result["jumpp"]) == len(bundle.layers["jumpp"]) > 0
     assert len(result["interconnectors"]) == len(bundle.layers["interconnectors"])
@@ -169,7 +169,7 @@ def test_search_looks_only_in_the_layer_search_fields(bundle: mapper.Bundle) -> 
 
 
 def test_year_range_keeps_records_inside_it(bundle: mapper.Bundle) -> None:
-    state = FilterState(year_from=2020, year_to=2022)
+    state = FilterState(year=(2020, 2022))
     result = apply_filter(bundle.layers, bundle.catalogue, state)
     for layer_id, frame in result.items():
         assert frame["year"].between(2020, 2022).all(), layer_id
@@ -179,13 +179,13 @@ def test_year_range_keeps_records_inside_it(bundle: mapper.Bundle) -> None:
 
 
 def test_open_ended_year_range(bundle: mapper.Bundle) -> None:
-    result = apply_filter(bundle.layers, bundle.catalogue, FilterState(year_from=2023))
+    result = apply_filter(bundle.layers, bundle.catalogue, FilterState(year=(2023, None)))
     jumpp = bundle.layers["jumpp"]
     assert result["jumpp"]["id"].tolist() == jumpp[jumpp["year"] >= 2023]["id"].tolist()
 
 
 def test_capacity_range_and_layers_without_capacity(bundle: mapper.Bundle) -> None:
-    result = apply_filter(bundle.layers, bundle.catalogue, FilterState(capacity_min=500, capacity_max=1500))
+    result = apply_filter(bundle.layers, bundle.catalogue, FilterState(capacity=(500, 1500)))
     for layer_id in ("interconnectors", "wind_zones"):
         kept = result[layer_id]
         assert kept["capacity_mw"].between(500, 1500).all()
@@ -197,7 +197,7 @@ def test_capacity_range_and_layers_without_capacity(bundle: mapper.Bundle) -> No
 
 
 def test_facets_combine_with_and(bundle: mapper.Bundle) -> None:
-    state = FilterState(countries=("LAO",), statuses=("under_construction",))
+    state = FilterState(country=("LAO",), status=("under_construction",))
     lines = apply_filter(bundle.layers, bundle.catalogue, state)["interconnectors"]
     assert len(lines) > 0
     assert (lines["status"] == "under_construction").all()
@@ -206,9 +206,9 @@ def test_facets_combine_with_and(bundle: mapper.Bundle) -> None:
 
 def test_facet_choices_and_year_bounds(bundle: mapper.Bundle) -> None:
     choices = facet_choices(bundle.layers, bundle.catalogue)
-    assert choices["partnerships"] == ["JUCEP", "JUMPP"]
-    assert {"LAO", "THA", "JPN"} <= set(choices["countries"])
-    low, high = year_bounds(bundle.layers, bundle.catalogue)
+    assert choices["partnership"] == ["JUCEP", "JUMPP"]
+    assert {"LAO", "THA", "JPN"} <= set(choices["country"])
+    low, high = facet_bounds(bundle.layers, bundle.catalogue, "year")
     assert low <= 2019 <= high
 
 
@@ -222,7 +222,7 @@ def test_from_query_reads_a_clean_query(catalogue: mapper.Catalogue) -> None:
     )
     assert notices == []
     assert state == FilterState(
-        layers=("jumpp", "interconnectors"), countries=("LAO", "THA"), year_from=2020, capacity_max=900.0
+        layers=("jumpp", "interconnectors"), country=("LAO", "THA"), year=(2020, None), capacity=(None, 900.0)
     )
 
 
@@ -232,19 +232,19 @@ def test_from_query_reads_a_clean_query(catalogue: mapper.Catalogue) -> None:
         ({"layers": "jumpp,solar"}, FilterState(layers=("jumpp",)), "solar"),
         ({"year_from": "abc"}, FilterState(), "abc"),
         ({"year_to": "2020.5"}, FilterState(), "2020.5"),
-        ({"year_from": "2025", "year_to": "2020"}, FilterState(year_from=2020, year_to=2025), "swapped"),
+        ({"year_from": "2025", "year_to": "2020"}, FilterState(year=(2020, 2025)), "swapped"),
         ({"capacity_min": "lots"}, FilterState(), "lots"),
         ({"capacity_min": "nan"}, FilterState(), "nan"),
         ({"capacity_max": "inf"}, FilterState(), "inf"),
-        ({"capacity_min": "900", "capacity_max": "100"}, FilterState(capacity_min=100, capacity_max=900), "swapped"),
-        ({"countries": "LAO,ATLANTIS"}, FilterState(countries=("LAO",)), "ATLANTIS"),
-        ({"partnerships": "JUMPP,NATO"}, FilterState(partnerships=("JUMPP",)), "NATO"),
+        ({"capacity_min": "900", "capacity_max": "100"}, FilterState(capacity=(100, 900)), "swapped"),
+        ({"countries": "LAO,ATLANTIS"}, FilterState(country=("LAO",)), "ATLANTIS"),
+        ({"partnerships": "JUMPP,NATO"}, FilterState(partnership=("JUMPP",)), "NATO"),
     ],
 )
 def test_from_query_never_raises_and_explains_what_it_dropped(
     catalogue: mapper.Catalogue, params: dict[str, str], expected_state: FilterState, notice: str
 ) -> None:
-    choices = {"countries": ["LAO", "THA"], "partnerships": ["JUCEP", "JUMPP"]}
+    choices = {"country": ["LAO", "THA"], "partnership": ["JUCEP", "JUMPP"]}
     state, notices = from_query(params, catalogue, choices)
     assert state == expected_state
     assert any(notice in n for n in notices), notices
@@ -265,9 +265,9 @@ def test_from_query_accepts_repeated_parameters(catalogue: mapper.Catalogue) -> 
     "state",
     [
         FilterState(),
-        FilterState(layers=("jumpp", "wind_zones"), countries=("LAO", "THA")),
-        FilterState(partnerships=("JUMPP",), statuses=("ongoing", "completed"), technologies=("grid",)),
-        FilterState(year_from=2019, year_to=2024, capacity_min=0, capacity_max=1500.5),
+        FilterState(layers=("jumpp", "wind_zones"), country=("LAO", "THA")),
+        FilterState(partnership=("JUMPP",), status=("ongoing", "completed"), technology=("grid",)),
+        FilterState(year=(2019, 2024), capacity=(0, 1500.5)),
         FilterState(search="nuclear study tour"),
     ],
 )
@@ -281,13 +281,13 @@ def test_query_round_trip_gives_back_the_same_state(catalogue: mapper.Catalogue,
 
 def test_to_dict_leaves_out_unset_values() -> None:
     assert FilterState().to_dict() == {}
-    assert FilterState(countries=("LAO",), capacity_min=0).to_dict() == {"countries": ["LAO"], "capacity_min": 0}
+    assert FilterState(country=("LAO",), capacity=(0, None)).to_dict() == {"country": ["LAO"], "capacity": [0, None]}
 
 
 def test_slug_and_description_include_capacity_and_year_zero() -> None:
-    state = FilterState(capacity_min=100, capacity_max=500.5)
-    assert "100-500.5MW" in state.slug()
-    assert FilterState(year_from=0, year_to=10).describe() == "years 0–10"
+    state = FilterState(capacity=(100, 500.5))
+    assert "capacity100-500.5" in state.slug()
+    assert FilterState(year=(0, 10)).describe() == "year 0–10"
 
 
 def test_canonical_values_ignore_case_and_report_unknown_values() -> None:
@@ -303,13 +303,13 @@ def test_normalise_state_canonicalises_or_lists_the_valid_values(bundle: mapper.
 
     choices = facet_choices(bundle.layers, bundle.catalogue)
     state = normalise_state(
-        FilterState(layers=("JUMPP",), partnerships=("jumpp",), statuses=("Ongoing",)), bundle.catalogue, choices
+        FilterState(layers=("JUMPP",), partnership=("jumpp",), status=("Ongoing",)), bundle.catalogue, choices
     )
     assert state.layers == ("jumpp",)
-    assert state.partnerships == ("JUMPP",)
-    assert state.statuses == ("ongoing",)
+    assert state.choice("partnership") == ("JUMPP",)
+    assert state.choice("status") == ("ongoing",)
     with pytest.raises(UnknownValueError, match=r"'LAOS'.*LAO"):
-        normalise_state(FilterState(countries=("LAOS",)), bundle.catalogue, choices)
+        normalise_state(FilterState(country=("LAOS",)), bundle.catalogue, choices)
 
 
 def test_from_query_is_case_insensitive_and_canonicalises(bundle: mapper.Bundle) -> None:
@@ -321,6 +321,6 @@ def test_from_query_is_case_insensitive_and_canonicalises(bundle: mapper.Bundle)
     )
     assert not notices
     assert state.layers == ("jumpp",)
-    assert state.partnerships == ("JUMPP",)
-    assert state.statuses == ("ongoing",)
+    assert state.choice("partnership") == ("JUMPP",)
+    assert state.choice("status") == ("ongoing",)
     assert state.countries == ("LAO",)

@@ -35,7 +35,7 @@ from mapper.selection import Selection, select
 from mapper.snapshot import PRESETS, SnapshotError, draw, parse_size, projection_for, save, snapshot, to_bytes
 from mapper.style import BASE_FILL, Choropleth
 
-MEKONG = mapper.FilterState(countries=("LAO", "THA", "VNM", "KHM"))
+MEKONG = mapper.FilterState(country=("LAO", "THA", "VNM", "KHM"))
 WIND = mapper.FilterState(layers=("wind_zones",))
 BASELINE = Path(__file__).parent / "baseline"
 TODAY = dt.date(2026, 1, 15)

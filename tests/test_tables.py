@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import mapper
+from mapper.measures import measure_label
 from mapper.tables import clicked_records, country_profile, country_table, layer_table, summarize
 
 
@@ -18,7 +19,7 @@ def test_layer_table_has_the_popup_columns_labelled(bundle: mapper.Bundle) -> No
     table = layer_table(bundle.layers["interconnectors"], layer)
     assert list(table.columns[:2]) == ["ID", "Name"]
     assert "Voltage (kV)" in table.columns
-    assert "Length (km)" in table.columns
+    assert measure_label("length_km") in table.columns  # one label everywhere (tables, popups, exports)
     assert len(table) == len(bundle.layers["interconnectors"])
 
 
@@ -27,7 +28,8 @@ def test_summary_counts_and_capacity(bundle: mapper.Bundle, shown: dict) -> None
     zones = bundle.layers["wind_zones"]
     row = summary.loc[bundle.catalogue["wind_zones"].title]
     assert row["records"] == len(zones)
-    assert row["capacity (MW)"] == pytest.approx(float(zones["capacity_mw"].sum()))
+    capacity = bundle.catalogue.facets["capacity"].label
+    assert row[capacity] == pytest.approx(float(zones["capacity_mw"].sum()))
     jumpp = summary.loc[bundle.catalogue["jumpp"].title]
     assert jumpp["mapped at a place"] + jumpp["country-level"] == jumpp["records"]
 
@@ -59,7 +61,5 @@ def test_country_table_counts_records_per_partnership(bundle: mapper.Bundle) -> 
     table = country_table(bundle).set_index("iso3")
     assert len(table) == int(bundle.countries["has_attributes"].sum())
     column = f"{bundle.catalogue['jumpp'].title} (records)"
-    laos = mapper.apply_filter(
-        bundle.layers, bundle.catalogue, mapper.FilterState(layers=("jumpp",), countries=("LAO",))
-    )
+    laos = mapper.apply_filter(bundle.layers, bundle.catalogue, mapper.FilterState(layers=("jumpp",), country=("LAO",)))
     assert table.loc["LAO", column] == len(laos["jumpp"])

@@ -237,15 +237,101 @@ def test_uploaded_layer_joins_the_bundle_like_any_layer(fixtures: dict[str, Fixt
     extended = bundle.with_layers([(layer, frame)])
     assert "my_sites" not in bundle.catalogue
     assert list(extended.catalogue)[-1] == "my_sites"
-    selection = select(extended, FilterState(countries=("LAO",)))
+    selection = select(extended, FilterState(country=("LAO",)))
     assert selection.counts["my_sites"] == 1
     assert "Test team, JUMPP desk" in selection.attributions()
-    by_year = select(extended, FilterState(layers=("my_sites",), year_from=2023))
+    by_year = select(extended, FilterState(layers=("my_sites",), year=(2023, None)))
     assert by_year.counts == {"my_sites": 2}
     found = select(extended, FilterState(layers=("my_sites",), search="ハノイ"))
     assert found.counts == {"my_sites": 1}
     assert extended.layers["my_sites"]["country_name"].tolist()[0] == "Laos" or "Lao" in str(
         extended.layers["my_sites"]["country_name"].tolist()[0]
     )
-    with pytest.raises(ValueError, match="already loaded"):
+    by_type = select(extended, FilterState(layers=("my_sites",), my_sites_category=("太陽光",)))
+    assert by_type.counts == {"my_sites": 2}
+    by_capacity = select(extended, FilterState(layers=("my_sites",), my_sites_number=(20, None)))
+    assert by_capacity.counts == {"my_sites": 2}
+    with pytest.raises(mapper.SpecError, match="already in the catalogue"):
         extended.with_layers([(layer, frame)])
+
+
+def test_cli_add_export_html_and_snapshot(
+    fixtures: dict[str, Fixture], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mapper.cli import main
+
+    sjis, xlsx, broken = fixtures["sjis_csv"].path, fixtures["xlsx"].path, fixtures["broken_csv"].path
+    out = tmp_path / "out.geojson"
+    args = ["--add", str(broken), "--add", f"{xlsx}::Countries", "--add-map", "attribution=Test desk"]
+    assert main(["export", "-o", str(out), "--layer", "jumpp", *args]) == 0
+    err = capsys.readouterr().err
+    assert "row 4, column 'lat', value '102.6331'" in err
+    assert "swapped" in err
+    features = json.loads(out.read_text(encoding="utf-8"))
+    layers = {f["properties"]["layer"] for f in features["features"]}
+    assert layers == {"jumpp", "upload_1", "upload_2"}
+    upload_2 = [f["properties"] for f in features["features"] if f["properties"]["layer"] == "upload_2"]
+    assert {p["country"] for p in upload_2} == {"VNM", "LAO"}
+    assert {p["source_publisher"] for p in upload_2} == {"Test desk"}
+    assert "Test desk" in [m["attribution"] for m in features["metadata"]["layers"]]
+    page = tmp_path / "map.html"
+    assert main(["html", "-o", str(page), "--add", str(sjis)]) == 0
+    assert "テスト地点 ビエンチャン" in _decoded_page(page.read_text(encoding="utf-8"))
+    svg = tmp_path / "map.svg"
+    assert main(["snapshot", "-o", str(svg), "--region", "mekong", "--add", str(sjis)]) == 0
+    assert "テスト地点" in svg.read_text(encoding="utf-8")
+
+
+def _decoded_page(page: str) -> str:
+    import re
+
+    found = re.findall(r'JSON\.parse\("((?:[^"\\]|\\.)*)"\)', page)
+    return json.dumps([json.loads(json.loads(f'"{m}"')) for m in found], ensure_ascii=False)
+
+
+def test_cli_bad_uploads_exit_2_with_a_clear_message(
+    fixtures: dict[str, Fixture], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mapper.cli import main
+
+    plain = tmp_path / "plain.csv"
+    plain.write_text("a,b\n1,2\n", encoding="utf-8")
+    cases = {
+        "missing file": (["--add", str(tmp_path / "nope.csv")], "nope.csv"),
+        "no location": (["--add", str(plain)], "lon and lat"),
+        "unknown column": (["--add", str(plain), "--add-map", "lon=Longitude", "--add-map", "lat=b"], "Longitude"),
+        "unknown sheet": (["--add", f"{fixtures['xlsx'].path}::Nope"], "Sites, Countries"),
+        "unknown key": (["--add", str(plain), "--add-map", "colour=a"], "colour"),
+    }
+    offenders = []
+    for name, (args, words) in cases.items():
+        code = main(["export", "-o", str(tmp_path / "x.geojson"), "--force", *args])
+        err = capsys.readouterr().err
+        if code != 2 or words not in err or "Traceback" in err:
+            offenders.append(f"{name}: exit {code}: {err[-300:]}")
+    assert not offenders, offenders
+    # overrides make an undetectable table usable
+    assert (
+        main(["export", "-o", str(tmp_path / "y.csv"), "--add", str(plain), "--add-map", "lon=a", "--add-map", "lat=b"])
+        == 0
+    )
+
+
+def test_a_shift_jis_shapefile_without_cpg_reads_as_japanese(fixtures: dict[str, Fixture]) -> None:
+    table = _read(fixtures["shapefile_sjis"])
+    assert table.frame["名称"].iloc[0] == "テスト送電線 1"
+    assert any("cp932" in note for note in table.notes)
+    assert not any("cp932" in note for note in _read(fixtures["shapefile"]).notes)  # its .cpg says UTF-8
+
+
+def test_preview_shows_rows_with_their_numbers_and_changes_keep_the_rest(fixtures: dict[str, Fixture]) -> None:
+    table = _read(fixtures["broken_csv"])
+    preview = table.preview(3)
+    assert preview["row"].tolist() == [2, 3, 4]
+    assert list(preview.columns) == ["row", "name", "lat", "lon", "country"]
+    gis = _read(fixtures["gpkg"]).preview(2)
+    assert gis["geometry (WKT)"].str.startswith("MULTILINESTRING").all()
+    mapping = detect_mapping(table)
+    changed = mapping.with_changes(category="country", title="Mine")
+    assert (changed.category, changed.title, changed.lat) == ("country", "Mine", mapping.lat)
+    assert mapping.with_changes(category="").category is None

@@ -38,7 +38,7 @@ def test_layer_ids_are_stable_and_valid() -> None:
 
 def test_workspace_link_round_trip(store: WorkspaceStore, bundle: mapper.Bundle) -> None:
     ws = store.create_workspace("Links")
-    view = ViewState(filters=FilterState(countries=("VNM",)), workspace=ws.id, view=MapView((16.0, 106.0), 5))
+    view = ViewState(filters=FilterState(country=("VNM",)), workspace=ws.id, view=MapView((16.0, 106.0), 5))
     params = view.to_query()
     assert params["ws"] == ws.id
     resolved, notices = resolve_link(store, params)
@@ -50,7 +50,7 @@ def test_workspace_link_round_trip(store: WorkspaceStore, bundle: mapper.Bundle)
 
 def test_saved_view_link_opens_the_saved_view(store: WorkspaceStore, bundle: mapper.Bundle) -> None:
     ws = store.create_workspace("Views")
-    view = ViewState(filters=FilterState(partnerships=("JUMPP",)), workspace=ws.id, choropleth="net_zero_year")
+    view = ViewState(filters=FilterState(partnership=("JUMPP",)), workspace=ws.id, choropleth="net_zero_year")
     saved = store.save_view(ws.id, "JUMPP net zero", view_query(view))
     link = view_link("http://example.org:8501/base/your_data?x=1", saved)
     parts = urllib.parse.urlsplit(link)
@@ -107,7 +107,7 @@ def test_no_store_is_a_notice(bundle: mapper.Bundle) -> None:
 
 
 def test_view_helpers() -> None:
-    base = ViewState(filters=FilterState(layers=("interconnectors",), countries=("LAO",)), workspace="0" * 16)
+    base = ViewState(filters=FilterState(layers=("interconnectors",), country=("LAO",)), workspace="0" * 16)
     shown = show_layer(base, "ws_abc")
     assert shown.filters.layers == ("interconnectors", "ws_abc")
     assert show_layer(ViewState(), "ws_abc").filters.layers == ()  # every layer is shown already

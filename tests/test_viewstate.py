@@ -15,7 +15,7 @@ def controls(bundle: mapper.Bundle) -> Controls:
 
 def test_full_view_round_trips_through_the_url(bundle: mapper.Bundle) -> None:
     view = ViewState(
-        filters=mapper.FilterState(layers=("jumpp",), countries=("LAO",), year_from=2020, search="grid"),
+        filters=mapper.FilterState(layers=("jumpp",), country=("LAO",), year=(2020, None), search="grid"),
         choropleth="net_zero_year",
         scheme="natural_breaks",
         classes=4,
@@ -35,7 +35,7 @@ def test_default_view_has_an_empty_query(bundle: mapper.Bundle) -> None:
 def test_widget_values_round_trip(controls: Controls) -> None:
     view = ViewState(
         filters=mapper.FilterState(
-            layers=("interconnectors",), statuses=("operating",), capacity_min=500, year_to=2020
+            layers=("interconnectors",), status=("operating",), capacity=(500, None), year=(None, 2020)
         ),
         choropleth="member_jumpp",
     )
@@ -47,8 +47,8 @@ def test_widget_values_round_trip(controls: Controls) -> None:
 
 def test_full_ranges_mean_no_restriction(controls: Controls) -> None:
     values = controls.values(ViewState())
-    assert values["w_years"] == controls.years
-    assert values["w_capacity"] == controls.capacity
+    assert values["f_year"] == controls.ranges["year"]
+    assert values["f_capacity"] == controls.ranges["capacity"]
     assert values["w_layers"] == list(controls.layers)
     assert values["w_choropleth"] == NO_CHOROPLETH
     assert controls.view(values, MapView()) == ViewState()
@@ -65,20 +65,69 @@ def test_no_layer_selected_is_a_view_with_the_layers_off(controls: Controls, bun
 
 @pytest.mark.parametrize("broken", [2020, None, (2020,), "2020", [2019, 2021, 2023]])
 def test_a_malformed_range_value_is_the_full_range_never_an_error(controls: Controls, broken: object) -> None:
-    values = {**controls.values(ViewState()), "w_years": broken, "w_capacity": broken}
+    values = {**controls.values(ViewState()), "f_year": broken, "f_capacity": broken}
     view = controls.view(values, MapView())
     f = view.filters
-    assert (f.year_from, f.year_to, f.capacity_min, f.capacity_max) == (None, None, None, None)
+    assert f.ranges == ()
 
 
 def test_out_of_range_filters_are_clamped_to_the_widgets(controls: Controls) -> None:
-    values = controls.filter_values(mapper.FilterState(year_from=1900, capacity_max=10**9))
-    assert values["w_years"][0] == controls.years[0]
-    assert values["w_capacity"][1] == controls.capacity[1]
+    values = controls.filter_values(mapper.FilterState(year=(1900, None), capacity=(None, 10**9)))
+    assert values["f_year"][0] == controls.ranges["year"][0]
+    assert values["f_capacity"][1] == controls.ranges["capacity"][1]
 
 
 def test_the_country_choices_are_the_countries_with_records_by_name(bundle: mapper.Bundle, controls: Controls) -> None:
-    with_records = mapper.query.facet_choices(bundle.layers, bundle.catalogue)["countries"]
-    assert sorted(controls.choices["countries"]) == sorted(with_records)
-    names = [controls.names.get(c, c).casefold() for c in controls.choices["countries"]]
+    with_records = mapper.query.facet_choices(bundle.layers, bundle.catalogue)["country"]
+    assert sorted(controls.choices["country"]) == sorted(with_records)
+    names = [controls.names.get(c, c).casefold() for c in controls.choices["country"]]
     assert names == sorted(names)
+
+
+# --- the map's reports (pure: the page only stores the Report) -------------------------------------
+def _result(lat: float, lng: float, zoom: int) -> dict:
+    return {"center": {"lat": lat, "lng": lng}, "zoom": zoom}
+
+
+def test_a_report_is_taken_once_and_a_repeat_is_ignored() -> None:
+    from mapper.viewstate import Report, take_report
+
+    view, report = take_report(_result(10.123456, 100.0, 5), Report())
+    assert view == MapView((10.1235, 100.0), 5)
+    again, same = take_report(_result(10.123456, 100.0, 5), report)
+    assert again is None
+    assert same == report
+
+
+def test_a_new_map_s_first_report_of_the_default_view_is_not_the_user_s() -> None:
+    from mapper.viewstate import DEFAULT_CENTER, DEFAULT_ZOOM, Report, take_report
+
+    waiting = Report(awaiting_first=True)
+    view, report = take_report(_result(*DEFAULT_CENTER, DEFAULT_ZOOM), waiting)
+    assert view is None
+    assert report.awaiting_first
+    view, report = take_report(_result(35.0, 139.0, 6), report)  # the pushed view arrived
+    assert view == MapView((35.0, 139.0), 6)
+    assert not report.awaiting_first
+    view, _ = take_report(_result(*DEFAULT_CENTER, DEFAULT_ZOOM), report)  # now the user went back
+    assert view == MapView()
+
+
+@pytest.mark.parametrize(
+    "result",
+    [None, {}, {"center": None, "zoom": 3}, {"center": {"lat": "x", "lng": 1}, "zoom": 3}, {"center": {}, "zoom": 3}],
+)
+def test_a_malformed_report_changes_nothing(result: object) -> None:
+    from mapper.viewstate import Report, take_report
+
+    assert take_report(result, Report()) == (None, Report())
+
+
+def test_a_report_across_the_antimeridian_is_kept_in_display_longitudes() -> None:
+    from mapper.viewstate import Report, take_report
+
+    view, report = take_report(_result(-15.0, 190.0, 4), Report())  # Leaflet's lng past 180 (Pacific view)
+    assert view is not None
+    assert view.center[1] == pytest.approx(190.0)  # the map's Pacific-centred range, as links keep it
+    same, _ = take_report(_result(-15.0, -170.0, 4), report)  # Leaflet may report any multiple of 360
+    assert same is None

@@ -8,6 +8,7 @@ import json
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import shapely
@@ -81,7 +82,7 @@ def test_the_web_map_script_is_the_same_on_every_call() -> None:
 def test_a_filter_change_sends_a_small_payload(bundle: mapper.Bundle) -> None:
     assets = MapAssets(bundle)
     refs = {name: f"/app/static/data/{name}.json" for name in assets.names()}
-    for state in (mapper.FilterState(), mapper.FilterState(countries=("LAO",)), mapper.FilterState(search="wind")):
+    for state in (mapper.FilterState(), mapper.FilterState(country=("LAO",)), mapper.FilterState(search="wind")):
         payload = js_literal(map_payload(select(bundle, state), assets, refs, choropleth=Choropleth("net_zero_year")))
         assert len(payload) < 64_000, state  # the countries and records are fetched once, not re-sent
 
@@ -89,7 +90,7 @@ def test_a_filter_change_sends_a_small_payload(bundle: mapper.Bundle) -> None:
 def test_payload_keeps_exactly_the_selected_records(bundle: mapper.Bundle) -> None:
     assets = MapAssets(bundle)
     refs = dict.fromkeys(assets.names(), "x")
-    selection = select(bundle, mapper.FilterState(countries=("LAO",)))
+    selection = select(bundle, mapper.FilterState(country=("LAO",)))
     payload = map_payload(selection, assets, refs)
     for spec in payload["layers"]:
         frame = selection.frames[spec["id"]]
@@ -166,12 +167,11 @@ def test_template_text_in_data_is_never_evaluated(bundle: mapper.Bundle, text: s
         assert "Zone 49" not in html, name
         assert cwd not in html, name
     # the documents the browser fetches hold the text itself (JSON, never a template):
-    # labels and tooltip columns as plain text (the runtime escapes them), popups as HTML
+    # labels, tooltip and popup columns as plain text (the runtime escapes them)
     labels = json.dumps([assets.document(n).get("labels") for n in assets.names()], ensure_ascii=False)
     assert json.dumps(text, ensure_ascii=False)[1:-1] in labels
     popups = json.dumps([assets.popups(n) for n in bundle.catalogue], ensure_ascii=False)
-    escaped = __import__("html").escape(text).replace("{", "&#123;").replace("}", "&#125;")
-    assert json.dumps(escaped, ensure_ascii=False)[1:-1] in popups
+    assert json.dumps(text, ensure_ascii=False)[1:-1] in popups
 
 
 def test_every_selected_layer_is_on_the_map_with_a_legend(bundle: mapper.Bundle) -> None:
@@ -185,9 +185,7 @@ def test_every_selected_layer_is_on_the_map_with_a_legend(bundle: mapper.Bundle)
 def test_filter_changes_what_is_drawn(bundle: mapper.Bundle) -> None:
     assets = MapAssets(bundle)
     refs = dict.fromkeys(assets.names(), "x")
-    laos = map_payload(
-        select(bundle, mapper.FilterState(countries=("LAO",), layers=("interconnectors",))), assets, refs
-    )
+    laos = map_payload(select(bundle, mapper.FilterState(country=("LAO",), layers=("interconnectors",))), assets, refs)
     frame = bundle.layers["interconnectors"]
     touching = frame[(frame["country_a"] == "LAO") | (frame["country_b"] == "LAO")]
     [spec] = laos["layers"]
@@ -220,7 +218,8 @@ def test_choropleth_legend_states_breaks_and_no_data(bundle: mapper.Bundle, sche
     classified = classify(bundle.countries, bundle.catalogue.countries, Choropleth("ndc_unconditional_pct", scheme, 4))
     labels = [e.label for e in classified.legend.entries]
     assert labels[-1].startswith("No data")
-    assert all("–" in label or label[0].isdigit() for label in labels[:-1])
+    assert labels[-2].startswith("Other target type, not classed")
+    assert all("–" in label or label[0].isdigit() for label in labels[:-2])
     assert "%" in classified.legend.note
     assert set(classified.colors) == set(bundle.countries["iso3"])
 
@@ -283,3 +282,59 @@ def test_year_breaks_are_whole_years(bundle: mapper.Bundle) -> None:
     for entry in classified.legend.entries[:-1]:
         assert "." not in entry.label
         assert "," not in entry.label
+
+
+def test_choropleth_never_classes_targets_of_different_types_on_one_scale(bundle: mapper.Bundle) -> None:
+    """Only the most common target type is classed; every other type is grey (its own legend
+    row) and the legend title names the classed type."""
+    from mapper.style import NO_DATA, OTHER_TYPE
+
+    frame = pd.DataFrame(
+        {
+            "iso3": ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF"],
+            "ndc_unconditional_pct": [40.0, 50.0, 60.0, 30.0, 45.0, None],
+            "ndc_target_type": ["base_year", "base_year", "base_year", "bau", "intensity", "bau"],
+        }
+    )
+    classified = classify(frame, bundle.catalogue.countries, Choropleth("ndc_unconditional_pct", "quantiles", 3))
+    colors = classified.colors
+    assert sorted(iso for iso, c in colors.items() if c == OTHER_TYPE) == ["DDD", "EEE"]
+    assert colors["FFF"] == NO_DATA
+    assert {colors["AAA"], colors["BBB"], colors["CCC"]}.isdisjoint({OTHER_TYPE, NO_DATA})
+    assert "cut from a base year targets only" in classified.legend.title
+    other = next(e for e in classified.legend.entries if e.color == OTHER_TYPE)
+    assert "vs business-as-usual" in other.label
+    assert "intensity" in other.label
+    assert other.label.endswith("(2)")
+    for entry in classified.legend.entries:  # every count is what the map shows
+        assert list(colors.values()).count(entry.color) == int(entry.label.rsplit("(", 1)[1].rstrip(")"))
+    # a tie goes to the type listed first in the schema (base_year before bau)
+    tie = frame.assign(ndc_target_type=["base_year", "bau", "bau", "base_year", "intensity", None])
+    assert (
+        "cut from a base year"
+        in classify(tie, bundle.catalogue.countries, Choropleth("ndc_unconditional_pct")).legend.title
+    )
+    # attributes that are not typed targets are classed as before
+    assert (
+        "targets only"
+        not in classify(bundle.countries, bundle.catalogue.countries, Choropleth("net_zero_year")).legend.title
+    )
+
+
+def test_web_and_snapshot_legends_state_the_classed_target_type(bundle: mapper.Bundle) -> None:
+    """The 2035 targets on the bundled data: base-year cuts are classed, China's cut from its peak
+    is grey, and both the web legend and the snapshot legend say so."""
+    from mapper.snapshot import _choropleth_rows
+    from mapper.style import NO_DATA, OTHER_TYPE
+    from mapper.webmap import legend_html
+
+    choropleth = Choropleth("ndc2035_unconditional_pct", "quantiles", 3)
+    classified = classify(bundle.countries, bundle.catalogue.countries, choropleth)
+    assert classified.colors["CHN"] == OTHER_TYPE
+    assert {classified.colors[c] for c in ("JPN", "AUS", "KOR")}.isdisjoint({OTHER_TYPE, NO_DATA})
+    html = legend_html([classified.legend])
+    assert "cut from a base year targets only" in html
+    assert "Other target type, not classed: other formulation (1)" in html
+    rows = [r.text for r in _choropleth_rows(classified.legend, choropleth, {OTHER_TYPE, NO_DATA})]
+    assert any("cut from a base year targets only" in t for t in rows)
+    assert any(t.startswith("Other target type, not classed") for t in rows)

@@ -56,8 +56,15 @@ class Server:
 
 
 @contextlib.contextmanager
-def serve(app_dir: Path, *, env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[Server]:
-    """Run ``streamlit_app.py`` from ``app_dir``; yield the :class:`Server` once healthy.
+def serve(
+    app_dir: Path,
+    *,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+    script: str | None = None,
+) -> Iterator[Server]:
+    """Run ``script`` (default ``streamlit_app.py``) from ``app_dir``; yield the
+    :class:`Server` once healthy.
 
     Raises
     ------
@@ -72,7 +79,7 @@ def serve(app_dir: Path, *, env: dict[str, str] | None = None, log: Path | None 
             "-m",
             "streamlit",
             "run",
-            "streamlit_app.py",
+            script or "streamlit_app.py",
             "--server.port",
             str(port),
             "--server.headless",

@@ -14,6 +14,8 @@ from typing import Any
 
 from . import _paths
 from ._errors import SpecError, UnknownLayerError
+from .facets import Facet, merge_facets, parse_facets
+from .measures import CHECK_NEEDS, CHECKS, MEASURES
 from .schema import Schema, load_schemas, read_toml
 
 GEOMETRIES = {
@@ -21,8 +23,12 @@ GEOMETRIES = {
     "line": ("LineString", "MultiLineString"),
     "polygon": ("Polygon", "MultiPolygon"),
 }
-#: Filter facets every layer may map to its own fields (see :mod:`mapper.query`).
-FACETS = ("partnership", "country", "status", "technology", "year", "capacity", "search")
+#: Schema field types a facet of each kind can filter on.
+_FACET_TYPES = {
+    "choice": {"string", "iso3", "iso3_list", "integer", "boolean"},
+    "range": {"integer", "number"},
+    "text": None,
+}
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -82,6 +88,12 @@ class Layer:
     label_field: str = "name"
     location_tolerance_km: float = 10.0
     spec_path: Path | None = None
+    #: Facets this layer declares itself (``[facets.<id>]`` in its spec).
+    own_facets: dict[str, Facet] = field(default_factory=dict)
+    #: Measures computed for its records (see :mod:`mapper.measures`), incl. those checks need.
+    measures: tuple[str, ...] = ()
+    #: Location checks that apply (see :data:`mapper.measures.CHECKS`).
+    checks: tuple[str, ...] = ()
 
     def label(self, name: str) -> str:
         """Human label of a field."""
@@ -116,10 +128,45 @@ class CountrySpec:
 class Catalogue(Mapping[str, Layer]):
     """All layers, by id, plus the country spec. Lookups by unknown id list the choices."""
 
-    def __init__(self, layers: dict[str, Layer], countries: CountrySpec, root: Path) -> None:
+    def __init__(
+        self, layers: dict[str, Layer], countries: CountrySpec, root: Path, facets: dict[str, Facet] | None = None
+    ) -> None:
         self._layers = layers
         self.countries = countries
         self.root = root
+        self._base_facets = dict(facets or {})
+        merged = dict(self._base_facets)
+        for layer in layers.values():
+            merged = merge_facets(merged, layer.own_facets, str(layer.spec_path or layer.id))
+        for layer in layers.values():
+            _check_filters(layer, merged)
+        #: Every declared facet, in widget order (see :mod:`mapper.facets`).
+        self.facets: dict[str, Facet] = merged
+
+    def with_layers(self, extra: Mapping[str, Layer]) -> Catalogue:
+        """A catalogue with more layers (e.g. a user's upload); ids must be new.
+
+        Raises
+        ------
+        SpecError
+            If an id is taken, or a layer's filters or facets do not fit the catalogue's.
+        """
+        taken = [lid for lid in extra if lid in self._layers]
+        if taken:
+            raise SpecError(
+                ", ".join(taken), [f"layer id {lid!r} is already in the catalogue; pick another" for lid in taken]
+            )
+        return Catalogue({**self._layers, **extra}, self.countries, self.root, self._base_facets)
+
+    def facets_of(self, layer_ids: Iterator[str] | list[str] | tuple[str, ...] | None = None) -> dict[str, Facet]:
+        """The facets that at least one of the layers (default: all) maps to fields."""
+        ids = list(self._layers) if layer_ids is None else list(layer_ids)
+        used = {fid for lid in ids if lid in self._layers for fid in self._layers[lid].filters}
+        return {fid: facet for fid, facet in self.facets.items() if fid in used}
+
+    def country_facet(self) -> Facet | None:
+        """The facet whose values are ISO3 country codes (picking zooms to them), if any."""
+        return next((f for f in self.facets.values() if f.is_country), None)
 
     def __getitem__(self, key: str) -> Layer:
         try:
@@ -135,6 +182,42 @@ class Catalogue(Mapping[str, Layer]):
 
     def __repr__(self) -> str:
         return f"Catalogue({list(self._layers)})"
+
+
+def _listed(raw: Any, key: str, known: Mapping[str, object], problems: list[str]) -> tuple[str, ...]:
+    """A list of names from ``known`` (``measures``, ``checks``); every unknown one reported."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+        problems.append(f"'{key}' must be a list of names; known: {', '.join(known)}")
+        return ()
+    for name in raw:
+        if name not in known:
+            problems.append(f"'{key}' names {name!r}; known: {', '.join(known)}")
+    return tuple(dict.fromkeys(n for n in raw if n in known))
+
+
+def _check_filters(layer: Layer, facets: Mapping[str, Facet]) -> None:
+    """Every ``[filters]`` entry of a layer names a declared facet and fields of a fitting type."""
+    problems: list[str] = []
+    for fid, names in layer.filters.items():
+        facet = facets.get(fid)
+        if facet is None:
+            problems.append(
+                f"filters.{fid} is not a declared facet; use one of {', '.join(facets)} "
+                f"or declare it under [facets.{fid}] (see layers/facets.toml)"
+            )
+            continue
+        allowed = _FACET_TYPES[facet.kind]
+        for name in names:
+            spec = layer.schema.fields.get(name)
+            if allowed is not None and spec is not None and spec.type not in allowed:
+                problems.append(
+                    f"filters.{fid} names {name!r} of type {spec.type!r}; a {facet.kind} facet needs one of "
+                    f"{', '.join(sorted(allowed))}"
+                )
+    if problems:
+        raise SpecError(str(layer.spec_path or layer.id), problems)
 
 
 def _text(raw: dict[str, Any], key: str, problems: list[str], *, required: bool = True) -> str:
@@ -333,6 +416,9 @@ def _load_layer(
         "labels",
         "label_field",
         "location_tolerance_km",
+        "facets",
+        "measures",
+        "checks",
     }
     unknown = set(raw) - known
     if unknown:
@@ -370,10 +456,23 @@ def _load_layer(
         problems.append("[filters] must be a table of facet = [fields]")
         filters_raw = {}
     for facet, names in filters_raw.items():
-        if facet not in FACETS:
-            problems.append(f"filters.{facet} is not a facet; use one of {', '.join(FACETS)}")
-            continue
         filters[facet] = _names(names, f"filters.{facet}", schema, problems)
+    measures = _listed(raw.get("measures"), "measures", MEASURES, problems)
+    for name in measures:
+        if geometry in GEOMETRIES and geometry not in MEASURES[name].geometries:
+            problems.append(f"measures names {name!r}, which does not apply to {geometry} layers")
+    checks = _listed(raw.get("checks"), "checks", CHECKS, problems)
+    measures += tuple(n for c in checks for n in CHECK_NEEDS.get(c, ()) if n not in measures)
+    if "at_sea" in checks and geometry != "polygon":
+        problems.append("checks names 'at_sea', which applies to polygon layers only")
+    if checks and not raw.get("country_fields"):
+        problems.append("checks need 'country_fields' (the fields naming each record's countries)")
+    own_facets: dict[str, Facet] = {}
+    if "facets" in raw:
+        try:
+            own_facets = parse_facets(raw["facets"], str(path))
+        except SpecError as exc:
+            problems += exc.problems
     country_fields = _names(raw.get("country_fields"), "country_fields", schema, problems)
     labels = raw.get("labels", {})
     if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
@@ -410,6 +509,9 @@ def _load_layer(
         label_field=label_field,
         location_tolerance_km=float(tolerance),
         spec_path=path,
+        own_facets=own_facets,
+        measures=measures,
+        checks=checks,
     )
 
 
@@ -471,13 +573,21 @@ def load_catalogue(folder: str | Path | None = None, *, root: str | Path | None 
     schemas = load_schemas(folder / "schemas")
     layers: dict[str, Layer] = {}
     countries: CountrySpec | None = None
+    facets: dict[str, Facet] = {}
     for path in sorted(folder.glob("*.toml")):
         raw = read_toml(path)
         if raw.get("kind") == "countries":
             countries = _load_countries(path, raw, schemas, root)
+        elif raw.get("kind") == "facets":
+            unknown = set(raw) - {"kind", "facets"}
+            if unknown:
+                raise SpecError(
+                    str(path), [f"unknown keys {sorted(unknown)}; a facets file holds [facets.<id>] blocks"]
+                )
+            facets = parse_facets(raw.get("facets", {}), str(path))
         else:
             layer = _load_layer(path, raw, schemas, root)
             layers[layer.id] = layer
     if countries is None:
         raise SpecError(str(folder), ['no countries spec: add countries.toml with kind = "countries"'])
-    return Catalogue(layers, countries, root)
+    return Catalogue(layers, countries, root, facets)

@@ -8,6 +8,7 @@ as the app's URL) exports and snapshots."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,6 +37,8 @@ SNAPSHOT_PRESETS = (
     "slide-4x3",
     "square",
 )
+#: :data:`mapper.validate.MAX_VERIFIED_AGE_DAYS`
+MAX_VERIFIED_AGE_DAYS = 365
 #: :data:`mapper.snapshot.PROJECTIONS`
 SNAPSHOT_PROJECTIONS = ("web-mercator", "equal-area")
 #: :data:`mapper.snapshot.REGIONS`
@@ -61,39 +64,209 @@ class CliUsageError(MapperError, ValueError):
     """A flag's value cannot be used."""
 
 
+class _AddFile(argparse.Action):
+    """``--add FILE[::SHEET]``: one upload, with the mapping overrides that follow it."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+        path, _, pick = str(values).partition("::")
+        adds = list(getattr(namespace, self.dest) or [])
+        adds.append({"path": path, "pick": pick or None, "map": {}})
+        setattr(namespace, self.dest, adds)
+
+
+class _AddMap(argparse.Action):
+    """``--add-map KEY=VALUE``: a mapping override for the ``--add`` before it."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+        adds = getattr(namespace, "adds", None) or []
+        key, sep, value = str(values).partition("=")
+        if not adds:
+            parser.error(f"{option_string} {values}: put it after the --add FILE it is for")
+        if not sep or not key.strip():
+            parser.error(f"{option_string} {values!r}: write KEY=VALUE, e.g. lon=Longitude or title='My sites'")
+        adds[-1]["map"][key.strip()] = value.strip()
+
+
+#: Help text of the --add flags (also in README "Your own data").
+ADD_HELP = """add your own table as a layer (repeatable): CSV, XLSX, GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ or
+GeoParquet. Pick an XLSX sheet or a GeoPackage/KML layer with FILE::NAME (e.g. plan.xlsx::Sites). Columns are
+detected (name, lon/lat or 経度/緯度, WKT, country, category, year, number); rows with problems are listed and
+left out. The added layers are always shown, whatever --layer says."""
+
+
+def add_upload_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``--add FILE`` flags (exports, snapshots and HTML maps of your own tables)."""
+    group = parser.add_argument_group("your own data")
+    group.add_argument("--add", dest="adds", action=_AddFile, default=[], metavar="FILE[::SHEET]", help=ADD_HELP)
+    group.add_argument(
+        "--add-map",
+        action=_AddMap,
+        metavar="KEY=VALUE",
+        help="override what detection chose for the --add before it, e.g. lon=Longitude, lat=Latitude, "
+        "name=Project, country=Nation, category=Type, location=country, title='Pipeline', "
+        "attribution='JUMPP desk, 2026'; an empty VALUE means none (category=)",
+    )
+
+
+def _with_uploads(bundle: Bundle, args: argparse.Namespace) -> Bundle:
+    """The bundle with each ``--add`` file as a layer ``upload_1``, ``upload_2``...; the
+    rows set aside are listed on stderr. Also selects the added layers when --layer is given."""
+    adds = getattr(args, "adds", None) or []
+    if not adds:
+        return bundle
+    from ._errors import UploadError
+    from .upload import Mapping, apply_mapping, detect_mapping, read_upload, upload_layer
+
+    extra = []
+    for k, add in enumerate(adds, start=1):
+        path = Path(add["path"])
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CliUsageError(f"--add {path}: cannot read it ({exc.strerror or exc}); check the path") from exc
+        is_sheet = path.suffix.lower() in (".xlsx", ".xlsm")
+        table = read_upload(
+            path.name, data, sheet=add["pick"] if is_sheet else None, layer=None if is_sheet else add["pick"]
+        )
+        try:
+            mapping = detect_mapping(table)
+        except UploadError:
+            if not add["map"]:
+                raise
+            mapping = Mapping(title=path.stem)  # the overrides say where the location is
+        if add["map"]:
+            mapping = mapping.with_changes(**add["map"])
+            if "location" not in add["map"]:
+                mapping = mapping.with_changes(location=_location_kind(mapping, table.has_geometry))
+        result = apply_mapping(table, mapping)
+        layer_id = f"upload_{k}"
+        _progress(f"{path}: {result.summary()} → layer {layer_id} ({mapping.location})")
+        for note in table.notes:
+            _progress(f"{path}: note: {note}")
+        for label, problems in (("set aside", result.rejected), ("warning", result.warnings)):
+            for row in problems.head(20).itertuples(index=False):
+                shown = "" if not isinstance(row.value, str) else f", value {row.value[:60]!r}"
+                _progress(f"{path}: {label}: row {row.row}, column {str(row.column)[:60]!r}{shown}: {row.problem}")
+            if len(problems) > 20:
+                _progress(f"{path}: … and {len(problems) - 20} more ({label})")
+        extra.append(upload_layer(result, mapping, layer_id=layer_id))
+    if args.layers:
+        args.layers = [*args.layers, *(layer.id for layer, _ in extra)]
+    return bundle.with_layers(extra)
+
+
+def _location_kind(mapping: object, has_geometry: bool) -> str:
+    """The location kind the mapping's columns give (after --add-map changed them)."""
+    if has_geometry and getattr(mapping, "location", "") == "geometry":
+        return "geometry"
+    if getattr(mapping, "lon", None) and getattr(mapping, "lat", None):
+        return "lonlat"
+    if getattr(mapping, "wkt", None):
+        return "wkt"
+    if getattr(mapping, "country", None):
+        return "country"
+    return "geometry" if has_geometry else getattr(mapping, "location", "lonlat")
+
+
+def _declared_facets() -> dict:
+    """The facets of ``layers/facets.toml`` (read alone: cheap, no data loaded)."""
+    import tomllib
+
+    from . import _paths
+    from .facets import parse_facets
+
+    path = _paths.layers_dir() / "facets.toml"
+    if not path.is_file():
+        return {}
+    with path.open("rb") as handle:
+        return parse_facets(tomllib.load(handle).get("facets", {}), str(path))
+
+
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
-    """The filter flags shared by every command that selects records."""
+    """The filter flags shared by every command that selects records: one per facet
+    declared in ``layers/facets.toml`` (see :mod:`mapper.facets`), plus ``--filter`` for
+    facets a layer declares itself."""
     group = parser.add_argument_group("filters (repeat a flag to allow several values)")
     group.add_argument("--layer", dest="layers", action="append", default=[], metavar="ID", help="layer id")
-    group.add_argument("--country", dest="countries", action="append", default=[], metavar="ISO3")
+    for fid, facet in _declared_facets().items():
+        help_text = facet.help.replace("%", "%%")
+        if facet.kind == "choice":
+            group.add_argument(
+                f"--{fid.replace('_', '-')}",
+                dest=f"facet__{fid}",
+                action="append",
+                default=[],
+                metavar="ISO3" if facet.is_country else "VALUE",
+                help=f"{facet.label}: {help_text}",
+            )
+        elif facet.kind == "range":
+            kind = int if facet.integer else float
+            unit = facet.unit or ("YEAR" if facet.integer else "N")
+            aliases = facet.alias_flags[:2] if len(facet.alias_flags) >= 2 else ("", "")
+            for end, flag, alias in zip(("from", "to"), facet.flags, aliases, strict=True):
+                group.add_argument(
+                    *[name for name in (flag, alias) if name],
+                    dest=f"facet__{fid}__{end}",
+                    type=kind,
+                    metavar=unit,
+                    help=f"{facet.label}, {end}",
+                )
+        else:
+            group.add_argument(
+                f"--{fid.replace('_', '-')}", dest=f"facet__{fid}", default="", metavar="TEXT", help=facet.label
+            )
     group.add_argument(
-        "--partnership", dest="partnerships", action="append", default=[], metavar="NAME", help="JUCEP or JUMPP"
+        "--filter",
+        dest="facet_filters",
+        action="append",
+        default=[],
+        metavar="FACET=VALUE",
+        help="any declared facet, e.g. --filter sector=solar, --filter year=2020..2024 (repeatable)",
     )
-    group.add_argument("--status", dest="statuses", action="append", default=[], metavar="S")
-    group.add_argument("--technology", dest="technologies", action="append", default=[], metavar="T")
-    group.add_argument("--year-from", type=int, metavar="Y")
-    group.add_argument("--year-to", type=int, metavar="Y")
-    group.add_argument("--capacity-min", type=float, metavar="MW")
-    group.add_argument("--capacity-max", type=float, metavar="MW")
-    group.add_argument("--search", default="", metavar="TEXT", help="words to find in names and descriptions")
 
 
 def state_from_args(args: argparse.Namespace) -> FilterState:
-    """The filter state the flags describe."""
+    """The filter state the flags describe.
+
+    Raises
+    ------
+    CliUsageError
+        If a ``--filter`` value is not ``FACET=VALUE`` or a range is not ``LOW..HIGH``.
+    """
     from .query import FilterState
 
-    return FilterState(
-        layers=tuple(args.layers),
-        partnerships=tuple(args.partnerships),
-        countries=tuple(args.countries),
-        statuses=tuple(args.statuses),
-        technologies=tuple(args.technologies),
-        year_from=args.year_from,
-        year_to=args.year_to,
-        capacity_min=args.capacity_min,
-        capacity_max=args.capacity_max,
-        search=args.search,
-    )
+    kwargs: dict[str, object] = {}
+    texts: dict[str, str] = {}
+    ranges: dict[str, list[object]] = {}
+    for name, value in vars(args).items():
+        if not name.startswith("facet__"):
+            continue
+        _, fid, *end = name.split("__")
+        if end:
+            ranges.setdefault(fid, [None, None])[0 if end[0] == "from" else 1] = value
+        elif isinstance(value, list):
+            kwargs[fid] = tuple(v for item in value for v in str(item).split(",") if v.strip())
+        elif value:
+            texts[fid] = value
+    for item in getattr(args, "facet_filters", []):
+        fid, sep, value = item.partition("=")
+        fid = fid.strip()
+        if not sep or not fid or not value.strip():
+            raise CliUsageError(f"--filter {item!r}: write FACET=VALUE, e.g. --filter status=operating")
+        if ".." in value:
+            low, _, high = value.partition("..")
+            try:
+                ranges[fid] = [float(low) if low.strip() else None, float(high) if high.strip() else None]
+            except ValueError:
+                raise CliUsageError(
+                    f"--filter {item!r}: a range is LOW..HIGH with numbers, e.g. year=2020..2024"
+                ) from None
+        else:
+            kwargs[fid] = (*tuple(kwargs.get(fid, ())), *(v for v in value.split(",") if v.strip()))  # type: ignore[misc]
+    for fid, (low, high) in ranges.items():
+        if low is not None or high is not None:
+            kwargs[fid] = (low, high)
+    return FilterState(tuple(args.layers), texts=texts, **kwargs)
 
 
 def checked_state(args: argparse.Namespace, bundle: Bundle) -> FilterState:
@@ -102,8 +275,8 @@ def checked_state(args: argparse.Namespace, bundle: Bundle) -> FilterState:
     Raises
     ------
     UnknownValueError
-        If a layer id or a facet value is not in the data; the message lists the valid ones
-        (``--country LAOS``, ``--status Operating`` is accepted as ``operating``).
+        If a layer id, a facet or a facet value is not in the data; the message lists the
+        valid ones (``--country LAOS``; ``--status Operating`` is accepted as ``operating``).
     """
     from .query import facet_choices, normalise_state
 
@@ -114,17 +287,15 @@ def checked_state(args: argparse.Namespace, bundle: Bundle) -> FilterState:
 
 def _say_unfiltered(state: FilterState, bundle: Bundle) -> None:
     """Say which selected layers a given facet does not filter (never a silent surprise)."""
-    facets = {"partnerships": "partnership", "statuses": "status", "technologies": "technology"}
-    facets |= {"countries": "country"}
-    for name, facet in facets.items():
-        if not getattr(state, name):
+    catalogue = bundle.catalogue
+    for fid in state.facet_ids():
+        untouched = [lid for lid in state.layer_ids(catalogue) if not catalogue[lid].facet_fields(fid)]
+        if fid == "search" or not untouched:
             continue
-        untouched = [lid for lid in state.layer_ids(bundle.catalogue) if not bundle.catalogue[lid].facet_fields(facet)]
-        if untouched:
-            _progress(
-                f"note: --{facet} does not apply to {', '.join(untouched)} (they have no {facet} field), so all their "
-                f"records are kept; add --layer to choose layers"
-            )
+        _progress(
+            f"note: the {fid} filter does not apply to {', '.join(untouched)} (they have no {fid} field), so all "
+            "their records are kept; add --layer to choose layers"
+        )
 
 
 def _cmd_layers(args: argparse.Namespace) -> int:
@@ -141,9 +312,10 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .catalogue import load_catalogue
     from .data import load_bundle
-    from .validate import validate_catalogue, validate_paths
+    from .validate import ValidationReport, freshness_report, validate_catalogue, validate_paths
 
     catalogue = load_catalogue()
+    fresh = None
     if args.paths:
         report = validate_paths(args.paths, catalogue, layer_id=args.schema_layer, layer_name=args.layer_name)
     elif args.no_checks:
@@ -151,13 +323,33 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     else:
         # loading the bundle validates every file once and adds the consistency checks
         # (points in their country, lines between their countries, zones at sea)
-        report = load_bundle(catalogue).report
+        bundle = load_bundle(catalogue)
+        report = ValidationReport(list(bundle.report.problems), dict(bundle.report.checked))
+        fresh = freshness_report(bundle, today=args.today, max_age_days=args.max_age_days)
     print(report.format())
+    if fresh is not None:
+        today = args.today or dt.date.today()
+        print(
+            f"freshness as of {today}: records not verified within {args.max_age_days} days, "
+            "and statuses or targets whose date has passed"
+        )
+        for problem in fresh.problems:
+            print(f"STALE: {problem}")
+        print(f"freshness: {len(fresh.problems) or 'no'} finding(s)")
     if not report.ok:
         return 1
     if args.strict and report.warnings:
         return 1
+    if args.fail_stale and fresh is not None and fresh.problems:
+        return 1
     return 0
+
+
+def _date_argument(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD, e.g. 2026-12-03") from None
 
 
 def _progress(message: str) -> None:
@@ -191,7 +383,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     fmt = format_for(args.output, args.format)
     out = _output(args.output, args.force)
     _progress("loading and checking the data…")
-    bundle = load_bundle()
+    bundle = _with_uploads(load_bundle(), args)
     state = checked_state(args, bundle)
     _progress(f"writing {fmt} ({state.describe()})…")
     selection = select(bundle, state)
@@ -221,7 +413,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         raise CliUsageError(f"{out.name}: a snapshot is a .png, .svg or .pdf file")
     bbox, choropleth = _bbox(args.bbox), _choropleth(args)
     _progress("loading and checking the data…")
-    bundle = load_bundle()
+    bundle = _with_uploads(load_bundle(), args)
     state = checked_state(args, bundle)
     _progress(f"drawing the {args.size or args.preset} snapshot…")
     snapshot(
@@ -252,7 +444,7 @@ def _cmd_html(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".html", ".htm"):
         raise CliUsageError(f"{out.name}: the interactive snapshot is an .html file")
     _progress("loading and checking the data…")
-    bundle = load_bundle()
+    bundle = _with_uploads(load_bundle(), args)
     state = checked_state(args, bundle)
     _progress("building the self-contained map…")
     out.write_text(
@@ -302,6 +494,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("--no-checks", action="store_true", help="skip the location consistency checks")
+    p.add_argument(
+        "--max-age-days",
+        type=int,
+        default=MAX_VERIFIED_AGE_DAYS,
+        metavar="N",
+        help=f"report bundled records not verified within N days (default {MAX_VERIFIED_AGE_DAYS})",
+    )
+    p.add_argument(
+        "--today",
+        type=_date_argument,
+        metavar="YYYY-MM-DD",
+        help="reference date of the freshness report (default: today), e.g. the data's as-of date",
+    )
+    p.add_argument(
+        "--fail-stale",
+        action="store_true",
+        help="fail when the freshness report of the bundled data lists anything (stale records are "
+        "reported, not failed, by default: an explained finding is listed in geodata/README.md)",
+    )
     p.set_defaults(func=_cmd_validate)
 
     p = commands.add_parser("export", help="export the filtered records (GeoJSON, GeoPackage, CSV or zip)")
@@ -309,6 +520,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=list(EXPORT_FORMATS), help="default: from the file suffix")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     add_filter_arguments(p)
+    add_upload_arguments(p)
     p.set_defaults(func=_cmd_export)
 
     p = commands.add_parser("snapshot", help="draw a map for reports (PNG, SVG or PDF)")
@@ -327,6 +539,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     _add_choropleth_arguments(p)
     add_filter_arguments(p)
+    add_upload_arguments(p)
     p.set_defaults(func=_cmd_snapshot)
 
     p = commands.add_parser("html", help="write a self-contained interactive HTML map (works offline)")
@@ -335,6 +548,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     _add_choropleth_arguments(p)
     add_filter_arguments(p)
+    add_upload_arguments(p)
     p.set_defaults(func=_cmd_html)
     return parser
 

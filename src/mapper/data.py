@@ -13,6 +13,7 @@ import geopandas as gpd
 import shapely
 
 from . import _diskcache
+from ._errors import SpecError
 from .catalogue import Catalogue, Layer, load_catalogue
 from .enrich import countries_frame, enrich_layer
 from .io import read_layer_file
@@ -54,23 +55,22 @@ class Bundle:
 
         Raises
         ------
-        ValueError
-            If an extra layer's id is already used; the message lists the ids in use.
+        SpecError
+            If an extra layer's id is already used, or its filters or own facets clash with
+            the catalogue's (see :meth:`mapper.catalogue.Catalogue.with_layers`).
         """
-        layers = dict(self.catalogue.items())
+        extra = list(extra)
+        ids = [layer.id for layer, _ in extra]
+        if len(set(ids)) != len(ids):
+            raise SpecError(", ".join(ids), [f"the added layers share ids ({', '.join(ids)}); give each its own id"])
+        catalogue = self.catalogue.with_layers({layer.id: layer for layer, _ in extra})
         frames = dict(self.layers)
         report = ValidationReport(problems=list(self.report.problems), checked=dict(self.report.checked))
         for layer, frame in extra:
-            if layer.id in layers:
-                raise ValueError(
-                    f"a layer with id {layer.id!r} is already loaded; choose another id (in use: {', '.join(layers)})"
-                )
             enriched, findings = enrich_layer(frame, layer, self.countries, self.catalogue.countries, self.land)
-            layers[layer.id] = layer
             frames[layer.id] = enriched.reset_index(drop=True)
             report.problems += findings
             report.checked[f"{layer.id} ({layer.source.name})"] = len(frame)
-        catalogue = Catalogue(layers, self.catalogue.countries, self.catalogue.root)
         bundle = Bundle(catalogue=catalogue, layers=frames, countries=self.countries, report=report)
         if "land" in self.cache:
             bundle.cache["land"] = self.cache["land"]

@@ -55,20 +55,23 @@ def join_countries(
 
 
 def add_measures(frame: gpd.GeoDataFrame, layer: Layer, land: BaseGeometry) -> gpd.GeoDataFrame:
-    """Add geodesic length (lines) or area, distance to coast and share on land (polygons)."""
+    """Add the measures the layer's spec lists (``measures``; see :mod:`mapper.measures`):
+    geodesic length and area, distance to coast, share on land."""
     frame = frame.copy()
-    if layer.geometry == "line":
-        frame["length_km"] = pd.array([round(length_km(g), 1) for g in frame.geometry], dtype="Float64")
-    elif layer.geometry == "polygon":
-        frame["area_km2"] = pd.array([round(area_km2(g), 1) for g in frame.geometry], dtype="Float64")
-        # distances_km shifts the land union across the antimeridian once for the whole layer
-        frame["coast_distance_km"] = pd.array(
-            [round(d, 1) for d in distances_km(frame.geometry, land)], dtype="Float64"
-        )
-        frame["land_share_pct"] = pd.array(
-            [round(100 * share_inside(g, land), 1) if g is not None else float("nan") for g in frame.geometry],
-            dtype="Float64",
-        )
+    nan = float("nan")
+    for name in layer.measures:
+        if name == "length_km":
+            values = [round(length_km(g), 1) if g is not None else nan for g in frame.geometry]
+        elif name == "area_km2":
+            values = [round(area_km2(g), 1) if g is not None else nan for g in frame.geometry]
+        elif name == "coast_distance_km":
+            # distances_km shifts the land union across the antimeridian once for the whole layer
+            values = [round(d, 1) for d in distances_km(frame.geometry, land)]
+        elif name == "land_share_pct":
+            values = [round(100 * share_inside(g, land), 1) if g is not None else nan for g in frame.geometry]
+        else:  # pragma: no cover - the loader only lets known measures through
+            raise ValueError(f"no code computes the measure {name!r}")
+        frame[name] = pd.array(values, dtype="Float64")
     return frame
 
 
@@ -124,12 +127,15 @@ def _point_distances(
 def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDataFrame) -> list[Problem]:
     """Report records whose geometry does not agree with the countries they name.
 
-    Points must lie in (or within the layer's ``location_tolerance_km`` of) their country;
-    a line's end points in the two countries it names; a zone near its country's coast and
-    not mostly on land. Records without geometry (country-level) are not checked.
+    Only the checks the spec lists apply (see :data:`mapper.measures.CHECKS`). With
+    ``in_named_countries``, points must lie in (or within the layer's
+    ``location_tolerance_km`` of) their country, a line's end points in the two countries it
+    names, a polygon near its country; with ``at_sea``, a polygon must lie mostly at sea.
+    Records without geometry (country-level) are not checked.
     """
-    if not layer.country_fields:
+    if not layer.country_fields or not layer.checks:
         return []
+    named, at_sea = "in_named_countries" in layer.checks, "at_sea" in layer.checks
     shapes = dict(zip(countries["iso3"], countries.geometry, strict=True))
     tol = layer.location_tolerance_km
     file = str(layer.source)
@@ -139,6 +145,8 @@ def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDat
         problems.append(Problem(file, field, message, rid, value, severity="warning"))
 
     if layer.geometry == "point":  # column by column: uploads may hold many thousand points
+        if not named:
+            return problems
         inside = containing_countries(frame, countries)
         decided = _point_distances(frame, layer, shapes, inside)
         field = layer.country_fields[0]
@@ -161,6 +169,18 @@ def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDat
         if geom is None or geom.is_empty:
             continue
         rid = str(record.get("id"))
+        if at_sea:
+            land = record.get("land_share_pct")
+            if land is not None and not pd.isna(land) and land > 100 * MAX_LAND_SHARE:
+                flag(
+                    rid,
+                    "geometry",
+                    f"{land:.0f}% of the zone's area is on land; an offshore zone should "
+                    "lie at sea: redraw the outline",
+                    land,
+                )
+        if not named:
+            continue
         if layer.geometry == "line":
             if geom.geom_type == "LineString":
                 ends = {
@@ -204,15 +224,6 @@ def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDat
                     f"the zone lies {d:.0f} km from {code}'s coast (more than {tol:g} km); "
                     "check the outline or the country code",
                     code,
-                )
-            land = record.get("land_share_pct")
-            if land is not None and not pd.isna(land) and land > 100 * MAX_LAND_SHARE:
-                flag(
-                    rid,
-                    "geometry",
-                    f"{land:.0f}% of the zone's area is on land; an offshore zone should "
-                    "lie at sea: redraw the outline",
-                    land,
                 )
     return problems
 

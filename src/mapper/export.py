@@ -24,6 +24,7 @@ from shapely.geometry import mapping
 
 from . import __version__
 from ._errors import MapperError
+from .measures import MEASURES, shown_measures
 from .query import FilterState
 from .selection import Selection
 
@@ -32,7 +33,8 @@ FORMATS = {"geojson": ".geojson", "gpkg": ".gpkg", "csv": ".csv", "zip": ".zip"}
 PRECISION = 6
 TOOL = "ip-clean-energy-mapper"
 # Joined or internal columns not worth exporting (the country table carries them).
-_DROP = ("land_share_pct",)
+#: Helper measures used by checks, never exported.
+_DROP = tuple(m.name for m in MEASURES.values() if not m.shown)
 
 
 class ExportError(MapperError, ValueError):
@@ -82,12 +84,14 @@ def metadata(selection: Selection) -> dict[str, Any]:
                 "attribution": catalogue[lid].attribution,
                 "licence": catalogue[lid].licence,
                 "location_precision_field": catalogue[lid].schema.precision_field,
+                "measures": {m.name: m.label for m in shown_measures(catalogue[lid].measures)},
             }
             for lid, frame in frames.items()
         ],
         "countries": {"attribution": spec.attribution, "licence": spec.licence, "as_of": spec.as_of},
         "note": "Each record names its source (source_url, source_publisher, source_date) and how exact its "
-        "location is. Records with location_precision = country have no geometry (null), by design.",
+        "location is, in the field each layer's location_precision_field names. Records located only to a "
+        "country have no geometry (null), by design; measures are computed from the geometry (geodesic).",
     }
 
 

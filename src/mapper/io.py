@@ -199,7 +199,9 @@ def read_table_bytes(
     return table, encoding, delimiter
 
 
-def read_layer_file(path: str | Path, *, layer: str | None = None) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+def read_layer_file(
+    path: str | Path, *, layer: str | None = None, encoding: str | None = None
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Read any supported layer file into a GeoDataFrame in EPSG:4326.
 
     Returns the frame and the problems met while reading (e.g. unparsable lon/lat cells),
@@ -211,6 +213,9 @@ def read_layer_file(path: str | Path, *, layer: str | None = None) -> tuple[gpd.
         The file.
     layer
         The table to read from a file that holds several (e.g. a GeoPackage).
+    encoding
+        The text encoding of a Shapefile's attributes when its ``.cpg`` file does not say
+        (e.g. ``cp932`` for Shift-JIS); GDAL's default otherwise.
 
     Raises
     ------
@@ -235,7 +240,7 @@ def read_layer_file(path: str | Path, *, layer: str | None = None) -> tuple[gpd.
             _check_zip(path)
         elif suffix in (".geojson", ".json"):
             _check_utf8(path)
-        frame = _read_vector(path, layer)
+        frame = _read_vector(path, layer, encoding)
     else:
         raise DataReadError(
             f"{path}: unknown file type {suffix or '(no suffix)'!r}; use GeoJSON (.geojson), GeoPackage (.gpkg), "
@@ -349,7 +354,7 @@ def list_tables(path: str | Path) -> list[str]:
         ) from exc
 
 
-def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+def _read_vector(path: Path, layer: str | None, encoding: str | None = None) -> gpd.GeoDataFrame:
     names = list_tables(path)
     if not names:
         raise DataReadError(f"{path}: holds no layer (table) at all; export the layer into it again")
@@ -367,7 +372,8 @@ def _read_vector(path: Path, layer: str | None) -> gpd.GeoDataFrame:
             # would only repeat that less precisely.
             warnings.filterwarnings("ignore", message="Could not parse column", category=UserWarning)
             warnings.filterwarnings("ignore", category=RuntimeWarning)
-            return gpd.read_file(path, layer=layer, engine="pyogrio")
+            extra = {"encoding": encoding} if encoding else {}
+            return gpd.read_file(path, layer=layer, engine="pyogrio", **extra)
     except (
         pyogrio.errors.DataSourceError,
         pyogrio.errors.DataLayerError,

@@ -7,134 +7,220 @@ not restrict that layer. Empty selections mean "no restriction".
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 import geopandas as gpd
 
 from ._errors import FilterError, UnknownValueError
 from .catalogue import Catalogue, Layer
+from .facets import Facet
 from .schema import split_list
 
-_LIST_FACETS = {
-    "partnerships": "partnership",
-    "countries": "country",
-    "statuses": "status",
-    "technologies": "technology",
-}
+#: The id of the facet whose values are ISO3 country codes (``values = "country"`` in
+#: ``layers/facets.toml``): its values are upper-cased, and the map zooms to them.
+COUNTRY_FACET = "country"
+Number = int | float
+Range = tuple[Number | None, Number | None]
 
 
-@dataclass(frozen=True)
+def _is_range(value: object) -> bool:
+    return (
+        isinstance(value, tuple | list)
+        and len(value) == 2
+        and all(v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in value)
+        and any(v is not None for v in value)
+    )
+
+
+@dataclass(frozen=True, init=False)
 class FilterState:
-    """What is shown: layers and record filters.
+    """What is shown: layers and record filters, by facet id (see :mod:`mapper.facets`).
+
+    Facet values are given as keywords: a choice as a value or a sequence of values, a
+    range as a ``(low, high)`` pair of numbers (``None`` for an open end), text as a
+    string for the ``search`` facet or any text facet passed in ``texts``.
 
     Examples
     --------
-    >>> FilterState(countries=("LAO",), partnerships=("JUMPP",)).describe()
-    'partnership JUMPP; country LAO'
+    >>> state = FilterState(country=("LAO",), partnership="JUMPP", year=(2020, None))
+    >>> state.choice("country"), state.range("year")
+    (('LAO',), (2020, None))
+    >>> state.describe()
+    'partnership JUMPP; country LAO; year 2020–…'
     """
 
-    layers: tuple[str, ...] = ()
-    partnerships: tuple[str, ...] = ()
-    countries: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ()
-    technologies: tuple[str, ...] = ()
-    year_from: int | None = None
-    year_to: int | None = None
-    capacity_min: float | None = None
-    capacity_max: float | None = None
-    search: str = ""
+    layers: tuple[str, ...]
+    #: ``((facet, (value, ...)), ...)``: choice facets with at least one value, by facet id.
+    choices: tuple[tuple[str, tuple[str, ...]], ...]
+    #: ``((facet, low, high), ...)``: range facets with at least one end set, by facet id.
+    ranges: tuple[tuple[str, Number | None, Number | None], ...]
+    #: ``((facet, text), ...)``: text facets with words, by facet id.
+    texts: tuple[tuple[str, str], ...]
 
-    def __post_init__(self) -> None:
-        for name in ("layers", *_LIST_FACETS):
-            value = getattr(self, name)
-            if isinstance(value, str):
-                value = (value,)
-            items = [str(v).strip().upper() if name == "countries" else str(v).strip() for v in value]
-            object.__setattr__(self, name, tuple(dict.fromkeys(v for v in items if v)))
-        object.__setattr__(self, "search", (self.search or "").strip())
-        if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
-            raise FilterError(
-                f"year range is {self.year_from}..{self.year_to}: the first year is after the last; swap them"
-            )
-        if self.capacity_min is not None and self.capacity_max is not None and self.capacity_min > self.capacity_max:
-            raise FilterError(
-                f"capacity range is {self.capacity_min}..{self.capacity_max} MW: the minimum is above the maximum"
-            )
+    def __init__(
+        self,
+        layers: str | Iterable[str] = (),
+        search: str = "",
+        *,
+        texts: Mapping[str, str] | None = None,
+        **facets: Any,
+    ) -> None:
+        layer_items = (layers,) if isinstance(layers, str) else tuple(layers)
+        object.__setattr__(self, "layers", tuple(dict.fromkeys(str(v).strip() for v in layer_items if str(v).strip())))
+        choices: dict[str, tuple[str, ...]] = {}
+        ranges: dict[str, tuple[Number | None, Number | None]] = {}
+        for fid, value in facets.items():
+            if value is None:
+                continue
+            if _is_range(value):
+                low, high = value
+                if low is not None and high is not None and low > high:
+                    raise FilterError(f"{fid} range is {low}..{high}: the low end is above the high end; swap them")
+                ranges[fid] = (low, high)
+                continue
+            items = (value,) if isinstance(value, str) else tuple(value)
+            cleaned = tuple(dict.fromkeys(str(v).strip() for v in items if v is not None and str(v).strip()))
+            if fid == COUNTRY_FACET:  # ISO3 codes: "lao" and "LAO" are one country
+                cleaned = tuple(dict.fromkeys(v.upper() for v in cleaned))
+            if cleaned:
+                choices[fid] = cleaned
+        object.__setattr__(self, "choices", tuple(sorted(choices.items())))
+        object.__setattr__(self, "ranges", tuple((k, lo, hi) for k, (lo, hi) in sorted(ranges.items())))
+        words = {"search": search or "", **dict(texts or {})}
+        object.__setattr__(
+            self, "texts", tuple(sorted((k, str(v).strip()) for k, v in words.items() if v and str(v).strip()))
+        )
+
+    # ---- reading -------------------------------------------------------------------------
+    def choice(self, facet: str) -> tuple[str, ...]:
+        """The values picked for a choice facet (empty: no restriction)."""
+        return dict(self.choices).get(facet, ())
+
+    def range(self, facet: str) -> Range:
+        """``(low, high)`` of a range facet (``None``: open end)."""
+        for fid, low, high in self.ranges:
+            if fid == facet:
+                return (low, high)
+        return (None, None)
+
+    def text(self, facet: str = "search") -> str:
+        """The words of a text facet ("" when unset)."""
+        return dict(self.texts).get(facet, "")
+
+    @property
+    def search(self) -> str:
+        """The words of the ``search`` text facet."""
+        return self.text("search")
+
+    @property
+    def countries(self) -> tuple[str, ...]:
+        """The ISO3 codes picked in the country facet (its id is ``country`` by convention)."""
+        return self.choice(COUNTRY_FACET)
 
     @property
     def is_empty(self) -> bool:
         """True when nothing is filtered (all layers, all records)."""
         return self == FilterState()
 
+    def facet_ids(self) -> list[str]:
+        """Ids of the facets that restrict something."""
+        return [fid for fid, _ in self.choices] + [fid for fid, *_ in self.ranges] + [fid for fid, _ in self.texts]
+
+    # ---- changing ------------------------------------------------------------------------
+    def with_values(self, **facets: Any) -> FilterState:
+        """A copy with some facets set (``None`` or ``()`` clears one); ``layers`` too."""
+        current: dict[str, Any] = dict(self.choices)
+        current |= {k: (lo, hi) for k, lo, hi in self.ranges}
+        texts = dict(self.texts)
+        layers = facets.pop("layers", self.layers)
+        for fid, value in facets.items():
+            current.pop(fid, None)
+            if fid == "search" or fid in texts:
+                texts[fid] = value or ""
+            else:
+                current[fid] = value
+        return FilterState(layers, texts=texts, **current)
+
     def validate(self, catalogue: Catalogue) -> FilterState:
-        """Raise :class:`FilterError` if a layer id is unknown; return self."""
+        """Raise :class:`FilterError` if a layer id or a facet is unknown; return self."""
         unknown = [name for name in self.layers if name not in catalogue]
         if unknown:
             raise FilterError(f"unknown layer(s) {', '.join(unknown)}; available: {', '.join(catalogue)}")
+        stray = [fid for fid in self.facet_ids() if fid not in catalogue.facets]
+        if stray:
+            raise FilterError(
+                f"unknown filter(s) {', '.join(stray)}; the declared facets are {', '.join(catalogue.facets)} "
+                "(layers/facets.toml)"
+            )
         return self
 
     def layer_ids(self, catalogue: Catalogue) -> list[str]:
         """The selected layer ids, in catalogue order (all when none is selected)."""
         return [lid for lid in catalogue if not self.layers or lid in self.layers]
 
-    def describe(self) -> str:
-        """A short human description, e.g. for export metadata and snapshot subtitles."""
+    # ---- writing -------------------------------------------------------------------------
+    def describe(self, facets: Mapping[str, Facet] | None = None) -> str:
+        """A short human description, e.g. for export metadata and snapshot subtitles.
+
+        With the catalogue's ``facets``, ranges carry their units (``capacity 0–500 MW``).
+        """
+        facets = facets or {}
         parts = []
         if self.layers:
             parts.append("layers " + ", ".join(self.layers))
-        for name, label in _LIST_FACETS.items():
-            values = getattr(self, name)
-            if values:
-                parts.append(f"{label} {', '.join(values)}")
-        if self.year_from is not None or self.year_to is not None:
-            low = "…" if self.year_from is None else self.year_from
-            high = "…" if self.year_to is None else self.year_to
-            parts.append(f"years {low}–{high}")
-        if self.capacity_min is not None or self.capacity_max is not None:
-            low = "…" if self.capacity_min is None else f"{self.capacity_min:g}"
-            high = "…" if self.capacity_max is None else f"{self.capacity_max:g}"
-            parts.append(f"capacity {low}–{high} MW")
-        if self.search:
-            parts.append(f"search “{self.search}”")
+        for fid, values in self.choices:
+            parts.append(f"{fid} {', '.join(values)}")
+        for fid, low, high in self.ranges:
+            facet = facets.get(fid)
+            unit = f" {facet.unit}" if facet is not None and facet.unit else ""
+            parts.append(f"{fid} {'…' if low is None else f'{low:g}'}–{'…' if high is None else f'{high:g}'}{unit}")
+        for fid, words in self.texts:
+            parts.append(f"{fid} “{words}”")
         return "; ".join(parts) if parts else "all records"
 
     def slug(self) -> str:
         """A file-name-safe summary, e.g. ``jumpp_LAO`` or ``all``."""
         parts = list(self.layers)
-        for name in _LIST_FACETS:
-            parts += list(getattr(self, name))
-        if self.year_from is not None or self.year_to is not None:
-            parts.append(
-                f"{'' if self.year_from is None else self.year_from}-{'' if self.year_to is None else self.year_to}"
-            )
-        if self.capacity_min is not None or self.capacity_max is not None:
-            low = "" if self.capacity_min is None else f"{self.capacity_min:g}"
-            high = "" if self.capacity_max is None else f"{self.capacity_max:g}"
-            parts.append(f"{low}-{high}MW")
-        if self.search:
-            parts.append(self.search)
+        for _, values in self.choices:
+            parts += list(values)
+        for fid, low, high in self.ranges:
+            parts.append(f"{fid}{'' if low is None else f'{low:g}'}-{'' if high is None else f'{high:g}'}")
+        parts += [words for _, words in self.texts]
         text = "_".join(parts) if parts else "all"
         text = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-_.")
         return text[:80] or "all"
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dictionary (lists, not tuples; unset values left out)."""
+        """Plain JSON-ready dictionary by facet id (ranges as ``[low, high]``; unset left out)."""
         out: dict[str, Any] = {}
-        for key, value in asdict(self).items():
-            if value in ((), None, ""):
-                continue
-            out[key] = list(value) if isinstance(value, tuple) else value
+        if self.layers:
+            out["layers"] = list(self.layers)
+        out |= {fid: list(values) for fid, values in self.choices}
+        out |= {fid: [low, high] for fid, low, high in self.ranges}
+        out |= dict(self.texts)
         return out
 
     def to_query(self) -> dict[str, str]:
-        """Query-string parameters (lists comma-separated) that :func:`from_query` reads back."""
-        return {k: ",".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in self.to_dict().items()}
+        """Query-string parameters that :func:`from_query` reads back: a choice facet under
+        its id (values comma-separated), a range under ``<id>_from``/``<id>_to``, text under
+        its id (see :mod:`mapper.facets`)."""
+        params: dict[str, str] = {}
+        if self.layers:
+            params["layers"] = ",".join(self.layers)
+        for fid, values in self.choices:
+            params[fid] = ",".join(values)
+        for fid, low, high in self.ranges:
+            for key, value in zip(Facet(fid, "range", fid).url_keys, (low, high), strict=True):
+                if value is not None:
+                    params[key] = f"{value:g}" if isinstance(value, float) else str(value)
+        params |= dict(self.texts)
+        return params
 
 
 def _ints(raw: str, name: str, notices: list[str]) -> int | None:
@@ -185,25 +271,45 @@ def canonical_values(values: Iterable[str], valid: Iterable[str]) -> tuple[tuple
 def normalise_state(state: FilterState, catalogue: Catalogue, choices: Mapping[str, Iterable[str]]) -> FilterState:
     """The same state with every layer id and facet value in its canonical spelling.
 
-    ``choices`` are the valid values per list facet, from :func:`facet_choices`. Case
+    ``choices`` are the valid values per choice facet, from :func:`facet_choices`. Case
     differences are harmless (``jumpp`` → ``JUMPP``, ``Operating`` → ``operating``).
 
     Raises
     ------
     UnknownValueError
-        If a layer id or a facet value matches nothing; the message lists the valid ones.
+        If a layer id, a facet or a facet value matches nothing; the message lists the valid ones.
     """
     layers, unknown = canonical_values(state.layers, catalogue)
     if unknown:
         raise UnknownValueError("layer", unknown, list(catalogue))
-    changes: dict[str, tuple[str, ...]] = {"layers": layers}
-    for name, facet in _LIST_FACETS.items():
-        valid = sorted(choices.get(name, ()))
-        found, unknown = canonical_values(getattr(state, name), valid)
+    facets = catalogue.facets
+    stray = [fid for fid in state.facet_ids() if fid not in facets]
+    if stray:
+        raise UnknownValueError("filter", stray, list(facets))
+    changes: dict[str, Any] = {"layers": layers}
+    for fid, values in state.choices:
+        valid = sorted(choices.get(fid, ()))
+        found, unknown = canonical_values(values, valid)
         if unknown:
-            raise UnknownValueError(facet, unknown, valid)
-        changes[name] = found
-    return replace(state, **changes)
+            raise UnknownValueError(fid, unknown, valid)
+        changes[fid] = found
+    return state.with_values(**changes)
+
+
+def _values(params: Mapping[str, str | Iterable[str]], key: str) -> list[str]:
+    raw = params.get(key)
+    if raw is None:
+        return []
+    items = [raw] if isinstance(raw, str) else list(raw)
+    return [v.strip() for item in items for v in str(item).split(",") if v.strip()]
+
+
+def _last(params: Mapping[str, str | Iterable[str]], key: str) -> str | None:
+    raw = params.get(key)
+    if raw is None or isinstance(raw, str):
+        return raw
+    items = [str(v) for v in raw]
+    return items[-1] if items else None
 
 
 def from_query(
@@ -213,75 +319,69 @@ def from_query(
 ) -> tuple[FilterState, list[str]]:
     """Build the nearest valid state from URL parameters, with a notice for each value dropped.
 
+    The keys are the catalogue's facets' (see :mod:`mapper.facets`), older aliases included.
     Never raises on bad input: unknown layers or values, bad numbers and reversed ranges
     are dropped or fixed and reported in the notices. Case differences are harmless: a
     value is replaced by its canonical spelling (``jumpp`` → ``JUMPP``).
     """
     notices: list[str] = []
     choices = {k: sorted(v) for k, v in (choices or {}).items()}
-
-    def values(name: str) -> list[str]:
-        raw = params.get(name)
-        if raw is None:
-            return []
-        items = [raw] if isinstance(raw, str) else list(raw)
-        return [v.strip() for item in items for v in str(item).split(",") if v.strip()]
-
-    kwargs: dict[str, Any] = {}
-    layers, bad = canonical_values(values("layers"), catalogue)
+    layers, bad = canonical_values(_values(params, "layers"), catalogue)
     if bad:
         notices.append(f"ignored unknown layer(s) {', '.join(bad)}")
-    kwargs["layers"] = layers
-    for name in _LIST_FACETS:
-        items = values(name)
-        if name == "countries":
-            items = [v.upper() for v in items]
-        allowed = choices.get(name)
-        if allowed is not None:
-            found, bad = canonical_values(items, allowed)
-            if bad:
-                notices.append(f"ignored unknown {name} value(s) {', '.join(bad)}")
-            items = list(found)
-        kwargs[name] = tuple(items)
-    for name in ("year_from", "year_to"):
-        raw = params.get(name)
-        if isinstance(raw, str) and raw:
-            kwargs[name] = _ints(raw, name, notices)
-    for name in ("capacity_min", "capacity_max"):
-        raw = params.get(name)
-        if isinstance(raw, str) and raw:
-            kwargs[name] = _floats(raw, name, notices)
-    search = params.get("search")
-    kwargs["search"] = search if isinstance(search, str) else ""
-    if (
-        kwargs.get("year_from") is not None
-        and kwargs.get("year_to") is not None
-        and kwargs["year_from"] > kwargs["year_to"]
-    ):
-        notices.append(f"swapped the year range {kwargs['year_from']}..{kwargs['year_to']}")
-        kwargs["year_from"], kwargs["year_to"] = kwargs["year_to"], kwargs["year_from"]
-    if (
-        kwargs.get("capacity_min") is not None
-        and kwargs.get("capacity_max") is not None
-        and kwargs["capacity_min"] > kwargs["capacity_max"]
-    ):
-        notices.append("swapped the capacity range")
-        kwargs["capacity_min"], kwargs["capacity_max"] = kwargs["capacity_max"], kwargs["capacity_min"]
-    return FilterState(**kwargs), notices
+    kwargs: dict[str, Any] = {}
+    texts: dict[str, str] = {}
+    for fid, facet in catalogue.facets.items():
+        keys = facet.url_keys
+        if facet.kind == "range":
+            pairs = [keys, *zip(facet.aliases[::2], facet.aliases[1::2], strict=False)]
+            low = high = None
+            for key_low, key_high in pairs:
+                for key, parse in ((key_low, "low"), (key_high, "high")):
+                    raw = _last(params, key)
+                    if not raw:
+                        continue
+                    number = _ints(raw, key, notices) if facet.integer else _floats(raw, key, notices)
+                    if parse == "low" and low is None:
+                        low = number
+                    elif parse == "high" and high is None:
+                        high = number
+            if low is not None and high is not None and low > high:
+                notices.append(f"swapped the {facet.label.lower()} range {low}..{high}")
+                low, high = high, low
+            if low is not None or high is not None:
+                kwargs[fid] = (low, high)
+        elif facet.kind == "text":
+            words = next((w for key in (*keys, *facet.aliases) if (w := _last(params, key))), "")
+            if words:
+                texts[fid] = words
+        else:
+            items = [v for key in (*keys, *facet.aliases) for v in _values(params, key)]
+            if facet.is_country:
+                items = [v.upper() for v in items]
+            allowed = choices.get(fid)
+            if allowed is not None:
+                found, bad = canonical_values(items, allowed)
+                if bad:
+                    notices.append(f"ignored unknown {facet.label.lower()} value(s) {', '.join(bad)}")
+                items = list(found)
+            kwargs[fid] = tuple(items)
+    return FilterState(layers, texts=texts, **kwargs), notices
 
 
 def _matches_any(frame: pd.DataFrame, columns: Iterable[str], wanted: set[str]) -> pd.Series:
-    mask = pd.Series(False, index=frame.index)
+    """Records whose value in any of ``columns`` is one of ``wanted`` (list cells: any item).
+
+    Vectorised: each distinct cell is split once, and the codes are compared as arrays.
+    """
+    mask = np.zeros(len(frame), dtype=bool)
     for column in columns:
         if column not in frame.columns:
             continue
-        mask |= (
-            frame[column]
-            .map(lambda v: bool(wanted.intersection(split_list(v))), na_action="ignore")
-            .fillna(False)
-            .astype(bool)
-        )
-    return mask
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+        hits = np.array([bool(wanted.intersection(split_list(u))) for u in uniques] + [False], dtype=bool)
+        mask |= hits[np.asarray(codes)]
+    return pd.Series(mask, index=frame.index)
 
 
 def _in_range(frame: pd.DataFrame, columns: Iterable[str], low: float | None, high: float | None) -> pd.Series:
@@ -311,20 +411,24 @@ def _search_mask(frame: pd.DataFrame, columns: Iterable[str], text: str) -> pd.S
 
 
 def filter_layer(frame: gpd.GeoDataFrame, layer: Layer, state: FilterState) -> gpd.GeoDataFrame:
-    """The records of one layer that the state keeps."""
+    """The records of one layer that the state keeps.
+
+    A facet the layer does not map to fields leaves it unfiltered, except text: a layer
+    with no searched fields is searched in its label field.
+    """
     mask = pd.Series(True, index=frame.index)
-    for name, facet in _LIST_FACETS.items():
-        wanted = set(getattr(state, name))
-        columns = layer.facet_fields(facet)
-        if wanted and columns:
-            mask &= _matches_any(frame, columns, wanted)
-    if (state.year_from is not None or state.year_to is not None) and layer.facet_fields("year"):
-        mask &= _in_range(frame, layer.facet_fields("year"), state.year_from, state.year_to)
-    if (state.capacity_min is not None or state.capacity_max is not None) and layer.facet_fields("capacity"):
-        mask &= _in_range(frame, layer.facet_fields("capacity"), state.capacity_min, state.capacity_max)
-    if state.search:
-        columns = layer.facet_fields("search") or (layer.label_field,)
-        mask &= _search_mask(frame, columns, state.search)
+    for fid, values in state.choices:
+        columns = layer.facet_fields(fid)
+        if columns:
+            mask &= _matches_any(frame, columns, set(values))
+    for fid, low, high in state.ranges:
+        columns = layer.facet_fields(fid)
+        if columns:
+            mask &= _in_range(frame, columns, low, high)
+    for fid, words in state.texts:
+        columns = layer.facet_fields(fid) or ((layer.label_field,) if fid == "search" else ())
+        if columns:
+            mask &= _search_mask(frame, columns, words)
     return frame[mask.to_numpy()]
 
 
@@ -337,42 +441,27 @@ def apply_filter(
 
 
 def facet_choices(layers: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue) -> dict[str, list[str]]:
-    """The values present in the data for each list facet (for widgets and URL checks)."""
-    out: dict[str, set[str]] = {name: set() for name in _LIST_FACETS}
+    """The values present in the data for each choice facet (for widgets and URL checks)."""
+    out: dict[str, set[str]] = {fid: set() for fid, f in catalogue.facets.items() if f.kind == "choice"}
     for lid, frame in layers.items():
         layer = catalogue[lid]
-        for name, facet in _LIST_FACETS.items():
-            for column in layer.facet_fields(facet):
+        for fid in out:
+            for column in layer.facet_fields(fid):
                 if column in frame.columns:
-                    for value in frame[column].dropna():
-                        out[name].update(split_list(value))
+                    for value in frame[column].dropna().unique():
+                        out[fid].update(split_list(value))
     return {k: sorted(v) for k, v in out.items()}
 
 
-def _bounds(layers: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue, facet: str) -> list[float]:
-    values: list[float] = []
+def facet_bounds(
+    layers: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue, facet: str
+) -> tuple[float, float] | None:
+    """Smallest and largest value of a range facet in the data (None when it has none)."""
+    low, high = float("inf"), float("-inf")
     for lid, frame in layers.items():
         for column in catalogue[lid].facet_fields(facet):
             if column in frame.columns:
-                values += [float(v) for v in pd.to_numeric(frame[column], errors="coerce").dropna()]
-    return values
-
-
-def year_bounds(layers: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue) -> tuple[int, int]:
-    """Smallest and largest year in the data (for the year slider)."""
-    years = _bounds(layers, catalogue, "year")
-    if not years:
-        this_year = _dt.date.today().year
-        return this_year, this_year
-    return int(min(years)), int(max(years))
-
-
-def capacity_bounds(layers: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue) -> tuple[float, float]:
-    """Smallest and largest capacity (MW) in the data (for the capacity slider)."""
-    values = _bounds(layers, catalogue, "capacity")
-    return (min(values), max(values)) if values else (0.0, 0.0)
-
-
-def with_changes(state: FilterState, **changes: Any) -> FilterState:
-    """A copy of ``state`` with some fields changed (validated again)."""
-    return replace(state, **changes)
+                values = pd.to_numeric(frame[column], errors="coerce").dropna()
+                if len(values):
+                    low, high = min(low, float(values.min())), max(high, float(values.max()))
+    return (low, high) if low <= high else None

@@ -52,7 +52,7 @@ from ._errors import MapperError
 from .data import Bundle
 from .enrich import country_level_groups, has_site
 from .fonts import families
-from .geo import PACIFIC_SPLIT, display_lon, pacific_view
+from .geo import PACIFIC_SPLIT, display_lon, pacific_coords, pacific_view
 from .selection import Selection
 
 if TYPE_CHECKING:
@@ -103,6 +103,9 @@ REGIONS = {
 PROJECTIONS = ("web-mercator", "equal-area")
 #: At most this many feature labels on a snapshot (placed in catalogue order while they fit).
 MAX_LABELS = 40
+#: A layer with more features than this is drawn as one rasterised collection (small vector
+#: files, fast) and its features are not labelled one by one (too dense to read).
+DENSE_FEATURES = 2000
 FORMATS = (".png", ".svg", ".pdf")
 #: Countries showing more than this area on paper (pt², about 5 cm²) are named before the features.
 MAJOR_COUNTRY_PT2 = 8000.0
@@ -200,10 +203,13 @@ def _extent_from(
         raise SnapshotError(
             f"unknown region {region!r}; use one of {', '.join(REGIONS)} or a country's ISO3 code (e.g. VNM)"
         )
-    geoms = [pacific_view(g) for f in frames.values() for g in f.geometry if g is not None and not g.is_empty]
-    if not geoms:
+    arrays = [f.geometry.to_numpy() for f in frames.values() if len(f)]
+    geoms = np.concatenate(arrays) if arrays else np.array([], dtype=object)
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if not len(geoms):
         return REGIONS["indo-pacific"]
-    return _padded(shapely.GeometryCollection(geoms).bounds, 0.12, minimum=4.0)
+    # one vectorised Pacific shift (what pacific_view does per geometry)
+    return _padded(tuple(shapely.total_bounds(shapely.transform(geoms, pacific_coords))), 0.12, minimum=4.0)
 
 
 def _padded(bounds, pad: float, minimum: float = 2.0) -> tuple[float, float, float, float]:
@@ -993,7 +999,12 @@ def draw(
     projected: dict[str, gpd.GeoDataFrame] = {}
     for lid, frame in frames.items():
         located = _located(frame)
-        geoms = [proj.geometry(pacific_view(g)) for g in located.geometry]
+        if len(located) and bool((located.geometry.geom_type == "Point").all()):
+            # points: one vectorised projection (no per-record clipping needed)
+            coords = pacific_coords(shapely.get_coordinates(located.geometry.to_numpy()))
+            geoms = list(shapely.points(proj.xy(coords)))
+        else:
+            geoms = [proj.geometry(pacific_view(g)) for g in located.geometry]
         shown = located.copy()
         shown["geometry"] = geoms
         projected[lid] = gpd.GeoDataFrame(shown[~shown.geometry.is_empty], geometry="geometry")
@@ -1214,6 +1225,13 @@ def _draw_layer(ax, layer, shown: gpd.GeoDataFrame, colors: list[str], upp: floa
     to_px = ax.transData.transform
     px = placer.px
     names = [str(v) for v in shown[layer.label_field]] if layer.label_field in shown else [""] * len(shown)
+    dense = len(shown) > DENSE_FEATURES
+    if layer.geometry == "point" and dense:
+        xy = shapely.get_coordinates(shown.geometry.to_numpy())
+        diameter = style.radius * 2 * PX_TO_PT * 0.6
+        dots = ax.scatter(xy[:, 0], xy[:, 1], s=diameter**2, c=colors, linewidths=0, alpha=0.8, zorder=6)
+        dots.set_rasterized(True)
+        return features
     if layer.geometry == "polygon":
         big = [not _is_small(g, upp) for g in shown.geometry]
         paths, fills = [], []
@@ -1229,23 +1247,25 @@ def _draw_layer(ax, layer, shown: gpd.GeoDataFrame, colors: list[str], upp: floa
                 small_xy.append((point.x, point.y))
                 small_colors.append(color)
         if paths:
-            ax.add_collection(
-                PathCollection(
-                    paths,
-                    facecolors=fills,
-                    edgecolors=fills,
-                    linewidths=0.6,
-                    alpha=max(style.fill_opacity, 0.6),
-                    zorder=3,
-                ),
-                autolim=False,
+            outlines = PathCollection(
+                paths,
+                facecolors=fills,
+                edgecolors=fills,
+                linewidths=0.6,
+                alpha=max(style.fill_opacity, 0.6),
+                zorder=3,
             )
+            outlines.set_rasterized(dense)
+            ax.add_collection(outlines, autolim=False)
         if small_xy:
             xy = np.asarray(small_xy)
-            ax.scatter(
+            symbols = ax.scatter(
                 xy[:, 0], xy[:, 1], s=5.5**2, marker="s", c=small_colors, edgecolors="#333333", linewidths=0.5, zorder=5
             )
+            symbols.set_rasterized(dense)
         for geom, name, is_big in zip(shown.geometry, names, big, strict=True):
+            if dense:
+                break
             point = geom.representative_point()
             x, y = to_px((point.x, point.y))
             if not is_big:
@@ -1261,15 +1281,14 @@ def _draw_layer(ax, layer, shown: gpd.GeoDataFrame, colors: list[str], upp: floa
                 segments.append(coords)
                 seg_colors.append(color)
                 seg_widths.append(width)
-            line = max(_clip_lines(geom, ax), key=lambda g: g.length, default=None)
+            line = None if dense else max(_clip_lines(geom, ax), key=lambda g: g.length, default=None)
             if line is not None:
                 mid = line.interpolate(0.5, normalized=True)
                 x, y = to_px((mid.x, mid.y))
                 features.append(_Feature(x, y, name, width / 2 + 1))
-        ax.add_collection(
-            LineCollection(segments, colors=seg_colors, linewidths=seg_widths, capstyle="round", zorder=4),
-            autolim=False,
-        )
+        lines = LineCollection(segments, colors=seg_colors, linewidths=seg_widths, capstyle="round", zorder=4)
+        lines.set_rasterized(dense)
+        ax.add_collection(lines, autolim=False)
     else:
         xy = np.array([(g.x, g.y) for g in shown.geometry])
         diameter = style.radius * 2 * PX_TO_PT * 0.9

@@ -3,6 +3,15 @@
 The choropleth classifies a numeric country attribute with mapclassify (quantiles, equal
 interval, natural breaks) or colours a categorical one; both give a :class:`Legend` that
 states breaks, units and the no-data colour.
+
+A target percentage is only comparable between targets of one type: a 30% cut against
+business-as-usual, a 45% cut in emissions intensity and a 46% cut from a base year are
+different promises. A ``<prefix>_..._pct`` attribute whose schema has a ``<prefix>_target_type``
+field (e.g. ``ndc_unconditional_pct`` and ``ndc_target_type``) is therefore classed over the
+countries of ONE target type only: the most common type among the countries with a value
+(ties: the first in the type field's ``allowed`` order). The legend title names that type;
+countries with a value of another type get their own grey (:data:`OTHER_TYPE`) and legend row,
+never a class colour.
 """
 
 from __future__ import annotations
@@ -36,6 +45,16 @@ _SEQUENTIAL = {
 #: ColorBrewer Set2 (colour-blind safe qualitative): country categories and upload categories
 QUALITATIVE = ("#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494", "#b3b3b3")
 NO_DATA = "#e8e8e8"
+#: Countries with a value whose target type differs from the classed one (not comparable).
+OTHER_TYPE = "#b0b0b0"
+#: How the legend names each target type.
+TARGET_TYPE_LABELS = {
+    "base_year": "cut from a base year",
+    "bau": "cut vs business-as-usual",
+    "intensity": "intensity cut",
+    "absolute_cap": "absolute cap",
+    "other": "other formulation",
+}
 BASE_FILL = "#f4f1ea"
 BASE_STROKE = "#9a9a9a"
 
@@ -118,11 +137,62 @@ def classify(countries: pd.DataFrame, spec: CountrySpec, choropleth: Choropleth)
     label = spec.label(name)
     if name in numeric_attributes(spec):
         whole = spec.schema.fields[name].type == "integer"
+        type_field = target_type_field(spec, name)
+        if type_field is not None and type_field in countries.columns:
+            return _classify_one_type(countries, spec, name, type_field, label, choropleth)
         return _classify_numeric(countries, name, label, choropleth, whole=whole)
     if name in categorical_attributes(spec):
         return _classify_categorical(countries, spec, name, label)
     choices = numeric_attributes(spec) + categorical_attributes(spec)
     raise ValueError(f"cannot colour countries by {name!r}; choose one of: {', '.join(choices)}")
+
+
+def target_type_field(spec: CountrySpec, name: str) -> str | None:
+    """The field giving the target type of a percentage attribute (``ndc_unconditional_pct`` ->
+    ``ndc_target_type``), or None when the attribute is not a typed target."""
+    prefix = name.split("_", 1)[0]
+    candidate = f"{prefix}_target_type"
+    if name.endswith("_pct") and candidate in spec.schema.fields and candidate != name:
+        return candidate
+    return None
+
+
+def _classify_one_type(
+    countries: pd.DataFrame, spec: CountrySpec, name: str, type_field: str, label: str, choropleth: Choropleth
+) -> Classified:
+    """Class the countries of the most common target type only; the others with a value are
+    :data:`OTHER_TYPE` (see the module docstring)."""
+    values = pd.to_numeric(countries[name], errors="coerce").astype(float)
+    types = (
+        countries[type_field]
+        .where(countries[type_field].notna(), None)
+        .map(lambda v: None if v is None or str(v).strip() == "" else str(v))
+    )
+    with_value = types[values.notna()]
+    order = list(spec.schema.fields[type_field].allowed or [])
+    counts = with_value.dropna().value_counts()
+    if counts.empty:
+        return _classify_numeric(countries, name, label, choropleth)
+    rank = {t: (-int(n), order.index(t) if t in order else len(order), t) for t, n in counts.items()}
+    chosen = min(rank, key=rank.get)
+    same = values.notna() & (types == chosen)
+    other = values.notna() & ~same
+    classified = _classify_numeric(countries.assign(**{name: values.where(same)}), name, label, choropleth)
+    shown = TARGET_TYPE_LABELS.get(chosen, chosen.replace("_", " "))
+    colors = dict(classified.colors)
+    # the classed frame counted the other types as missing: the no-data row counts real gaps only
+    entries = [*classified.legend.entries[:-1], LegendEntry(NO_DATA, f"No data ({int(values.isna().sum())})")]
+    other_types = sorted({str(t) if t is not None else "type not given" for t in types[other]})
+    if other.any():
+        for iso in countries.loc[other, "iso3"]:
+            colors[iso] = OTHER_TYPE
+        names = ", ".join(TARGET_TYPE_LABELS.get(t, t.replace("_", " ")) for t in other_types)
+        entries.insert(-1, LegendEntry(OTHER_TYPE, f"Other target type, not classed: {names} ({int(other.sum())})"))
+    note = classified.legend.note + f"; only {shown} targets are classed"
+    if other.any():
+        note += f"; {int(other.sum())} countr{'y' if int(other.sum()) == 1 else 'ies'} with another target type in grey"
+    legend = Legend(f"{label}: {shown} targets only", "choropleth", tuple(entries), note)
+    return Classified(colors, legend, dict(zip(countries["iso3"], values, strict=True)))
 
 
 def _class_label(i: int, lower: float, upper: float, whole: bool) -> str:

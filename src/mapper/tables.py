@@ -4,7 +4,7 @@ of what is shown, and a country profile."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -14,43 +14,51 @@ import geopandas as gpd
 from .catalogue import Catalogue, Layer
 from .data import Bundle
 from .enrich import has_site, parse_badge_id
-from .query import FilterState, filter_layer
-from .schema import is_missing, split_list
-
-_DERIVED_LABELS = {"length_km": "Length (km)", "area_km2": "Area (km²)", "coast_distance_km": "To coast (km)"}
+from .measures import measure_label, shown_measures
+from .query import COUNTRY_FACET, FilterState, filter_layer
+from .schema import Schema, is_missing, split_list
 
 
 def layer_table(frame: gpd.GeoDataFrame, layer: Layer) -> pd.DataFrame:
     """The layer's records with its popup fields (plus derived measures), labelled."""
     columns = ["id", *[f for f in layer.popup if f != "id"]]
-    columns += [c for c in _DERIVED_LABELS if c in frame.columns]
+    columns += [m.name for m in shown_measures(layer.measures) if m.name in frame.columns]
     table = pd.DataFrame(frame[[c for c in columns if c in frame.columns]])
-    labels = {c: _DERIVED_LABELS.get(c) or layer.label(c) for c in table.columns}
+    labels = {c: measure_label(c) or layer.label(c) for c in table.columns}
     labels["id"] = "ID"
     return table.rename(columns=labels).reset_index(drop=True)
 
 
+def link_columns(schema: Schema, label: Callable[[str], str]) -> list[str]:
+    """Labels of the columns whose schema type is ``url`` (shown as links in tables)."""
+    return [label(name) for name, spec in schema.fields.items() if spec.type == "url"]
+
+
 def summarize(frames: Mapping[str, gpd.GeoDataFrame], catalogue: Catalogue) -> pd.DataFrame:
-    """Per layer: records shown, how many have a site, and total capacity (MW) where known."""
+    """Per layer: records shown, how many have a site, and the total of every range facet
+    declared with ``total = true`` (e.g. capacity), in a column named by the facet's label.
+
+    A total is None when the layer has no such field or no record with a published value
+    (never "nan MW").
+    """
+    totalled = {fid: facet for fid, facet in catalogue.facets.items() if facet.kind == "range" and facet.total}
     rows = []
     for lid, frame in frames.items():
         layer = catalogue[lid]
-        capacity_fields = layer.facet_fields("capacity")
-        capacity = None  # no capacity field, or no record with a published one: never "nan MW"
-        if capacity_fields and capacity_fields[0] in frame.columns:
-            values = pd.to_numeric(frame[capacity_fields[0]], errors="coerce").dropna()
-            capacity = float(values.sum()) if len(values) else None
         located = int(has_site(frame).sum())
-        rows.append(
-            {
-                "layer": layer.title,
-                "records": len(frame),
-                "mapped at a place": located,
-                "country-level": len(frame) - located,
-                "capacity (MW)": capacity,
-            }
-        )
-    return pd.DataFrame(rows, columns=["layer", "records", "mapped at a place", "country-level", "capacity (MW)"])
+        row: dict[str, object] = {
+            "layer": layer.title,
+            "records": len(frame),
+            "mapped at a place": located,
+            "country-level": len(frame) - located,
+        }
+        for fid, facet in totalled.items():
+            fields = [f for f in layer.facet_fields(fid) if f in frame.columns]
+            values = pd.to_numeric(frame[fields[0]], errors="coerce").dropna() if fields else pd.Series(dtype=float)
+            row[facet.label] = float(values.sum()) if len(values) else None
+        rows.append(row)
+    columns = ["layer", "records", "mapped at a place", "country-level", *(f.label for f in totalled.values())]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def clicked_records(
@@ -109,7 +117,7 @@ def country_profile(bundle: Bundle, iso3: str) -> CountryProfile:
         for name in spec.schema.fields
         if name not in ("iso3", "name") and name in row.index and not is_missing(row[name])
     }
-    state = FilterState(countries=(iso3,))
+    state = FilterState(**{COUNTRY_FACET: (iso3,)})
     records = {}
     for lid, frame in bundle.layers.items():
         layer = bundle.catalogue[lid]
@@ -125,7 +133,7 @@ def country_table(bundle: Bundle) -> pd.DataFrame:
     table = table[bundle.countries["has_attributes"].to_numpy()]
     for lid, frame in bundle.layers.items():
         layer = bundle.catalogue[lid]
-        fields = [f for f in layer.facet_fields("country") if f in frame.columns]
+        fields = [f for f in layer.facet_fields(COUNTRY_FACET) if f in frame.columns]
         if not fields:
             continue
         # one pass: each record counts once for every country any of its country fields names

@@ -54,6 +54,7 @@ import math
 import os
 import re
 import tempfile
+import tomllib
 import unicodedata
 import zipfile
 from dataclasses import asdict, dataclass, field, fields
@@ -72,7 +73,7 @@ from .countrynames import country_code, country_hint, share_of_countries
 from .io import WGS84, list_tables, read_layer_file, read_table_bytes
 from .schema import is_missing, schema_from_dict
 from .style import QUALITATIVE
-from .validate import check_frame, upload_name
+from .validate import _jumps_antimeridian, upload_name
 
 #: What :func:`read_upload` reads, by file suffix.
 FORMATS = {
@@ -110,68 +111,15 @@ ADDED_COLUMNS = (
 # columns the enrichment adds (country names and attributes, measures)
 _DERIVED_PREFIXES = ("country_",)
 _DERIVED = ("length_km", "area_km2", "coast_distance_km", "land_share_pct")
+#: Uploads with at most this many records get the country check (see :func:`layer_spec`).
+CHECK_ROWS = 5000
 #: Colours given to the most frequent categories (ColorBrewer Set2, from :mod:`mapper.style`);
 #: the rest share ``OTHER_COLOR``.
 OTHER_COLOR = "#777777"
 
-_LON = ("lon", "lng", "long", "longitude", "x", "経度", "東経", "x座標", "lon_dd", "longitude_dd")
-_LAT = ("lat", "latitude", "y", "緯度", "北緯", "y座標", "lat_dd", "latitude_dd")
-_WKT = ("wkt", "geometry", "geom", "the_geom", "shape", "ジオメトリ", "形状")
-_COUNTRY = ("country", "countries", "country name", "country code", "iso3", "iso", "iso_a3", "nation", "国", "国名")
-_NAME = (
-    "name",
-    "title",
-    "project",
-    "project name",
-    "site",
-    "site name",
-    "plant",
-    "facility",
-    "名称",
-    "名前",
-    "案件名",
-    "事業名",
-    "プロジェクト名",
-    "施設名",
-    "発電所名",
-    "地点名",
-)
-_CATEGORY = (
-    "type",
-    "category",
-    "status",
-    "technology",
-    "sector",
-    "kind",
-    "class",
-    "fuel",
-    "種別",
-    "分類",
-    "区分",
-    "種類",
-    "状況",
-    "ステータス",
-    "技術",
-    "電源",
-    "燃料",
-    "分野",
-)
-_YEAR = ("year", "fy", "fiscal year", "start year", "年", "年度", "開始年", "運転開始年")
-_NUMBER = (
-    "capacity",
-    "capacity_mw",
-    "mw",
-    "amount",
-    "amount_usd",
-    "value",
-    "budget",
-    "cost",
-    "容量",
-    "出力",
-    "金額",
-    "予算",
-    "事業費",
-)
+_NAMES = tomllib.loads((Path(__file__).parent / "column_names.toml").read_text(encoding="utf-8"))
+_LON, _LAT, _WKT, _COUNTRY = (tuple(_NAMES[k]) for k in ("lon", "lat", "wkt", "country"))
+_NAME, _CATEGORY, _YEAR, _NUMBER = (tuple(_NAMES[k]) for k in ("name", "category", "year", "number"))
 _WKT_START = re.compile(
     r"^\s*(SRID=\d+;\s*)?(POINT|LINESTRING|POLYGON|MULTIPOINT|MULTILINESTRING|MULTIPOLYGON|GEOMETRYCOLLECTION)\b",
     re.IGNORECASE,
@@ -475,8 +423,9 @@ def _read_gis(shown: str, kind: str, suffix: str, data: bytes, layer: str | None
                         f"{path}: has no layer named {layer[:60]!r}; its layers are: {', '.join(names)}"
                     )
                 layer = layer or names[0]
+            encoding = _dbf_encoding(data) if kind == "shapefile" else None
             try:
-                frame, _ = read_layer_file(path, layer=layer)
+                frame, _ = read_layer_file(path, layer=layer, encoding=encoding)
             except DataReadError:
                 if kind != "parquet":
                     raise
@@ -496,6 +445,7 @@ def _read_gis(shown: str, kind: str, suffix: str, data: bytes, layer: str | None
     attributes = [c for c in frame.columns if c != getattr(frame, "geometry", pd.Series(name=None)).name]
     renamed = dict(zip(attributes, _unique_names([str(c) for c in attributes]), strict=True))
     frame = frame.rename(columns=renamed)
+    notes = (f"the Shapefile has no .cpg file; its text was read as {encoding}",) if encoding else ()
     return UploadTable(
         shown,
         kind,
@@ -503,6 +453,7 @@ def _read_gis(shown: str, kind: str, suffix: str, data: bytes, layer: str | None
         tuple(range(1, len(frame) + 1)),
         layers=tuple(names),
         layer=layer if names else None,
+        notes=notes,
         size=len(data),
     )
 
@@ -515,6 +466,31 @@ def _plain_parquet(path: Path) -> pd.DataFrame:
     except (ValueError, OSError, TypeError) as exc:
         raise DataReadError(f"{path}: cannot read as Parquet ({str(exc)[:200]}); is it a (Geo)Parquet file?") from exc
     return table.astype(object).map(_cell_text) if len(table) else table.astype(object)
+
+
+def _dbf_encoding(data: bytes) -> str | None:
+    """``cp932`` for a zipped Shapefile without a ``.cpg`` file whose ``.dbf`` text is
+    Shift-JIS (common in Japanese GIS files; GDAL would read it as Latin-1), else None."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+        if any(n.lower().endswith(".cpg") for n in names):
+            return None
+        dbf = next((n for n in names if n.lower().endswith(".dbf")), None)
+        if dbf is None or archive.getinfo(dbf).file_size > 200 * 1024 * 1024:
+            return None
+        raw = archive.read(dbf)
+    if len(raw) > 29 and raw[29] != 0:  # the language driver byte says the code page
+        return None
+    try:
+        raw.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw[32:].decode("cp932")
+    except UnicodeDecodeError:
+        return None
+    return "cp932" if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", text) else None
 
 
 def _check_shapefile_zip(shown: str, data: bytes) -> None:
@@ -641,8 +617,14 @@ def _numbers(values: pd.Series) -> pd.Series:
     """Cells as floats (NaN where not a number); full-width digits and a decimal comma are read."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return pd.to_numeric(values, errors="coerce").astype("float64")
-    text = values.map(lambda v: _number_text(v), na_action="ignore")
-    return pd.to_numeric(text, errors="coerce").astype("float64")
+    values = values.astype(object)
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    # only cells that are not plain numbers go the slow way (full-width digits, 102,5, 1,200.5)
+    retry = numbers.isna() & values.notna()
+    if retry.any():
+        text = values[retry].map(_number_text)
+        numbers[retry] = pd.to_numeric(text, errors="coerce").astype("float64")
+    return numbers
 
 
 def _number_text(value: Any) -> Any:
@@ -656,20 +638,66 @@ def _number_text(value: Any) -> Any:
     return text
 
 
+def _missing(values: pd.Series) -> np.ndarray:
+    """True for empty cells (missing, or blank text), vectorised."""
+    missing = values.isna().to_numpy(dtype=bool, copy=True)
+    if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+        text = values[~missing]
+        blank = text.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+        missing[np.flatnonzero(~missing)[blank]] = True
+    return missing
+
+
 def _present(values: pd.Series) -> pd.Series:
-    return values[values.map(lambda v: not is_missing(v))]
+    return values[~_missing(values)]
 
 
-def _numeric_share(values: pd.Series, low: float = -math.inf, high: float = math.inf) -> float:
-    present = _present(values)
-    if present.empty:
-        return 0.0
-    numbers = _numbers(present)
-    return float(((numbers >= low) & (numbers <= high)).sum() / len(present))
+def _float(value: Any) -> float:
+    try:
+        return float(_number_text(value))
+    except (TypeError, ValueError):
+        return math.nan
 
 
-def _sample(table: UploadTable, column: str, n: int = 500) -> pd.Series:
-    return _present(table.frame[column].head(5000)).head(n)
+class _Columns:
+    """What detection needs to know about each column, computed once per column from the
+    first rows (a sample of 500 values, up to 300 distinct values from 5,000 rows)."""
+
+    def __init__(self, table: UploadTable) -> None:
+        self.frame = table.frame
+        self._samples: dict[str, list[Any]] = {}
+        self._numbers: dict[str, np.ndarray] = {}
+        self._distinct: dict[str, list[str]] = {}
+        self._shares: dict[str, float] = {}
+
+    def head(self, column: str) -> list[Any]:
+        if column not in self._samples:
+            values = self.frame[column].head(5000).tolist()
+            self._samples[column] = [v for v in values if not is_missing(v)]
+        return self._samples[column]
+
+    def sample(self, column: str, n: int = 500) -> pd.Series:
+        return pd.Series(self.head(column)[:n], dtype=object)
+
+    def numeric_share(self, column: str, low: float = -math.inf, high: float = math.inf) -> float:
+        if column not in self._numbers:
+            self._numbers[column] = np.array([_float(v) for v in self.head(column)[:500]], dtype=float)
+        numbers = self._numbers[column]
+        if not len(numbers):
+            return 0.0
+        return float(((numbers >= low) & (numbers <= high)).sum() / len(numbers))
+
+    def distinct(self, column: str) -> list[str]:
+        if column not in self._distinct:
+            self._distinct[column] = list(dict.fromkeys(str(v) for v in self.head(column)))[:300]
+        return self._distinct[column]
+
+    def distinct_share(self, column: str) -> float:
+        if column not in self._shares:
+            values = self.frame[column]
+            values = values[values.notna()]
+            self._shares[column] = values.astype(str).nunique() / len(values) if len(values) else 0.0
+        return self._shares[column]
 
 
 def detect_mapping(table: UploadTable) -> Mapping:
@@ -688,6 +716,7 @@ def detect_mapping(table: UploadTable) -> Mapping:
         If no column gives a location; the message lists the columns and what is needed.
     """
     columns = table.columns
+    stats = _Columns(table)
     used: set[str] = set()
 
     def best(names: tuple[str, ...], accept, pool=None) -> str | None:  # type: ignore[no-untyped-def]
@@ -700,24 +729,22 @@ def detect_mapping(table: UploadTable) -> Mapping:
                 return column
         return None
 
-    lon = best(_LON, lambda c: _numeric_share(_sample(table, c), -180, 180) >= 0.8)
-    lat = best(_LAT, lambda c: c != lon and _numeric_share(_sample(table, c), -180, 180) >= 0.8)
+    lon = best(_LON, lambda c: stats.numeric_share(c, -180, 180) >= 0.8)
+    lat = best(_LAT, lambda c: c != lon and stats.numeric_share(c, -180, 180) >= 0.8)
     if not (lon and lat):
         lon = lat = None
     used |= {c for c in (lon, lat) if c}
-    wkt = None if lon else best(_WKT, lambda c: _wkt_share(_sample(table, c, 50)) >= 0.5)
+    wkt = None if lon else best(_WKT, lambda c: _wkt_share(stats.sample(c, 50)) >= 0.5)
     if wkt is None and not lon:
-        wkt = next((c for c in columns if c not in used and _wkt_share(_sample(table, c, 20)) >= 0.8), None)
+        wkt = next((c for c in columns if c not in used and _wkt_share(stats.sample(c, 20)) >= 0.8), None)
     used |= {wkt} if wkt else set()
-    country = best(_COUNTRY, lambda c: share_of_countries(_distinct(table, c)) >= 0.5)
+    country = best(_COUNTRY, lambda c: share_of_countries(stats.distinct(c)) >= 0.5)
     if country is None:
         country = next(
             (
                 c
                 for c in columns
-                if c not in used
-                and not _numeric_share(_sample(table, c))
-                and share_of_countries(_distinct(table, c)) >= 0.8
+                if c not in used and not stats.numeric_share(c) and share_of_countries(stats.distinct(c)) >= 0.8
             ),
             None,
         )
@@ -736,31 +763,27 @@ def detect_mapping(table: UploadTable) -> Mapping:
             "column (e.g. POINT (102.6 17.97)) or a country column (ISO code or name); columns: "
             + ", ".join(repr(c[:40]) for c in columns[:30])
         )
-    text_columns = [c for c in columns if c not in used and _numeric_share(_sample(table, c)) < 0.8]
+    text_columns = [c for c in columns if c not in used and stats.numeric_share(c) < 0.8]
     name = best(_NAME, lambda c: True, text_columns)
     if name is None:
         name = next(
-            (c for c in text_columns if _distinct_share(table, c) >= 0.9), text_columns[0] if text_columns else None
+            (c for c in text_columns if stats.distinct_share(c) >= 0.9), text_columns[0] if text_columns else None
         )
     used |= {name} if name else set()
-    category = best(_CATEGORY, lambda c: 1 <= len(_distinct(table, c)) <= 30, text_columns)
+    category = best(_CATEGORY, lambda c: 1 <= len(stats.distinct(c)) <= 30, text_columns)
     if category is None:
         category = next(
             (
                 c
                 for c in text_columns
-                if c not in used and 2 <= len(_distinct(table, c)) <= 12 and _distinct_share(table, c) < 0.5
+                if c not in used and 2 <= len(stats.distinct(c)) <= 12 and stats.distinct_share(c) < 0.5
             ),
             None,
         )
     used |= {category} if category else set()
-    year = best(_YEAR, lambda c: _numeric_share(_sample(table, c), 1800, 2200) >= 0.8)
+    year = best(_YEAR, lambda c: stats.numeric_share(c, 1800, 2200) >= 0.8)
     used |= {year} if year else set()
-    numeric = [
-        c
-        for c in columns
-        if c not in used and _numeric_share(_sample(table, c)) >= 0.8 and len(_distinct(table, c)) > 1
-    ]
+    numeric = [c for c in columns if c not in used and stats.numeric_share(c) >= 0.8 and len(stats.distinct(c)) > 1]
     number = best(_NUMBER, lambda c: True, numeric) or (numeric[0] if numeric else None)
     tooltip = [c for c in (category, country, year, number) if c]
     title = Path(table.name).stem.replace("_", " ").strip() or "My data"
@@ -779,15 +802,6 @@ def detect_mapping(table: UploadTable) -> Mapping:
         tooltip=tooltip,
         title=title[:120],
     )
-
-
-def _distinct(table: UploadTable, column: str) -> list[Any]:
-    return list(dict.fromkeys(_present(table.frame[column]).astype(str).head(5000)))[:300]
-
-
-def _distinct_share(table: UploadTable, column: str) -> float:
-    present = _present(table.frame[column])
-    return present.astype(str).nunique() / len(present) if len(present) else 0.0
 
 
 def _wkt_share(values: pd.Series) -> float:
@@ -971,12 +985,11 @@ def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | Non
             country_fallback(k, mapping.country, None, "")
 
     if mapping.country and mapping.location != "country":
-        for k in range(n):
-            value = frame[mapping.country].iat[k]
-            if precision[k] == "exact" and codes[k] is None and not is_missing(value):
-                warnings.append(
-                    (k, mapping.country, value, country_hint(value) + "; the row is mapped by its location")
-                )
+        values = frame[mapping.country].tolist()
+        for k in np.flatnonzero((precision == "exact") & pd.isna(codes)):
+            if not is_missing(values[k]):
+                hint = country_hint(values[k]) + "; the row is mapped by its location"
+                warnings.append((int(k), mapping.country, values[k], hint))
 
     family = _family(geoms)
     if family is not None:
@@ -1018,19 +1031,12 @@ def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | Non
     result_frame = gpd.GeoDataFrame(attributes, geometry=gpd.GeoSeries(geoms, crs=WGS84), crs=WGS84)
     family = family or "point"
 
-    # the schema's own checks (geometry validity and range, required name) on top
-    schema = schema_from_dict(_schema_dict("upload_check", family, types, mapping, columns), "upload")
+    # geometry validity and range (the columns are typed by construction, the name checked above)
+    column = mapping.wkt if mapping.location == "wkt" else "geometry"
     bad_positions = {p[0] for p in problems}
-    for problem in check_frame(result_frame, schema, file=table.name):
-        if problem.severity != "error" or problem.row is None or problem.row in bad_positions:
-            continue
-        if problem.field == "geometry":
-            column = mapping.wkt if mapping.location == "wkt" else "geometry"
-            value = problem.value if problem.value is not None else None
-            problems.append((problem.row, column or "geometry", value, problem.message))
-        else:
-            original = next((c for c, v in columns.items() if v == problem.field), problem.field)
-            problems.append((problem.row, original, problem.value, problem.message))
+    for k, value, message in _geometry_problems(geoms):
+        if k not in bad_positions:
+            problems.append((k, column, value, message))
 
     rejected = _problem_frame(problems, rows)
     bad = np.zeros(n, dtype=bool)
@@ -1040,7 +1046,7 @@ def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | Non
         table=table,
         frame=good,
         rejected=rejected,
-        warnings=_problem_frame(warnings, rows),
+        warnings=_problem_frame([w for w in warnings if not bad[w[0]]], rows),
         columns=columns,
         types=types,
         geometry=family,
@@ -1079,8 +1085,7 @@ def _check_mapping(table: UploadTable, mapping: Mapping) -> None:
 def _lonlat(frame: pd.DataFrame, mapping: Mapping, geoms: np.ndarray, problems: list, country_fallback) -> None:  # type: ignore[no-untyped-def,type-arg]
     lon_raw, lat_raw = frame[mapping.lon], frame[mapping.lat]
     lon, lat = _numbers(lon_raw).to_numpy(), _numbers(lat_raw).to_numpy()
-    lon_missing = lon_raw.map(is_missing).to_numpy(dtype=bool)
-    lat_missing = lat_raw.map(is_missing).to_numpy(dtype=bool)
+    lon_missing, lat_missing = _missing(lon_raw), _missing(lat_raw)
     ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
     if ok.any():
         geoms[ok] = shapely.points(lon[ok], lat[ok])
@@ -1110,15 +1115,61 @@ def _lonlat(frame: pd.DataFrame, mapping: Mapping, geoms: np.ndarray, problems: 
                 problems.append((k, column, raw, f"{kind} {value:g} is outside -{limit}..{limit}{hint}"))
 
 
+def _geometry_problems(geoms: np.ndarray) -> list[tuple[int, Any, str]]:
+    """``(position, value, what to do)`` for geometries that are invalid, not finite, outside
+    longitude/latitude degrees or jumping across the antimeridian (vectorised over all rows;
+    the messages are those of :func:`mapper.validate.check_geometries`)."""
+    out: list[tuple[int, Any, str]] = []
+    present = np.flatnonzero(~pd.isna(geoms))
+    if not len(present):
+        return out
+    shapes = geoms[present]
+    bounds = shapely.bounds(shapes)
+    finite = np.isfinite(bounds).all(axis=1)
+    valid = shapely.is_valid(shapes)
+    inside = (bounds[:, 0] >= -180) & (bounds[:, 2] <= 180) & (bounds[:, 1] >= -90) & (bounds[:, 3] <= 90)
+    for j in np.flatnonzero(~finite | ~valid | ~inside):
+        k, geom = int(present[j]), shapes[j]
+        if not finite[j]:
+            out.append((k, geom.geom_type, "has coordinates that are not numbers (NaN or infinity); give real degrees"))
+        elif not valid[j]:
+            reason = shapely.is_valid_reason(geom)
+            out.append((k, geom.geom_type, f"is invalid ({reason}); fix it, e.g. with QGIS 'Fix geometries'"))
+        else:
+            out.append(
+                (
+                    k,
+                    f"bounds {tuple(round(float(b), 4) for b in bounds[j])}",
+                    "has coordinates outside longitude -180..180 / latitude -90..90: check that longitude and "
+                    "latitude are not swapped, and that a file in a projected CRS (metres) declares it",
+                )
+            )
+    if shapes[0].geom_type not in ("Point", "MultiPoint"):
+        for j in np.flatnonzero(finite & valid & inside):
+            if _jumps_antimeridian(shapes[j]):
+                out.append(
+                    (
+                        int(present[j]),
+                        shapes[j].geom_type,
+                        "has a segment that jumps more than 180° of longitude, so it would be drawn across the whole "
+                        "map; split it at the antimeridian (RFC 7946 section 3.1.9)",
+                    )
+                )
+    return out
+
+
 def _family(geoms: np.ndarray) -> str | None:
     """The geometry kind most rows have (point, line, polygon), or None when none has one."""
-    counts = {"point": 0, "line": 0, "polygon": 0}
-    for geom in geoms:
-        if geom is None:
-            continue
-        for family, types in GEOMETRIES.items():
-            if geom.geom_type in types:
-                counts[family] += 1
+    present = geoms[~pd.isna(geoms)]
+    if not len(present):
+        return None
+    # shapely type ids: 0 Point, 4 MultiPoint; 1 LineString, 2 LinearRing, 5 MultiLineString; 3 Polygon, 6 MultiPolygon
+    ids = shapely.get_type_id(present)
+    counts = {
+        "point": int(np.isin(ids, (0, 4)).sum()),
+        "line": int(np.isin(ids, (1, 2, 5)).sum()),
+        "polygon": int(np.isin(ids, (3, 6)).sum()),
+    }
     if not any(counts.values()):
         return None
     return max(counts, key=lambda f: counts[f])
@@ -1133,6 +1184,8 @@ def _column_type(values: pd.Series) -> str:
         return "string"
     present = _present(values)
     if present.empty:
+        return "string"
+    if _numbers(present.head(200)).isna().any():  # a quick look first: most text columns stop here
         return "string"
     if not pd.api.types.is_numeric_dtype(values):
         texts = present.astype(str)
@@ -1152,6 +1205,8 @@ def _typed(values: pd.Series, kind: str) -> pd.Series:
         return _numbers(values).astype("Float64")
     if kind == "boolean":
         return values.astype("boolean")
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return values.astype(object).where(values.notna(), None)  # text cells as read (CSV, XLSX)
     return values.map(_cell_text, na_action="ignore").astype(object).where(values.notna(), None)
 
 
@@ -1160,7 +1215,9 @@ def _problem_frame(problems: list[tuple[int, str, Any, str]], rows: np.ndarray) 
         {"row": int(rows[k]), "column": column, "value": None if is_missing(value) else str(value), "problem": message}
         for k, column, value, message in sorted(problems, key=lambda p: p[0])
     ]
-    return pd.DataFrame(records, columns=_PROBLEM_COLUMNS).astype({"row": "int64"})
+    frame = pd.DataFrame(records, columns=_PROBLEM_COLUMNS).astype({"row": "int64", "value": object})
+    frame["value"] = frame["value"].where(frame["value"].notna(), None)
+    return frame
 
 
 def rejected_csv(result: UploadResult) -> bytes:
@@ -1192,8 +1249,12 @@ def layer_spec(result: UploadResult, mapping: Mapping, *, layer_id: str) -> tupl
 
     This is the one place that says how an upload is drawn, filtered and shown: the
     category column colours the records (a colour per frequent value, the rest grey), the
-    country, year and number columns map to the country, year and capacity filters, and
-    the search looks in the name and every text column.
+    country and year columns map to the shared country and year facets, the category and
+    number columns get facets of their own (``<layer_id>_category``, ``<layer_id>_number``,
+    labelled with the column name), and the search looks in every text column. Line and
+    polygon uploads get their geodesic length or area; rows naming a country are checked
+    against it (a warning, not a rejection) when the upload has at most
+    :data:`CHECK_ROWS` rows.
     """
     columns = result.columns
     frame = result.frame
@@ -1210,14 +1271,11 @@ def layer_spec(result: UploadResult, mapping: Mapping, *, layer_id: str) -> tupl
     tooltip = [label, *[c for c in tooltip if c != label]]
     popup = [*user, "location_precision", *(["country"] if has_country else []), "source_publisher", "source_date"]
     popup += ["source_url", "source_file", "upload_row"]
-    filters: dict[str, list[str]] = {}
-    if has_country:
-        filters["country"] = ["country"]
-    if year and result.types.get(year) in ("integer", "number"):
-        filters["year"] = [year]
-    if number and result.types.get(number) in ("integer", "number"):
-        filters["capacity"] = [number]
-    filters["search"] = [c for c in user if result.types[c] == "string"] or [label]
+    filters, facets = _filters(result, layer_id, label=label, category=category, year=year, number=number)
+    measures = {"line": ["length_km"], "polygon": ["area_km2"]}.get(result.geometry, [])
+    # the country check (a point outside the country its row names is a warning) costs a
+    # geodesic distance per such point: kept for tables of a size people check by hand
+    checks = ["in_named_countries"] if has_country and len(frame) <= CHECK_ROWS else []
     style: dict[str, Any] = {"default_color": OTHER_COLOR, "stroke_color": "#333333", "radius": 6}
     if category:
         counts = frame[category].dropna().astype(str).value_counts(sort=True)
@@ -1253,12 +1311,47 @@ def layer_spec(result: UploadResult, mapping: Mapping, *, layer_id: str) -> tupl
         "tooltip": tooltip[:6],
         "popup": popup,
         "filters": filters,
+        "facets": facets,
+        "measures": measures,
+        "checks": checks,
         "country_fields": ["country"] if has_country else [],
         "labels": labels,
         "label_field": label,
         "style": style,
     }
     return spec, _schema_dict(f"upload_{layer_id}", result.geometry, result.types, mapping, columns)
+
+
+def _filters(
+    result: UploadResult,
+    layer_id: str,
+    *,
+    label: str,
+    category: str | None,
+    year: str | None,
+    number: str | None,
+) -> tuple[dict[str, list[str]], dict[str, dict[str, Any]]]:
+    """The ``[filters]`` and own ``[facets]`` of an upload's spec: the shared facets where
+    they fit (country, year, search) and a facet of its own for the category and the
+    number columns (labelled with the column's name)."""
+    types = result.types
+    filters: dict[str, list[str]] = {}
+    facets: dict[str, dict[str, Any]] = {}
+    if "country" in result.frame.columns:
+        filters["country"] = ["country"]
+    if year and types.get(year) in ("integer", "number"):
+        filters["year"] = [year]
+    if category and types.get(category) in ("string", "integer", "boolean"):
+        fid = f"{layer_id}_category"
+        facets[fid] = {"kind": "choice", "label": category[:80], "help": f"Values of {category[:80]}.", "order": 80}
+        filters[fid] = [category]
+    if number and types.get(number) in ("integer", "number"):
+        fid = f"{layer_id}_number"
+        integer = types[number] == "integer"
+        facets[fid] = {"kind": "range", "label": number[:80], "integer": integer, "order": 81}
+        filters[fid] = [number]
+    filters["search"] = [c for c, kind in types.items() if kind == "string"] or [label]
+    return filters, facets
 
 
 def _schema_dict(

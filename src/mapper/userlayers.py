@@ -183,9 +183,9 @@ def show_layer(view: ViewState, lid: str) -> ViewState:
     shown when none is chosen)."""
     filters = view.filters
     if filters.layers and lid not in filters.layers:
-        filters = replace(filters, layers=(*filters.layers, lid))
+        filters = filters.with_values(layers=(*filters.layers, lid))
     if view.layers_off:
-        filters = replace(filters, layers=(lid,))
+        filters = filters.with_values(layers=(lid,))
     return replace(view, filters=filters, layers_off=False)
 
 
@@ -194,7 +194,7 @@ def open_workspace(view: ViewState, workspace_id: str | None) -> ViewState:
     workspace's layers are not there); the other filters, colours and position stay."""
     if workspace_id == view.workspace:
         return view
-    return replace(view, workspace=workspace_id, filters=replace(view.filters, layers=()), layers_off=False)
+    return replace(view, workspace=workspace_id, filters=view.filters.with_values(layers=()), layers_off=False)
 
 
 def saved_view_state(saved: SavedView, bundle: Bundle) -> tuple[ViewState, list[str]]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +20,9 @@ from ._errors import DataReadError, DataValidationError, Problem
 from .catalogue import Catalogue, Layer
 from .io import list_tables, read_layer_file, read_table
 from .schema import Schema, is_missing
+
+if TYPE_CHECKING:
+    from .data import Bundle
 
 
 @dataclass
@@ -166,11 +171,8 @@ def derived_fields(layer: Layer, catalogue: Catalogue) -> frozenset[str]:
     names |= {f"{name}_name" for name in layer.country_fields}
     if layer.country_fields:
         names |= {f"country_{name}" for name in catalogue.countries.join_fields if name != "name"}
-    names |= set(_MEASURES.get(layer.geometry, ()))
+    names |= set(layer.measures)
     return frozenset(names)
-
-
-_MEASURES = {"line": ("length_km",), "polygon": ("area_km2", "coast_distance_km", "land_share_pct")}
 
 
 def check_frame(
@@ -431,3 +433,198 @@ def validate_upload(
     ]
     report.checked = {shown: sum(report.checked.values())}
     return report
+
+
+# --------------------------------------------------------------------------- freshness
+
+#: Records whose source was last read against them longer ago than this are reported.
+MAX_VERIFIED_AGE_DAYS = 365
+#: The field that says when a record's source was last read against the record.
+VERIFIED_FIELD = "verified_on"
+#: Status values that promise something by a date, and the field holding that date, per
+#: schema id: a record with such a status whose date lies before the reference year is stale
+#: (its status has not been updated since the promised date passed). The status field is the
+#: schema field whose allowed values include these statuses.
+PENDING_STATUSES: dict[str, tuple[tuple[str, ...], str, str]] = {
+    # activity: year_end is the planned (or actual) end of the activity
+    "activity": (("announced", "planned", "ongoing"), "year_end", "planned end"),
+    # interconnector: year is the commissioning year, or the expected year when not operating
+    "interconnector": (("proposed", "planned", "under_construction"), "year", "expected commissioning year"),
+}
+#: Country attributes whose year is the deadline of a target: a passed year means the row
+#: shows an expired target as current.
+TARGET_YEAR_FIELDS = ("ndc_target_year", "ndc2035_target_year", "offshore_wind_target_year")
+
+
+def _as_date(value: Any) -> dt.date | None:
+    """A ``YYYY-MM-DD`` value (text, date or timestamp) as a date; None if missing or unreadable."""
+    if is_missing(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        return None
+
+
+def check_freshness(
+    frame: pd.DataFrame,
+    schema: Schema,
+    *,
+    file: str,
+    today: dt.date,
+    max_age_days: int = MAX_VERIFIED_AGE_DAYS,
+    id_field: str = "id",
+) -> list[Problem]:
+    """Records not verified recently, and records whose status implies a date that has passed.
+
+    Two rules, each reported per record as a warning naming file, record, field and value:
+
+    * **not verified recently**: ``verified_on`` is missing, unreadable, in the future, or more
+      than ``max_age_days`` before ``today``;
+    * **status past its date**: the status promises something by a date that lies before
+      ``today``'s year (:data:`PENDING_STATUSES`, e.g. an ``ongoing`` activity whose planned
+      end has passed, a ``planned`` line whose expected commissioning year has passed), or a
+      country target's deadline year has passed (:data:`TARGET_YEAR_FIELDS`).
+
+    Parameters
+    ----------
+    frame
+        The records (a layer or the country attributes table).
+    schema
+        Their schema: which of the rules' fields it has decides which rules apply.
+    file
+        The file name shown in the messages.
+    today
+        The reference date (usually today; the data's as-of date to review a snapshot).
+    max_age_days
+        How old ``verified_on`` may be.
+    id_field
+        The field that identifies a record (``iso3`` for the country attributes).
+    """
+    problems: list[Problem] = []
+    oldest = today - dt.timedelta(days=max_age_days)
+    has_verified = VERIFIED_FIELD in schema.fields
+    pending = PENDING_STATUSES.get(schema.id)
+    status_field = _status_field(schema, pending[0]) if pending else None
+    targets = [name for name in TARGET_YEAR_FIELDS if name in schema.fields]
+    for row, record in enumerate(frame.to_dict("records")):
+        rid = f"#{row + 1}" if is_missing(record.get(id_field)) else str(record[id_field])
+        if has_verified:
+            raw = record.get(VERIFIED_FIELD)
+            verified = _as_date(raw)
+            if verified is None:
+                problems.append(
+                    Problem(
+                        file,
+                        VERIFIED_FIELD,
+                        "is missing or not a YYYY-MM-DD date: read the record's source again and set the date you "
+                        "did so",
+                        rid,
+                        None if is_missing(raw) else raw,
+                        severity="warning",
+                        row=row,
+                    )
+                )
+            elif verified > today:
+                problems.append(
+                    Problem(
+                        file,
+                        VERIFIED_FIELD,
+                        f"is after the reference date {today}; give the date the source was actually read",
+                        rid,
+                        str(verified),
+                        severity="warning",
+                        row=row,
+                    )
+                )
+            elif verified < oldest:
+                age = (today - verified).days
+                problems.append(
+                    Problem(
+                        file,
+                        VERIFIED_FIELD,
+                        f"was {age} days before {today} (more than {max_age_days}): not verified recently; read the "
+                        "source again, update the record if it changed, and set verified_on to that day",
+                        rid,
+                        str(verified),
+                        severity="warning",
+                        row=row,
+                    )
+                )
+        if pending is not None and status_field is not None:
+            statuses, date_field, meaning = pending
+            status, year = record.get(status_field), record.get(date_field)
+            if status in statuses and not is_missing(year) and int(year) < today.year:
+                problems.append(
+                    Problem(
+                        file,
+                        date_field,
+                        f"is the {meaning}, which has passed ({today.year} now) while {status_field} is still "
+                        f"{status!r}: find out what happened and update {status_field} (e.g. completed, operating, "
+                        f"cancelled) or the {meaning}, with a source",
+                        rid,
+                        int(year),
+                        severity="warning",
+                        row=row,
+                    )
+                )
+        for name in targets:
+            year = record.get(name)
+            if not is_missing(year) and int(year) < today.year:
+                problems.append(
+                    Problem(
+                        file,
+                        name,
+                        f"is a target year that has passed ({today.year} now), so the row shows an expired target "
+                        "as current: record the current target (or that none replaced it), with a source",
+                        rid,
+                        int(year),
+                        severity="warning",
+                        row=row,
+                    )
+                )
+    return problems
+
+
+def _status_field(schema: Schema, statuses: tuple[str, ...]) -> str | None:
+    """The field of ``schema`` whose allowed values include every one of ``statuses``."""
+    for spec in schema.fields.values():
+        if spec.allowed and set(statuses) <= set(spec.allowed):
+            return spec.name
+    return None
+
+
+def freshness_report(
+    bundle: Bundle, *, today: dt.date | None = None, max_age_days: int = MAX_VERIFIED_AGE_DAYS
+) -> ValidationReport:
+    """The freshness findings (:func:`check_freshness`) of every bundled layer and of the country
+    attributes, as warnings; ``today`` defaults to the current date."""
+    today = today or dt.date.today()
+    catalogue = bundle.catalogue
+    report = ValidationReport()
+    tables: list[tuple[pd.DataFrame, Schema, Path, str]] = [
+        (bundle.layers[layer.id], layer.schema, layer.source, "id") for layer in catalogue.values()
+    ]
+    countries = bundle.countries
+    if "has_attributes" in countries.columns:
+        countries = countries[countries["has_attributes"].astype(bool)]
+    spec = catalogue.countries
+    tables.append((pd.DataFrame(countries), spec.schema, spec.attributes, "iso3"))
+    for frame, schema, path, id_field in tables:
+        file = _shown_path(path, catalogue.root)
+        report.problems += check_freshness(
+            frame, schema, file=file, today=today, max_age_days=max_age_days, id_field=id_field
+        )
+        report.checked[file] = len(frame)
+    return report
+
+
+def _shown_path(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)

@@ -4,6 +4,7 @@ give the nearest valid view and a notice."""
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -11,7 +12,9 @@ from dataclasses import dataclass, field, replace
 import xyzservices.providers as xyz
 
 from .data import Bundle
-from .query import FilterState, capacity_bounds, facet_choices, from_query, year_bounds
+from .facets import Facet
+from .geo import display_lon
+from .query import FilterState, facet_bounds, facet_choices, from_query
 from .style import SCHEMES, Choropleth, categorical_attributes, numeric_attributes
 from .workspace import is_id
 
@@ -87,6 +90,48 @@ class ViewState:
             params["lon"] = f"{self.view.center[1]:.4f}"
             params["zoom"] = str(self.view.zoom)
         return params
+
+
+@dataclass(frozen=True)
+class Report:
+    """What the map component reported last, and whether a new component's first report
+    (the base map's initial view, sent before the runtime applied the pushed view) is due."""
+
+    last: MapView | None = None
+    awaiting_first: bool = False
+
+
+def take_report(result: Mapping[str, object] | None, report: Report) -> tuple[MapView | None, Report]:
+    """Read the map's report: the view to adopt (None when there is nothing new) and the
+    report state to keep.
+
+    The app never pushes this view back into the map, so no feedback loop can start: a
+    report equal to the last one is ignored, and so is a new component's first report of
+    the base map's default view.
+
+    Examples
+    --------
+    >>> result = {"center": {"lat": 10.0, "lng": 100.0}, "zoom": 5}
+    >>> view, report = take_report(result, Report())
+    >>> view
+    MapView(center=(10.0, 100.0), zoom=5)
+    >>> take_report(result, report)[0] is None
+    True
+    """
+    result = result or {}
+    center, zoom = result.get("center"), result.get("zoom")
+    if not isinstance(center, Mapping) or not isinstance(zoom, int | float):
+        return None, report
+    try:
+        lat, lng = float(center["lat"]), float(center["lng"])
+    except (KeyError, TypeError, ValueError):
+        return None, report
+    reported = MapView((round(lat, 4), round(display_lon(lng), 4)), int(zoom))
+    if reported == report.last:
+        return None, report
+    if report.awaiting_first and reported == MapView():
+        return None, Report(reported, True)
+    return reported, Report(reported, False)
 
 
 def _one(params: Mapping[str, str | Iterable[str]], key: str) -> str | None:
@@ -172,28 +217,49 @@ class Controls:
     """The explorer's controls: what the widgets offer (choices and ranges, from the data)
     and the mapping between widget values (by widget key) and a :class:`ViewState`.
 
-    Ranges that are left at their full extent mean "no restriction", so records without a
-    year or a capacity stay visible until the user narrows the range.
+    There is one filter widget per declared facet that some layer uses (see
+    :mod:`mapper.facets`), keyed ``f_<facet id>``. Ranges left at their full extent mean
+    "no restriction", so records without a value stay visible until the user narrows them.
     """
 
     layers: tuple[str, ...]
+    facets: dict[str, Facet]
+    #: Values offered per choice facet (countries sorted by name).
     choices: dict[str, list[str]]
-    years: tuple[int, int]
-    capacity: tuple[int, int]
+    #: Slider extent per range facet (only facets whose data spans a range).
+    ranges: dict[str, tuple[float, float]]
     #: Country names by ISO3 code (for labels and sorting).
     names: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def for_bundle(cls, bundle: Bundle) -> Controls:
-        """Controls for the bundled data. The country choices are the countries that have
-        records in some layer, sorted by name."""
+        """Controls for a bundle. The country choices are the countries that have records in
+        some layer, sorted by name."""
         catalogue = bundle.catalogue
-        choices = facet_choices(bundle.layers, catalogue)
+        facets = catalogue.facets_of()
+        choices = {fid: v for fid, v in facet_choices(bundle.layers, catalogue).items() if fid in facets}
         names = {str(k): str(v) for k, v in zip(bundle.countries["iso3"], bundle.countries["name"], strict=True)}
-        choices["countries"] = sorted(choices["countries"], key=lambda c: (names.get(c, c).casefold(), c))
-        low, high = (int(v) for v in capacity_bounds(bundle.layers, catalogue))
-        years = year_bounds(bundle.layers, catalogue)
-        return cls(tuple(catalogue), choices, years, (low, max(high, low + 1)), names)
+        for fid, facet in facets.items():
+            if facet.is_country:
+                choices[fid] = sorted(choices.get(fid, []), key=lambda c: (names.get(c, c).casefold(), c))
+        ranges: dict[str, tuple[float, float]] = {}
+        for fid, facet in facets.items():
+            if facet.kind != "range":
+                continue
+            bounds = facet_bounds(bundle.layers, catalogue, fid)
+            if bounds is None:
+                continue
+            low, high = bounds
+            if facet.integer or high - low >= 10:
+                low, high = math.floor(low), math.ceil(high)
+            if low < high:
+                ranges[fid] = (low, high)
+        return cls(tuple(catalogue), facets, choices, ranges, names)
+
+    @staticmethod
+    def key(facet: str) -> str:
+        """The widget key of a facet."""
+        return f"f_{facet}"
 
     def country_label(self, iso3: str) -> str:
         """``"Lao PDR (LAO)"`` for a code."""
@@ -201,23 +267,24 @@ class Controls:
 
     def filter_values(self, filters: FilterState) -> dict[str, object]:
         """Widget values that show ``filters``."""
-        (y0, y1), (c0, c1) = self.years, self.capacity
-        return {
-            "w_layers": list(filters.layers) or list(self.layers),
-            "w_partnerships": list(filters.partnerships),
-            "w_countries": [c for c in filters.countries if c in self.choices["countries"]],
-            "w_statuses": list(filters.statuses),
-            "w_technologies": list(filters.technologies),
-            "w_years": (
-                y0 if filters.year_from is None else min(max(filters.year_from, y0), y1),
-                y1 if filters.year_to is None else max(min(filters.year_to, y1), y0),
-            ),
-            "w_capacity": (
-                c0 if filters.capacity_min is None else min(max(round(filters.capacity_min), c0), c1),
-                c1 if filters.capacity_max is None else max(min(round(filters.capacity_max), c1), c0),
-            ),
-            "w_search": filters.search,
-        }
+        out: dict[str, object] = {"w_layers": list(filters.layers) or list(self.layers)}
+        for fid, facet in self.facets.items():
+            key = self.key(fid)
+            if facet.kind == "choice":
+                offered = set(self.choices.get(fid, ()))
+                out[key] = [v for v in filters.choice(fid) if v in offered]
+            elif facet.kind == "range":
+                if fid not in self.ranges:
+                    continue
+                lo, hi = self.ranges[fid]
+                low, high = filters.range(fid)
+                out[key] = (
+                    lo if low is None else type(lo)(min(max(low, lo), hi)),
+                    hi if high is None else type(hi)(max(min(high, hi), lo)),
+                )
+            else:
+                out[key] = filters.text(fid)
+        return out
 
     def values(self, view: ViewState) -> dict[str, object]:
         """Widget values that show ``view`` (filters, choropleth and basemap)."""
@@ -230,35 +297,36 @@ class Controls:
             **({"w_layers": []} if view.layers_off else {}),
         }
 
+    def filters(self, values: Mapping[str, object]) -> FilterState:
+        """The filters the widget values describe. Missing or malformed values (a widget not
+        rendered, a single number for a range) mean no restriction: never an exception."""
+        layers = [lid for lid in (values.get("w_layers") or []) if lid in self.layers]
+        kwargs: dict[str, object] = {}
+        texts: dict[str, str] = {}
+        for fid, facet in self.facets.items():
+            raw = values.get(self.key(fid))
+            if facet.kind == "choice":
+                kwargs[fid] = tuple(str(v) for v in raw) if isinstance(raw, list | tuple) else ()
+            elif facet.kind == "range" and fid in self.ranges:
+                lo, hi = self.ranges[fid]
+                low, high = _pair(raw, (lo, hi))
+                kwargs[fid] = (low if low > lo else None, high if high < hi else None)
+            elif facet.kind == "text":
+                texts[fid] = str(raw or "")
+        return FilterState(
+            () if not layers or set(layers) == set(self.layers) else tuple(layers), texts=texts, **kwargs
+        )
+
     def view(self, values: Mapping[str, object], map_view: MapView, *, workspace: str | None = None) -> ViewState:
         """The view the widget values describe (``layers_off`` when no layer is selected),
-        in the open ``workspace``.
-
-        Missing or malformed range values (a widget not rendered, a single number) count
-        as the full range: never an exception.
-        """
+        in the open ``workspace``."""
         layers = [lid for lid in (values.get("w_layers") or []) if lid in self.layers]
-        (y0, y1), (c0, c1) = self.years, self.capacity
-        years = _pair(values.get("w_years"), (y0, y1))
-        capacity = _pair(values.get("w_capacity"), (c0, c1))
-        filters = FilterState(
-            layers=() if not layers or set(layers) == set(self.layers) else tuple(layers),
-            partnerships=tuple(values.get("w_partnerships") or ()),
-            countries=tuple(values.get("w_countries") or ()),
-            statuses=tuple(values.get("w_statuses") or ()),
-            technologies=tuple(values.get("w_technologies") or ()),
-            year_from=years[0] if years[0] > y0 else None,
-            year_to=years[1] if years[1] < y1 else None,
-            capacity_min=capacity[0] if capacity[0] > c0 else None,
-            capacity_max=capacity[1] if capacity[1] < c1 else None,
-            search=str(values.get("w_search") or ""),
-        )
         choropleth = values.get("w_choropleth")
         basemap = values.get("w_basemap")
         scheme = str(values.get("w_scheme") or "quantiles")
         classes = values.get("w_classes")
         return ViewState(
-            filters=filters,
+            filters=self.filters(values),
             choropleth=None if choropleth in (None, NO_CHOROPLETH) else str(choropleth),
             scheme=scheme if scheme in SCHEMES else "quantiles",
             classes=int(classes) if isinstance(classes, int) and 2 <= classes <= 7 else 5,
@@ -269,9 +337,11 @@ class Controls:
         )
 
 
-def _pair(value: object, default: tuple[int, int]) -> tuple[int, int]:
-    """A (low, high) range from a slider value; the default for anything else."""
+def _pair(value: object, default: tuple[float, float]) -> tuple[float, float]:
+    """A (low, high) range from a slider value, in the default's number type; the default
+    for anything else."""
     if isinstance(value, list | tuple) and len(value) == 2 and all(isinstance(v, int | float) for v in value):
         low, high = sorted(value)
-        return int(low), int(high)
+        kind = type(default[0])
+        return kind(low), kind(high)
     return default

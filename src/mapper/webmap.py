@@ -46,6 +46,7 @@ from .catalogue import Layer
 from .data import Bundle
 from .enrich import badge_id, has_site
 from .geo import pacific_coords, pacific_view
+from .measures import shown_measures
 from .schema import split_list
 from .selection import Selection
 from .style import BASE_FILL, NO_DATA, Choropleth, Legend, classify, layer_legend
@@ -88,9 +89,10 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _cell(name: str, value: object) -> str:
+def _cell(kind: str | None, value: object) -> str:
+    """Escaped HTML of one popup value; fields typed ``url`` or ``url_list`` become links."""
     text = _text(value)
-    if name in ("source_url", "other_sources"):
+    if kind in ("url", "url_list"):
         links = [u for u in split_list(text) if _URL.match(u)]
         return "<br>".join(
             f'<a href="{_h(u)}" target="_blank" rel="noopener noreferrer">{_h(_short_url(u))}</a>' for u in links
@@ -103,24 +105,30 @@ def _short_url(url: str) -> str:
     return f"{host} ↗"
 
 
+def popup_fields(layer: Layer) -> list[tuple[str, str, str]]:
+    """``(column, label, kind)`` of each popup row: the spec's popup fields (the label field
+    is the heading) and the measures users see. ``kind`` is the schema type (``url`` and
+    ``url_list`` become links) or ``measure``."""
+    out = []
+    for name in layer.popup:
+        if name == layer.label_field:
+            continue
+        spec = layer.schema.fields.get(name)
+        out.append((name, layer.label(name), spec.type if spec is not None else "string"))
+    out += [(m.name, m.label, "measure") for m in shown_measures(layer.measures)]
+    return out
+
+
 def popup_html(record: Mapping[str, object], layer: Layer) -> str:
-    """Escaped HTML with the record's fields and a link to its source."""
+    """Escaped HTML of one record's popup, as the runtime builds it in the browser (for
+    tests and for places without the runtime)."""
     title = _h(_text(record.get(layer.label_field)))
     rows = []
-    for f in layer.popup:
-        if f == layer.label_field or not _text(record.get(f)):
-            continue
-        rows.append(f"<tr><th>{_h(layer.label(f))}</th><td>{_cell(f, record.get(f))}</td></tr>")
-    for derived, label in (
-        ("length_km", "Length (km, geodesic)"),
-        ("area_km2", "Area (km², geodesic)"),
-        ("coast_distance_km", "Distance to coast (km)"),
-    ):
-        if _text(record.get(derived)):
-            rows.append(f"<tr><th>{label}</th><td>{_h(_text(record.get(derived)))}</td></tr>")
-    layer_name = _h(layer.title)
+    for name, label, kind in popup_fields(layer):
+        if _text(record.get(name)):
+            rows.append(f"<tr><th>{_h(label)}</th><td>{_cell(kind, record.get(name))}</td></tr>")
     return (
-        f'<div class="mapper-popup"><div class="mapper-layer">{layer_name}</div><h4>{title}</h4>'
+        f'<div class="mapper-popup"><div class="mapper-layer">{_h(layer.title)}</div><h4>{title}</h4>'
         f"<table>{''.join(rows)}</table></div>"
     )
 
@@ -146,23 +154,26 @@ def legend_html(legends: Iterable[Legend]) -> str:
     return "".join(blocks)
 
 
-def _records(frame: gpd.GeoDataFrame) -> list[dict[str, object]]:
-    return frame.drop(columns=frame.geometry.name).to_dict("records")
-
-
 #: Records per popup document: a click fetches one small file, never the whole layer's popups.
 POPUP_CHUNK = 2000
 #: Above this many drawn features a layer is drawn on a canvas instead of as SVG elements.
 CANVAS_FROM = 3000
 
 
+_CODE = re.compile(r"[a-z_]+")
+
+
 def _column_text(values: pd.Series) -> list[str]:
-    """Display text of a column (numbers formatted, snake_case codes spelled out)."""
-    out = []
-    for value in values.tolist():
-        text = _text(value)
-        out.append(text.replace("_", " ") if re.fullmatch(r"[a-z_]+", text) else text)
-    return out
+    """Display text of a column (numbers formatted, snake_case codes spelled out, missing
+    values empty). Each distinct value is formatted once."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) and all(isinstance(u, str) for u in uniques[:1000]) and pd.api.types.is_string_dtype(uniques):
+        texts = [str(u) for u in uniques]
+    else:
+        texts = [_text(u) for u in uniques]
+    texts = [t.replace("_", " ") if _CODE.fullmatch(t) else t for t in texts]
+    table = np.array([*texts, ""], dtype=object)
+    return table[np.asarray(codes)].tolist()
 
 
 def _geometries_json(geoms: Iterable[shapely.Geometry], decimals: int) -> list[dict[str, Any]]:
@@ -251,11 +262,17 @@ class MapAssets:
             return self.document(name)
         return {**self.document(name), "popups": self.popups(name)}
 
-    def popups(self, layer_id: str) -> list[str]:
-        """Escaped popup HTML of every record of a layer, by position."""
+    def popups(self, layer_id: str) -> list[list[str]]:
+        """Popup columns of a layer as plain text: the label, then one column per popup field
+        (see :func:`popup_fields`), each with a value per record. The runtime escapes them
+        and builds the popup in the browser (links only for http(s) URLs in fields typed
+        ``url``/``url_list``); no HTML is built here."""
         if layer_id not in self._popups:
             layer = self.bundle.catalogue[layer_id]
-            self._popups[layer_id] = [popup_html(r, layer) for r in _records(self.bundle.layers[layer_id])]
+            frame = self.bundle.layers[layer_id]
+            names = [layer.label_field, *(name for name, _, _ in popup_fields(layer))]
+            empty = [""] * len(frame)
+            self._popups[layer_id] = [_column_text(frame[n]) if n in frame.columns else empty for n in names]
         return self._popups[layer_id]
 
     def _layer(self, layer_id: str) -> dict[str, Any]:
@@ -282,6 +299,8 @@ class MapAssets:
             "labels": _column_text(frame[layer.label_field]) if layer.label_field in frame.columns else ids,
             "columns": [[layer.label(f), *_coded(_column_text(frame[f]))] for f in tip_fields],
             "count": n,
+            "title": layer.title,
+            "popup_fields": [[label, kind] for _, label, kind in popup_fields(layer)],
         }
         geoms = frame.geometry.to_numpy()[sited]
         if layer.geometry == "point" and all(g.geom_type == "Point" for g in geoms):
@@ -370,8 +389,9 @@ class MapAssets:
                 continue
             document = self.document(name)
             if name != "countries":
-                popups = self.popups(name)
-                chunks = [popups[k : k + POPUP_CHUNK] for k in range(0, len(popups), POPUP_CHUNK)]
+                columns = self.popups(name)
+                n = len(columns[0]) if columns else 0
+                chunks = [[c[k : k + POPUP_CHUNK] for c in columns] for k in range(0, n, POPUP_CHUNK)]
                 document = {
                     **document,
                     "popup_chunk": POPUP_CHUNK,

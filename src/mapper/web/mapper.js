@@ -216,11 +216,45 @@
     return '<div class="mapper-tip"><b>' + esc(data.labels[i]) + "</b><table>" + rows + "</table></div>";
   }
 
+  var LINK = /^https?:\/\/[^\s<>"']+$/i;
+
+  function cellHtml(kind, value) {
+    if (kind !== "url" && kind !== "url_list") return esc(value);
+    return String(value)
+      .split(";")
+      .map(function (u) {
+        return u.trim();
+      })
+      .filter(function (u) {
+        return LINK.test(u);
+      })
+      .map(function (u) {
+        var host = u.replace(/^https?:\/\/(www\.)?/i, "").split("/")[0];
+        return '<a href="' + esc(u) + '" target="_blank" rel="noopener noreferrer">' + esc(host + " \u2197") + "</a>";
+      })
+      .join("<br>");
+  }
+
+  // A popup built here from plain-text columns (label first, then one per popup field).
+  function renderPopup(data, columns, j) {
+    if (!columns || !columns.length) return "";
+    var rows = (data.popup_fields || [])
+      .map(function (field, k) {
+        var value = columns[k + 1] ? columns[k + 1][j] : "";
+        return value ? "<tr><th>" + esc(field[0]) + "</th><td>" + cellHtml(field[1], value) + "</td></tr>" : "";
+      })
+      .join("");
+    return (
+      '<div class="mapper-popup"><div class="mapper-layer">' + esc(data.title) + "</div><h4>" +
+      esc(columns[0][j]) + "</h4><table>" + rows + "</table></div>"
+    );
+  }
+
   function popupHtml(data, i) {
-    if (data.popups) return Promise.resolve(data.popups[i] || "");
+    if (data.popups) return Promise.resolve(renderPopup(data, data.popups, i));
     var k = Math.floor(i / data.popup_chunk);
     return load(data.popup_urls[k]).then(function (chunk) {
-      return chunk[i - k * data.popup_chunk] || "";
+      return renderPopup(data, chunk, i - k * data.popup_chunk);
     });
   }
 

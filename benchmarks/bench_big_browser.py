@@ -1,0 +1,177 @@
+"""Benchmark: a 100,000-point layer in the real app, in headless Chromium (network cut).
+
+The synthetic layer of ``bench_big.py`` (fixed seed) is added the documented way (a schema,
+a spec and a data file in a copy of the catalogue, ``MAPPER_HOME`` pointing at it). Printed,
+side by side with a naive Streamlit app (``folium.GeoJson`` + ``GeoJsonTooltip`` of the same
+points through ``st_folium``) in the same run:
+
+* first features drawn after navigation (warm server: the second visit is timed);
+* a filter change → the map showing the new count (browser-observed, so it includes the
+  server's rerun and the transfer);
+* the app server's memory (RSS) after these.
+
+Run: ``python benchmarks/bench_big_browser.py [N]`` (default 100,000). Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_big
+
+from mapper._serve import serve
+
+REPO = Path(__file__).resolve().parents[1]
+FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+NAIVE_APP = """
+import folium
+import geopandas as gpd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from mapper.assets import install_static, use_local_assets
+
+install_static("static")  # Leaflet from the Python packages: the page has no network
+
+@st.cache_data
+def points():
+    return gpd.read_parquet({path!r})
+
+frame = points()
+status = st.sidebar.multiselect("Status", sorted(frame["status"].unique()))
+shown = frame[frame["status"].isin(status)] if status else frame
+st.write(f"{{len(shown)}} records")
+m = use_local_assets(folium.Map(location=[12, 120], zoom_start=3, tiles=None))
+fields = ["name", "country", "year", "status", "kind"]
+folium.GeoJson(shown[[*fields, "geometry"]].to_json(), tooltip=folium.GeoJsonTooltip(fields=fields)).add_to(m)
+st_folium(m, height=600, width=900, returned_objects=[])
+"""
+
+
+def _root(tmp: Path, n: int) -> Path:
+    rng = np.random.default_rng(bench_big.SEED)
+    frame = bench_big.shaped(bench_big.synthetic(n, rng), "point", rng)
+    root = tmp / "app"
+    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(".venv", ".git", "static", "__pycache__", "*.egg-info"))
+    frame.to_parquet(root / "geodata" / "synthetic.parquet")
+    schema = bench_big.SCHEMA.replace("{kind}", "Point")
+    (root / "layers" / "schemas" / "synthetic_feature.toml").write_text(schema, encoding="utf-8")
+    spec = bench_big.SPEC.format(geometry="point", measures="[]")
+    (root / "layers" / "synthetic.toml").write_text(spec, encoding="utf-8")
+    (root / "naive_app.py").write_text(NAIVE_APP.format(path=str(root / "geodata" / "synthetic.parquet")))
+    return root
+
+
+def _shown(page) -> int:
+    text = page.evaluate(
+        f"""() => {{ const f = document.querySelector('{FRAME}');
+            const c = f && f.contentDocument && f.contentDocument.querySelector('.leaflet-container');
+            return c ? c.getAttribute('data-mapper-shown') : null; }}"""
+    )
+    return int(json.loads(text).get("synthetic", 0)) if text else 0
+
+
+def _naive_count(page) -> int:
+    return page.evaluate(
+        f"""() => {{ const f = document.querySelector('{FRAME}');
+            const d = f && f.contentDocument; return d ? d.querySelectorAll('.leaflet-interactive').length : 0; }}"""
+    )
+
+
+def _wait_idle(page, quiet: float = 0.6) -> None:
+    """Wait until the app has shown no "running" status for ``quiet`` s (at most 120 s)."""
+    calm_since = None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if page.locator("[data-testid='stStatusWidget']").count() == 0:
+            calm_since = calm_since or time.monotonic()
+            if time.monotonic() - calm_since >= quiet:
+                return
+        else:
+            calm_since = None
+        page.wait_for_timeout(50)
+
+
+def _pick_status(page, option_name: str) -> None:
+    box = page.get_by_test_id("stSidebar").get_by_label("Status", exact=True)
+    box.click(timeout=120_000)
+    option = page.get_by_role("option", name=option_name, exact=True)
+    if not option.count():
+        box.press_sequentially(option_name[:6])
+    option.wait_for()
+    option.click()
+    page.keyboard.press("Escape")
+
+
+def _visit(browser, url: str, count, timeout: float) -> tuple[float, float]:
+    """(first features, filter change → map updated) in seconds; NaN when not within ``timeout``."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+    start = time.monotonic()
+    page.goto(url)
+    first = change = float("nan")
+    deadline = start + timeout
+    while time.monotonic() < deadline and count(page) == 0:
+        page.wait_for_timeout(50)
+    before = count(page)
+    if before:
+        first = time.monotonic() - start
+        _wait_idle(page)  # let the first rerun settle before changing a filter
+        before = count(page)
+        mark = time.monotonic()
+        _pick_status(page, "ongoing")
+        deadline = mark + timeout
+        while time.monotonic() < deadline and count(page) in (before, 0):
+            page.wait_for_timeout(20)
+        if count(page) not in (before, 0):
+            change = time.monotonic() - mark
+    context.close()
+    return first, change
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+    flags += ["--disable-sync", "--disable-quic", "--no-first-run"]
+    with tempfile.TemporaryDirectory() as tmp_name, sync_playwright() as play:
+        tmp = Path(tmp_name)
+        root = _root(tmp, n)
+        browser = play.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
+        env = {"MAPPER_HOME": str(root), "MAPPER_CACHE_DIR": str(tmp / "cache")}
+        results = {}
+        for name, app, count, timeout in (
+            ("project", root, _shown, 180.0),
+            ("naive", root, _naive_count, 90.0),
+        ):
+            start = time.monotonic()
+            with serve(
+                app, env=env, log=tmp / f"{name}.log", script="naive_app.py" if name == "naive" else None
+            ) as server:
+                cold = _visit(browser, server.url, count, timeout)  # warms the server (loads and caches)
+                warm = _visit(browser, server.url, count, timeout)
+                results[name] = (cold, warm, server.rss_mb(), time.monotonic() - start)
+        browser.close()
+    print(json.dumps({"seed": bench_big.SEED, "points": n}))
+    for name, (cold, warm, rss, total) in results.items():
+        print(
+            f"{name:>8}: first features cold {cold[0]:6.2f} s, warm {warm[0]:6.2f} s | filter change -> map "
+            f"{warm[1] * 1000:7.0f} ms | server RSS {rss:6.0f} MB | whole run {total:5.0f} s"
+        )
+    p, b = results["project"][1], results["naive"][1]
+    print(f"   ratio: first features {b[0] / p[0]:.1f}x, filter change {b[1] / p[1]:.1f}x (nan: naive never drew)")
+
+
+if __name__ == "__main__":
+    main()
