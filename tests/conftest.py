@@ -142,7 +142,9 @@ def postgres_url() -> Iterator[str]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say loudly, at the end of the run, which browser tests did not run and how to run them."""
+    """Say loudly, at the end of the run, which browser and PostGIS tests did not run and how
+    to run them."""
+    _postgis_summary(terminalreporter)
     skipped = [
         report
         for report in terminalreporter.stats.get("skipped", [])
@@ -163,5 +165,27 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     )
     terminalreporter.write_line(
         "To run them: apt-get update && apt-get install -y chromium (gives /usr/bin/chromium), then make test.",
+        red=True,
+    )
+
+
+def _postgis_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if "postgis" in str(getattr(report, "nodeid", "")) or "NO POSTGRESQL" in str(report.longrepr)
+    ]
+    if not skipped:
+        return
+    terminalreporter.section("POSTGIS STORE TESTS DID NOT RUN", sep="!", red=True, bold=True)
+    terminalreporter.write_line(
+        f"{len(skipped)} test item(s) of the shared (PostgreSQL/PostGIS) workspace store were skipped: "
+        "the store behind MAPPER_DATABASE_URL was NOT checked.",
+        red=True,
+        bold=True,
+    )
+    terminalreporter.write_line(
+        "To run them: apt-get install -y postgresql postgis (the tests start a throwaway cluster), "
+        "or set MAPPER_TEST_DATABASE_URL; .ci/run does both.",
         red=True,
     )
