@@ -192,6 +192,7 @@ def test_unreadable_uploads_name_the_file_and_what_to_do() -> None:
         "sheet.xlsx": (b"not a zip", "Excel"),
         "shapes.zip": (_zip({"readme.txt": b"x"}), ".shp"),
         "empty.csv": (b"", "empty"),
+        "header_only.csv": (b"name,lat,lon\n", "no rows"),
     }
     offenders = []
     for name, (data, words) in cases.items():

@@ -20,15 +20,19 @@ from ._errors import (
     SpecError,
     UnknownLayerError,
     UnknownValueError,
+    UploadError,
+    UploadLimitError,
 )
 
 if TYPE_CHECKING:
     from . import catalogue as catalogue
+    from . import countrynames as countrynames
     from . import enrich as enrich
     from . import geo as geo
     from . import io as io
     from . import query as query
     from . import schema as schema
+    from . import upload as upload
     from . import validate as validate
     from .catalogue import Catalogue, Layer, load_catalogue
     from .data import Bundle, load_bundle
@@ -37,7 +41,7 @@ if TYPE_CHECKING:
     __version__: str
 
 #: Submodules reachable as attributes of the package (``mapper.geo.distance_km``).
-_SUBMODULES = ("catalogue", "enrich", "geo", "io", "query", "schema", "validate")
+_SUBMODULES = ("catalogue", "countrynames", "enrich", "geo", "io", "query", "schema", "upload", "validate")
 #: Public names and the submodule that defines each.
 _LAZY_NAMES = {
     "Catalogue": "catalogue",
@@ -90,6 +94,8 @@ __all__ = [
     "SpecError",
     "UnknownLayerError",
     "UnknownValueError",
+    "UploadError",
+    "UploadLimitError",
     "__version__",
     "apply_filter",
     "load_bundle",

@@ -108,12 +108,22 @@ def add_upload_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _with_uploads(bundle: Bundle, args: argparse.Namespace) -> Bundle:
-    """The bundle with each ``--add`` file as a layer ``upload_1``, ``upload_2``...; the
-    rows set aside are listed on stderr. Also selects the added layers when --layer is given."""
+def _with_uploads(bundle: Bundle, extra: list, args: argparse.Namespace) -> Bundle:  # type: ignore[type-arg]
+    """The bundle with the ``--add`` layers (:func:`_read_uploads`); with --layer, the added
+    layers are selected too."""
+    if not extra:
+        return bundle
+    if args.layers:
+        args.layers = [*args.layers, *(layer.id for layer, _ in extra)]
+    return bundle.with_layers(extra)
+
+
+def _read_uploads(args: argparse.Namespace) -> list:  # type: ignore[type-arg]
+    """Each ``--add`` file as ``(layer, records)`` with id ``upload_1``, ``upload_2``...; the
+    rows set aside are listed on stderr."""
     adds = getattr(args, "adds", None) or []
     if not adds:
-        return bundle
+        return []
     from ._errors import UploadError
     from .upload import Mapping, apply_mapping, detect_mapping, read_upload, upload_layer
 
@@ -150,9 +160,7 @@ def _with_uploads(bundle: Bundle, args: argparse.Namespace) -> Bundle:
             if len(problems) > 20:
                 _progress(f"{path}: … and {len(problems) - 20} more ({label})")
         extra.append(upload_layer(result, mapping, layer_id=layer_id))
-    if args.layers:
-        args.layers = [*args.layers, *(layer.id for layer, _ in extra)]
-    return bundle.with_layers(extra)
+    return extra
 
 
 def _location_kind(mapping: object, has_geometry: bool) -> str:
@@ -382,8 +390,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     fmt = format_for(args.output, args.format)
     out = _output(args.output, args.force)
+    extra = _read_uploads(args)  # a file that cannot be used stops the command before the data loads
     _progress("loading and checking the data…")
-    bundle = _with_uploads(load_bundle(), args)
+    bundle = _with_uploads(load_bundle(), extra, args)
     state = checked_state(args, bundle)
     _progress(f"writing {fmt} ({state.describe()})…")
     selection = select(bundle, state)
@@ -412,8 +421,9 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise CliUsageError(f"{out.name}: a snapshot is a .png, .svg or .pdf file")
     bbox, choropleth = _bbox(args.bbox), _choropleth(args)
+    extra = _read_uploads(args)  # a file that cannot be used stops the command before the data loads
     _progress("loading and checking the data…")
-    bundle = _with_uploads(load_bundle(), args)
+    bundle = _with_uploads(load_bundle(), extra, args)
     state = checked_state(args, bundle)
     _progress(f"drawing the {args.size or args.preset} snapshot…")
     snapshot(
@@ -443,8 +453,9 @@ def _cmd_html(args: argparse.Namespace) -> int:
     out = _output(args.output, args.force)
     if out.suffix.lower() not in (".html", ".htm"):
         raise CliUsageError(f"{out.name}: the interactive snapshot is an .html file")
+    extra = _read_uploads(args)  # a file that cannot be used stops the command before the data loads
     _progress("loading and checking the data…")
-    bundle = _with_uploads(load_bundle(), args)
+    bundle = _with_uploads(load_bundle(), extra, args)
     state = checked_state(args, bundle)
     _progress("building the self-contained map…")
     out.write_text(

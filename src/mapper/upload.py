@@ -258,6 +258,9 @@ def read_upload(name: str, data: bytes, *, sheet: str | None = None, layer: str 
         table = _read_xlsx(shown, data, sheet)
     else:
         table = _read_gis(shown, kind, suffix, data, layer)
+    if table.frame.empty:
+        where = f" (sheet {table.sheet!r})" if table.sheet else f" (layer {table.layer!r})" if table.layer else ""
+        raise DataReadError(f"{shown}: holds no rows{where}, only a header; add one row per record below it")
     rows_limit = max_rows()
     if len(table.frame) > rows_limit:
         raise UploadLimitError(
