@@ -37,6 +37,7 @@ benchmark: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_filter.py
 	$(BIN)/python benchmarks/bench_cli.py
 	$(BIN)/python benchmarks/bench_explorer.py
+	$(BIN)/python benchmarks/bench_upload.py
 	$(BIN)/python benchmarks/bench_big.py
 	$(BIN)/python benchmarks/bench_big_browser.py
 

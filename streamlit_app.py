@@ -57,6 +57,7 @@ _ = tr().gettext  # the language just picked
 pages = [
     st.Page("app_pages/map.py", title=_("Map"), icon=":material/map:", default=True, url_path="map"),
     st.Page("app_pages/countries.py", title=_("Countries"), icon=":material/bar_chart:", url_path="countries"),
+    st.Page("app_pages/your_data.py", title=_("Your data"), icon=":material/upload_file:", url_path="your_data"),
     st.Page("app_pages/export.py", title=_("Export & snapshots"), icon=":material/download:", url_path="export"),
     st.Page("app_pages/sources.py", title=_("Data & sources"), icon=":material/menu_book:", url_path="sources"),
 ]

@@ -9,21 +9,27 @@ a page does not render). The URL is written from it at the end of every run.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
 
 import mapper
+from mapper._errors import MapperError, StoreUnavailableError, UnknownWorkspaceError, WorkspaceError
 from mapper.data import Bundle
 from mapper.i18n import Translator, language_from, translator
 from mapper.query import FilterState
 from mapper.selection import Selection, select
-from mapper.viewstate import ViewState, view_from_query
+from mapper.userlayers import WorkspaceLayers, resolve_link, revision, workspace_bundle
+from mapper.viewstate import WORKSPACE_PARAM, ViewState, view_from_query
+from mapper.workspace import WorkspaceStore, open_store
 
 #: Session-state key of the one view state.
 VIEW_KEY = "view_state"
 #: Session-state key of the URL notices (kept until dismissed, so a rerun never hides them).
 NOTICES_KEY = "url_notices"
+#: Session-state key of the link the session was opened with, resolved against the store.
+LINK_KEY = "opening_link"
 #: Widget key of the language control (in the router's sidebar, on every page).
 LANG_KEY = "w_lang"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -31,20 +37,102 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 # (the spinner runs before the language is known: it says it in both)
 @st.cache_resource(show_spinner="Loading and checking the bundled data… / データを読み込み、検証しています…")
-def get_bundle() -> Bundle:
-    """Load, validate and enrich every layer once per server process."""
+def base_bundle() -> Bundle:
+    """Load, validate and enrich every bundled layer once per server process."""
     return mapper.load_bundle()
 
 
+@st.cache_resource(show_spinner=False)
+def _store() -> WorkspaceStore | StoreUnavailableError:
+    """The workspace store of this deployment (opened once per process), or why not."""
+    try:
+        return open_store()
+    except WorkspaceError as exc:
+        return exc if isinstance(exc, StoreUnavailableError) else StoreUnavailableError(str(exc))
+
+
+def get_store() -> WorkspaceStore | None:
+    """The workspace store, or None when it cannot be opened (see :func:`store_problem`)."""
+    store = _store()
+    return None if isinstance(store, Exception) else store
+
+
+def store_problem() -> str:
+    """Why the workspace store cannot be used ("" when it can)."""
+    store = _store()
+    return str(store) if isinstance(store, Exception) else ""
+
+
+@st.cache_resource(max_entries=16, show_spinner="Loading your workspace's data…")
+def _workspace_layers(workspace_id: str, revision: tuple[str, ...]) -> WorkspaceLayers:
+    """A workspace's uploads rebuilt into layers (once per content: ``revision`` changes
+    with every upload, re-upload or deletion)."""
+    return workspace_bundle(base_bundle(), get_store(), workspace_id)
+
+
+def _active_workspace() -> str | None:
+    """The workspace the session has open: the view's, or the link's before the first view."""
+    view = st.session_state.get(VIEW_KEY)
+    if isinstance(view, ViewState):
+        return view.workspace
+    params, _ = _link()
+    ws = params.get(WORKSPACE_PARAM)
+    return ws if isinstance(ws, str) else None
+
+
+def _link() -> tuple[dict[str, object], list[str]]:
+    """The link the session was opened with, resolved once (saved view, workspace)."""
+    if LINK_KEY not in st.session_state:
+        st.session_state[LINK_KEY] = resolve_link(get_store(), st.query_params.to_dict(), unavailable=store_problem())
+    return st.session_state[LINK_KEY]
+
+
+def workspace_layers() -> WorkspaceLayers | None:
+    """The open workspace rebuilt into layers, or None when none is open. A workspace
+    deleted meanwhile (by a colleague) is closed with a notice."""
+    ws = _active_workspace()
+    store = get_store()
+    if not ws or store is None:
+        return None
+    try:
+        return _workspace_layers(ws, revision(store, ws))
+    except UnknownWorkspaceError as exc:
+        view = st.session_state.get(VIEW_KEY)
+        if isinstance(view, ViewState):
+            st.session_state[VIEW_KEY] = replace(view, workspace=None)
+        st.session_state[LINK_KEY] = ({}, [])
+        closed = tr().gettext("the workspace was closed: {error}").format(error=exc)
+        st.session_state.setdefault(NOTICES_KEY, []).append(closed)
+        return None
+
+
+def get_bundle() -> Bundle:
+    """The data every page shows: the bundled layers plus the open workspace's layers."""
+    layers = workspace_layers()
+    return layers.bundle if layers is not None else base_bundle()
+
+
+def bundle_key() -> str:
+    """Identifies :func:`get_bundle`'s content (for caches keyed by it)."""
+    ws = _active_workspace()
+    store = get_store()
+    if not ws or store is None:
+        return ""
+    try:
+        return f"{ws}:{','.join(revision(store, ws))}"
+    except MapperError:
+        return ""
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _selection(filters: FilterState) -> Selection:
-    return select(get_bundle(), filters)
+def _selection(key: str, filters: FilterState, _bundle: Bundle) -> Selection:
+    return select(_bundle, filters)
 
 
 def selection_for(filters: FilterState) -> Selection:
-    """The records ``filters`` keep, filtered once per distinct filter and shared by every
-    output of every page (map, tables, exports, snapshots, HTML)."""
-    return _selection(filters)
+    """The records ``filters`` keep, filtered once per distinct filter (and workspace
+    content) and shared by every output of every page (map, tables, exports, snapshots, HTML)."""
+    return _selection(bundle_key(), filters, get_bundle())
 
 
 def tr() -> Translator:
@@ -94,9 +182,10 @@ def current_view(bundle: Bundle) -> ViewState:
     view = st.session_state.get(VIEW_KEY)
     if isinstance(view, ViewState):
         return view
-    view, notices = view_from_query(st.query_params.to_dict(), bundle)
+    params, link_notices = _link()
+    view, notices = view_from_query(params, bundle)
     st.session_state[VIEW_KEY] = view
-    st.session_state[NOTICES_KEY] = notices
+    st.session_state[NOTICES_KEY] = [*st.session_state.get(NOTICES_KEY, []), *link_notices, *notices]
     return view
 
 

@@ -18,7 +18,16 @@ from typing import Any
 import matplotlib.pyplot as plt
 import streamlit as st
 
-from app_pages._shared import current_view, get_bundle, md_escape, selection_for, show_notices, sync_url, tr
+from app_pages._shared import (
+    bundle_key,
+    current_view,
+    get_bundle,
+    md_escape,
+    selection_for,
+    show_notices,
+    sync_url,
+    tr,
+)
 from mapper._errors import MapperError
 from mapper.export import FORMATS, default_filename, export_bytes
 from mapper.i18n import N_
@@ -79,12 +88,12 @@ def _choropleth(spec_json: str) -> Choropleth | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=16, ttl=3600)
-def _export(filters_json: str, fmt: str, lang: str) -> bytes:
+def _export(filters_json: str, fmt: str, lang: str, key: str) -> bytes:
     return export_bytes(selection_for(_filters(filters_json)), fmt, lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=4, ttl=3600)
-def _html(filters_json: str, choropleth_json: str, lang: str) -> bytes:
+def _html(filters_json: str, choropleth_json: str, lang: str, key: str) -> bytes:
     html = standalone_html(selection_for(_filters(filters_json)), choropleth=_choropleth(choropleth_json), lang=lang)
     return html.encode("utf-8")
 
@@ -102,7 +111,7 @@ def _render(options_json: str, fmt: str, dpi: int | None) -> bytes:
 
 
 @st.cache_data(show_spinner=False, max_entries=32, ttl=3600)
-def _preview(options_json: str) -> bytes:
+def _preview(options_json: str, key: str) -> bytes:
     return _render(options_json, "png", PREVIEW_DPI)
 
 
@@ -131,6 +140,7 @@ def _attempt(what: str, build: Callable[[], Any]) -> Any | None:
 t = tr()
 _ = t.gettext
 bundle = get_bundle()
+bundle_id = bundle_key()  # the workspace's content: part of every cache key below
 view = current_view(bundle)
 sync_url(view)  # the view the Map page holds stays in the URL on every page
 st.title(_("Export and snapshots"))
@@ -176,7 +186,7 @@ def _request(key: tuple[str, str, str]) -> None:
 
 def _file_slot(fmt: str, extra: str, build: Callable[[], bytes], file_name: str, what: str) -> None:
     """A "Prepare" button, or the download button once the file is prepared."""
-    key = (filters_json, fmt, extra)
+    key = (filters_json, fmt, f"{extra}|{bundle_id}")  # prepared for this filter and workspace content
     if key in requested:
         requested.discard(key)
         data = _attempt(what, build)
@@ -209,14 +219,14 @@ for col, fmt in zip(st.columns(len(FORMATS)), FORMATS, strict=True):
         _file_slot(
             fmt,
             t.lang,
-            lambda fmt=fmt: _export(filters_json, fmt, t.lang),
+            lambda fmt=fmt: _export(filters_json, fmt, t.lang, bundle_id),
             default_filename(state, fmt),
             _("the {format} file").format(format=_(LABELS[fmt])),
         )
 _file_slot(
     "html",
     choropleth_json + t.lang,
-    lambda: _html(filters_json, choropleth_json, t.lang),
+    lambda: _html(filters_json, choropleth_json, t.lang, bundle_id),
     default_filename(state, "geojson").removesuffix(".geojson") + ".html",
     _("the self-contained map"),
 )
@@ -274,12 +284,12 @@ with right:
     # until asked); cached by its options, so coming back to them is instant.
     preview = None
     if st.session_state.get(PREVIEW_KEY) == options_json:
-        preview = _attempt(_("the preview"), lambda: _preview(options_json))
+        preview = _attempt(_("the preview"), lambda: _preview(options_json, bundle_id))
     else:
         st.info(_("Choose the options and click **Update preview** to draw the snapshot."))
     if preview is not None:
         st.image(preview, caption=_("Preview (low resolution)"), width="stretch")
-        file_key = (options_json, fmt)
+        file_key = (options_json, fmt, bundle_id)
         made = st.session_state.get(SNAPSHOT_FILE_KEY)
         if made is not None and made[0] != file_key:
             st.session_state.pop(SNAPSHOT_FILE_KEY)  # drawn for other options: let it go

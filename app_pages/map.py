@@ -19,6 +19,8 @@ from streamlit_folium import st_folium
 
 from app_pages._shared import (
     STATIC_DIR,
+    base_bundle,
+    bundle_key,
     current_view,
     get_bundle,
     md_escape,
@@ -30,6 +32,7 @@ from app_pages._shared import (
     tr,
 )
 from mapper.assets import STREAMLIT_STATIC_URL, runtime_version
+from mapper.data import Bundle
 from mapper.query import YEAR_FACET, FilterState
 from mapper.selection import Selection
 from mapper.style import SCHEME_LABELS, categorical_attributes, numeric_attributes
@@ -38,16 +41,19 @@ from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, MapView, Report,
 from mapper.webmap import MapAssets, data_bounds, map_payload, payload_group, web_map
 
 
-@st.cache_resource(show_spinner=False)
-def _map_assets(lang: str) -> tuple[MapAssets, dict[str, str]]:
-    """Layer and country documents in one language, published once per process as static files."""
-    assets = MapAssets(get_bundle(), lang)
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _map_assets(key: str, lang: str, _bundle: Bundle) -> tuple[MapAssets, dict[str, str]]:
+    """Layer and country documents in one language, published once per process (and per
+    workspace content, ``key``) as content-hashed static files."""
+    assets = MapAssets(_bundle, lang)
+    if key:  # a workspace: the bundled layers' and countries' documents are built already
+        assets.reuse(_map_assets("", lang, base_bundle())[0])
     return assets, assets.publish(STATIC_DIR, STREAMLIT_STATIC_URL)
 
 
-@st.cache_resource(show_spinner=False)
-def _controls() -> Controls:
-    return Controls.for_bundle(get_bundle())
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _controls(key: str, _bundle: Bundle) -> Controls:
+    return Controls.for_bundle(_bundle)
 
 
 #: Rows per records table: a big layer's table stays fast; the Export page has every record.
@@ -56,11 +62,12 @@ TABLE_ROWS = 1000
 t = tr()
 _ = t.gettext
 bundle = get_bundle()
+key = bundle_key()
 catalogue = bundle.catalogue
 spec = catalogue.countries
 with st.spinner(_("Preparing the map data…")):
-    assets, refs = _map_assets(t.lang)
-controls = _controls()
+    assets, refs = _map_assets(key, t.lang, bundle)
+controls = _controls(key, bundle)
 first_year, last_year = (int(v) for v in controls.ranges.get(YEAR_FACET, (0, 0)))  # the as-of control
 attributes = numeric_attributes(spec) + categorical_attributes(spec)
 providers = tile_providers()
@@ -68,10 +75,13 @@ providers = tile_providers()
 view = current_view(bundle)
 fresh = st.session_state.pop("map_fresh", True)
 # Widgets take their values from the one view state whenever they are new: on the first run
-# and after another page ran (Streamlit forgets the state of widgets it did not render).
-for key, value in controls.values(view).items():
-    if key not in st.session_state:
-        st.session_state[key] = value
+# and after another page ran (Streamlit forgets the state of widgets it did not render), and
+# when the layers changed (a workspace opened, an upload added): the choices are new then.
+renew = st.session_state.get("widgets_for") != key
+st.session_state["widgets_for"] = key
+for widget, value in controls.values(view).items():
+    if renew or widget not in st.session_state:
+        st.session_state[widget] = value
 
 notice_area = st.container()  # fixed place above the map, so the map element never moves
 with notice_area:
@@ -186,7 +196,7 @@ with st.sidebar:
         key="w_basemap",
     )
 
-new_view = controls.view(st.session_state, view.view)
+new_view = controls.view(st.session_state, view.view, workspace=view.workspace)
 
 # ---- view requests: the only times the page moves the map ---------------------------------------
 request = st.session_state.get("view_request")

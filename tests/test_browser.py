@@ -472,3 +472,97 @@ def test_tiny_features_become_symbols_and_shapes_again_when_zoomed_in(server: st
     zoomed_symbols, zoomed_drawn = user.frame().evaluate(count)
     assert zoomed_drawn == drawn  # the same records, drawn differently
     assert zoomed_symbols < symbols
+
+
+# ---- your own data: upload, map, filter, export, restart, find it again -----------------------
+UPLOAD_CSV = (
+    "name,longitude,latitude,country,technology,year,capacity_mw\n"
+    "Nam Theun site survey,104.98,17.59,Lao PDR,hydro,2024,1070\n"
+    "Ninh Thuan solar pilot,108.99,11.56,Viet Nam,solar,2025,50\n"
+    f'"{EVIL}",100.50,13.75,Thailand,wind,2023,12\n'
+    "no place at all,,,Narnia,grid,2022,\n"
+)
+
+
+def test_upload_map_filter_export_restart_and_find_it_again(browser, tmp_path: Path) -> None:
+    """An officer uploads a CSV into a new workspace, maps it, filters it, exports it as
+    GeoJSON and saves the view; the server restarts; the saved view's link opens the same
+    records. The hostile name stays text; the bad row is set aside and downloadable."""
+    from mapper.userlayers import layer_id
+
+    data_dir = tmp_path / "data"
+    upload = tmp_path / "案件 sites.csv"
+    upload.write_bytes(UPLOAD_CSV.encode("utf-8"))
+    lid = layer_id(upload.name)
+    env = {"MAPPER_DATA_DIR": str(data_dir)}
+    with serve_app(REPO, env=env, log=tmp_path / "first.log") as url:
+        user = Session(browser)
+        try:
+            page = user.page
+            page.goto(f"{url}/your_data")
+            page.get_by_role("button", name="New workspace").click()
+            page.get_by_label("Name", exact=True).fill("Mekong pipeline メコン")
+            page.get_by_role("button", name="Create", exact=True).click()
+            page.get_by_role("heading", name="Add a file").wait_for()
+            page.locator("input[type='file']").set_input_files(str(upload))
+            page.get_by_text("set aside", exact=False).first.wait_for()
+            main = page.get_by_test_id("stMain")
+            assert "1 set aside" in main.inner_text()
+            with page.expect_download() as rejected:
+                page.get_by_role("button", name=re.compile("rows set aside")).click()
+            assert "Narnia" in Path(rejected.value.path()).read_text(encoding="utf-8-sig")
+            page.get_by_role("button", name="Add to map").click()
+            user.wait_map(f"shown['{lid}'] === 3")
+            user.wait_idle()
+            assert "案件 sites" in user.container().locator(".mapper-legend").inner_text()
+
+            sidebar = page.get_by_test_id("stSidebar")
+            box = sidebar.get_by_label("Search names and descriptions", exact=True)
+            box.fill("Nam Theun")
+            box.press("Enter")
+            user.wait_map(f"shown['{lid}'] === 1")
+            query = user.wait_url(lambda q: q.get("search") == "Nam Theun" and "ws" in q)
+            user.wait_idle()
+
+            user.go("Export & snapshots")
+            page.get_by_role("button", name="Prepare GeoJSON (RFC 7946)").click()
+            ready = page.get_by_test_id("stDownloadButton").filter(has_text="GeoJSON")
+            ready.wait_for()
+            with page.expect_download() as download:
+                ready.click()
+            exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+            names = [f["properties"].get("name") for f in exported["features"]]
+            assert "Nam Theun site survey" in names
+            assert not any(n == "Ninh Thuan solar pilot" for n in names)  # filtered out
+
+            user.go("Your data")
+            page.get_by_label("Name of the current view", exact=True).fill("Nam Theun")
+            page.get_by_role("button", name="Save the current view").click()
+            link = page.get_by_test_id("stCode").first
+            link.wait_for()
+            saved_link = link.inner_text().strip()
+            assert _query(saved_link)["ws"] == query["ws"]
+            assert EVIL not in page.get_by_test_id("stMain").inner_html()  # shown as text, never markup
+            assert user.dialogs == []
+            assert user.blocked == []
+        finally:
+            user.close()
+
+    with serve_app(REPO, env=env, log=tmp_path / "second.log") as url:  # the server restarted
+        colleague = Session(browser)
+        try:
+            parts = urllib.parse.urlsplit(saved_link)
+            colleague.page.goto(f"{url}{parts.path}?{parts.query}")  # same deployment, new port
+            colleague.wait_map(f"shown['{lid}'] === 1")
+            colleague.wait_idle()
+            after = colleague.wait_url(lambda q: q.get("ws") == query["ws"])
+            assert after.get("search") == "Nam Theun"
+            assert colleague.page.get_by_test_id("stException").count() == 0
+            # a deleted or mistyped workspace id: a notice, the map still works
+            colleague.page.goto(f"{url}/?ws=0123456789abcdef&countries=LAO")
+            colleague.wait_map()
+            colleague.page.get_by_text("was not found").first.wait_for()
+            assert colleague.dialogs == []
+            assert colleague.errors == []
+        finally:
+            colleague.close()

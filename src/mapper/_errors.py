@@ -101,4 +101,29 @@ class UploadError(MapperError, ValueError):
 
 class UploadLimitError(DataReadError):
     """An upload is larger than the deployment allows (bytes or rows); the message gives the
-    limit and the environment variable that sets it."""
+    limit and the environment variable that sets it (raised by the reader and the store)."""
+
+
+class WorkspaceError(MapperError):
+    """Base class of the errors of the workspace store (saved uploads and views)."""
+
+
+class UnknownWorkspaceError(WorkspaceError, KeyError):
+    """A workspace, upload or saved view id that the store does not hold (never created,
+    or deleted since): a link that points at it can only be opened without it."""
+
+    def __init__(self, kind: str, ident: object) -> None:
+        self.kind = kind
+        self.ident = ident
+        super().__init__(kind, ident)
+
+    def __str__(self) -> str:
+        return (
+            f"no {self.kind} with id {self.ident!r} in this deployment's store: it was deleted, "
+            "or the link was made on another deployment. Ask for a new link, or pick one from the "
+            "list on the Your data page."
+        )
+
+
+class StoreUnavailableError(WorkspaceError, OSError):
+    """The workspace store cannot be opened or reached (folder not writable, database down)."""

@@ -13,7 +13,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ._errors import Problem
 from .catalogue import CountrySpec, Layer
-from .geo import area_km2, distance_km, distances_km, length_km, share_inside
+from .geo import area_km2, distance_km, distances_km, length_km, point_distances_km, share_inside
 from .schema import split_list
 
 #: A zone with more than this share of its area on land is reported.
@@ -93,12 +93,35 @@ def containing_countries(frame: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -
     """For each point record, the ISO3 codes of the country polygons it falls in (a spatial
     join); empty for records at sea, without geometry, or not points."""
     points = frame[frame.geometry.notna() & (frame.geometry.geom_type == "Point")]
-    found = pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
+    lists: dict[object, list[str]] = {}
     if len(points):
         joined = gpd.sjoin(points[[points.geometry.name]], countries[["iso3", "geometry"]], predicate="intersects")
-        for index, codes in joined.groupby(level=0)["iso3"]:
-            found.at[index] = list(codes)
-    return found
+        for index, code in zip(joined.index, joined["iso3"], strict=True):  # no per-group pandas work
+            lists.setdefault(index, []).append(code)
+    return pd.Series([lists.get(index, []) for index in frame.index], index=frame.index, dtype=object)
+
+
+def _point_distances(
+    frame: gpd.GeoDataFrame, layer: Layer, shapes: dict[str, BaseGeometry], inside: pd.Series
+) -> dict[object, float]:
+    """``{index: km}`` from the point records outside the country they name to it, where the
+    vectorised bounds of :func:`~mapper.geo.point_distances_km` decide the check (an upload
+    may hold thousands of such points; measuring each on its own takes tens of ms)."""
+    field = layer.country_fields[0]
+    rows = [
+        (index, geom, shapes[code])
+        for index, code, geom, found in zip(frame.index, frame[field], frame.geometry, inside, strict=True)
+        if isinstance(code, str)
+        and code in shapes
+        and code not in found
+        and geom is not None
+        and not geom.is_empty
+        and geom.geom_type == "Point"
+    ]
+    if not rows:
+        return {}
+    km = point_distances_km([r[1] for r in rows], [r[2] for r in rows], layer.location_tolerance_km)
+    return {row[0]: float(d) for row, d in zip(rows, km, strict=True) if d == d}
 
 
 def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDataFrame) -> list[Problem]:
@@ -121,8 +144,28 @@ def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDat
     def flag(rid: str, field: str, message: str, value: object) -> None:
         problems.append(Problem(file, field, message, rid, value, severity="warning"))
 
-    inside = containing_countries(frame, countries) if layer.geometry == "point" and named else None
-    for index, record, geom in zip(frame.index, frame.to_dict("records"), frame.geometry, strict=True):
+    if layer.geometry == "point":  # column by column: uploads may hold many thousand points
+        if not named:
+            return problems
+        inside = containing_countries(frame, countries)
+        decided = _point_distances(frame, layer, shapes, inside)
+        field = layer.country_fields[0]
+        ids = frame["id"] if "id" in frame.columns else pd.Series([None] * len(frame), index=frame.index)
+        for index, rid, code, geom, found in zip(frame.index, ids, frame[field], frame.geometry, inside, strict=True):
+            if geom is None or geom.is_empty or code in found:
+                continue  # country-level, or the spatial join puts it in the country it names
+            ok, d = (decided[index] <= tol, decided[index]) if index in decided else _near(geom, shapes.get(code), tol)
+            if not ok:
+                where = ", ".join(found) or "no country polygon (at sea?)"
+                flag(
+                    str(rid),
+                    field,
+                    f"the point lies {d:.0f} km outside {code} (it falls in {where}); "
+                    "check the coordinates or the country code",
+                    code,
+                )
+        return problems
+    for record, geom in zip(frame.to_dict("records"), frame.geometry, strict=True):
         if geom is None or geom.is_empty:
             continue
         rid = str(record.get("id"))
@@ -138,22 +181,7 @@ def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDat
                 )
         if not named:
             continue
-        if layer.geometry == "point":
-            field = layer.country_fields[0]
-            code = record.get(field)
-            if code in inside.at[index]:
-                continue  # the spatial join puts it in the country it names
-            ok, d = _near(geom, shapes.get(code), tol)
-            if not ok:
-                where = ", ".join(inside.at[index]) or "no country polygon (at sea?)"
-                flag(
-                    rid,
-                    field,
-                    f"the point lies {d:.0f} km outside {code} (it falls in {where}); "
-                    "check the coordinates or the country code",
-                    code,
-                )
-        elif layer.geometry == "line":
+        if layer.geometry == "line":
             if geom.geom_type == "LineString":
                 ends = {
                     layer.country_fields[0]: shapely.Point(geom.coords[0]),

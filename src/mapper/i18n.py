@@ -184,6 +184,12 @@ class Translator:
                 return value
         return format_date(value, format="medium", locale=self.lang)
 
+    def datetime(self, value: _dt.datetime) -> str:
+        """A date and time in this locale's short format (e.g. an upload's time, in UTC)."""
+        from babel.dates import format_datetime
+
+        return format_datetime(value, format="short", locale=self.lang)
+
 
 @functools.cache
 def translator(lang: str | None = None) -> Translator:

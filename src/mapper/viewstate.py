@@ -17,6 +17,7 @@ from .geo import display_lon
 from .i18n import LANGUAGES, normalise_language
 from .query import YEAR_FACET, FilterState, facet_bounds, facet_choices, from_query
 from .style import SCHEMES, Choropleth, categorical_attributes, numeric_attributes
+from .workspace import is_id
 
 #: Initial view: the Indo-Pacific.
 DEFAULT_CENTER = (12.0, 120.0)
@@ -64,6 +65,9 @@ class ViewState:
     view: MapView = field(default_factory=MapView)
     #: True when the user deselected every layer: nothing is drawn or exported.
     layers_off: bool = False
+    #: The open workspace (its uploads are layers of the bundle), by id; see
+    #: :mod:`mapper.workspace`. Its id is checked against the store by the app.
+    workspace: str | None = None
     #: The language picked in the app or given by the link (``en``, ``ja``); None: the browser's.
     lang: str | None = None
 
@@ -73,7 +77,8 @@ class ViewState:
 
     def to_query(self) -> dict[str, str]:
         """Query-string parameters; defaults are left out so links stay short."""
-        params = self.filters.to_query()
+        params = {WORKSPACE_PARAM: self.workspace} if self.workspace else {}
+        params.update(self.filters.to_query())
         if self.layers_off:
             params["layers"] = NO_LAYERS
         if self.choropleth:
@@ -145,7 +150,12 @@ def _one(params: Mapping[str, str | Iterable[str]], key: str) -> str | None:
 
 
 def view_from_query(params: Mapping[str, str | Iterable[str]], bundle: Bundle) -> tuple[ViewState, list[str]]:
-    """The nearest valid view for URL parameters, and a notice per value dropped or fixed."""
+    """The nearest valid view for URL parameters, and a notice per value dropped or fixed.
+
+    The workspace parameter (``ws``) is kept when it looks like an id; whether the store
+    holds it is for the caller to check (:func:`mapper.userlayers.resolve_link`), before it
+    loads the workspace's layers into ``bundle`` so that ``layers=`` can name them.
+    """
     catalogue = bundle.catalogue
     layers_off = _one(params, "layers") == NO_LAYERS
     if layers_off:
@@ -178,6 +188,12 @@ def view_from_query(params: Mapping[str, str | Iterable[str]], bundle: Bundle) -
             state = replace(state, basemap=basemap)
         else:
             notices.append(f"ignored basemap={basemap!r}: use one of {', '.join(tile_providers())}")
+    workspace = _one(params, WORKSPACE_PARAM)
+    if workspace:
+        if is_id(workspace):
+            state = replace(state, workspace=workspace)
+        else:
+            notices.append(f"ignored ws={workspace!r}: not a workspace id (copy the link again from the app)")
     lat, lon, zoom = _one(params, "lat"), _one(params, "lon"), _one(params, "zoom")
     if lat or lon or zoom:
         try:
@@ -198,6 +214,9 @@ def view_from_query(params: Mapping[str, str | Iterable[str]], bundle: Bundle) -
     return state, notices
 
 
+#: URL parameters of the open workspace and of a saved view of it.
+WORKSPACE_PARAM = "ws"
+VIEW_PARAM = "view"
 NO_CHOROPLETH = "(none)"
 #: The ``layers`` URL value when every layer is switched off.
 NO_LAYERS = "none"
@@ -317,8 +336,9 @@ class Controls:
             **kwargs,
         )
 
-    def view(self, values: Mapping[str, object], map_view: MapView) -> ViewState:
-        """The view the widget values describe (``layers_off`` when no layer is selected)."""
+    def view(self, values: Mapping[str, object], map_view: MapView, *, workspace: str | None = None) -> ViewState:
+        """The view the widget values describe (``layers_off`` when no layer is selected),
+        in the open ``workspace``."""
         layers = [lid for lid in (values.get("w_layers") or []) if lid in self.layers]
         choropleth = values.get("w_choropleth")
         basemap = values.get("w_basemap")
@@ -332,6 +352,7 @@ class Controls:
             basemap=None if basemap in (None, NO_TILES) else str(basemap),
             view=map_view,
             layers_off=not layers,
+            workspace=workspace,
             lang=normalise_language(values.get("w_lang")),
         )
 

@@ -260,6 +260,33 @@ class MapAssets:
         self._classified: dict[Choropleth, Any] = {}
         self._labels: dict[str, tuple[float, float, str]] | None = None
         self._bounds: dict[str, tuple[float, float, float, float]] | None = None
+        #: ``{name: ((folder, url_base), url)}`` of the documents already published.
+        self._published: dict[str, tuple[tuple[str, str], str]] = {}
+
+    def reuse(self, other: MapAssets) -> MapAssets:
+        """Take over ``other``'s built (and published) documents for what both bundles share
+        (the same layer spec and records objects, the same countries), so that a bundle with
+        a few more layers (a workspace's uploads) builds and writes only those; returns self."""
+        if other.tr.lang != self.tr.lang:  # documents carry translated text
+            return self
+        shared = [
+            lid
+            for lid in self.bundle.catalogue
+            if other.bundle.layers.get(lid) is self.bundle.layers[lid]
+            and other.bundle.catalogue.get(lid) is self.bundle.catalogue[lid]
+        ]
+        if other.bundle.countries is self.bundle.countries:
+            shared.append("countries")
+        for name in shared:
+            for mine, theirs in (
+                (self._documents, other._documents),
+                (self._popups, other._popups),
+                (self._legends, other._legends),
+                (self._published, other._published),
+            ):
+                if name in theirs:
+                    mine[name] = theirs[name]  # type: ignore[index]
+        return self
 
     def names(self) -> list[str]:
         """Document names: ``countries`` and every layer id."""
@@ -405,8 +432,13 @@ class MapAssets:
         """Write every document to ``static_dir/data/<name>-<hash>.json`` (content-addressed,
         so browsers may cache them for good; popups in chunks) and return their URLs by name."""
         folder = Path(static_dir) / "data"
+        where = (str(folder.resolve()), url_base)
         urls = {}
         for name in self.names():
+            done = self._published.get(name)
+            if done is not None and done[0] == where:
+                urls[name] = done[1]
+                continue
             document = self.document(name)
             if name != "countries":
                 columns = self.popups(name)
@@ -420,6 +452,7 @@ class MapAssets:
                     ],
                 }
             urls[name] = _write_document(folder, name, document, url_base)
+            self._published[name] = (where, urls[name])
         return urls
 
 

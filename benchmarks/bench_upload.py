@@ -1,0 +1,243 @@
+"""Benchmark: a 50,000-row CSV with lon/lat, from upload to first features drawn, in
+headless Chromium with the network cut off, on a warm server; the server's memory.
+
+* now: the Your data page (upload → detected mapping and preview → "Add to map" → the Map
+  page draws the layer). Timed from the file being handed to the uploader to the map
+  runtime reporting the layer's records drawn; split into "preview ready" and "added and
+  drawn".
+* naive: the same CSV uploaded to a minimal Streamlit app that does what a first version
+  would (``pandas.read_csv`` → GeoDataFrame → ``folium.GeoJson`` of circle markers with a
+  ``GeoJsonTooltip`` → ``st_folium``), local Leaflet assets so it draws offline. Timed from
+  the file handed over to the first vector feature in the map's frame.
+
+The records are synthetic (fixed seed; plausible places in Indo-Pacific countries) and are
+never shown as data. Prints medians and ratios; asserts nothing. Run:
+``.venv/bin/python benchmarks/bench_upload.py`` (needs /usr/bin/chromium). ``BENCH_RUNS``
+sets the number of timed runs (default 3), ``BENCH_ROWS`` the rows (default 50000).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+ROWS = int(os.environ.get("BENCH_ROWS", "50000"))
+TARGET_S = 5.0
+FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+TIMEOUT = 300_000
+
+#: (lon0, lat0, lon1, lat1), country name as officers write it: land boxes, roughly.
+_PLACES = [
+    ((100.5, 14.0, 104.5, 19.5), "Thailand"),
+    ((102.0, 14.5, 106.5, 21.5), "Lao PDR"),
+    ((105.0, 9.5, 108.5, 22.0), "Viet Nam"),
+    ((103.0, 11.0, 107.0, 14.0), "Cambodia"),
+    ((130.5, 31.5, 140.5, 40.5), "Japan"),
+    ((106.0, -7.5, 112.0, -6.5), "Indonesia"),
+    ((120.5, 14.0, 122.0, 18.0), "Philippines"),
+    ((95.0, 17.0, 97.5, 23.0), "Myanmar"),
+    ((100.5, 2.0, 103.5, 6.0), "Malaysia"),
+    ((79.8, 6.5, 81.5, 9.5), "Sri Lanka"),
+    ((88.5, 22.0, 91.5, 25.5), "Bangladesh"),
+    ((145.0, -8.0, 147.0, -6.0), "Papua New Guinea"),
+]
+_TECH = ["solar", "wind", "hydro", "grid", "storage", "geothermal", "energy efficiency"]
+_STATUS = ["planned", "under construction", "operating", "study"]
+
+
+def synthetic_csv(path: Path, n: int = ROWS, seed: int = 20261203) -> Path:
+    """``n`` synthetic project rows (fixed seed) written as UTF-8 CSV."""
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(_PLACES), n)
+    boxes = np.array([b for b, _ in _PLACES])[picks]
+    frame = pd.DataFrame(
+        {
+            "project_id": [f"BM-{i:06d}" for i in range(n)],
+            "name": [f"Benchmark site {i:06d}" for i in range(n)],
+            "longitude": np.round(rng.uniform(boxes[:, 0], boxes[:, 2]), 5),
+            "latitude": np.round(rng.uniform(boxes[:, 1], boxes[:, 3]), 5),
+            "country": [_PLACES[p][1] for p in picks],
+            "technology": rng.choice(_TECH, n),
+            "status": rng.choice(_STATUS, n),
+            "year": rng.integers(2015, 2031, n),
+            "capacity_mw": np.round(rng.lognormal(3.0, 1.2, n), 1),
+            "partner": rng.choice(["JICA", "JBIC", "NEXI", "USAID", "DFC", "ADB"], n),
+        }
+    )
+    frame.to_csv(path, index=False)
+    return path
+
+
+_NAIVE_APP = """
+import folium
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from folium.features import GeoJsonTooltip
+from streamlit_folium import st_folium
+
+from mapper.assets import install_static, use_local_assets
+
+install_static("static")
+upload = st.file_uploader("CSV", type=["csv"])
+if upload is not None:
+    df = pd.read_csv(upload).dropna(subset=["longitude", "latitude"])
+    gdf = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df.longitude, df.latitude), crs="EPSG:4326")
+    m = folium.Map(location=[12, 120], zoom_start=3, tiles=None)
+    folium.GeoJson(
+        gdf,
+        marker=folium.CircleMarker(radius=3),
+        tooltip=GeoJsonTooltip(fields=["name", "technology", "capacity_mw"]),
+    ).add_to(m)
+    use_local_assets(m)
+    st_folium(m, height=600, use_container_width=True, returned_objects=[])
+"""
+
+
+def _naive_app(root: Path) -> Path:
+    app = root / "naive_app"
+    (app / ".streamlit").mkdir(parents=True)
+    (app / ".streamlit" / "config.toml").write_text("[server]\nenableStaticServing = true\nmaxUploadSize = 500\n")
+    (app / "streamlit_app.py").write_text(textwrap.dedent(_NAIVE_APP))
+    return app
+
+
+def _page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith(("http://127.0.0.1", "ws://")) else r.abort()
+    )
+    return context, page
+
+
+def _drawn(page, condition: str) -> None:
+    page.locator(FRAME).wait_for()
+    for _ in range(2000):
+        frame = next((f for f in page.frames if "streamlit_folium" in f.url), None)
+        if frame is not None:
+            break
+        page.wait_for_timeout(25)
+    frame.wait_for_function(condition, timeout=TIMEOUT, polling=50)
+
+
+def run_now(browser, csv: Path, data_dir: Path, logs: Path) -> tuple[list[tuple[float, float]], list[float]]:
+    """(preview, total) seconds per run, and the server's RSS (MB) after each run."""
+    from mapper._serve import serve
+    from mapper.userlayers import layer_id
+
+    env = {"MAPPER_DATA_DIR": str(data_dir), "PYTHONWARNINGS": "ignore"}
+    times, memory = [], []
+    with serve(REPO, env=env, log=logs / "now.log") as server:
+        print(f"now: server RSS at start {server.rss_mb():.0f} MB")
+        for run in range(RUNS + 1):  # run 0 warms the server (bundle, map assets) and is not counted
+            context, page = _page(browser)
+            page.goto(server.url)
+            _drawn(page, "() => document.querySelector('.leaflet-container[data-mapper-ready=\"1\"]') !== null")
+            page.get_by_test_id("stSidebarNav").get_by_text("Your data", exact=True).click()
+            page.get_by_role("button", name="New workspace").click()
+            page.get_by_label("Name", exact=True).fill(f"Benchmark {run}")
+            page.get_by_role("button", name="Create", exact=True).click()
+            page.get_by_role("heading", name="Add a file").wait_for()
+            name = f"sites_{run}.csv"  # a new name each run: nothing cached from the last one
+            lid = layer_id(name)
+            data = csv.read_bytes()
+            start = time.perf_counter()
+            page.locator("input[type='file']").set_input_files({"name": name, "mimeType": "text/csv", "buffer": data})
+            add = page.get_by_role("button", name="Add to map")
+            add.wait_for()
+            page.get_by_text(f"of {ROWS} rows mapped").first.wait_for()
+            preview = time.perf_counter() - start
+            add.click()
+            _drawn(
+                page,
+                f"""() => {{ const c = document.querySelector('.leaflet-container');
+                    const shown = JSON.parse((c && c.getAttribute('data-mapper-shown')) || '{{}}');
+                    return c && c.getAttribute('data-mapper-ready') === '1' && (shown['{lid}'] || 0) > 0; }}""",
+            )
+            total = time.perf_counter() - start
+            context.close()
+            rss = server.rss_mb()
+            if run:
+                times.append((preview, total))
+                memory.append(rss)
+            print(
+                f"  now run {run}{' (warm-up)' if not run else ''}: preview {preview:5.2f} s, "
+                f"drawn {total:5.2f} s, RSS {rss:.0f} MB"
+            )
+    return times, memory
+
+
+def run_naive(browser, csv: Path, root: Path, logs: Path) -> tuple[list[float], list[float]]:
+    """Seconds to first feature per run, and RSS (MB) after each run."""
+    from mapper._serve import serve
+
+    app = _naive_app(root)
+    times, memory = [], []
+    with serve(app, env={"PYTHONWARNINGS": "ignore"}, log=logs / "naive.log") as server:
+        print(f"naive: server RSS at start {server.rss_mb():.0f} MB")
+        for run in range(RUNS + 1):
+            context, page = _page(browser)
+            page.goto(server.url)
+            page.locator("input[type='file']").wait_for(state="attached")
+            data = csv.read_bytes()
+            start = time.perf_counter()
+            page.locator("input[type='file']").set_input_files(
+                {"name": f"sites_{run}.csv", "mimeType": "text/csv", "buffer": data}
+            )
+            _drawn(page, "() => document.querySelector('.leaflet-interactive') !== null")
+            elapsed = time.perf_counter() - start
+            context.close()
+            rss = server.rss_mb()
+            if run:
+                times.append(elapsed)
+                memory.append(rss)
+            print(f"  naive run {run}{' (warm-up)' if not run else ''}: drawn {elapsed:5.2f} s, RSS {rss:.0f} MB")
+    return times, memory
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    from mapper._serve import CHROMIUM_ARGS
+
+    if not Path("/usr/bin/chromium").exists():
+        sys.exit("needs /usr/bin/chromium (apt-get install chromium)")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(os.environ.get("BENCH_KEEP") or tmp)  # BENCH_KEEP=<folder> keeps the logs
+        csv = synthetic_csv(root / "sites.csv")
+        print(f"{ROWS:,} rows, {csv.stat().st_size / 1e6:.1f} MB CSV; {RUNS} timed runs after one warm-up each")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            now, now_mem = run_now(browser, csv, root / "data", root)
+            naive, naive_mem = run_naive(browser, csv, root, root)
+            browser.close()
+    preview = statistics.median(t[0] for t in now)
+    total = statistics.median(t[1] for t in now)
+    naive_t = statistics.median(naive)
+    print()
+    print(f"upload → preview ready (now)           {preview:6.2f} s")
+    print(
+        f"upload → first features drawn (now)    {total:6.2f} s   "
+        f"target ≤ {TARGET_S:.0f} s: {'met' if total <= TARGET_S else 'NOT met'}"
+    )
+    print(f"upload → first features drawn (naive)  {naive_t:6.2f} s   naive/now {naive_t / total:5.1f}x")
+    print(
+        f"server RSS after the runs: now {max(now_mem):.0f} MB, naive {max(naive_mem):.0f} MB "
+        f"(naive/now {max(naive_mem) / max(now_mem):4.2f}x)"
+    )
+
+
+if __name__ == "__main__":
+    main()

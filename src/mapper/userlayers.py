@@ -1,0 +1,218 @@
+"""A workspace on the map: its uploads rebuilt into layers of the bundle, and links to it.
+
+The store (:mod:`mapper.workspace`) keeps what the user gave; this module turns the newest
+version of each upload into a layer (through :mod:`mapper.upload`, the same path as a fresh
+upload) added to the bundled data, so the map, tables, exports, snapshots and HTML export
+treat it like any other layer. Links name a workspace (``ws=<id>``) and optionally one of its
+saved views (``view=<id>``); ids the store does not hold give a notice, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import urllib.parse
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+import geopandas as gpd
+
+from ._errors import MapperError, UnknownWorkspaceError
+from .catalogue import Layer
+from .data import Bundle
+from .viewstate import VIEW_PARAM, WORKSPACE_PARAM, ViewState, view_from_query
+from .workspace import SavedView, Upload, WorkspaceStore, is_id
+
+#: Prefix of the ids of layers made from uploads (bundled layer ids never start with it).
+LAYER_PREFIX = "ws_"
+
+
+def layer_id(upload_name: str) -> str:
+    """The layer id of an upload: stable across its versions (so saved views and links that
+    name the layer keep working after a re-upload), and a valid layer id whatever the file
+    name's script."""
+    return LAYER_PREFIX + hashlib.sha1(upload_name.encode("utf-8")).hexdigest()[:10]
+
+
+@dataclass(frozen=True)
+class WorkspaceLayers:
+    """The bundle with a workspace's layers, which upload each layer shows, and the uploads
+    that could not be shown (with why: never dropped silently)."""
+
+    bundle: Bundle
+    uploads: dict[str, Upload] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def revision(store: WorkspaceStore, workspace_id: str) -> tuple[str, ...]:
+    """What identifies the workspace's current content (the newest version of each upload):
+    a cache key that changes when an upload is added, re-uploaded or deleted."""
+    return tuple(upload.id for upload in store.uploads(workspace_id))
+
+
+#: Layers built from uploads in this process, by upload id (an upload version never
+#: changes, so its layer is built once: at "Add to map", or on first use after a restart).
+_BUILT: OrderedDict[str, tuple[Layer, gpd.GeoDataFrame]] = OrderedDict()
+_BUILT_MAX = 32
+_BUILT_LOCK = threading.Lock()
+
+
+def remember(upload_id: str, built: tuple[Layer, gpd.GeoDataFrame]) -> None:
+    """Keep the layer just built for an upload version (so that showing it right after
+    saving does not read and check the file a second time)."""
+    with _BUILT_LOCK:
+        _BUILT[upload_id] = built
+        _BUILT.move_to_end(upload_id)
+        while len(_BUILT) > _BUILT_MAX:
+            _BUILT.popitem(last=False)
+
+
+def _built(upload_id: str) -> tuple[Layer, gpd.GeoDataFrame] | None:
+    with _BUILT_LOCK:
+        return _BUILT.get(upload_id)
+
+
+def build_upload_layer(store: WorkspaceStore, saved: Upload) -> tuple[Layer, gpd.GeoDataFrame]:
+    """The layer of one saved upload version, rebuilt from the bytes and mapping kept (the
+    same path as a fresh upload), or taken from this process's memory of it."""
+    from . import upload as _upload
+
+    built = _built(saved.id)
+    if built is None:
+        table = _upload.read_upload(saved.name, store.upload_bytes(saved.id), sheet=saved.sheet, layer=saved.layer)
+        mapping = _upload.Mapping.from_dict(saved.mapping)
+        result = _upload.apply_mapping(table, mapping, today=saved.created.date())
+        built = _upload.upload_layer(result, mapping, layer_id=layer_id(saved.name))
+        remember(saved.id, built)
+    return built
+
+
+def workspace_bundle(base: Bundle, store: WorkspaceStore, workspace_id: str) -> WorkspaceLayers:
+    """``base`` plus a layer for the newest version of each upload of the workspace.
+
+    An upload that cannot be rebuilt (a file the reader no longer accepts, a mapping that
+    names a column the file lacks) is left out with a problem naming the file and version.
+
+    Raises
+    ------
+    UnknownWorkspaceError
+        If the store does not hold the workspace.
+    """
+    extra = []
+    shown: dict[str, Upload] = {}
+    problems: list[str] = []
+    for saved in store.uploads(workspace_id):
+        lid = layer_id(saved.name)
+        try:
+            extra.append(build_upload_layer(store, saved))
+        except MapperError as exc:
+            problems.append(f"{saved.name} (version {saved.version}) could not be shown: {exc}")
+            continue
+        shown[lid] = saved
+    bundle = base.with_layers(extra) if extra else base
+    return WorkspaceLayers(bundle=bundle, uploads=shown, problems=problems)
+
+
+def _params(query: str) -> dict[str, str]:
+    return dict(urllib.parse.parse_qsl(query.lstrip("?"), keep_blank_values=False))
+
+
+def _one(params: Mapping[str, str | Iterable[str]], key: str) -> str | None:
+    value = params.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        items = list(value)
+        value = items[-1] if items else None
+    return value.strip() if value else None
+
+
+def resolve_link(
+    store: WorkspaceStore | None, params: Mapping[str, str | Iterable[str]], *, unavailable: str = ""
+) -> tuple[dict[str, str | Iterable[str]], list[str]]:
+    """The URL parameters a link stands for, and notices.
+
+    ``view=<id>`` is replaced by the saved view's own parameters (which name its workspace);
+    ``ws=<id>`` is kept when the store holds that workspace. Unknown or deleted ids, or no
+    store (``unavailable`` says why), drop the parameter with a notice; the rest of the link
+    still applies.
+    """
+    out: dict[str, str | Iterable[str]] = dict(params)
+    notices: list[str] = []
+    view_id = _one(out, VIEW_PARAM)
+    out.pop(VIEW_PARAM, None)
+    if view_id:
+        if store is None:
+            notices.append(f"the saved view in the link cannot be opened: {unavailable or 'no workspace store'}")
+        else:
+            try:
+                saved = store.view(view_id)
+            except UnknownWorkspaceError as exc:
+                notices.append(f"the link's saved view was not found ({exc})")
+            except MapperError as exc:
+                notices.append(f"the saved view in the link cannot be opened: {exc}")
+            else:
+                out = {**_params(saved.query), WORKSPACE_PARAM: saved.workspace_id}
+    ws = _one(out, WORKSPACE_PARAM)
+    if not ws:
+        out.pop(WORKSPACE_PARAM, None)
+    else:
+        if store is None:
+            notices.append(f"the workspace in the link cannot be opened: {unavailable or 'no workspace store'}")
+            out.pop(WORKSPACE_PARAM)
+        elif not is_id(ws):
+            notices.append(f"ignored ws={ws!r}: not a workspace id (copy the link again from the app)")
+            out.pop(WORKSPACE_PARAM)
+        else:
+            try:
+                store.workspace(ws)
+            except UnknownWorkspaceError as exc:
+                notices.append(f"the link's workspace was not found ({exc})")
+                out.pop(WORKSPACE_PARAM)
+            except MapperError as exc:
+                notices.append(f"the workspace in the link cannot be opened: {exc}")
+                out.pop(WORKSPACE_PARAM)
+            else:
+                out[WORKSPACE_PARAM] = ws
+    return out, notices
+
+
+def show_layer(view: ViewState, lid: str) -> ViewState:
+    """``view`` with layer ``lid`` shown (added to an explicit layer choice; every layer is
+    shown when none is chosen)."""
+    filters = view.filters
+    if filters.layers and lid not in filters.layers:
+        filters = filters.with_values(layers=(*filters.layers, lid))
+    if view.layers_off:
+        filters = filters.with_values(layers=(lid,))
+    return replace(view, filters=filters, layers_off=False)
+
+
+def open_workspace(view: ViewState, workspace_id: str | None) -> ViewState:
+    """``view`` in another workspace (or none): the layer choice is reset (the other
+    workspace's layers are not there); the other filters, colours and position stay."""
+    if workspace_id == view.workspace:
+        return view
+    return replace(view, workspace=workspace_id, filters=view.filters.with_values(layers=()), layers_off=False)
+
+
+def saved_view_state(saved: SavedView, bundle: Bundle) -> tuple[ViewState, list[str]]:
+    """The view a saved view stands for, in its workspace (``bundle`` must hold that
+    workspace's layers), and notices for values that no longer apply (a layer deleted)."""
+    params = {**_params(saved.query), WORKSPACE_PARAM: saved.workspace_id}
+    return view_from_query(params, bundle)
+
+
+def view_query(view: ViewState) -> str:
+    """The query string a saved view keeps."""
+    return urllib.parse.urlencode(view.to_query())
+
+
+def view_link(page_url: str, saved: SavedView) -> str:
+    """A link that opens a saved view on the deployment ``page_url`` (the address of any of
+    its pages) is served at: its root, whose default page is the Map."""
+    parts = urllib.parse.urlsplit(page_url or "")
+    path = parts.path.rsplit("/", 1)[0] + "/"
+    query = urllib.parse.urlencode({WORKSPACE_PARAM: saved.workspace_id, VIEW_PARAM: saved.id})
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, query, ""))

@@ -1,0 +1,125 @@
+"""Links to workspaces and saved views: what a colleague's click resolves to, and what a
+deleted or mistyped id gives (a notice, never an error)."""
+
+from __future__ import annotations
+
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+import mapper
+from mapper.query import FilterState
+from mapper.userlayers import (
+    layer_id,
+    open_workspace,
+    resolve_link,
+    saved_view_state,
+    show_layer,
+    view_link,
+    view_query,
+)
+from mapper.viewstate import MapView, ViewState, view_from_query
+from mapper.workspace import Limits, WorkspaceStore, open_store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> WorkspaceStore:
+    return open_store(data_dir=tmp_path, limits=Limits())
+
+
+def test_layer_ids_are_stable_and_valid() -> None:
+    names = ["sites.csv", "案件リスト.xlsx", "Sites.csv", "../../etc/passwd", "<script>.kml", ""]
+    ids = [layer_id(n) for n in names]
+    assert len(set(ids)) == len(ids)
+    assert all(i.startswith("ws_") and i.replace("_", "").isalnum() and i.islower() for i in ids)
+    assert layer_id("sites.csv") == ids[0]  # the same across versions and processes
+
+
+def test_workspace_link_round_trip(store: WorkspaceStore, bundle: mapper.Bundle) -> None:
+    ws = store.create_workspace("Links")
+    view = ViewState(filters=FilterState(country=("VNM",)), workspace=ws.id, view=MapView((16.0, 106.0), 5))
+    params = view.to_query()
+    assert params["ws"] == ws.id
+    resolved, notices = resolve_link(store, params)
+    assert notices == []
+    again, more = view_from_query(resolved, bundle)
+    assert more == []
+    assert again == view
+
+
+def test_saved_view_link_opens_the_saved_view(store: WorkspaceStore, bundle: mapper.Bundle) -> None:
+    ws = store.create_workspace("Views")
+    view = ViewState(filters=FilterState(partnership=("JUMPP",)), workspace=ws.id, choropleth="net_zero_year")
+    saved = store.save_view(ws.id, "JUMPP net zero", view_query(view))
+    link = view_link("http://example.org:8501/base/your_data?x=1", saved)
+    parts = urllib.parse.urlsplit(link)
+    assert parts.path == "/base/"
+    params = dict(urllib.parse.parse_qsl(parts.query))
+    assert params == {"ws": ws.id, "view": saved.id}
+    resolved, notices = resolve_link(store, {**params, "search": "ignored: the saved view wins"})
+    assert notices == []
+    opened, more = view_from_query(resolved, bundle)
+    assert more == []
+    assert opened == view
+    state, adjust = saved_view_state(saved, bundle)
+    assert (state, adjust) == (view, [])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"ws": "0123456789abcdef"},  # well formed, never created
+        {"ws": "<script>alert(1)</script>"},
+        {"ws": "'; DROP TABLE workspaces; --"},
+        {"view": "0123456789abcdef"},
+        {"view": "../../etc/passwd", "ws": ""},
+        {"ws": ["0123456789abcdef", "fedcba9876543210"]},
+    ],
+)
+def test_unknown_ids_give_notices(store: WorkspaceStore, bundle: mapper.Bundle, params: dict) -> None:
+    resolved, notices = resolve_link(store, {**params, "countries": "LAO"})
+    assert len(notices) == 1
+    assert "ws" not in resolved
+    assert "view" not in resolved
+    view, more = view_from_query(resolved, bundle)
+    assert view.workspace is None
+    assert view.filters.countries == ("LAO",)  # the rest of the link still applies
+    assert more == []
+
+
+def test_deleted_workspace_and_view(store: WorkspaceStore) -> None:
+    ws = store.create_workspace("Gone soon")
+    saved = store.save_view(ws.id, "v", "countries=LAO")
+    store.delete_view(saved.id)
+    _, notices = resolve_link(store, {"view": saved.id})
+    assert "not found" in notices[0]
+    store.delete_workspace(ws.id)
+    _, notices = resolve_link(store, {"ws": ws.id})
+    assert "deleted" in notices[0]
+
+
+def test_no_store_is_a_notice(bundle: mapper.Bundle) -> None:
+    resolved, notices = resolve_link(None, {"ws": "0123456789abcdef", "view": "0123456789abcdef"}, unavailable="down")
+    assert resolved == {}
+    assert len(notices) == 2
+    assert all("down" in n for n in notices)
+
+
+def test_view_helpers() -> None:
+    base = ViewState(filters=FilterState(layers=("interconnectors",), country=("LAO",)), workspace="0" * 16)
+    shown = show_layer(base, "ws_abc")
+    assert shown.filters.layers == ("interconnectors", "ws_abc")
+    assert show_layer(ViewState(), "ws_abc").filters.layers == ()  # every layer is shown already
+    assert show_layer(ViewState(layers_off=True), "ws_abc").filters.layers == ("ws_abc",)
+    moved = open_workspace(shown, "1" * 16)
+    assert moved.workspace == "1" * 16
+    assert moved.filters.layers == ()
+    assert moved.filters.countries == ("LAO",)
+    assert open_workspace(shown, shown.workspace) is shown
+
+
+def test_bad_ws_in_url_is_a_notice(bundle: mapper.Bundle) -> None:
+    view, notices = view_from_query({"ws": "nope!"}, bundle)
+    assert view.workspace is None
+    assert "not a workspace id" in notices[0]
