@@ -62,7 +62,7 @@ for layer in catalogue.values():
             + "  \n"
             + _("**Attribution:** {text}").format(text=md_escape(t.data(layer.attribution)))
         )
-        source = md_escape(layer.source.relative_to(catalogue.root))
+        source = md_escape(catalogue.source_label(layer))
         st.markdown(_("**File:** {file} · **Schema:** {schema}").format(file=source, schema=md_escape(layer.schema.id)))
         st.dataframe(describe(layer.schema, t), hide_index=True, width="stretch")
         st.markdown(_("**Sources cited by the records**"))

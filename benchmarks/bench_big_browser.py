@@ -27,6 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_big
+from _common import wait_idle
 
 from mapper._serve import serve
 
@@ -87,20 +88,6 @@ def _naive_count(page) -> int:
     )
 
 
-def _wait_idle(page, quiet: float = 0.6) -> None:
-    """Wait until the app has shown no "running" status for ``quiet`` s (at most 120 s)."""
-    calm_since = None
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if page.locator("[data-testid='stStatusWidget']").count() == 0:
-            calm_since = calm_since or time.monotonic()
-            if time.monotonic() - calm_since >= quiet:
-                return
-        else:
-            calm_since = None
-        page.wait_for_timeout(50)
-
-
 def _pick_status(page, option_name: str) -> None:
     box = page.get_by_test_id("stSidebar").get_by_label("Status", exact=True)
     box.click(timeout=120_000)
@@ -126,7 +113,7 @@ def _visit(browser, url: str, count, timeout: float) -> tuple[float, float]:
     before = count(page)
     if before:
         first = time.monotonic() - start
-        _wait_idle(page)  # let the first rerun settle before changing a filter
+        wait_idle(page)  # let the first rerun settle before changing a filter
         before = count(page)
         mark = time.monotonic()
         _pick_status(page, "ongoing")

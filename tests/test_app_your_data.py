@@ -199,3 +199,15 @@ def test_hostile_names_and_cells_show_as_text(data_dir: Path) -> None:
         _ok(at)
         offenders = [(kind, text) for kind, text in _texts(at) if any(p.search(text) for p in RENDERED)]
         assert offenders == [], page
+
+
+def test_after_adding_an_upload_every_page_opens_and_shows_it(data_dir: Path) -> None:
+    """The journey on from the upload: Countries, Export, Data & sources and back to the Map,
+    with the workspace open (the upload's file is not inside the catalogue's folder)."""
+    at = _your_data_with_workspace()
+    _add(_upload(at, "sites.csv", CSV))
+    for page in ("app_pages/countries.py", "app_pages/export.py", "app_pages/sources.py", "app_pages/map.py"):
+        at.switch_page(page).run()
+        _ok(at)
+    at.switch_page("app_pages/sources.py").run()
+    assert any(md_escape("sites.csv") in m.value for m in at.markdown), "Data & sources does not name the upload"

@@ -164,6 +164,14 @@ class Catalogue(Mapping[str, Layer]):
         used = {fid for lid in ids if lid in self._layers for fid in self._layers[lid].filters}
         return {fid: facet for fid, facet in self.facets.items() if fid in used}
 
+    def source_label(self, layer: Layer) -> str:
+        """Where a layer's records come from, as people read it: the data file relative to the
+        catalogue root, or the file name alone for a layer no catalogue file holds (an upload)."""
+        try:
+            return str(layer.source.relative_to(self.root))
+        except ValueError:
+            return layer.source.name or str(layer.source)
+
     def country_facet(self) -> Facet | None:
         """The facet whose values are ISO3 country codes (picking zooms to them), if any."""
         return next((f for f in self.facets.values() if f.is_country), None)

@@ -186,7 +186,7 @@ def layer_counts(bundle: Bundle) -> pd.DataFrame:
                 "geometry": layer.geometry,
                 "records": len(frame),
                 "as_of": layer.as_of,
-                "source": str(layer.source.relative_to(bundle.catalogue.root)),
+                "source": bundle.catalogue.source_label(layer),
             }
         )
     return pd.DataFrame(rows)

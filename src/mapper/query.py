@@ -333,12 +333,16 @@ def _values(params: Mapping[str, str | Iterable[str]], key: str) -> list[str]:
     return [v.strip() for item in items for v in str(item).split(",") if v.strip()]
 
 
-def _last(params: Mapping[str, str | Iterable[str]], key: str) -> str | None:
-    raw = params.get(key)
-    if raw is None or isinstance(raw, str):
-        return raw
-    items = [str(v) for v in raw]
-    return items[-1] if items else None
+def param_value(params: Mapping[str, str | Iterable[str]], key: str) -> str | None:
+    """The last value a URL parameter holds, stripped (None when absent or empty): links may
+    repeat a key, and the last one wins. The one reader of single-valued link parameters."""
+    value = params.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        items = [str(v) for v in value]
+        value = items[-1] if items else None
+    return value.strip() if value else None
 
 
 def from_query(
@@ -367,7 +371,7 @@ def from_query(
             low = high = None
             for key_low, key_high in pairs:
                 for key, parse in ((key_low, "low"), (key_high, "high")):
-                    raw = _last(params, key)
+                    raw = param_value(params, key)
                     if not raw:
                         continue
                     number = _ints(raw, key, notices) if facet.integer else _floats(raw, key, notices)
@@ -381,7 +385,7 @@ def from_query(
             if low is not None or high is not None:
                 kwargs[fid] = (low, high)
         elif facet.kind == "text":
-            words = next((w for key in (*keys, *facet.aliases) if (w := _last(params, key))), "")
+            words = next((w for key in (*keys, *facet.aliases) if (w := param_value(params, key))), "")
             if words:
                 texts[fid] = words
         else:
@@ -395,7 +399,7 @@ def from_query(
                     notices.append(f"ignored unknown {facet.label.lower()} value(s) {', '.join(bad)}")
                 items = list(found)
             kwargs[fid] = tuple(items)
-    raw_year = _last(params, "as_of_year")
+    raw_year = param_value(params, "as_of_year")
     as_of_year = _ints(raw_year, "as_of_year", notices) if raw_year else None
     return FilterState(layers, texts=texts, as_of_year=as_of_year, **kwargs), notices
 

@@ -21,6 +21,7 @@ import geopandas as gpd
 from ._errors import MapperError, UnknownWorkspaceError
 from .catalogue import Layer
 from .data import Bundle
+from .query import param_value
 from .viewstate import VIEW_PARAM, WORKSPACE_PARAM, ViewState, view_from_query
 from .workspace import SavedView, Upload, WorkspaceStore, is_id
 
@@ -118,16 +119,6 @@ def _params(query: str) -> dict[str, str]:
     return dict(urllib.parse.parse_qsl(query.lstrip("?"), keep_blank_values=False))
 
 
-def _one(params: Mapping[str, str | Iterable[str]], key: str) -> str | None:
-    value = params.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        items = list(value)
-        value = items[-1] if items else None
-    return value.strip() if value else None
-
-
 def resolve_link(
     store: WorkspaceStore | None, params: Mapping[str, str | Iterable[str]], *, unavailable: str = ""
 ) -> tuple[dict[str, str | Iterable[str]], list[str]]:
@@ -140,7 +131,7 @@ def resolve_link(
     """
     out: dict[str, str | Iterable[str]] = dict(params)
     notices: list[str] = []
-    view_id = _one(out, VIEW_PARAM)
+    view_id = param_value(out, VIEW_PARAM)
     out.pop(VIEW_PARAM, None)
     if view_id:
         if store is None:
@@ -154,7 +145,7 @@ def resolve_link(
                 notices.append(f"the saved view in the link cannot be opened: {exc}")
             else:
                 out = {**_params(saved.query), WORKSPACE_PARAM: saved.workspace_id}
-    ws = _one(out, WORKSPACE_PARAM)
+    ws = param_value(out, WORKSPACE_PARAM)
     if not ws:
         out.pop(WORKSPACE_PARAM, None)
     else:

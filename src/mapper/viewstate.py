@@ -15,7 +15,7 @@ from .data import Bundle
 from .facets import Facet
 from .geo import display_lon
 from .i18n import LANGUAGES, normalise_language
-from .query import YEAR_FACET, FilterState, facet_bounds, facet_choices, from_query
+from .query import YEAR_FACET, FilterState, facet_bounds, facet_choices, from_query, param_value
 from .style import SCHEMES, Choropleth, categorical_attributes, numeric_attributes
 from .workspace import is_id
 
@@ -139,16 +139,6 @@ def take_report(result: Mapping[str, object] | None, report: Report) -> tuple[Ma
     return reported, Report(reported, False)
 
 
-def _one(params: Mapping[str, str | Iterable[str]], key: str) -> str | None:
-    value = params.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        items = list(value)
-        value = items[-1] if items else None
-    return value.strip() if value else None
-
-
 def view_from_query(params: Mapping[str, str | Iterable[str]], bundle: Bundle) -> tuple[ViewState, list[str]]:
     """The nearest valid view for URL parameters, and a notice per value dropped or fixed.
 
@@ -157,12 +147,12 @@ def view_from_query(params: Mapping[str, str | Iterable[str]], bundle: Bundle) -
     loads the workspace's layers into ``bundle`` so that ``layers=`` can name them.
     """
     catalogue = bundle.catalogue
-    layers_off = _one(params, "layers") == NO_LAYERS
+    layers_off = param_value(params, "layers") == NO_LAYERS
     if layers_off:
         params = {k: v for k, v in params.items() if k != "layers"}
     filters, notices = from_query(params, catalogue, Controls.for_bundle(bundle).choices)
     state = ViewState(filters=filters, layers_off=layers_off)
-    choropleth = _one(params, "choropleth")
+    choropleth = param_value(params, "choropleth")
     if choropleth:
         spec = catalogue.countries
         allowed = numeric_attributes(spec) + categorical_attributes(spec)
@@ -170,31 +160,31 @@ def view_from_query(params: Mapping[str, str | Iterable[str]], bundle: Bundle) -
             state = replace(state, choropleth=choropleth)
         else:
             notices.append(f"ignored choropleth={choropleth!r}: not a country attribute that can colour the map")
-    scheme = _one(params, "scheme")
+    scheme = param_value(params, "scheme")
     if scheme:
         if scheme in SCHEMES:
             state = replace(state, scheme=scheme)
         else:
             notices.append(f"ignored scheme={scheme!r}: use one of {', '.join(SCHEMES)}")
-    classes = _one(params, "classes")
+    classes = param_value(params, "classes")
     if classes:
         if classes.isdigit() and 2 <= int(classes) <= 7:
             state = replace(state, classes=int(classes))
         else:
             notices.append(f"ignored classes={classes!r}: use a whole number from 2 to 7")
-    basemap = _one(params, "basemap")
+    basemap = param_value(params, "basemap")
     if basemap:
         if basemap in tile_providers():
             state = replace(state, basemap=basemap)
         else:
             notices.append(f"ignored basemap={basemap!r}: use one of {', '.join(tile_providers())}")
-    workspace = _one(params, WORKSPACE_PARAM)
+    workspace = param_value(params, WORKSPACE_PARAM)
     if workspace:
         if is_id(workspace):
             state = replace(state, workspace=workspace)
         else:
             notices.append(f"ignored ws={workspace!r}: not a workspace id (copy the link again from the app)")
-    lat, lon, zoom = _one(params, "lat"), _one(params, "lon"), _one(params, "zoom")
+    lat, lon, zoom = param_value(params, "lat"), param_value(params, "lon"), param_value(params, "zoom")
     if lat or lon or zoom:
         try:
             lat_f = float(lat) if lat else DEFAULT_CENTER[0]
@@ -205,7 +195,7 @@ def view_from_query(params: Mapping[str, str | Iterable[str]], bundle: Bundle) -
             state = replace(state, view=MapView((lat_f, lon_f), zoom_i))
         except ValueError:
             notices.append(f"ignored the map position lat={lat!r}, lon={lon!r}, zoom={zoom!r}: out of range")
-    lang = _one(params, "lang")
+    lang = param_value(params, "lang")
     if lang:
         if normalise_language(lang):
             state = replace(state, lang=normalise_language(lang))
