@@ -82,12 +82,19 @@ async def _user(browser, url: str, seed: int, until: float, problems: list[str])
             await box.press("Enter")
         elif action == "choropleth":
             box = sidebar.get_by_label("Colour countries by", exact=True)
-            await box.click()
             target = rng.choice(CHOROPLETHS)
             option = page.get_by_role("option", name=target, exact=True)
-            if not await option.count():
-                await box.press_sequentially(target[:10])
-            await option.click()
+            for attempt in range(3):  # a rerun may close the list while it opens: open it again
+                await box.click()
+                if not await option.count():
+                    await box.press_sequentially(target[:10])
+                try:
+                    await option.click(timeout=30_000)
+                    break
+                except async_api.TimeoutError:
+                    await page.keyboard.press("Escape")
+                    if attempt == 2:
+                        raise
             await page.keyboard.press("Escape")
         else:
             nav = page.get_by_test_id("stSidebarNav")
