@@ -133,7 +133,8 @@ def test_a_facet_default_applies_to_the_cli_unless_star_is_given(
         out = tmp_path / f"{name}.geojson"
         assert main(["export", "-o", str(out), "--layer", "wind_zones", *flags]) == 0
         counts[name] = json.loads(out.read_text(encoding="utf-8"))["features"]
-    assert counts["default"] and all(developer in f["properties"]["developer"] for f in counts["default"])
+    assert counts["default"]
+    assert all(developer in f["properties"]["developer"] for f in counts["default"])
     assert len(counts["all"]) == len(bundle.layers["wind_zones"]) > len(counts["default"])
 
 

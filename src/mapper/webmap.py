@@ -41,7 +41,7 @@ import shapely
 import xyzservices.providers as xyz
 from branca.element import Element, MacroElement
 
-from .assets import STREAMLIT_STATIC_URL, inline_head, runtime_path, use_local_assets, write_atomic
+from .assets import JAPANESE_FONT_DIR, STREAMLIT_STATIC_URL, inline_head, runtime_path, use_local_assets, write_atomic
 from .catalogue import Layer
 from .data import Bundle
 from .enrich import badge_id, has_site
@@ -653,6 +653,7 @@ def web_map(*, asset_base_url: str | None = STREAMLIT_STATIC_URL, runtime_versio
         use_local_assets(m, asset_base_url)
         suffix = f"?v={runtime_version}" if runtime_version else ""
         m.default_js = [*m.default_js, ("mapper_runtime", f"{asset_base_url}/mapper/mapper.js{suffix}")]
+        m.default_css = [*m.default_css, ("mapper_ja_font", f"{asset_base_url}/{JAPANESE_FONT_DIR}/ipaexfont.css")]
     return m
 
 
