@@ -20,7 +20,7 @@ import geopandas as gpd
 from ._errors import FilterError, UnknownValueError
 from .catalogue import Catalogue, Layer
 from .facets import Facet
-from .i18n import Translator, translator
+from .i18n import Message, SpecText, Translator, translator
 from .schema import split_list
 
 #: The id of the facet whose values are ISO3 country codes (``values = "country"`` in
@@ -85,7 +85,14 @@ class FilterState:
             if _is_range(value):
                 low, high = value
                 if low is not None and high is not None and low > high:
-                    raise FilterError(f"{fid} range is {low}..{high}: the low end is above the high end; swap them")
+                    raise FilterError(
+                        Message(
+                            "{facet} range is {low}..{high}: the low end is above the high end; swap them",
+                            facet=fid,
+                            low=low,
+                            high=high,
+                        )
+                    )
                 ranges[fid] = (low, high)
                 continue
             items = (value,) if isinstance(value, str) else tuple(value)
@@ -97,7 +104,7 @@ class FilterState:
         object.__setattr__(self, "choices", tuple(sorted(choices.items())))
         object.__setattr__(self, "ranges", tuple((k, lo, hi) for k, (lo, hi) in sorted(ranges.items())))
         if as_of_year is not None and (isinstance(as_of_year, bool) or not isinstance(as_of_year, int)):
-            raise FilterError(f"as-of year {as_of_year!r}: give a whole year such as 2024")
+            raise FilterError(Message("as-of year {year}: give a whole year such as 2024", year=repr(as_of_year)))
         object.__setattr__(self, "as_of_year", as_of_year)
         words = {"search": search or "", **dict(texts or {})}
         object.__setattr__(
@@ -159,12 +166,21 @@ class FilterState:
         """Raise :class:`FilterError` if a layer id or a facet is unknown; return self."""
         unknown = [name for name in self.layers if name not in catalogue]
         if unknown:
-            raise FilterError(f"unknown layer(s) {', '.join(unknown)}; available: {', '.join(catalogue)}")
+            raise FilterError(
+                Message(
+                    "unknown layer(s) {layers}; available: {available}",
+                    layers=", ".join(unknown),
+                    available=", ".join(catalogue),
+                )
+            )
         stray = [fid for fid in self.facet_ids() if fid not in catalogue.facets]
         if stray:
             raise FilterError(
-                f"unknown filter(s) {', '.join(stray)}; the declared facets are {', '.join(catalogue.facets)} "
-                "(layers/facets.toml)"
+                Message(
+                    "unknown filter(s) {filters}; the declared facets are {facets} (layers/facets.toml)",
+                    filters=", ".join(stray),
+                    facets=", ".join(catalogue.facets),
+                )
             )
         return self
 
@@ -256,7 +272,7 @@ def _ints(raw: str, name: str, notices: list[str]) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        notices.append(f"ignored {name}={raw!r}: not a whole number")
+        notices.append(Message("ignored {name}={raw}: not a whole number", name=name, raw=repr(raw)))
         return None
 
 
@@ -264,10 +280,10 @@ def _floats(raw: str, name: str, notices: list[str]) -> float | None:
     try:
         value = float(raw)
     except ValueError:
-        notices.append(f"ignored {name}={raw!r}: not a number")
+        notices.append(Message("ignored {name}={raw}: not a number", name=name, raw=repr(raw)))
         return None
     if value != value or value in (float("inf"), float("-inf")):
-        notices.append(f"ignored {name}={raw!r}: not a finite number")
+        notices.append(Message("ignored {name}={raw}: not a finite number", name=name, raw=repr(raw)))
         return None
     return value
 
@@ -361,7 +377,7 @@ def from_query(
     choices = {k: sorted(v) for k, v in (choices or {}).items()}
     layers, bad = canonical_values(_values(params, "layers"), catalogue)
     if bad:
-        notices.append(f"ignored unknown layer(s) {', '.join(bad)}")
+        notices.append(Message("ignored unknown layer(s) {layers}", layers=", ".join(bad)))
     kwargs: dict[str, Any] = {}
     texts: dict[str, str] = {}
     for fid, facet in catalogue.facets.items():
@@ -380,7 +396,14 @@ def from_query(
                     elif parse == "high" and high is None:
                         high = number
             if low is not None and high is not None and low > high:
-                notices.append(f"swapped the {facet.label.lower()} range {low}..{high}")
+                notices.append(
+                    Message(
+                        "swapped the {facet} range {low}..{high}",
+                        facet=SpecText(facet.label, facet.label.lower()),
+                        low=low,
+                        high=high,
+                    )
+                )
                 low, high = high, low
             if low is not None or high is not None:
                 kwargs[fid] = (low, high)
@@ -396,7 +419,13 @@ def from_query(
             if allowed is not None:
                 found, bad = canonical_values(items, allowed)
                 if bad:
-                    notices.append(f"ignored unknown {facet.label.lower()} value(s) {', '.join(bad)}")
+                    notices.append(
+                        Message(
+                            "ignored unknown {facet} value(s) {values}",
+                            facet=SpecText(facet.label, facet.label.lower()),
+                            values=", ".join(bad),
+                        )
+                    )
                 items = list(found)
             kwargs[fid] = tuple(items)
     raw_year = param_value(params, "as_of_year")

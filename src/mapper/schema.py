@@ -20,7 +20,7 @@ import pandas as pd
 import pycountry
 
 from ._errors import Problem, SpecError
-from .i18n import Translator, translator
+from .i18n import Message, Translator, translator
 
 FIELD_TYPES = ("string", "integer", "number", "boolean", "date", "url", "url_list", "iso3", "iso3_list")
 PROVENANCE_FIELDS = ("source_url", "source_publisher", "source_date")
@@ -68,18 +68,23 @@ class FieldSpec:
             return message
         if self.allowed is not None and str(value) not in self.allowed:
             same = [a for a in self.allowed if a.casefold() == str(value).strip().casefold()]
-            hint = f" (did you mean {same[0]!r}?)" if same else ""
-            return f"must be one of: {', '.join(self.allowed)}{hint}"
+            if same:
+                return Message(
+                    "must be one of: {allowed} (did you mean {same}?)",
+                    allowed=", ".join(self.allowed),
+                    same=repr(same[0]),
+                )
+            return Message("must be one of: {allowed}", allowed=", ".join(self.allowed))
         if self.type in ("integer", "number"):
             number = float(value)
             if self.min is not None and number < self.min:
-                return f"must be at least {_fmt(self.min)}"
+                return Message("must be at least {min}", min=_fmt(self.min))
             if self.max is not None and number > self.max:
-                return f"must be at most {_fmt(self.max)}"
+                return Message("must be at most {max}", max=_fmt(self.max))
             if self.type == "integer" and abs(number) >= 2**53:
-                return "is far too large to be a real value; check the number"
+                return Message("is far too large to be a real value; check the number")
         if self.pattern and not re.fullmatch(self.pattern, str(value)):
-            return f"must match the pattern {self.pattern}"
+            return Message("must match the pattern {pattern}", pattern=self.pattern)
         return None
 
     def coerce(self, series: pd.Series) -> pd.Series:
@@ -123,40 +128,40 @@ def _to_bool(value: Any) -> bool | None:
 
 def _check_string(value: Any) -> str | None:
     if not isinstance(value, str):
-        return "must be text"
+        return Message("must be text")
     if not value.strip():
-        return "must not be blank"
+        return Message("must not be blank")
     return None
 
 
 def _check_integer(value: Any) -> str | None:
     if isinstance(value, bool):
-        return "must be a whole number"
+        return Message("must be a whole number")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        return "must be a whole number"
+        return Message("must be a whole number")
     if not math.isfinite(number):
-        return "must be a finite whole number (not NaN or infinity); leave the cell empty if unknown"
+        return Message("must be a finite whole number (not NaN or infinity); leave the cell empty if unknown")
     if not number.is_integer():
-        return "must be a whole number"
+        return Message("must be a whole number")
     return None
 
 
 def _check_number(value: Any) -> str | None:
     if isinstance(value, bool):
-        return "must be a number"
+        return Message("must be a number")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        return "must be a number"
+        return Message("must be a number")
     if not math.isfinite(number):
-        return "must be a finite number (not NaN or infinity); leave the cell empty if unknown"
+        return Message("must be a finite number (not NaN or infinity); leave the cell empty if unknown")
     return None
 
 
 def _check_boolean(value: Any) -> str | None:
-    return None if _to_bool(value) is not None else "must be true or false"
+    return None if _to_bool(value) is not None else Message("must be true or false")
 
 
 def _check_date(value: Any) -> str | None:
@@ -164,46 +169,48 @@ def _check_date(value: Any) -> str | None:
         return None
     text = str(value)
     if not _DATE_RE.match(text):
-        return "must be a date written YYYY-MM-DD, YYYY-MM or YYYY"
+        return Message("must be a date written YYYY-MM-DD, YYYY-MM or YYYY")
     parts = [int(p) for p in text.split("-")]
     try:
         _dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
     except ValueError:
-        return "is not a real calendar date"
+        return Message("is not a real calendar date")
     return None
 
 
 def _check_url(value: Any) -> str | None:
     if not isinstance(value, str) or not _URL_RE.match(value.strip()):
-        return "must be an http(s) URL"
+        return Message("must be an http(s) URL")
     return None
 
 
 def _check_url_list(value: Any) -> str | None:
     items = split_list(value)
     if not items:
-        return "must hold at least one http(s) URL"
+        return Message("must hold at least one http(s) URL")
     bad = [u for u in items if _check_url(u)]
-    return f"holds something that is not an http(s) URL: {bad[0]!r}" if bad else None
+    return Message("holds something that is not an http(s) URL: {value}", value=repr(bad[0])) if bad else None
 
 
 def _check_iso3(value: Any) -> str | None:
     if not is_iso3(value):
         upper = str(value).strip().upper()
-        hint = f" (write {upper!r})" if is_iso3(upper) else ""
-        return f"must be an ISO 3166-1 alpha-3 code in capitals, e.g. LAO{hint}"
+        if is_iso3(upper):
+            return Message("must be an ISO 3166-1 alpha-3 code in capitals, e.g. LAO (write {code})", code=repr(upper))
+        return Message("must be an ISO 3166-1 alpha-3 code in capitals, e.g. LAO")
     return None
 
 
 def _check_iso3_list(value: Any) -> str | None:
     items = split_list(value)
     if not items:
-        return "must hold at least one ISO 3166-1 alpha-3 code"
+        return Message("must hold at least one ISO 3166-1 alpha-3 code")
     bad = [c for c in items if not is_iso3(c)]
-    return (
-        f"holds {bad[0]!r}, not an ISO 3166-1 alpha-3 code in capitals (e.g. LAO); separate codes with ';'"
-        if bad
-        else None
+    if not bad:
+        return None
+    return Message(
+        "holds {value}, not an ISO 3166-1 alpha-3 code in capitals (e.g. LAO); separate codes with ';'",
+        value=repr(bad[0]),
     )
 
 
@@ -265,7 +272,7 @@ class Schema:
         problems: list[Problem] = []
         missing_columns = [n for n in self.required if n not in frame.columns]
         for name in missing_columns:
-            problems.append(Problem(file, name, "required column is missing; add it to every record"))
+            problems.append(Problem(file, name, Message("required column is missing; add it to every record")))
         known = set(self.fields) | {"geometry"} | set(derived)
         for column in frame.columns:
             if column not in known:
@@ -273,8 +280,11 @@ class Schema:
                     Problem(
                         file,
                         str(column),
-                        f"is not a field of schema '{self.id}'; rename it to one of the "
-                        "schema's fields or add it to the schema",
+                        Message(
+                            "is not a field of schema '{schema}'; rename it to one of the schema's fields or add it "
+                            "to the schema",
+                            schema=self.id,
+                        ),
                         severity="warning",
                     )
                 )
@@ -286,7 +296,9 @@ class Schema:
             for row, (rid, value) in enumerate(zip(ids, column, strict=True)):
                 if is_missing(value):
                     if spec.required:
-                        problems.append(Problem(file, spec.name, "is required but empty; fill it in", rid, row=row))
+                        problems.append(
+                            Problem(file, spec.name, Message("is required but empty; fill it in"), rid, row=row)
+                        )
                     continue
                 message = spec.check(value)
                 if message:
@@ -302,7 +314,7 @@ class Schema:
                             Problem(
                                 file,
                                 spec.name,
-                                "is used by an earlier record too; every value must be unique",
+                                Message("is used by an earlier record too; every value must be unique"),
                                 str(value),
                                 value,
                                 row=row,
