@@ -465,6 +465,10 @@ def _write_document(folder: Path, name: str, document: object, url_base: str) ->
     return f"{url_base}/data/{target.name}"
 
 
+#: Stands for the number in a badge header the runtime completes (not in any text: a control character).
+_COUNT = "\x01"
+
+
 def _badges(frame: gpd.GeoDataFrame, layer: Layer, assets: MapAssets) -> list[dict[str, Any]]:
     """Country-level records of a selection grouped into one badge per country."""
     if not layer.country_fields or frame.empty:
@@ -476,18 +480,28 @@ def _badges(frame: gpd.GeoDataFrame, layer: Layer, assets: MapAssets) -> list[di
         if place is None:  # a country outside the basemap: tables and exports only
             continue
         lat, lon, name = place
-        header = assets.tr.ngettext(
-            "{country}: {n} country-level record of {layer}",
-            "{country}: {n} country-level records of {layer}",
-            len(group),
-        ).format(country=name, n=len(group), layer=assets.tr.data(layer.title))
+        title = assets.tr.data(layer.title)
+
+        def header(n: int | str, plural_of: int, country: str = name, title: str = title) -> str:
+            return _h(
+                assets.tr.ngettext(
+                    "{country}: {n} country-level record of {layer}",
+                    "{country}: {n} country-level records of {layer}",
+                    plural_of,
+                ).format(country=country, n=n, layer=title)
+            )
+
         badges.append(
             {
                 "id": badge_id(layer.id, str(code)),
                 "lat": lat,
                 "lon": lon,
                 "members": [int(i) for i in group.index],
-                "header": _h(header),
+                "header": header(len(group), len(group)),
+                # the year control (HTML export) shows fewer members in some years: the header
+                # for one, and for n with _COUNT where the number goes (English and Japanese
+                # have no other plural forms)
+                "counted": [header(1, 1), header(_COUNT, 2)],
             }
         )
     return badges
