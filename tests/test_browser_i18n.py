@@ -296,3 +296,43 @@ def test_the_html_maps_country_badge_counts_follow_the_year_slider(
             assert session.blocked == []
         finally:
             session.close()
+
+
+def test_the_japanese_html_map_draws_japanese_with_its_embedded_font_offline(
+    browser,  # noqa: F811
+    bundle: mapper.Bundle,
+    tmp_path: Path,
+) -> None:
+    """This Chromium has no Japanese font at all: the page's own font must load from the file
+    itself (the network is cut) and cover every Japanese character the page shows."""
+    from mapper.fonts import WEB_FAMILY, is_cjk
+
+    path = tmp_path / "map.html"
+    path.write_text(standalone_html(select(bundle), lang="ja"), encoding="utf-8")
+    session = Session(browser)
+    try:
+        page = session.page
+        page.goto(path.as_uri())
+        page.wait_for_function(
+            "() => document.querySelector('.leaflet-container')?.getAttribute('data-mapper-ready') === '1'"
+        )
+        shown = page.evaluate("() => document.body.innerText")
+        japanese = "".join(sorted({c for c in shown if is_cjk(c)}))
+        assert "凡例" in shown
+        assert len(japanese) > 20
+        loaded = page.evaluate(
+            """async ([family, text]) => {
+                const faces = await document.fonts.load(`16px "${family}"`, text);
+                return {faces: faces.map((f) => [f.family, f.status]),
+                        check: document.fonts.check(`16px "${family}"`, text)};
+            }""",
+            [WEB_FAMILY, japanese],
+        )
+        assert loaded["faces"] == [[f'"{WEB_FAMILY}"', "loaded"]] or loaded["faces"] == [[WEB_FAMILY, "loaded"]]
+        assert loaded["check"] is True
+        legend_font = page.locator(".mapper-legend").evaluate("(e) => getComputedStyle(e).fontFamily")
+        assert WEB_FAMILY in legend_font
+        assert session.blocked == []  # the font came from the page, not the network
+        assert session.errors == []
+    finally:
+        session.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import io
 import json
+import re
 import string
 from pathlib import Path
 
@@ -429,3 +430,68 @@ def _message_calls_without_a_literal() -> list[str]:
 def test_every_message_of_the_library_has_a_literal_message_id() -> None:
     """A computed id (an f-string, a variable) cannot be extracted, so it would stay English."""
     assert _message_calls_without_a_literal() == []
+
+
+# --- the Japanese font embedded in the HTML map ------------------------------------------------
+
+
+def _embedded_font(page: str):
+    """The ``@font-face`` of the page's embedded font, read back with fontTools."""
+    import base64
+
+    from fontTools.ttLib import TTFont
+
+    from mapper.fonts import WEB_FAMILY
+
+    found = re.search(
+        r'@font-face\{font-family:"([^"]+)";[^}]*url\(data:font/(woff2?);base64,([A-Za-z0-9+/=]+)\)', page
+    )
+    assert found, "no embedded @font-face"
+    assert found.group(1) == WEB_FAMILY
+    return found.group(2), TTFont(io.BytesIO(base64.b64decode(found.group(3))))
+
+
+def test_the_japanese_html_map_embeds_a_subset_of_the_japanese_font_with_its_licence(bundle: mapper.Bundle) -> None:
+    from fontTools.ttLib import TTFont
+
+    from mapper.fonts import WEB_FAMILY, is_cjk, japanese_font_path
+    from mapper.webmap import FONT_STACK, MapAssets, standalone_html
+
+    page = standalone_html(select(bundle), lang="ja")
+    flavor, font = _embedded_font(page)
+    assert flavor == "woff2"
+    cmap = {chr(c) for c in font.getBestCmap()}
+    with TTFont(str(japanese_font_path()), lazy=True) as original:
+        full = set(original.getBestCmap())
+    # the page's text: its Japanese UI words, layer titles, popup labels and values, country names
+    ja = translator("ja")
+    assets = MapAssets(bundle, "ja")
+    texts = [ja.gettext("Indo-Pacific clean-energy partnerships"), ja.gettext("Legend"), ja.gettext("Play")]
+    for layer in bundle.catalogue.values():
+        document = assets.document(layer.id)
+        texts += [ja.data(layer.title), *document["labels"], *(label for label, _ in document["popup_fields"])]
+        texts += [str(v) for column in assets.popups(layer.id) for v in column]
+    texts += [ja.country(code) for code in bundle.countries["iso3"]]
+    wanted = {c for text in texts for c in text if is_cjk(c)}
+    assert len(wanted) > 200
+    assert sorted(c for c in wanted if ord(c) in full and c not in cmap) == []  # no glyph missing
+    assert sorted(c for c in wanted if ord(c) not in full) == []  # and the font has every one
+    assert len(cmap) < 2 * len(wanted) + 50  # a subset, not the 6 MB font
+    names = {r.nameID: r.toUnicode() for r in font["name"].names if r.platformID == 3}
+    assert names[1] == WEB_FAMILY  # renamed: the licence forbids the original's name on a derivative
+    assert "IPA" not in names[4] + names[6]
+    assert "IPA Font License Agreement v1.0" in page  # the licence goes with the font
+    assert "subset of IPAexGothic" in page
+    assert f'"{WEB_FAMILY}"' in FONT_STACK
+    assert re.search(r"@font-face\{[^}]*url\((?!data:)", page) is None  # inlined, nothing fetched
+
+
+def test_an_html_map_without_japanese_text_embeds_no_font(bundle: mapper.Bundle) -> None:
+    from mapper.fonts import is_cjk, page_characters
+    from mapper.webmap import standalone_html
+
+    selection = select(bundle, FilterState(layers=("interconnectors",), search="Nam Theun"))
+    page = standalone_html(selection, lang="en")
+    assert not any(is_cjk(c) for c in page_characters(page))  # English, and no Japanese in these records
+    assert "@font-face" not in page
+    assert "mapper-font-licence" not in page
