@@ -21,7 +21,7 @@ from ._errors import FilterError, UnknownValueError
 from .catalogue import Catalogue, Layer
 from .facets import ALL_VALUES, Facet
 from .i18n import Message, SpecText, Translator, translator
-from .schema import split_list
+from .schema import HISTORY_SUFFIX, parse_status_history, split_list
 
 #: The id of the facet whose values are ISO3 country codes (``values = "country"`` in
 #: ``layers/facets.toml``): its values are upper-cased, and the map zooms to them.
@@ -511,6 +511,8 @@ def filter_layer(frame: gpd.GeoDataFrame, layer: Layer, state: FilterState) -> g
     A facet the layer does not map to fields leaves it unfiltered, except text: a layer
     with no searched fields is searched in its label field.
     """
+    if state.as_of_year is not None and layer.facet_fields(YEAR_FACET):
+        frame = status_as_of(frame, layer, state.as_of_year)  # filters and outputs see the status then
     mask = pd.Series(True, index=frame.index)
     for fid, values in state.choices:
         columns = layer.facet_fields(fid)
@@ -551,7 +553,10 @@ def active_spans(frame: pd.DataFrame, layer: Layer) -> pd.DataFrame:
     * a record whose status ends it (``cancelled``, in a schema field that allows that
       value) counts its year as the end: it is shown in the years before (since when is not
       known) and hidden from that year on;
-    * a record with no year cannot be placed in time and is left out of an as-of view.
+    * a record with no year cannot be placed in time and is left out of an as-of view;
+    * a record with a dated status history (a ``status_history`` field, e.g.
+      ``"2019:designated; 2024:awarded"``) starts at its first entry, and when it was
+      cancelled it is shown from that first entry until the year before the cancellation.
     """
     start = pd.Series(float("nan"), index=frame.index)
     for column in layer.facet_fields(YEAR_FACET):
@@ -569,8 +574,58 @@ def active_spans(frame: pd.DataFrame, layer: Layer) -> pd.DataFrame:
     )
     first = start.where(~ended, float("-inf"))
     last = end.fillna(float("inf")).where(~ended, start - 1)
+    for _field, histories in _histories(frame, layer):
+        for index, history in histories.items():
+            opened = next((year for year, status in history if status not in ENDING_STATUSES), None)
+            if opened is None:
+                continue
+            if pd.isna(start[index]) or opened < start[index] or ended[index]:
+                first[index] = opened
+            if pd.isna(start[index]):
+                start[index] = opened
+                if not ended[index]:
+                    last[index] = end[index] if pd.notna(end[index]) else float("inf")
+            closing = [year for year, status in history if status in ENDING_STATUSES]
+            if ended[index] and closing:
+                last[index] = closing[-1] - 1
     dated = start.notna()
     return pd.DataFrame({"first": first.where(dated), "last": last.where(dated)}, index=frame.index)
+
+
+def _histories(frame: pd.DataFrame, layer: Layer) -> list[tuple[str, dict[Any, list[tuple[int, str]]]]]:
+    """``(field, {index: [(year, status), ...]})`` for each status field of the layer that has a
+    dated history in the frame (only the records whose history is filled in)."""
+    out = []
+    for spec in layer.schema.fields.values():
+        current = spec.name.removesuffix(HISTORY_SUFFIX)
+        if spec.type != "status_history" or spec.name not in frame.columns or current not in frame.columns:
+            continue
+        parsed = {
+            index: history
+            for index, value in frame[spec.name].items()
+            if (history := parse_status_history(value) if isinstance(value, str) else [])
+        }
+        if parsed:
+            out.append((current, parsed))
+    return out
+
+
+def status_as_of(frame: pd.DataFrame, layer: Layer, year: int) -> pd.DataFrame:
+    """The frame with each status that has a dated history set to the status that held in
+    ``year`` (its last entry up to that year); records without a history, or with none
+    that early, keep their current status. The index and the other columns are unchanged."""
+    histories = _histories(frame, layer)
+    if not histories:
+        return frame
+    frame = frame.copy()
+    for field, parsed in histories:
+        values = frame[field].astype(object)
+        for index, history in parsed.items():
+            held = [status for when, status in history if when <= year]
+            if held:
+                values[index] = held[-1]
+        frame[field] = values.astype(frame[field].dtype)
+    return frame
 
 
 def active_in_year(frame: pd.DataFrame, layer: Layer, year: int) -> pd.Series:

@@ -7,6 +7,7 @@ Schemas are TOML files in ``layers/schemas/``; :func:`load_schema` turns one int
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import math
 import re
 import tomllib
@@ -22,7 +23,21 @@ import pycountry
 from ._errors import Problem, SpecError
 from .i18n import Message, Translator, translator
 
-FIELD_TYPES = ("string", "integer", "number", "boolean", "date", "url", "url_list", "iso3", "iso3_list")
+FIELD_TYPES = (
+    "string",
+    "integer",
+    "number",
+    "boolean",
+    "date",
+    "url",
+    "url_list",
+    "iso3",
+    "iso3_list",
+    "status_history",
+)
+#: A ``status_history`` field is the dated history of the field named without this suffix
+#: (``status_history`` of ``status``): ``"2019:designated; 2024:awarded"``.
+HISTORY_SUFFIX = "_history"
 PROVENANCE_FIELDS = ("source_url", "source_publisher", "source_date")
 _DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _URL_RE = re.compile(r"^https?://[^\s<>\"']+$")
@@ -66,6 +81,8 @@ class FieldSpec:
         message = checker(value)
         if message:
             return message
+        if self.type == "status_history":
+            return self._check_history(value)
         if self.allowed is not None and str(value) not in self.allowed:
             same = [a for a in self.allowed if a.casefold() == str(value).strip().casefold()]
             if same:
@@ -85,6 +102,22 @@ class FieldSpec:
                 return Message("is far too large to be a real value; check the number")
         if self.pattern and not re.fullmatch(self.pattern, str(value)):
             return Message("must match the pattern {pattern}", pattern=self.pattern)
+        return None
+
+    def _check_history(self, value: Any) -> Message | None:
+        """Each entry's status is allowed and its year within ``min``..``max``."""
+        for year, status in parse_status_history(value):
+            if self.allowed is not None and status not in self.allowed:
+                return Message(
+                    "has {status} in {year}: each status must be one of: {allowed}",
+                    status=repr(status),
+                    year=year,
+                    allowed=", ".join(self.allowed),
+                )
+            if (self.min is not None and year < self.min) or (self.max is not None and year > self.max):
+                return Message(
+                    "has the year {year}, outside {low}..{high}", year=year, low=_fmt(self.min), high=_fmt(self.max)
+                )
         return None
 
     def coerce(self, series: pd.Series) -> pd.Series:
@@ -214,6 +247,37 @@ def _check_iso3_list(value: Any) -> str | None:
     )
 
 
+_HISTORY_ITEM = re.compile(r"^\s*(\d{4})\s*:\s*([a-z][a-z0-9_]*)\s*$")
+
+
+def parse_status_history(value: object) -> list[tuple[int, str]]:
+    """``[(year, status), ...]`` of a ``status_history`` cell (``"2019:designated;
+    2024:awarded"``), in the cell's order; entries that are not ``YEAR:status`` are skipped
+    (:func:`_check_status_history` reports them)."""
+    out = []
+    for item in split_list(value):
+        found = _HISTORY_ITEM.match(item)
+        if found:
+            out.append((int(found.group(1)), found.group(2)))
+    return out
+
+
+def _check_status_history(value: Any) -> Message | None:
+    if not isinstance(value, str) or not value.strip():
+        return Message("must be text like '2019:designated; 2024:awarded'")
+    items = split_list(value)
+    bad = [item for item in items if not _HISTORY_ITEM.match(item)]
+    if bad:
+        return Message(
+            "holds {item}: write each entry as YEAR:status, separated by ';' (e.g. '2019:designated; 2024:awarded')",
+            item=repr(bad[0][:60]),
+        )
+    years = [year for year, _ in parse_status_history(value)]
+    if any(later <= earlier for earlier, later in itertools.pairwise(years)):
+        return Message("must list its years in increasing order, one status per year")
+    return None
+
+
 _CHECKERS = {
     "string": _check_string,
     "integer": _check_integer,
@@ -224,6 +288,7 @@ _CHECKERS = {
     "url_list": _check_url_list,
     "iso3": _check_iso3,
     "iso3_list": _check_iso3_list,
+    "status_history": _check_status_history,
 }
 
 
@@ -321,6 +386,38 @@ class Schema:
                             )
                         )
                     seen.add(str(value))
+        problems += self._check_histories(frame, file, ids)
+        return problems
+
+    def _check_histories(self, frame: pd.DataFrame, file: str, ids: list[str]) -> list[Problem]:
+        """A status history must end with the record's current status (else one of them is
+        out of date)."""
+        problems = []
+        for spec in self.fields.values():
+            current = spec.name.removesuffix(HISTORY_SUFFIX)
+            if spec.type != "status_history" or current not in frame.columns or spec.name not in frame.columns:
+                continue
+            for row, (value, now) in enumerate(zip(frame[spec.name], frame[current], strict=True)):
+                if is_missing(value) or spec.check(value):
+                    continue  # an empty or malformed history (reported by its own check)
+                history = parse_status_history(value)
+                if history and not is_missing(now) and history[-1][1] != str(now):
+                    problems.append(
+                        Problem(
+                            file,
+                            spec.name,
+                            Message(
+                                "ends with {last}, but {field} is {now}: add the current status to the history "
+                                "(with its year), or correct {field}",
+                                last=repr(history[-1][1]),
+                                field=current,
+                                now=repr(str(now)),
+                            ),
+                            ids[row],
+                            value,
+                            row=row,
+                        )
+                    )
         return problems
 
     def coerce(self, frame: pd.DataFrame) -> pd.DataFrame:
