@@ -75,12 +75,18 @@ def _say(kind: str, text: str) -> None:
     st.session_state[MESSAGE_KEY] = (kind, text)
 
 
+def _in_language(problems: pd.DataFrame) -> pd.DataFrame:
+    """Rows set aside or warned about, with the library's messages in the user's language
+    (the row, column and value are the file's own and stay as they are)."""
+    return problems.assign(problem=[t.message(m) for m in problems["problem"]])
+
+
 def _attempt(action: Callable[[], Any], done: str = "") -> None:
     """Run a store action from a callback; its problem (or ``done``) is shown next run."""
     try:
         action()
     except MapperError as exc:
-        _say("error", str(exc))
+        _say("error", tr().message(exc))
     else:
         if done:
             _say("success", done)
@@ -183,7 +189,7 @@ if upload is not None:
             table = _read(name, data, tag, None, layer)
         store.limits.check_rows(shown, len(table.frame))
     except MapperError as exc:
-        st.error(md_escape(str(exc)))
+        st.error(md_escape(t.message(exc)))
         table = None
     if table is not None:
         for note in table.notes:
@@ -246,7 +252,7 @@ if upload is not None:
             mapping = detected.with_changes(**changes)
             result = _apply(table, tag, mapping)
         except MapperError as exc:
-            st.error(md_escape(str(exc)))
+            st.error(md_escape(t.message(exc)))
             result = None
         if result is not None:
             (st.success if not result.rejected_count else st.warning)(md_escape(result.summary()))
@@ -257,7 +263,7 @@ if upload is not None:
                         "changed: fix them there and upload it again, it becomes a new version."
                     )
                 )
-                st.dataframe(result.rejected.head(200), hide_index=True, width="stretch")
+                st.dataframe(_in_language(result.rejected.head(200)), hide_index=True, width="stretch")
                 st.download_button(
                     _("Download the {count} rows set aside (CSV)").format(count=result.rejected_count),
                     rejected_csv(result),
@@ -267,7 +273,7 @@ if upload is not None:
                 )
             if len(result.warnings):
                 st.caption(_("Warnings (the rows are mapped):"))
-                st.dataframe(result.warnings.head(200), hide_index=True, width="stretch")
+                st.dataframe(_in_language(result.warnings.head(200)), hide_index=True, width="stretch")
             if len(result.frame):
                 st.caption(_("Records as they will be mapped (first rows):"))
                 st.dataframe(
@@ -289,7 +295,7 @@ if upload is not None:
                         rows=len(table.frame),
                     )
                 except MapperError as exc:
-                    st.error(md_escape(str(exc)))
+                    st.error(md_escape(t.message(exc)))
                 else:
                     remember(saved.id, built)
                     set_view(show_layer(current_view(get_bundle()), lid))
@@ -305,7 +311,7 @@ if upload is not None:
 st.header(_("In this workspace"))
 loaded = workspace_layers()
 for problem in loaded.problems if loaded else []:
-    st.warning(md_escape(problem))
+    st.warning(md_escape(t.message(problem)))
 uploads = store.uploads(open_id)
 if not uploads:
     st.caption(_("No upload yet."))
@@ -393,7 +399,10 @@ def _apply_view(saved: Any) -> None:
     state, notices = saved_view_state(saved, get_bundle())
     set_view(state)
     if notices:
-        _say("warning", _("Opened, with adjustments: {notices}").format(notices="; ".join(notices)))
+        _say(
+            "warning",
+            _("Opened, with adjustments: {notices}").format(notices="; ".join(tr().message(n) for n in notices)),
+        )
 
 
 row = st.columns([2, 1])

@@ -14,6 +14,7 @@ from shapely.geometry.base import BaseGeometry
 from ._errors import Problem
 from .catalogue import CountrySpec, Layer
 from .geo import area_km2, distance_km, distances_km, length_km, point_distances_km, share_inside
+from .i18n import Message
 from .schema import split_list
 
 #: A zone with more than this share of its area on land is reported.
@@ -156,12 +157,17 @@ def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDat
                 continue  # country-level, or the spatial join puts it in the country it names
             ok, d = (decided[index] <= tol, decided[index]) if index in decided else _near(geom, shapes.get(code), tol)
             if not ok:
-                where = ", ".join(found) or "no country polygon (at sea?)"
+                where = ", ".join(found) or Message("no country polygon (at sea?)")
                 flag(
                     str(rid),
                     field,
-                    f"the point lies {d:.0f} km outside {code} (it falls in {where}); "
-                    "check the coordinates or the country code",
+                    Message(
+                        "the point lies {km} km outside {code} (it falls in {where}); check the coordinates or the "
+                        "country code",
+                        km=f"{d:.0f}",
+                        code=code,
+                        where=where,
+                    ),
                     code,
                 )
         return problems
@@ -175,8 +181,10 @@ def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDat
                 flag(
                     rid,
                     "geometry",
-                    f"{land:.0f}% of the zone's area is on land; an offshore zone should "
-                    "lie at sea: redraw the outline",
+                    Message(
+                        "{share} of the zone's area is on land; an offshore zone should lie at sea: redraw the outline",
+                        share=f"{land:.0f}%",
+                    ),
                     land,
                 )
         if not named:
@@ -194,9 +202,13 @@ def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDat
                         flag(
                             rid,
                             field,
-                            f"this end of the line lies {d:.0f} km outside {code} (it falls in "
-                            f"{_located_in(end, countries)}); check the end point's coordinates or the "
-                            "order of the two ends",
+                            Message(
+                                "this end of the line lies {km} km outside {code} (it falls in {where}); check the "
+                                "end point's coordinates or the order of the two ends",
+                                km=f"{d:.0f}",
+                                code=code,
+                                where=_located_in(end, countries),
+                            ),
                             code,
                         )
             else:
@@ -208,8 +220,13 @@ def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDat
                         flag(
                             rid,
                             "geometry",
-                            f"vertex ({x:.4f}, {y:.4f}) lies {d:.0f} km from every country "
-                            f"the record names ({', '.join(sorted(c for c in codes if c))})",
+                            Message(
+                                "vertex ({x}, {y}) lies {km} km from every country the record names ({codes})",
+                                x=f"{x:.4f}",
+                                y=f"{y:.4f}",
+                                km=f"{d:.0f}",
+                                codes=", ".join(sorted(c for c in codes if c)),
+                            ),
                             (x, y),
                         )
                         break
@@ -221,8 +238,13 @@ def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDat
                 flag(
                     rid,
                     field,
-                    f"the zone lies {d:.0f} km from {code}'s coast (more than {tol:g} km); "
-                    "check the outline or the country code",
+                    Message(
+                        "the zone lies {km} km from {code}'s coast (more than {tol} km); check the outline or the "
+                        "country code",
+                        km=f"{d:.0f}",
+                        code=code,
+                        tol=f"{tol:g}",
+                    ),
                     code,
                 )
     return problems

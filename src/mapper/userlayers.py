@@ -21,6 +21,7 @@ import geopandas as gpd
 from ._errors import MapperError, UnknownWorkspaceError
 from .catalogue import Layer
 from .data import Bundle
+from .i18n import Message
 from .query import param_value
 from .viewstate import VIEW_PARAM, WORKSPACE_PARAM, ViewState, view_from_query
 from .workspace import SavedView, Upload, WorkspaceStore, is_id
@@ -108,7 +109,14 @@ def workspace_bundle(base: Bundle, store: WorkspaceStore, workspace_id: str) -> 
         try:
             extra.append(build_upload_layer(store, saved))
         except MapperError as exc:
-            problems.append(f"{saved.name} (version {saved.version}) could not be shown: {exc}")
+            problems.append(
+                Message(
+                    "{file} (version {version}) could not be shown: {problem}",
+                    file=saved.name,
+                    version=saved.version,
+                    problem=exc,
+                )
+            )
             continue
         shown[lid] = saved
     bundle = base.with_layers(extra) if extra else base
@@ -135,14 +143,14 @@ def resolve_link(
     out.pop(VIEW_PARAM, None)
     if view_id:
         if store is None:
-            notices.append(f"the saved view in the link cannot be opened: {unavailable or 'no workspace store'}")
+            notices.append(Message("the saved view in the link cannot be opened: {why}", why=_why(unavailable)))
         else:
             try:
                 saved = store.view(view_id)
             except UnknownWorkspaceError as exc:
-                notices.append(f"the link's saved view was not found ({exc})")
+                notices.append(Message("the link's saved view was not found ({problem})", problem=exc))
             except MapperError as exc:
-                notices.append(f"the saved view in the link cannot be opened: {exc}")
+                notices.append(Message("the saved view in the link cannot be opened: {why}", why=exc))
             else:
                 out = {**_params(saved.query), WORKSPACE_PARAM: saved.workspace_id}
     ws = param_value(out, WORKSPACE_PARAM)
@@ -150,23 +158,30 @@ def resolve_link(
         out.pop(WORKSPACE_PARAM, None)
     else:
         if store is None:
-            notices.append(f"the workspace in the link cannot be opened: {unavailable or 'no workspace store'}")
+            notices.append(Message("the workspace in the link cannot be opened: {why}", why=_why(unavailable)))
             out.pop(WORKSPACE_PARAM)
         elif not is_id(ws):
-            notices.append(f"ignored ws={ws!r}: not a workspace id (copy the link again from the app)")
+            notices.append(
+                Message("ignored ws={value}: not a workspace id (copy the link again from the app)", value=repr(ws))
+            )
             out.pop(WORKSPACE_PARAM)
         else:
             try:
                 store.workspace(ws)
             except UnknownWorkspaceError as exc:
-                notices.append(f"the link's workspace was not found ({exc})")
+                notices.append(Message("the link's workspace was not found ({problem})", problem=exc))
                 out.pop(WORKSPACE_PARAM)
             except MapperError as exc:
-                notices.append(f"the workspace in the link cannot be opened: {exc}")
+                notices.append(Message("the workspace in the link cannot be opened: {why}", why=exc))
                 out.pop(WORKSPACE_PARAM)
             else:
                 out[WORKSPACE_PARAM] = ws
     return out, notices
+
+
+def _why(unavailable: str) -> str:
+    """Why there is no store: the deployment's reason, or a translatable default."""
+    return unavailable or Message("no workspace store")
 
 
 def show_layer(view: ViewState, lid: str) -> ViewState:

@@ -45,6 +45,7 @@ from .assets import JAPANESE_FONT_DIR, STREAMLIT_STATIC_URL, inline_head, runtim
 from .catalogue import Layer
 from .data import Bundle
 from .enrich import badge_id, has_site
+from .fonts import WEB_FAMILY, WEB_FONT_NOTICE, page_characters, web_font
 from .geo import pacific_coords, pacific_view
 from .i18n import Translator, translator
 from .measures import shown_measures
@@ -478,6 +479,10 @@ def _write_document(folder: Path, name: str, document: object, url_base: str) ->
     return f"{url_base}/data/{target.name}"
 
 
+#: Stands for the number in a badge header the runtime completes (not in any text: a control character).
+_COUNT = "\x01"
+
+
 def _badges(frame: gpd.GeoDataFrame, layer: Layer, assets: MapAssets) -> list[dict[str, Any]]:
     """Country-level records of a selection grouped into one badge per country."""
     if not layer.country_fields or frame.empty:
@@ -489,18 +494,28 @@ def _badges(frame: gpd.GeoDataFrame, layer: Layer, assets: MapAssets) -> list[di
         if place is None:  # a country outside the basemap: tables and exports only
             continue
         lat, lon, name = place
-        header = assets.tr.ngettext(
-            "{country}: {n} country-level record of {layer}",
-            "{country}: {n} country-level records of {layer}",
-            len(group),
-        ).format(country=name, n=len(group), layer=assets.tr.data(layer.title))
+        title = assets.tr.data(layer.title)
+
+        def header(n: int | str, plural_of: int, country: str = name, title: str = title) -> str:
+            return _h(
+                assets.tr.ngettext(
+                    "{country}: {n} country-level record of {layer}",
+                    "{country}: {n} country-level records of {layer}",
+                    plural_of,
+                ).format(country=country, n=n, layer=title)
+            )
+
         badges.append(
             {
                 "id": badge_id(layer.id, str(code)),
                 "lat": lat,
                 "lon": lon,
                 "members": [int(i) for i in group.index],
-                "header": _h(header),
+                "header": header(len(group), len(group)),
+                # the year control (HTML export) shows fewer members in some years: the header
+                # for one, and for n with _COUNT where the number goes (English and Japanese
+                # have no other plural forms)
+                "counted": [header(1, 1), header(_COUNT, 2)],
             }
         )
     return badges
@@ -732,10 +747,12 @@ def year_range(selection: Selection) -> tuple[int, int] | None:
 
 
 #: The fonts the HTML map asks for: the viewer's own Japanese system fonts (every desktop
-#: and mobile OS sold in Japan has one of these), then any sans-serif. No font is fetched.
+#: and mobile OS sold in Japan has one of these), then the subset of IPAexGothic embedded in
+#: the page (:func:`mapper.fonts.web_font`: no glyph missing on a machine without Japanese
+#: fonts), then any sans-serif. No font is fetched.
 FONT_STACK = (
     '-apple-system,"Segoe UI","Hiragino Sans","Hiragino Kaku Gothic ProN","Yu Gothic UI","Yu Gothic",'
-    'Meiryo,"Noto Sans CJK JP","Noto Sans JP","IPAexGothic",sans-serif'
+    f'Meiryo,"Noto Sans CJK JP","Noto Sans JP","IPAexGothic","{WEB_FAMILY}",sans-serif'
 )
 
 
@@ -781,11 +798,30 @@ def standalone_html(
     root.header.add_child(_Raw(head), name="inline_assets", index=0)
     root.header.add_child(
         _Raw(
-            f"<style>body,.leaflet-container,.mapper-legend,.mapper-time{{font-family:{FONT_STACK}}}"
+            # (scoped to the map so it outranks the runtime's own "font: ... sans-serif", added later)
+            "<style>body,.leaflet-container,.leaflet-container .mapper-legend,.leaflet-container .mapper-time,"
+            f".leaflet-container .mapper-error{{font-family:{FONT_STACK}}}"
             ".mapper-caption{position:fixed;bottom:0;left:0;right:0;z-index:1000;background:rgba(255,255,255,.9);"
             "font-size:11px;padding:3px 8px}.leaflet-bottom{bottom:34px}</style>"
         )
     )
     root.html.add_child(_Raw(caption))
     html_text = root.render()
-    return html_text.replace("<html>", f'<html lang="{_h(tr.lang)}">', 1)
+    html_text = html_text.replace("<html>", f'<html lang="{_h(tr.lang)}">', 1)
+    return _with_font(html_text)
+
+
+def _with_font(page: str) -> str:
+    """The page with the Japanese font embedded: subset to the characters the page holds
+    (its text, labels and data), as an inline ``@font-face``, with the font's licence (the
+    IPA Font License asks for its copy to go with the font). A page without any character
+    the font covers is returned as it is."""
+    font = web_font(page_characters(page))
+    if font is None:
+        return page
+    licence = f"{WEB_FONT_NOTICE}\n\n{font.licence}".replace("</", "<\\/")
+    block = (
+        f"<style>{font.css()}</style>\n"
+        f'<script type="text/plain" id="mapper-font-licence">\n{licence}\n</script>\n</head>'
+    )
+    return page.replace("</head>", block, 1)
