@@ -33,7 +33,7 @@ from app_pages._shared import (
 )
 from mapper.assets import STREAMLIT_STATIC_URL, runtime_version
 from mapper.data import Bundle
-from mapper.query import YEAR_FACET, FilterState
+from mapper.query import YEAR_FACET
 from mapper.selection import Selection
 from mapper.style import SCHEME_LABELS, categorical_attributes, numeric_attributes
 from mapper.tables import clicked_records, country_profile, layer_table, link_columns, summarize
@@ -143,7 +143,7 @@ def year_control(first: int, last: int) -> None:
 
 def _reset_filters() -> None:
     """Callback: back to every layer and record (keeps the choropleth, basemap and view)."""
-    st.session_state.update(controls.filter_values(FilterState()))
+    st.session_state.update(controls.filter_values(controls.default_filters()))
 
 
 with st.sidebar:
