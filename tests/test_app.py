@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import mapper
+from mapper.query import with_defaults
 
 TIMEOUT = 120
 
@@ -27,7 +28,9 @@ def _counts(at: AppTest) -> dict[str, int]:
 
 
 def _expected(bundle: mapper.Bundle, state: mapper.FilterState) -> dict[str, int]:
-    frames = mapper.apply_filter(bundle.layers, bundle.catalogue, state)
+    """Records per layer for ``state`` as the app applies it: a facet the state leaves unset
+    starts at its declared default (the JUCEP/JUMPP layers show core activities by default)."""
+    frames = mapper.apply_filter(bundle.layers, bundle.catalogue, with_defaults(state, bundle.catalogue))
     return {bundle.catalogue[lid].title: len(f) for lid, f in frames.items()}
 
 

@@ -3,13 +3,14 @@ deleted or mistyped id gives (a notice, never an error)."""
 
 from __future__ import annotations
 
+import dataclasses
 import urllib.parse
 from pathlib import Path
 
 import pytest
 
 import mapper
-from mapper.query import FilterState
+from mapper.query import FilterState, with_defaults
 from mapper.userlayers import (
     layer_id,
     open_workspace,
@@ -36,9 +37,20 @@ def test_layer_ids_are_stable_and_valid() -> None:
     assert layer_id("sites.csv") == ids[0]  # the same across versions and processes
 
 
+def _as_opened(view: ViewState, bundle: mapper.Bundle) -> ViewState:
+    """``view`` as a link opens it: facets it leaves unset at their declared defaults (core
+    JUCEP/JUMPP activities), and the catalogue's defaults recorded so links stay short."""
+    catalogue = bundle.catalogue
+    return dataclasses.replace(
+        view, filters=with_defaults(view.filters, catalogue), defaults=tuple(catalogue.facet_defaults().items())
+    )
+
+
 def test_workspace_link_round_trip(store: WorkspaceStore, bundle: mapper.Bundle) -> None:
     ws = store.create_workspace("Links")
-    view = ViewState(filters=FilterState(country=("VNM",)), workspace=ws.id, view=MapView((16.0, 106.0), 5))
+    view = _as_opened(
+        ViewState(filters=FilterState(country=("VNM",)), workspace=ws.id, view=MapView((16.0, 106.0), 5)), bundle
+    )
     params = view.to_query()
     assert params["ws"] == ws.id
     resolved, notices = resolve_link(store, params)
@@ -50,7 +62,9 @@ def test_workspace_link_round_trip(store: WorkspaceStore, bundle: mapper.Bundle)
 
 def test_saved_view_link_opens_the_saved_view(store: WorkspaceStore, bundle: mapper.Bundle) -> None:
     ws = store.create_workspace("Views")
-    view = ViewState(filters=FilterState(partnership=("JUMPP",)), workspace=ws.id, choropleth="net_zero_year")
+    view = _as_opened(
+        ViewState(filters=FilterState(partnership=("JUMPP",)), workspace=ws.id, choropleth="net_zero_year"), bundle
+    )
     saved = store.save_view(ws.id, "JUMPP net zero", view_query(view))
     link = view_link("http://example.org:8501/base/your_data?x=1", saved)
     parts = urllib.parse.urlsplit(link)
