@@ -642,12 +642,18 @@ def _number_text(value: Any) -> Any:
 
 
 def _missing(values: pd.Series) -> np.ndarray:
-    """True for empty cells (missing, or blank text), vectorised."""
+    """True for empty cells (missing, or blank text), vectorised (the rule of
+    :func:`mapper.schema.is_missing` over a whole column)."""
     missing = values.isna().to_numpy(dtype=bool, copy=True)
     if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
-        text = values[~missing]
-        blank = text.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
-        missing[np.flatnonzero(~missing)[blank]] = True
+        present = values[~missing]
+        if len(present):
+            try:
+                stripped = present.str.strip()  # not text (numbers, dates) gives NaN: not blank
+            except AttributeError:  # no text at all in the column
+                return missing
+            blank = stripped.eq("").fillna(False).to_numpy(dtype=bool)
+            missing[np.flatnonzero(~missing)[blank]] = True
     return missing
 
 
@@ -933,13 +939,7 @@ def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | Non
     geoms = np.full(n, None, dtype=object)
     precision = np.full(n, "exact", dtype=object)
 
-    codes = np.full(n, None, dtype=object)
-    if mapping.country:
-        values = frame[mapping.country].tolist()
-        distinct = {str(v): country_code(v) for v in dict.fromkeys(values) if not is_missing(v)}
-        for k, value in enumerate(values):
-            if not is_missing(value):
-                codes[k] = distinct[str(value)]
+    codes = _country_codes(frame[mapping.country]) if mapping.country else np.full(n, None, dtype=object)
 
     def country_fallback(k: int, reason_column: str, reason_value: Any, reason: str) -> None:
         """A row without a usable location: a country-level record if it names a country."""
@@ -964,27 +964,29 @@ def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | Non
     if mapping.location == "lonlat":
         _lonlat(frame, mapping, geoms, problems, country_fallback)
     elif mapping.location == "wkt":
-        for k, text in enumerate(frame[mapping.wkt].tolist()):
-            if is_missing(text):
+        texts = frame[mapping.wkt]
+        missing = _missing(texts)
+        parsed = _parse_wkt_column(texts, missing)
+        empty = missing | (~pd.isna(parsed) & shapely.is_empty(parsed))
+        usable = ~pd.isna(parsed) & ~empty
+        geoms[usable] = parsed[usable]
+        for k in np.flatnonzero(~usable):
+            if empty[k]:
                 country_fallback(k, mapping.wkt, None, "")
-                continue
-            geom = _parse_wkt(str(text))
-            if geom is None:
+            else:
                 country_fallback(
-                    k, mapping.wkt, text, "is not WKT; write it like POINT (102.6 17.97) (longitude first)"
+                    k, mapping.wkt, texts.iat[k], "is not WKT; write it like POINT (102.6 17.97) (longitude first)"
                 )
-            elif not geom.is_empty:
-                geoms[k] = geom
-            else:
-                country_fallback(k, mapping.wkt, None, "")
     elif mapping.location == "geometry":
-        for k, geom in enumerate(frame.geometry.to_numpy()):
-            if geom is None or geom.is_empty:
-                country_fallback(k, "geometry", None, "")
-            else:
-                geoms[k] = geom
+        given = frame.geometry.to_numpy()
+        usable = ~pd.isna(given) & ~shapely.is_empty(given)
+        geoms[usable] = given[usable]
+        for k in np.flatnonzero(~usable):
+            country_fallback(k, "geometry", None, "")
     else:
-        for k in range(n):
+        named = ~pd.isna(codes)
+        precision[named] = "country"  # what country_fallback does for a row with a known country
+        for k in np.flatnonzero(~named):
             country_fallback(k, mapping.country, None, "")
 
     if mapping.country and mapping.location != "country":
@@ -996,25 +998,25 @@ def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | Non
 
     family = _family(geoms)
     if family is not None:
-        allowed = GEOMETRIES[family]
-        for k, geom in enumerate(geoms):
-            if geom is not None and geom.geom_type not in allowed:
-                problems.append(
-                    (
-                        k,
-                        mapping.wkt or "geometry",
-                        geom.geom_type,
-                        f"is a {geom.geom_type} but most rows are {family}s; upload {geom.geom_type}s as a separate "
-                        "file (a layer holds one kind of geometry)",
-                    )
+        kinds = _geom_types(geoms)
+        for k in np.flatnonzero((kinds != "") & ~np.isin(kinds, GEOMETRIES[family])):
+            kind = str(kinds[k])
+            problems.append(
+                (
+                    int(k),
+                    mapping.wkt or "geometry",
+                    kind,
+                    f"is a {kind} but most rows are {family}s; upload {kind}s as a separate "
+                    "file (a layer holds one kind of geometry)",
                 )
-                geoms[k] = None
+            )
+            geoms[k] = None
     if mapping.name:
-        for k, value in enumerate(frame[mapping.name].tolist()):
-            if is_missing(value):
-                problems.append(
-                    (k, mapping.name, value, "the name is empty: fill it in (or choose another name column)")
-                )
+        names = frame[mapping.name]
+        for k in np.flatnonzero(_missing(names)):
+            problems.append(
+                (int(k), mapping.name, names.iat[k], "the name is empty: fill it in (or choose another name column)")
+            )
 
     columns = _safe_columns(table.columns)
     dropped = {c for c in (mapping.lon, mapping.lat, mapping.wkt) if c and mapping.location in ("lonlat", "wkt")}
@@ -1055,6 +1057,62 @@ def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | Non
         geometry=family,
         as_of=today.isoformat(),
     )
+
+
+#: shapely's geometry type names by type id (:func:`shapely.get_type_id`).
+_TYPE_NAMES = np.array(
+    [
+        "Point",
+        "LineString",
+        "LinearRing",
+        "Polygon",
+        "MultiPoint",
+        "MultiLineString",
+        "MultiPolygon",
+        "GeometryCollection",
+    ]
+)
+
+
+def _geom_types(geoms: np.ndarray) -> np.ndarray:
+    """The geometry type name of each row ("" where there is none), vectorised."""
+    ids = shapely.get_type_id(geoms)
+    out = np.full(len(geoms), "", dtype=object)
+    present = ids >= 0
+    out[present] = _TYPE_NAMES[ids[present]]
+    return out
+
+
+def _country_codes(values: pd.Series) -> np.ndarray:
+    """The ISO3 code each cell names (None when empty or unknown): each distinct cell is
+    looked up once (:func:`~mapper.countrynames.country_code`), then spread over the rows."""
+    codes = np.full(len(values), None, dtype=object)
+    present = np.flatnonzero(~_missing(values))
+    if not len(present):
+        return codes
+    cells = values.iloc[present]
+    texts = cells if pd.api.types.infer_dtype(cells, skipna=False) == "string" else cells.map(str)
+    keys, _ = pd.factorize(texts.to_numpy(dtype=object))
+    # the first cell of each distinct text is looked up as written (a number stays a number)
+    first = cells.to_numpy(dtype=object)[np.unique(keys, return_index=True)[1]]
+    found = np.array([country_code(cell) for cell in first], dtype=object)
+    codes[present] = found[keys]
+    return codes
+
+
+def _parse_wkt_column(texts: pd.Series, missing: np.ndarray) -> np.ndarray:
+    """The geometry of each WKT cell (None when empty or not WKT), parsed in one call
+    (``SRID=…;`` prefixes dropped, as :func:`_parse_wkt` does for one cell)."""
+    out = np.full(len(texts), None, dtype=object)
+    present = np.flatnonzero(~missing)
+    if not len(present):
+        return out
+    cells = texts.iloc[present].map(str).str.replace(r"^\s*SRID=\d+;\s*", "", regex=True, flags=re.IGNORECASE)
+    try:
+        out[present] = shapely.from_wkt(cells.to_numpy(dtype=object), on_invalid="ignore")
+    except (shapely.errors.GEOSException, ValueError, TypeError):  # one cell at a time, as before
+        out[present] = [_parse_wkt(c) for c in cells]
+    return out
 
 
 def _check_mapping(table: UploadTable, mapping: Mapping) -> None:
