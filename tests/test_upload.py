@@ -399,7 +399,7 @@ def test_mixed_wkt_and_country_cells_set_aside_exactly_the_bad_rows() -> None:
     data = (
         "name,wkt,country\n"
         "A,POINT (102.6 17.9),LAO\n"  # 2 good
-        "B,\"LINESTRING (0 0, 1 1)\",LAO\n"  # 3 another kind of geometry
+        'B,"LINESTRING (0 0, 1 1)",LAO\n'  # 3 another kind of geometry
         "C,nonsense,Thailand\n"  # 4 not WKT
         "D,,Vietnam\n"  # 5 no WKT, a country: country-level
         "E,SRID=4326;POINT (100.5 13.7),THA\n"  # 6 good (the SRID prefix is dropped)
@@ -426,3 +426,26 @@ def test_mixed_wkt_and_country_cells_set_aside_exactly_the_bad_rows() -> None:
         7: "exact",
     }
     assert [c if isinstance(c, str) else None for c in result.frame["country"]] == ["LAO", "VNM", "THA", None]
+
+
+def test_every_upload_gets_the_country_check_whatever_its_size(bundle: mapper.Bundle) -> None:
+    """A point outside the country its row names is a warning naming the record, also in an
+    upload far larger than a table checked by hand (the check runs over whole columns)."""
+    lines = ["name,lat,lon,country"]
+    wrong = set()
+    for i in range(12_000):
+        if i % 1000 == 3:
+            lines.append(f"Site {i},21.0278,105.8342,THA")  # Hanoi, named Thailand
+            wrong.add(f"big-r{i + 2}")
+        else:
+            lines.append(f"Site {i},17.9757,102.6331,LAO")  # Vientiane, in Laos
+    table = read_upload("big.csv", ("\n".join(lines) + "\n").encode())
+    mapping = detect_mapping(table)
+    layer, frame = upload_layer(apply_mapping(table, mapping), mapping, layer_id="big")
+    assert list(layer.checks) == ["in_named_countries"]
+    extended = bundle.with_layers([(layer, frame)])
+    flagged = {p.feature for p in extended.report.problems if p.file == str(layer.source)}
+    assert flagged == wrong
+    messages = [p.message for p in extended.report.problems if p.feature in wrong]
+    offenders = [m for m in messages if "outside THA" not in m or "VNM" not in m]
+    assert not offenders, offenders

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 import geopandas as gpd
@@ -92,13 +93,21 @@ def _located_in(point: BaseGeometry, countries: gpd.GeoDataFrame) -> str:
 def containing_countries(frame: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> pd.Series:
     """For each point record, the ISO3 codes of the country polygons it falls in (a spatial
     join); empty for records at sea, without geometry, or not points."""
-    points = frame[frame.geometry.notna() & (frame.geometry.geom_type == "Point")]
-    lists: dict[object, list[str]] = {}
+    geoms = frame.geometry.to_numpy()
+    points = np.flatnonzero(shapely.get_type_id(geoms) == 0)  # 0: Point (missing geometries are -1)
+    lists: list[list[str]] = [[] for _ in range(len(frame))]
     if len(points):
-        joined = gpd.sjoin(points[[points.geometry.name]], countries[["iso3", "geometry"]], predicate="intersects")
-        for index, code in zip(joined.index, joined["iso3"], strict=True):  # no per-group pandas work
-            lists.setdefault(index, []).append(code)
-    return pd.Series([lists.get(index, []) for index in frame.index], index=frame.index, dtype=object)
+        # the tree holds the points and each country polygon is tested once, prepared: many
+        # thousand points against a few hundred detailed polygons (the other way round tests
+        # every point against an unprepared polygon)
+        tree = shapely.STRtree(geoms[points])
+        shapes = countries.geometry.to_numpy()
+        hits = tree.query(shapes, predicate="intersects")
+        codes = countries["iso3"].to_numpy()
+        order = np.lexsort((hits[0], hits[1]))  # by record, then in the countries' order
+        for country, point in zip(hits[0][order].tolist(), hits[1][order].tolist(), strict=True):
+            lists[points[point]].append(codes[country])
+    return pd.Series(lists, index=frame.index, dtype=object)
 
 
 def _point_distances(
@@ -108,15 +117,14 @@ def _point_distances(
     vectorised bounds of :func:`~mapper.geo.point_distances_km` decide the check (an upload
     may hold thousands of such points; measuring each on its own takes tens of ms)."""
     field = layer.country_fields[0]
+    geoms = frame.geometry.to_numpy()
+    is_point = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
     rows = [
         (index, geom, shapes[code])
-        for index, code, geom, found in zip(frame.index, frame[field], frame.geometry, inside, strict=True)
-        if isinstance(code, str)
-        and code in shapes
-        and code not in found
-        and geom is not None
-        and not geom.is_empty
-        and geom.geom_type == "Point"
+        for index, code, geom, found, point in zip(
+            frame.index, frame[field].tolist(), geoms, inside.tolist(), is_point, strict=True
+        )
+        if point and isinstance(code, str) and code in shapes and code not in found
     ]
     if not rows:
         return {}
@@ -150,9 +158,13 @@ def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDat
         inside = containing_countries(frame, countries)
         decided = _point_distances(frame, layer, shapes, inside)
         field = layer.country_fields[0]
-        ids = frame["id"] if "id" in frame.columns else pd.Series([None] * len(frame), index=frame.index)
-        for index, rid, code, geom, found in zip(frame.index, ids, frame[field], frame.geometry, inside, strict=True):
-            if geom is None or geom.is_empty or code in found:
+        ids = frame["id"].tolist() if "id" in frame.columns else [None] * len(frame)
+        geoms = frame.geometry.to_numpy()
+        sited = ~pd.isna(geoms) & ~shapely.is_empty(geoms)
+        for index, rid, code, geom, found, site in zip(
+            frame.index, ids, frame[field].tolist(), geoms, inside.tolist(), sited, strict=True
+        ):
+            if not site or code in found:
                 continue  # country-level, or the spatial join puts it in the country it names
             ok, d = (decided[index] <= tol, decided[index]) if index in decided else _near(geom, shapes.get(code), tol)
             if not ok:

@@ -111,8 +111,6 @@ ADDED_COLUMNS = (
 # columns the enrichment adds (country names and attributes, measures)
 _DERIVED_PREFIXES = ("country_",)
 _DERIVED = ("length_km", "area_km2", "coast_distance_km", "land_share_pct")
-#: Uploads with at most this many records get the country check (see :func:`layer_spec`).
-CHECK_ROWS = 5000
 #: Colours given to the most frequent categories (ColorBrewer Set2, from :mod:`mapper.style`);
 #: the rest share ``OTHER_COLOR``.
 OTHER_COLOR = "#777777"
@@ -1314,8 +1312,7 @@ def layer_spec(result: UploadResult, mapping: Mapping, *, layer_id: str) -> tupl
     number columns get facets of their own (``<layer_id>_category``, ``<layer_id>_number``,
     labelled with the column name), and the search looks in every text column. Line and
     polygon uploads get their geodesic length or area; rows naming a country are checked
-    against it (a warning, not a rejection) when the upload has at most
-    :data:`CHECK_ROWS` rows.
+    against it (a warning, not a rejection), whatever the upload's size.
     """
     columns = result.columns
     frame = result.frame
@@ -1334,9 +1331,9 @@ def layer_spec(result: UploadResult, mapping: Mapping, *, layer_id: str) -> tupl
     popup += ["source_url", "source_file", "upload_row"]
     filters, facets = _filters(result, layer_id, label=label, category=category, year=year, number=number)
     measures = {"line": ["length_km"], "polygon": ["area_km2"]}.get(result.geometry, [])
-    # the country check (a point outside the country its row names is a warning) costs a
-    # geodesic distance per such point: kept for tables of a size people check by hand
-    checks = ["in_named_countries"] if has_country and len(frame) <= CHECK_ROWS else []
+    # a point (line end, polygon) outside the country its row names is a warning, for every
+    # upload: the check runs over whole columns (a spatial join, then vectorised distances)
+    checks = ["in_named_countries"] if has_country else []
     style: dict[str, Any] = {"default_color": OTHER_COLOR, "stroke_color": "#333333", "radius": 6}
     if category:
         counts = frame[category].dropna().astype(str).value_counts(sort=True)
