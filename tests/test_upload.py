@@ -449,3 +449,69 @@ def test_every_upload_gets_the_country_check_whatever_its_size(bundle: mapper.Bu
     messages = [p.message for p in extended.report.problems if p.feature in wrong]
     offenders = [m for m in messages if "outside THA" not in m or "VNM" not in m]
     assert not offenders, offenders
+
+
+def test_uploaded_records_name_their_file_upload_time_and_when_they_were_last_checked(
+    fixtures: dict[str, Fixture], bundle: mapper.Bundle
+) -> None:
+    import datetime as dt
+
+    from mapper.upload import VERIFIED_DEFAULT, VERIFIED_GIVEN
+    from mapper.validate import freshness_report
+
+    table = _read(fixtures["sjis_csv"])
+    uploaded = dt.datetime(2026, 12, 3, 21, 40, 5, tzinfo=dt.UTC)
+    mapping = detect_mapping(table)
+    frame = apply_mapping(table, mapping, uploaded=uploaded).frame
+    offenders = [
+        f"{column}: {sorted(set(frame[column]))}"
+        for column, expected in {
+            "source_file": table.name,
+            "uploaded_at": "2026-12-03 21:40:05 UTC",
+            "source_date": "2026-12-03",
+            "verified_on": "2026-12-03",  # none given: the upload date, labelled as such
+            "verified_basis": VERIFIED_DEFAULT,
+        }.items()
+        if set(frame[column]) != {expected}
+    ]
+    assert not offenders, offenders
+    given = apply_mapping(table, mapping.with_changes(verified_on="2025-06-30"), uploaded=uploaded).frame
+    assert set(given["verified_on"]) == {"2025-06-30"}
+    assert set(given["verified_basis"]) == {VERIFIED_GIVEN}
+    for bad, words in (
+        ("2026-12-04", "after the upload date"),
+        ("30/06/2025", "YYYY-MM-DD"),
+        ("2025-6-30", "YYYY-MM-DD"),
+    ):
+        with pytest.raises(UploadError, match=words):
+            apply_mapping(table, mapping.with_changes(verified_on=bad), uploaded=uploaded)
+    # the freshness rules apply: a year and more after the date given, every record is listed
+    old = mapping.with_changes(verified_on="2025-06-30")
+    layer, records = upload_layer(apply_mapping(table, old, uploaded=uploaded), old, layer_id="checked")
+    extended = bundle.with_layers([(layer, records)])
+    report = freshness_report(extended, today=dt.date(2026, 12, 3))
+    stale = sorted(p.feature for p in report.problems if p.field == "verified_on" and p.feature.startswith("checked-"))
+    assert stale == sorted(records["id"])
+
+
+def test_the_data_as_of_date_stays_the_bundled_one_and_names_the_upload_date_apart(
+    fixtures: dict[str, Fixture], bundle: mapper.Bundle
+) -> None:
+    import datetime as dt
+
+    from mapper.i18n import translator
+    from mapper.selection import dates_text
+
+    before = select(bundle).as_of
+    table = _read(fixtures["sjis_csv"])
+    mapping = detect_mapping(table)
+    uploaded = dt.datetime(2099, 1, 2, tzinfo=dt.UTC)  # later than any bundled date
+    layer, frame = upload_layer(apply_mapping(table, mapping, uploaded=uploaded), mapping, layer_id="dated")
+    selection = select(bundle.with_layers([(layer, frame)]))
+    assert selection.as_of == before
+    assert selection.uploads_as_of == "2099-01-02"
+    tr = translator("en")
+    assert dates_text(selection, tr) == f"{tr.date(before)} (your uploads: added {tr.date('2099-01-02')})"
+    assert dates_text(select(bundle), tr) == tr.date(before)
+    ja = translator("ja")
+    assert dates_text(selection, ja) == f"{ja.date(before)}（アップロードしたデータ: {ja.date('2099-01-02')} 追加）"

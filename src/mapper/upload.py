@@ -26,7 +26,11 @@ Records of an uploaded layer carry ``location_precision`` (``exact`` for coordin
 geometries given in the file, ``country`` for rows located by a country column, which have
 no geometry and are shown as a badge on their country like the bundled country-level
 records), ``source_publisher`` (the attribution the user gives, else the file name),
-``source_date``, ``source_url`` (when given) and ``source_file``.
+``source_file`` (the file's name), ``uploaded_at`` (the upload time, UTC) and ``source_date``
+(its date), ``source_url`` (when given), and ``verified_on``: the date the uploader says the
+records were last checked against their source, else the upload date, with
+``verified_basis`` saying which (so the freshness rules of :mod:`mapper.validate` apply to
+uploads as to the bundled records).
 
 Limits (environment variables, read on each call)
 -------------------------------------------------
@@ -106,8 +110,14 @@ ADDED_COLUMNS = (
     "source_url",
     "source_date",
     "source_file",
+    "uploaded_at",
+    "verified_on",
+    "verified_basis",
     "upload_row",
 )
+#: ``verified_basis`` of a record: the date was given by the uploader, or is the upload date.
+VERIFIED_GIVEN = "given by the uploader"
+VERIFIED_DEFAULT = "the upload date (the uploader gave no date)"
 # columns the enrichment adds (country names and attributes, measures)
 _DERIVED_PREFIXES = ("country_",)
 _DERIVED = ("length_km", "area_km2", "coast_distance_km", "land_share_pct")
@@ -540,6 +550,9 @@ class Mapping:
     title, attribution, source_url, licence
         What the layer is called and whom its records are credited to (travels with
         exports, snapshots and the HTML map).
+    verified_on
+        When the records were last checked against their source (``YYYY-MM-DD``), as the
+        uploader says; empty: the upload date stands for it (and the records say so).
     """
 
     location: str = "lonlat"
@@ -556,6 +569,7 @@ class Mapping:
     attribution: str = ""
     source_url: str = ""
     licence: str = ""
+    verified_on: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict (JSON-ready)."""
@@ -587,8 +601,12 @@ class Mapping:
         """A copy with some keys changed (empty text means "none" for column keys)."""
         raw = self.to_dict()
         for key, value in changes.items():
-            raw[key] = None if value == "" and key not in ("title", "attribution", "source_url", "licence") else value
+            raw[key] = None if value == "" and key not in _TEXT_KEYS else value
         return Mapping.from_dict(raw)
+
+
+#: Mapping keys that are free text (empty text stays empty), not column names.
+_TEXT_KEYS = ("title", "attribution", "source_url", "licence", "verified_on")
 
 
 def _key(name: str) -> str:
@@ -867,6 +885,7 @@ class UploadResult:
     types: dict[str, str] = field(repr=False)
     geometry: str = "point"
     as_of: str = ""
+    uploaded: _dt.datetime | None = None
 
     @property
     def rejected_rows(self) -> list[int]:
@@ -912,7 +931,13 @@ def _safe_columns(columns: list[str]) -> dict[str, str]:
     return out
 
 
-def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | None = None) -> UploadResult:
+def apply_mapping(
+    table: UploadTable,
+    mapping: Mapping,
+    *,
+    today: _dt.date | None = None,
+    uploaded: _dt.datetime | None = None,
+) -> UploadResult:
     """Check every row of an upload against a mapping; keep the good rows, set aside the rest.
 
     A row is set aside (one ``rejected`` row per problem) when its location is unusable
@@ -921,14 +946,20 @@ def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | Non
     or when its geometry is of another kind than the layer's (points, lines, polygons). A
     row without coordinates but with a recognised country becomes a country-level record.
 
+    ``uploaded`` is when the file was uploaded (default: now; a saved upload's time when it
+    is rebuilt), ``today`` its date (default: ``uploaded``'s); the records carry both as
+    their source's time and, unless the mapping gives ``verified_on``, as the date they were
+    last checked.
+
     Raises
     ------
     UploadError
         If the mapping names a column the table does not have, or its location kind lacks
         its columns; every row being rejected is *not* an error (see ``result.rejected``).
     """
-    _check_mapping(table, mapping)
-    today = today or _dt.date.today()
+    uploaded = _utc(uploaded)
+    today = today or uploaded.date()
+    _check_mapping(table, mapping, today)
     frame = table.frame
     n = len(frame)
     rows = np.asarray(table.rows, dtype=np.int64)
@@ -1031,6 +1062,9 @@ def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | Non
     attributes["source_url"] = mapping.source_url.strip() or None
     attributes["source_date"] = today.isoformat()
     attributes["source_file"] = table.name
+    attributes["uploaded_at"] = uploaded.strftime("%Y-%m-%d %H:%M:%S UTC")
+    attributes["verified_on"] = mapping.verified_on.strip() or today.isoformat()
+    attributes["verified_basis"] = VERIFIED_GIVEN if mapping.verified_on.strip() else VERIFIED_DEFAULT
     result_frame = gpd.GeoDataFrame(attributes, geometry=gpd.GeoSeries(geoms, crs=WGS84), crs=WGS84)
     family = family or "point"
 
@@ -1054,7 +1088,15 @@ def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | Non
         types=types,
         geometry=family,
         as_of=today.isoformat(),
+        uploaded=uploaded,
     )
+
+
+def _utc(moment: _dt.datetime | None) -> _dt.datetime:
+    """``moment`` (default: now) in UTC, to the second (a naive time is taken as UTC)."""
+    moment = moment or _dt.datetime.now(_dt.UTC)
+    moment = moment.replace(tzinfo=_dt.UTC) if moment.tzinfo is None else moment.astimezone(_dt.UTC)
+    return moment.replace(microsecond=0)
 
 
 #: shapely's geometry type names by type id (:func:`shapely.get_type_id`).
@@ -1113,7 +1155,7 @@ def _parse_wkt_column(texts: pd.Series, missing: np.ndarray) -> np.ndarray:
     return out
 
 
-def _check_mapping(table: UploadTable, mapping: Mapping) -> None:
+def _check_mapping(table: UploadTable, mapping: Mapping, today: _dt.date | None = None) -> None:
     if mapping.location not in LOCATION_KINDS:
         raise UploadError(f"location kind {mapping.location!r} is unknown; use one of {', '.join(LOCATION_KINDS)}")
     columns = set(table.columns)
@@ -1137,6 +1179,22 @@ def _check_mapping(table: UploadTable, mapping: Mapping) -> None:
     url = mapping.source_url.strip()
     if url and not re.fullmatch(r"https?://[^\s<>\"']+", url):
         raise UploadError(f"the source URL {url[:80]!r} is not an http(s) address; give e.g. https://example.org/list")
+    verified = mapping.verified_on.strip()
+    if verified:
+        try:
+            day = _dt.date.fromisoformat(verified) if len(verified) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise UploadError(
+                f"the date the records were last checked, {verified[:40]!r}, is not a date; write it as YYYY-MM-DD "
+                "(e.g. 2026-11-30), or leave it empty to use the upload date"
+            )
+        if today is not None and day > today:
+            raise UploadError(
+                f"the date the records were last checked, {verified}, is after the upload date {today}; give the "
+                "day their source was actually read, or leave it empty to use the upload date"
+            )
     if mapping.location == "geometry" and not table.has_geometry:
         raise UploadError(f"{table.name}: is a table without geometry; locate it by lon/lat, WKT or country columns")
 
@@ -1328,7 +1386,7 @@ def layer_spec(result: UploadResult, mapping: Mapping, *, layer_id: str) -> tupl
     label = name or "upload_row"
     tooltip = [label, *[c for c in tooltip if c != label]]
     popup = [*user, "location_precision", *(["country"] if has_country else []), "source_publisher", "source_date"]
-    popup += ["source_url", "source_file", "upload_row"]
+    popup += ["source_url", "source_file", "uploaded_at", "verified_on", "verified_basis", "upload_row"]
     filters, facets = _filters(result, layer_id, label=label, category=category, year=year, number=number)
     measures = {"line": ["length_km"], "polygon": ["area_km2"]}.get(result.geometry, [])
     # a point (line end, polygon) outside the country its row names is a warning, for every
@@ -1348,10 +1406,14 @@ def layer_spec(result: UploadResult, mapping: Mapping, *, layer_id: str) -> tupl
         "source_date": "Added",
         "source_url": "Source URL",
         "source_file": "File",
+        "uploaded_at": "Uploaded",
+        "verified_on": "Last checked",
+        "verified_basis": "Last checked: date from",
         "upload_row": "Row in file",
     }
     description = (
         f"Uploaded from {result.table.name}"
+        + (f" at {result.uploaded:%Y-%m-%d %H:%M} UTC" if result.uploaded else "")
         + (f" (sheet {result.table.sheet})" if result.table.sheet else "")
         + (f" (layer {result.table.layer})" if result.table.layer else "")
         + f": {result.summary()}."
@@ -1427,6 +1489,9 @@ def _schema_dict(
         "source_url": {"type": "url"},
         "source_date": {"type": "date", "required": True},
         "source_file": {"type": "string", "required": True},
+        "uploaded_at": {"type": "string", "required": True},
+        "verified_on": {"type": "date", "required": True},
+        "verified_basis": {"type": "string", "required": True, "allowed": [VERIFIED_GIVEN, VERIFIED_DEFAULT]},
     }
     return {
         "id": schema_id,

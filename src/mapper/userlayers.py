@@ -83,7 +83,7 @@ def build_upload_layer(store: WorkspaceStore, saved: Upload) -> tuple[Layer, gpd
     if built is None:
         table = _upload.read_upload(saved.name, store.upload_bytes(saved.id), sheet=saved.sheet, layer=saved.layer)
         mapping = _upload.Mapping.from_dict(saved.mapping)
-        result = _upload.apply_mapping(table, mapping, today=saved.created.date())
+        result = _upload.apply_mapping(table, mapping, uploaded=saved.created)
         built = _upload.upload_layer(result, mapping, layer_id=layer_id(saved.name))
         remember(saved.id, built)
     return built

@@ -50,7 +50,7 @@ from .i18n import Translator, translator
 from .measures import shown_measures
 from .query import active_spans
 from .schema import split_list
-from .selection import Selection
+from .selection import Selection, dates_text
 from .style import BASE_FILL, NO_DATA, Choropleth, Legend, classify, layer_legend
 from .viewstate import MapView
 
@@ -755,7 +755,7 @@ def standalone_html(
     m.default_js = []
     m.default_css = []
     title = title or tr.gettext("Indo-Pacific clean-energy partnerships")
-    as_of_text = tr.gettext("data as of {date}").format(date=tr.date(selection.as_of))
+    as_of_text = tr.gettext("data as of {date}").format(date=dates_text(selection, tr))
     caption = (
         f'<div class="mapper-caption"><b>{_h(title)}</b> · {_h(state.describe(selection.catalogue.facets, tr))} · '
         f"{_h(as_of_text)} · "
