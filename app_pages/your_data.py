@@ -305,7 +305,7 @@ if upload is not None:
                 except MapperError as exc:
                     st.error(md_escape(str(exc)))
                 else:
-                    remember(saved.id, built)
+                    remember(saved, built)
                     set_view(show_layer(current_view(get_bundle()), lid))
                     _say(
                         "success",

@@ -55,7 +55,7 @@ def join_countries(
     return frame
 
 
-def add_measures(frame: gpd.GeoDataFrame, layer: Layer, land: BaseGeometry) -> gpd.GeoDataFrame:
+def add_measures(frame: gpd.GeoDataFrame, layer: Layer, land: BaseGeometry | None) -> gpd.GeoDataFrame:
     """Add the measures the layer's spec lists (``measures``; see :mod:`mapper.measures`):
     geodesic length and area, distance to coast, share on land."""
     frame = frame.copy()
@@ -245,9 +245,11 @@ def enrich_layer(
     layer: Layer,
     countries: gpd.GeoDataFrame,
     spec: CountrySpec,
-    land: BaseGeometry,
+    land: BaseGeometry | None,
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    """Join country attributes, add geodesic measures and check locations."""
+    """Join country attributes, add geodesic measures and check locations (``land``, the
+    union of the country polygons, is needed only for ``coast_distance_km`` and
+    ``land_share_pct``)."""
     frame = add_measures(frame, layer, land)
     frame = join_countries(frame, layer, countries, spec)
     return frame, check_locations(frame, layer, countries)
