@@ -14,7 +14,16 @@ from shapely.geometry.base import BaseGeometry
 
 from ._errors import Problem
 from .catalogue import CountrySpec, Layer
-from .geo import area_km2, distance_km, distances_km, length_km, point_distances_km, share_inside
+from .geo import (
+    area_km2,
+    distance_km,
+    distance_to_copies_km,
+    distances_km,
+    length_km,
+    point_distances_km,
+    share_inside,
+    wrapped_copies,
+)
 from .schema import split_list
 
 #: A zone with more than this share of its area on land is reported.
@@ -76,12 +85,19 @@ def add_measures(frame: gpd.GeoDataFrame, layer: Layer, land: BaseGeometry | Non
     return frame
 
 
-def _near(geom: BaseGeometry, country: BaseGeometry | None, tolerance_km: float) -> tuple[bool, float]:
+def _near(
+    geom: BaseGeometry,
+    country: BaseGeometry | None,
+    tolerance_km: float,
+    copies: tuple[BaseGeometry, ...] | None = None,
+) -> tuple[bool, float]:
+    """Whether ``geom`` touches ``country`` or lies within ``tolerance_km`` of it, and the
+    distance (``copies``: the country's :func:`~mapper.geo.wrapped_copies`, made once)."""
     if country is None:
         return False, float("nan")
     if country.intersects(geom):
         return True, 0.0
-    d = distance_km(geom, country)
+    d = distance_to_copies_km(geom, copies) if copies is not None else distance_km(geom, country)
     return d <= tolerance_km, d
 
 
@@ -159,6 +175,14 @@ def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDat
         decided = _point_distances(frame, layer, shapes, inside)
         field = layer.country_fields[0]
         ids = frame["id"].tolist() if "id" in frame.columns else [None] * len(frame)
+        copies: dict[str, tuple[BaseGeometry, ...]] = {}  # a country shifted across the antimeridian once
+
+        def near(geom: BaseGeometry, code: object) -> tuple[bool, float]:
+            shape = shapes.get(code) if isinstance(code, str) else None
+            if shape is not None and code not in copies:
+                copies[code] = wrapped_copies(shape)
+            return _near(geom, shape, tol, copies.get(code) if isinstance(code, str) else None)
+
         geoms = frame.geometry.to_numpy()
         sited = ~pd.isna(geoms) & ~shapely.is_empty(geoms)
         for index, rid, code, geom, found, site in zip(
@@ -166,7 +190,7 @@ def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDat
         ):
             if not site or code in found:
                 continue  # country-level, or the spatial join puts it in the country it names
-            ok, d = (decided[index] <= tol, decided[index]) if index in decided else _near(geom, shapes.get(code), tol)
+            ok, d = (decided[index] <= tol, decided[index]) if index in decided else near(geom, code)
             if not ok:
                 where = ", ".join(found) or "no country polygon (at sea?)"
                 flag(

@@ -78,6 +78,14 @@ def distances_km(geoms: Iterable[BaseGeometry | None], b: BaseGeometry) -> list[
     return [_distance_to_copies_km(a, copies) if a is not None and not a.is_empty else float("nan") for a in geoms]
 
 
+def distance_to_copies_km(a: BaseGeometry, copies: tuple[BaseGeometry, ...]) -> float:
+    """:func:`distance_km` from ``a`` to a geometry given as its :func:`wrapped_copies`
+    (made once for many measures against the same target)."""
+    if a is None or a.is_empty:
+        return float("nan")
+    return _distance_to_copies_km(a, copies)
+
+
 def _distance_to_copies_km(a: BaseGeometry, copies: tuple[BaseGeometry, ...]) -> float:
     return min(_distance_km(a, copy) for copy in copies)
 
