@@ -229,6 +229,7 @@ if upload is not None:
             columns,
             default=[c for c in detected.tooltip if c in columns],
             key=f"yd_tooltip_{tag}",
+            placeholder=_("Choose columns"),
         )
         text = st.columns(2)
         changes["title"] = text[0].text_input(_("Layer title"), detected.title, key=f"yd_title_{tag}")

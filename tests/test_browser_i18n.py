@@ -231,3 +231,36 @@ def test_the_html_map_in_japanese_has_a_year_slider_that_changes_what_is_drawn(
         assert session.errors == []
     finally:
         session.close()
+
+
+def _machine_has_japanese_font() -> bool:
+    import shutil
+    import subprocess
+
+    if not shutil.which("fc-list"):
+        return False
+    return bool(subprocess.run(["fc-list", ":lang=ja"], capture_output=True, text=True).stdout.strip())
+
+
+_DECLARED = "(doc) => [...doc.fonts].filter(f => f.family.includes('IPAexGothic')).length"
+_LOADED = """(doc) => Promise.all([...doc.fonts].filter(f => f.family.includes('IPAexGothic')).map(
+    f => f.loaded.then(() => f.status, () => 'error')))"""
+
+
+def test_japanese_text_is_drawn_with_the_bundled_font_on_a_machine_without_one(
+    server: str,  # noqa: F811
+    japanese_user: Session,
+) -> None:
+    user = japanese_user
+    user.page.goto(f"{server}/?lang=ja")
+    user.wait_map()
+    user.wait_idle()
+    frame = f"document.querySelector('{FRAME}').contentDocument"
+    # declared in the app's theme and in the live map (legend, tooltips, popups)
+    assert user.page.evaluate(f"() => ({_DECLARED})(document)"), "the app declares no IPAexGothic font face"
+    assert user.page.evaluate(f"() => ({_DECLARED})({frame})"), "the map declares no IPAexGothic font face"
+    if not _machine_has_japanese_font():  # then the bundled font is what draws the Japanese text
+        for doc in ("document", frame):
+            assert user.page.evaluate(f"() => ({_LOADED})({doc})") == ["loaded"], doc
+    assert user.blocked == []
+    assert user.errors == []

@@ -338,3 +338,26 @@ def test_web_and_snapshot_legends_state_the_classed_target_type(bundle: mapper.B
     rows = [r.text for r in _choropleth_rows(classified.legend, choropleth, {OTHER_TYPE, NO_DATA})]
     assert any("cut from a base year targets only" in t for t in rows)
     assert any(t.startswith("Other target type, not classed") for t in rows)
+
+
+def test_the_japanese_web_font_is_installed_with_its_licence_and_declared_where_text_is_shown(tmp_path) -> None:
+    import tomllib
+    from pathlib import Path
+
+    from mapper.assets import JAPANESE_FONT_DIR, install_static
+    from mapper.webmap import web_map
+
+    static = install_static(tmp_path / "static")
+    folder = static / JAPANESE_FONT_DIR
+    assert (folder / "ipaexg.ttf").stat().st_size > 1_000_000
+    licence = (folder / "IPA_Font_License_Agreement_v1.0.txt").read_text(encoding="utf-8", errors="replace")
+    assert "IPA Font License" in licence
+    css = (folder / "ipaexfont.css").read_text(encoding="utf-8")
+    assert 'src:url("ipaexg.ttf")' in css
+    assert "unicode-range:" in css
+    # the live map links the stylesheet; the app's theme declares the same file
+    assert any(href.endswith(f"{JAPANESE_FONT_DIR}/ipaexfont.css") for _, href in web_map().default_css)
+    config = tomllib.loads((Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    faces = config["theme"]["fontFaces"]
+    assert [f["url"] for f in faces] == [f"app/static/{JAPANESE_FONT_DIR}/ipaexg.ttf"]
+    assert "IPAexGothic" in config["theme"]["font"]

@@ -173,6 +173,10 @@ class Catalogue(Mapping[str, Layer]):
         used = {fid for lid in ids if lid in self._layers for fid in self._layers[lid].filters}
         return {fid: facet for fid, facet in self.facets.items() if fid in used}
 
+    def facet_defaults(self) -> dict[str, tuple[str, ...]]:
+        """The declared default values of choice facets that have one (see :mod:`mapper.facets`)."""
+        return {fid: facet.default for fid, facet in self.facets.items() if facet.default}
+
     def source_label(self, layer: Layer) -> str:
         """Where a layer's records come from, as people read it: the data file relative to the
         catalogue root, or the file name alone for a layer no catalogue file holds (an upload)."""

@@ -304,10 +304,12 @@ def checked_state(args: argparse.Namespace, bundle: Bundle) -> FilterState:
         If a layer id, a facet or a facet value is not in the data; the message lists the
         valid ones (``--country LAOS``; ``--status Operating`` is accepted as ``operating``).
     """
-    from .query import facet_choices, normalise_state
+    from .query import facet_choices, normalise_state, with_defaults
 
-    state = normalise_state(state_from_args(args), bundle.catalogue, facet_choices(bundle.layers, bundle.catalogue))
-    _say_unfiltered(state, bundle)
+    given = state_from_args(args)
+    state = with_defaults(given, bundle.catalogue)
+    state = normalise_state(state, bundle.catalogue, facet_choices(bundle.layers, bundle.catalogue))
+    _say_unfiltered(state.with_values(**{fid: () for fid, _ in state.choices if not given.choice(fid)}), bundle)
     return state
 
 

@@ -19,7 +19,7 @@ import geopandas as gpd
 
 from ._errors import FilterError, UnknownValueError
 from .catalogue import Catalogue, Layer
-from .facets import Facet
+from .facets import ALL_VALUES, Facet
 from .i18n import Translator, translator
 from .schema import split_list
 
@@ -233,14 +233,26 @@ class FilterState:
             out["as_of_year"] = self.as_of_year
         return out
 
-    def to_query(self) -> dict[str, str]:
+    def to_query(self, defaults: Mapping[str, tuple[str, ...]] | None = None) -> dict[str, str]:
         """Query-string parameters that :func:`from_query` reads back: a choice facet under
         its id (values comma-separated), a range under ``<id>_from``/``<id>_to``, text under
-        its id (see :mod:`mapper.facets`)."""
+        its id (see :mod:`mapper.facets`).
+
+        ``defaults`` are the choice facets' declared defaults (:meth:`Catalogue.facet_defaults`):
+        a facet at its default is left out, and one with a default but nothing picked is
+        written as ``*`` (every value), so the link opens what was shown.
+        """
         params: dict[str, str] = {}
+        defaults = defaults or {}
         if self.layers:
             params["layers"] = ",".join(self.layers)
+        picked = dict(self.choices)
+        for fid, default in defaults.items():
+            if fid not in picked and default:
+                params[fid] = ALL_VALUES
         for fid, values in self.choices:
+            if tuple(values) == tuple(defaults.get(fid, ())):
+                continue
             params[fid] = ",".join(values)
         for fid, low, high in self.ranges:
             for key, value in zip(Facet(fid, "range", fid).url_keys, (low, high), strict=True):
@@ -325,6 +337,20 @@ def normalise_state(state: FilterState, catalogue: Catalogue, choices: Mapping[s
     return state.with_values(**changes)
 
 
+def with_defaults(state: FilterState, catalogue: Catalogue) -> FilterState:
+    """``state`` with each choice facet's declared default where the facet is not given, and
+    :data:`~mapper.facets.ALL_VALUES` (``*``) read as "every value" (used by the CLI, whose
+    flags, like links, start from the defaults)."""
+    changes: dict[str, Any] = {}
+    for fid, facet in catalogue.facets.items():
+        values = state.choice(fid)
+        if ALL_VALUES in values:
+            changes[fid] = ()
+        elif not values and facet.default:
+            changes[fid] = facet.default
+    return state.with_values(**changes) if changes else state
+
+
 def _values(params: Mapping[str, str | Iterable[str]], key: str) -> list[str]:
     raw = params.get(key)
     if raw is None:
@@ -389,7 +415,12 @@ def from_query(
             if words:
                 texts[fid] = words
         else:
-            items = [v for key in (*keys, *facet.aliases) for v in _values(params, key)]
+            given = [key for key in (*keys, *facet.aliases) if key in params]
+            items = [v for key in given for v in _values(params, key)]
+            if ALL_VALUES in items:  # every value: no restriction, whatever the default
+                continue
+            if not given:
+                items = list(facet.default)
             if facet.is_country:
                 items = [v.upper() for v in items]
             allowed = choices.get(fid)

@@ -101,6 +101,29 @@ REGIONS = {
     "australia": (110.0, -46.0, 157.0, -9.0),
     "pacific-islands": (130.0, -25.0, 200.0, 15.0),
 }
+#: How the page presets and named regions are named on the page (ids stay the same in links and
+#: the CLI).
+PRESET_LABELS = {
+    "a4-landscape": N_("A4 landscape (297 × 210 mm)"),
+    "a4-portrait": N_("A4 portrait (210 × 297 mm)"),
+    "a3-landscape": N_("A3 landscape (420 × 297 mm)"),
+    "a3-portrait": N_("A3 portrait (297 × 420 mm)"),
+    "letter-landscape": N_("US Letter landscape (11 × 8.5 in)"),
+    "letter-portrait": N_("US Letter portrait (8.5 × 11 in)"),
+    "slide-16x9": N_("Slide 16:9 (1920 × 1080 px)"),
+    "slide-4x3": N_("Slide 4:3 (1600 × 1200 px)"),
+    "square": N_("Square (2000 × 2000 px)"),
+}
+REGION_LABELS = {
+    "indo-pacific": N_("Indo-Pacific"),
+    "mekong": N_("Mekong"),
+    "asean": N_("ASEAN"),
+    "japan": N_("Japan"),
+    "east-asia": N_("East Asia"),
+    "south-asia": N_("South Asia"),
+    "australia": N_("Australia"),
+    "pacific-islands": N_("Pacific Islands"),
+}
 PROJECTIONS = ("web-mercator", "equal-area")
 #: How the projections are named on the page.
 PROJECTION_LABELS = {"web-mercator": N_("web mercator"), "equal-area": N_("equal area")}

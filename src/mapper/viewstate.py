@@ -70,6 +70,10 @@ class ViewState:
     workspace: str | None = None
     #: The language picked in the app or given by the link (``en``, ``ja``); None: the browser's.
     lang: str | None = None
+    #: The catalogue's facet defaults (``((facet, values), ...)``, see
+    #: :meth:`~mapper.catalogue.Catalogue.facet_defaults`), so that links leave a facet at its
+    #: default out and write ``*`` for one cleared to show every value.
+    defaults: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def choropleth_spec(self) -> Choropleth | None:
         """The choropleth to draw, or None."""
@@ -78,7 +82,7 @@ class ViewState:
     def to_query(self) -> dict[str, str]:
         """Query-string parameters; defaults are left out so links stay short."""
         params = {WORKSPACE_PARAM: self.workspace} if self.workspace else {}
-        params.update(self.filters.to_query())
+        params.update(self.filters.to_query(dict(self.defaults)))
         if self.layers_off:
             params["layers"] = NO_LAYERS
         if self.choropleth:
@@ -151,7 +155,7 @@ def view_from_query(params: Mapping[str, str | Iterable[str]], bundle: Bundle) -
     if layers_off:
         params = {k: v for k, v in params.items() if k != "layers"}
     filters, notices = from_query(params, catalogue, Controls.for_bundle(bundle).choices)
-    state = ViewState(filters=filters, layers_off=layers_off)
+    state = ViewState(filters=filters, layers_off=layers_off, defaults=tuple(catalogue.facet_defaults().items()))
     choropleth = param_value(params, "choropleth")
     if choropleth:
         spec = catalogue.countries
@@ -231,6 +235,8 @@ class Controls:
     ranges: dict[str, tuple[float, float]]
     #: Country names by ISO3 code (for labels and sorting).
     names: dict[str, str] = field(default_factory=dict)
+    #: Declared defaults of choice facets (picked when a view starts or filters are reset).
+    defaults: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def for_bundle(cls, bundle: Bundle) -> Controls:
@@ -255,7 +261,12 @@ class Controls:
                 low, high = math.floor(low), math.ceil(high)
             if low < high:
                 ranges[fid] = (low, high)
-        return cls(tuple(catalogue), facets, choices, ranges, names)
+        defaults = {fid: values for fid, values in catalogue.facet_defaults().items() if fid in facets}
+        return cls(tuple(catalogue), facets, choices, ranges, names, defaults)
+
+    def default_filters(self) -> FilterState:
+        """What a new view shows: every layer, each facet at its declared default."""
+        return FilterState(**self.defaults)
 
     @staticmethod
     def key(facet: str) -> str:
@@ -344,6 +355,7 @@ class Controls:
             layers_off=not layers,
             workspace=workspace,
             lang=normalise_language(values.get("w_lang")),
+            defaults=tuple(self.defaults.items()),
         )
 
 

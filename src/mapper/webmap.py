@@ -43,7 +43,7 @@ import shapely
 import xyzservices.providers as xyz
 from branca.element import Element, MacroElement
 
-from .assets import STREAMLIT_STATIC_URL, inline_head, runtime_path, use_local_assets, write_atomic
+from .assets import JAPANESE_FONT_DIR, STREAMLIT_STATIC_URL, inline_head, runtime_path, use_local_assets, write_atomic
 from .catalogue import Layer
 from .data import Bundle
 from .enrich import badge_id, has_site
@@ -177,18 +177,33 @@ CANVAS_FROM = 3000
 _CODE = re.compile(r"[a-z_]+")
 
 
-def _column_text(values: pd.Series, tr: Translator | None = None) -> list[str]:
+def _column_text(values: pd.Series, tr: Translator | None = None, *, codes: bool = True) -> list[str]:
     """Display text of a column (numbers formatted, snake_case codes spelled out in ``tr``'s
-    language, missing values empty). Each distinct value is formatted once."""
+    language unless ``codes`` is False, missing values empty). Each distinct value is
+    formatted once."""
+    return _column_array(values, tr, codes=codes).tolist()
+
+
+def _column_array(values: pd.Series, tr: Translator | None = None, *, codes: bool = True) -> np.ndarray:
+    """:func:`_column_text` as an object array."""
     tr = tr or translator()
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if len(uniques) and all(isinstance(u, str) for u in uniques[:1000]) and pd.api.types.is_string_dtype(uniques):
-        texts = [str(u) for u in uniques]
+    positions, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = np.asarray(uniques, dtype=object)  # one conversion (iterating an Arrow array is slow)
+    if len(distinct) and pd.api.types.is_string_dtype(uniques) and all(isinstance(u, str) for u in distinct[:1000]):
+        texts = distinct.tolist()
     else:
-        texts = [_text(u) for u in uniques]
-    texts = [tr.value(t) if _CODE.fullmatch(t) else t for t in texts]
+        texts = [_text(u) for u in distinct]
+    if codes:
+        texts = [tr.value(t) if _CODE.fullmatch(t) else t for t in texts]
     table = np.array([*texts, ""], dtype=object)
-    return table[np.asarray(codes)].tolist()
+    return table[np.asarray(positions)]
+
+
+def _per_distinct(values: pd.Series, func: Any) -> list[Any]:
+    """``func`` of each value, computed once per distinct value (missing values: ``func(None)``)."""
+    positions, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = np.array([*(func(u) for u in uniques), func(None)], dtype=object)
+    return table[np.asarray(positions)].tolist()
 
 
 def _country_tip(tr: Translator, iso3: str, name: object) -> str:
@@ -197,11 +212,12 @@ def _country_tip(tr: Translator, iso3: str, name: object) -> str:
 
 def _names(frame: pd.DataFrame, field: str, tr: Translator) -> list[str]:
     """Records' names in ``tr``'s language (``<field>_<lang>`` when present, else the original)."""
-    names = [_text(v) for v in frame[field].tolist()]
+    names = _column_array(frame[field], tr, codes=False)
     own = f"{field}_{tr.lang}"
     if own in frame.columns:
-        names = [_text(o) or n for o, n in zip(frame[own].tolist(), names, strict=True)]
-    return names
+        translated = _column_array(frame[own], tr, codes=False)
+        names = np.where(translated != "", translated, names)
+    return names.tolist()
 
 
 def time_spans(frame: pd.DataFrame, layer: Layer) -> list[list[float | None] | None]:
@@ -346,14 +362,11 @@ class MapAssets:
         n = len(frame)
         if not frame.index.equals(pd.RangeIndex(n)):
             raise ValueError(f"layer {layer_id!r}: records must be indexed 0..{n - 1} (load_bundle does this)")
-        if style.color_by:
-            colors = [style.color_for(v) for v in frame[style.color_by].tolist()]
-        else:
-            colors = [style.default_color] * n
+        colors = _per_distinct(frame[style.color_by], style.color_for) if style.color_by else [style.default_color] * n
         palette = list(dict.fromkeys(colors))
         color_index = {c: k for k, c in enumerate(palette)}
         by_width = style.width_by
-        weights = [style.width_for(v) for v in frame[by_width].tolist()] if by_width else [style.width] * n
+        weights = _per_distinct(frame[by_width], style.width_for) if by_width else [style.width] * n
         sited = np.flatnonzero(has_site(frame).to_numpy())
         ids = frame["id"].astype(str).tolist() if "id" in frame.columns else [str(i) for i in range(n)]
         tip_fields = [f for f in layer.tooltip if f != layer.label_field and f in frame.columns]
@@ -367,16 +380,16 @@ class MapAssets:
             "popup_fields": [[label, kind] for _, label, kind in popup_fields(layer, self.tr)],
         }
         geoms = frame.geometry.to_numpy()[sited]
-        if layer.geometry == "point" and all(g.geom_type == "Point" for g in geoms):
+        if layer.geometry == "point" and bool(np.all(shapely.get_type_id(np.asarray(geoms, dtype=object)) == 0)):
             # compact: positions, flat coordinates and per-feature style codes, no GeoJSON per point
-            shifted = shapely.transform(np.asarray(geoms, dtype=object), pacific_coords)
-            coords = np.round(shapely.get_coordinates(shifted), 5)
+            coords = np.round(pacific_coords(shapely.get_coordinates(np.asarray(geoms, dtype=object))), 5)
+            color_codes = np.array([color_index[c] for c in colors], dtype=np.int64)
             document["features"] = []
             document["points"] = {
-                "i": [int(i) for i in sited],
-                "id": [ids[i] for i in sited],
+                "i": sited.tolist(),
+                "id": np.asarray(ids, dtype=object)[sited].tolist(),
                 "xy": coords.ravel().tolist(),
-                "c": [color_index[colors[i]] for i in sited],
+                "c": color_codes[sited].tolist(),
             }
             return document
         document["features"] = [
@@ -666,6 +679,7 @@ def web_map(*, asset_base_url: str | None = STREAMLIT_STATIC_URL, runtime_versio
         use_local_assets(m, asset_base_url)
         suffix = f"?v={runtime_version}" if runtime_version else ""
         m.default_js = [*m.default_js, ("mapper_runtime", f"{asset_base_url}/mapper/mapper.js{suffix}")]
+        m.default_css = [*m.default_css, ("mapper_ja_font", f"{asset_base_url}/{JAPANESE_FONT_DIR}/ipaexfont.css")]
     return m
 
 
