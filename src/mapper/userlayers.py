@@ -87,7 +87,7 @@ class _Built:
 #: use after a restart). Documents published for the map are content-addressed files, and
 #: :meth:`mapper.webmap.MapAssets.reuse` takes over those of the same layer objects.
 _BUILT: OrderedDict[str, _Built] = OrderedDict()
-_BUILT_MAX = 32
+_BUILT_MAX = 16
 _BUILT_LOCK = threading.Lock()
 
 
