@@ -137,3 +137,42 @@ def test_bad_ws_in_url_is_a_notice(bundle: mapper.Bundle) -> None:
     view, notices = view_from_query({"ws": "nope!"}, bundle)
     assert view.workspace is None
     assert "not a workspace id" in notices[0]
+
+
+_CSV = b"name,lat,lon,country\nSite A,17.9757,102.6331,LAO\nSite B,21.0278,105.8342,VNM\n"
+
+
+def test_an_uploads_layer_is_built_enriched_and_drawn_once_per_process(
+    store: WorkspaceStore, bundle: mapper.Bundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Adding a second upload to a workspace, a rerun or a second session does not read,
+    check, enrich or turn into map documents the first upload again."""
+    from mapper import upload
+    from mapper.userlayers import content_key, workspace_bundle
+    from mapper.webmap import MapAssets
+
+    reads: list[str] = []
+    real = upload.read_upload
+    monkeypatch.setattr(upload, "read_upload", lambda name, *a, **kw: reads.append(name) or real(name, *a, **kw))
+    ws = store.create_workspace("Once")
+    first = store.save_upload(
+        ws.id, "first.csv", _CSV, mapping=upload.detect_mapping(real("first.csv", _CSV)).to_dict()
+    )
+    one = workspace_bundle(bundle, store, ws.id).bundle
+    assets_one = MapAssets(one, "en")
+    document = assets_one.document(layer_id("first.csv"))
+    store.save_upload(ws.id, "second.csv", _CSV, mapping=first.mapping)
+    two = workspace_bundle(bundle, store, ws.id).bundle
+    assert reads == ["first.csv", "second.csv"]  # the first file was read once
+    assert two.layers[layer_id("first.csv")] is one.layers[layer_id("first.csv")]  # enriched once
+    assert MapAssets(two, "en").document(layer_id("first.csv")) is document  # its map document built once
+    assert (
+        workspace_bundle(bundle, store, ws.id).bundle.layers[layer_id("second.csv")]
+        is two.layers[layer_id("second.csv")]
+    )
+    # what the key is made of: another mapping, file or upload time is another layer
+    again = store.save_upload(ws.id, "first.csv", _CSV, mapping=first.mapping)
+    changed = store.save_upload(ws.id, "first.csv", _CSV, mapping={**first.mapping, "title": "Other"})
+    keys = {content_key(first), content_key(again), content_key(changed)}
+    assert len(keys) == 3
+    assert content_key(store.upload(first.id)) == content_key(first)  # the same from the store, any process
