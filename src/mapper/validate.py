@@ -649,9 +649,10 @@ def check_freshness(
 
 
 def _status_field(schema: Schema, statuses: tuple[str, ...]) -> str | None:
-    """The field of ``schema`` whose allowed values include every one of ``statuses``."""
+    """The field of ``schema`` whose allowed values include every one of ``statuses`` (the
+    current status: a ``status_history`` field allows the same values but is not it)."""
     for spec in schema.fields.values():
-        if spec.allowed and set(statuses) <= set(spec.allowed):
+        if spec.type != "status_history" and spec.allowed and set(statuses) <= set(spec.allowed):
             return spec.name
     return None
 
