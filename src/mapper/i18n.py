@@ -239,7 +239,11 @@ class Translator:
     def data(self, text: str) -> str:
         """A spec text (layer title, description, field label...), translated when the
         catalogue has it, else as written."""
-        return self._data.gettext(text) if text else text
+        if not text:
+            return text
+        translated = self._data.gettext(text)
+        # texts the code writes into generated specs (an upload's field labels) are messages
+        return translated if translated != text else self._ui.gettext(text)
 
     def value(self, value: object) -> str:
         """A category value for people: ``under_construction`` → ``under construction``

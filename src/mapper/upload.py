@@ -74,6 +74,7 @@ import shapely
 from ._errors import DataReadError, UploadError, UploadLimitError
 from .catalogue import GEOMETRIES, Layer, layer_from_dict
 from .countrynames import country_code, country_hint, share_of_countries
+from .i18n import N_
 from .io import WGS84, list_tables, read_layer_file, read_table_bytes
 from .schema import is_missing, schema_from_dict
 from .style import QUALITATIVE
@@ -1399,17 +1400,17 @@ def layer_spec(result: UploadResult, mapping: Mapping, *, layer_id: str) -> tupl
         style["color_by"] = category
         style["palette"] = dict(zip(top, QUALITATIVE, strict=False))
     labels = {c: c for c in user}
-    labels |= {
-        "location_precision": "Location precision",
-        "country": "Country",
-        "source_publisher": "Source",
-        "source_date": "Added",
-        "source_url": "Source URL",
-        "source_file": "File",
-        "uploaded_at": "Uploaded",
-        "verified_on": "Last checked",
-        "verified_basis": "Last checked: date from",
-        "upload_row": "Row in file",
+    labels |= {  # marked for translation: shown through Translator.data like any spec text
+        "location_precision": N_("Location precision"),
+        "country": N_("Country"),
+        "source_publisher": N_("Source"),
+        "source_date": N_("Added"),
+        "source_url": N_("Source URL"),
+        "source_file": N_("File"),
+        "uploaded_at": N_("Uploaded"),
+        "verified_on": N_("Last checked"),
+        "verified_basis": N_("Last checked: date from"),
+        "upload_row": N_("Row in file"),
     }
     description = (
         f"Uploaded from {result.table.name}"
