@@ -649,9 +649,10 @@ def check_freshness(
 
 
 def _status_field(schema: Schema, statuses: tuple[str, ...]) -> str | None:
-    """The field of ``schema`` whose allowed values include every one of ``statuses``."""
+    """The field of ``schema`` whose allowed values include every one of ``statuses`` (not
+    its dated history, which allows the same values)."""
     for spec in schema.fields.values():
-        if spec.allowed and set(statuses) <= set(spec.allowed):
+        if spec.type != "status_history" and spec.allowed and set(statuses) <= set(spec.allowed):
             return spec.name
     return None
 
