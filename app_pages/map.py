@@ -34,7 +34,7 @@ from app_pages._shared import (
 from mapper.assets import STREAMLIT_STATIC_URL, runtime_version
 from mapper.data import Bundle
 from mapper.query import YEAR_FACET
-from mapper.selection import Selection
+from mapper.selection import Selection, dates_text
 from mapper.style import SCHEME_LABELS, categorical_attributes, numeric_attributes
 from mapper.tables import clicked_records, country_profile, layer_table, link_columns, summarize
 from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, MapView, Report, take_report, tile_providers
@@ -290,7 +290,7 @@ with left:
     st.caption(
         md_escape(
             _("As of {date}. Sources: {sources}. Open a feature's popup for its source.").format(
-                date=t.date(selection.as_of), sources="; ".join(t.data(a) for a in selection.attributions())
+                date=dates_text(selection, t), sources="; ".join(t.data(a) for a in selection.attributions())
             )
         )
     )

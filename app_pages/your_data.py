@@ -8,6 +8,7 @@ library's (:mod:`mapper.upload`, :mod:`mapper.workspace`, :mod:`mapper.userlayer
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
@@ -168,16 +169,18 @@ def _read(name: str, data: bytes, tag: str, sheet: str | None, layer: str | None
         return _memo(("read", name, tag, sheet, layer), lambda: read_upload(name, data, sheet=sheet, layer=layer))
 
 
-def _apply(table: Any, tag: str, mapping: Mapping) -> Any:
-    key = ("apply", table.name, tag, table.sheet, table.layer, json.dumps(mapping.to_dict(), sort_keys=True))
+def _apply(table: Any, tag: str, mapping: Mapping, uploaded: dt.datetime) -> Any:
+    key = ("apply", table.name, tag, table.sheet, table.layer, json.dumps(mapping.to_dict(), sort_keys=True), uploaded)
     with st.spinner(_("Checking every row…")):
-        return _memo(key, lambda: apply_mapping(table, mapping))
+        return _memo(key, lambda: apply_mapping(table, mapping, uploaded=uploaded))
 
 
 if upload is not None:
     name, data = upload.name, upload.getvalue()
     shown = upload_name(name)
     tag = hashlib.sha256(data).hexdigest()[:16]  # widget keys per file: a new file starts afresh
+    # the upload time: when this file reached the page (its records carry it; the store keeps it)
+    uploaded = _memo(("uploaded", upload.file_id), lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     try:
         store.limits.check_size(shown, len(data))
         table = _read(name, data, tag, None, None)
@@ -244,13 +247,24 @@ if upload is not None:
         )
         changes["source_url"] = text[0].text_input(_("Source URL (optional)"), detected.source_url, key=f"yd_url_{tag}")
         changes["licence"] = text[1].text_input(_("Licence (optional)"), detected.licence, key=f"yd_licence_{tag}")
+        checked = text[0].date_input(
+            _("Records last checked against their source on (optional)"),
+            value=None,
+            max_value=uploaded.date(),
+            key=f"yd_verified_{tag}",
+            help=_(
+                "Left empty, the upload date stands for it and every record says so. Records not checked for a "
+                "year are listed by the freshness report, like the bundled ones."
+            ),
+        )
+        changes["verified_on"] = checked.isoformat() if checked else ""
 
         st.subheader(_("Preview"), anchor=False)
         st.caption(_("The file as read (first rows; row numbers as in the file)."))
         st.dataframe(table.preview(20), hide_index=True, width="stretch")
         try:
             mapping = detected.with_changes(**changes)
-            result = _apply(table, tag, mapping)
+            result = _apply(table, tag, mapping, uploaded)
         except MapperError as exc:
             st.error(md_escape(t.message(exc)))
             result = None
@@ -293,11 +307,12 @@ if upload is not None:
                         sheet=table.sheet,
                         layer=table.layer,
                         rows=len(table.frame),
+                        created=result.uploaded,
                     )
                 except MapperError as exc:
                     st.error(md_escape(t.message(exc)))
                 else:
-                    remember(saved.id, built)
+                    remember(saved, built)
                     set_view(show_layer(current_view(get_bundle()), lid))
                     _say(
                         "success",

@@ -9,7 +9,11 @@ file. Printed side by side for 10,000 and 100,000 points:
 * naive: ``folium.GeoJson(..., tooltip=GeoJsonTooltip(...))`` of the same points rendered to
   HTML, which is what a plain folium app sends on every change.
 
-Run: ``python benchmarks/bench_big.py [N ...]``. Nothing is asserted.
+Exports (``N:export``) are timed against geopandas' own writers: ``to_json()`` (one dict per
+feature), ``to_csv`` with WKT, ``to_file`` to GeoPackage; the project's files carry more
+(metadata, rounded RFC 7946 geometry, formula-safe cells, the countries table in GeoPackage).
+
+Run: ``python benchmarks/bench_big.py [N[:point|line|polygon|export] ...]``. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import shapely
 import mapper
 from mapper.catalogue import load_catalogue
 from mapper.data import Bundle
+from mapper.export import export_bytes
 from mapper.query import FilterState
 from mapper.selection import select
 from mapper.webmap import MapAssets, js_literal, map_payload
@@ -229,18 +234,60 @@ def run(n: int, base: Bundle, geometry: str = "point") -> None:
     )
 
 
+def run_exports(n: int, base: Bundle) -> None:
+    """Exports of ``n`` synthetic points (GeoJSON, CSV, GeoPackage) against the naive way with
+    geopandas: ``to_json()`` (one dict per feature), ``to_csv`` with WKT, ``to_file``."""
+    rng = np.random.default_rng(SEED)
+    frame = shaped(synthetic(n, rng), "point", rng)
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = _bundle(Path(tmp), frame, base, "point")
+        selection = select(bundle, FilterState(layers=("synthetic",)))
+        shown = selection.frames["synthetic"]
+
+        def naive_csv() -> bytes:
+            table = pd.DataFrame(shown.drop(columns=shown.geometry.name))
+            table["wkt"] = shown.geometry.to_wkt()
+            return table.to_csv(index=False).encode("utf-8")
+
+        def naive_gpkg() -> bytes:
+            path = Path(tmp) / "naive.gpkg"
+            shown.to_file(path, layer="synthetic", driver="GPKG")
+            return path.read_bytes()
+
+        naive = {
+            "geojson": lambda: shown.to_json(drop_id=True).encode("utf-8"),
+            "csv": naive_csv,
+            "gpkg": naive_gpkg,
+        }
+        cells = []
+        for fmt, baseline in naive.items():
+            data, took = _timed(lambda fmt=fmt: export_bytes(selection, fmt))
+            plain, plain_took = _timed(baseline)
+            cells.append(
+                f"{fmt} {took:5.2f} s / {len(data) / 1e6:5.1f} MB vs naive {plain_took:5.2f} s / "
+                f"{len(plain) / 1e6:5.1f} MB ({plain_took / took:4.1f}x)"
+            )
+    print(f"{n:>9,} export | " + " | ".join(cells))
+
+
 def main() -> None:
-    """``bench_big.py [N[:geometry] ...]``; default 10k and 100k points, 10k lines, 10k polygons."""
+    """``bench_big.py [N[:geometry|:export] ...]``; default 10k and 100k points, 10k lines, 10k
+    polygons, and exports of 10k and 100k points."""
     jobs = [(int(a.split(":")[0]), [*a.split(":"), "point"][1]) for a in sys.argv[1:]] or [
         (10_000, "point"),
         (100_000, "point"),
         (10_000, "line"),
         (10_000, "polygon"),
+        (10_000, "export"),
+        (100_000, "export"),
     ]
     base = mapper.load_bundle()
     print(json.dumps({"seed": SEED}))
     for n, geometry in jobs:
-        run(n, base, geometry)
+        if geometry == "export":
+            run_exports(n, base)
+        else:
+            run(n, base, geometry)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from test_app_your_data import data_dir  # noqa: F401 (shared fixture)
 
 import mapper
 from mapper.i18n import po_path, translator
-from mapper.query import FilterState
+from mapper.query import FilterState, with_defaults
 from mapper.selection import select
 
 TIMEOUT = 120
@@ -111,12 +111,12 @@ def test_the_as_of_year_filters_every_layer_and_is_in_the_link(bundle: mapper.Bu
     assert not at.exception
     assert at.sidebar.toggle(key="w_as_of_on").value is True
     assert at.sidebar.slider(key="w_as_of").value == 2019
-    expected = select(bundle, FilterState(as_of_year=2019)).counts
+    expected = select(bundle, with_defaults(FilterState(as_of_year=2019), bundle.catalogue)).counts
     shown = {_plain(m.label): int(m.value) for m in at.metric}
     assert shown == {bundle.catalogue[lid].title: n for lid, n in expected.items()}
     at.sidebar.slider(key="w_as_of").set_value(2024).run()
     assert at.query_params["as_of_year"] == "2024"
-    expected = select(bundle, FilterState(as_of_year=2024)).counts
+    expected = select(bundle, with_defaults(FilterState(as_of_year=2024), bundle.catalogue)).counts
     assert {_plain(m.label): int(m.value) for m in at.metric} == {
         bundle.catalogue[lid].title: n for lid, n in expected.items()
     }

@@ -153,3 +153,35 @@ def test_csv_cells_cannot_run_as_spreadsheet_formulas(bundle: mapper.Bundle, tmp
     table = pd.read_csv(write_export(select(evil, mapper.FilterState(layers=("interconnectors",))), tmp_path / "x.csv"))
     assert table.loc[0, "name"].startswith("'=")
     assert not any(str(v).startswith("=") for v in table.to_numpy().ravel())
+
+
+def test_geojson_keeps_awkward_text_and_writes_json_numbers(bundle: mapper.Bundle) -> None:
+    """The GeoJSON writer (GDAL) gives back every character of the text as it was, writes
+    each record's id as the feature id and in its properties, no NaN or Infinity, and only
+    the layer's own fields."""
+    lid, measure = next(
+        (lid, c)
+        for lid, layer in bundle.catalogue.items()
+        if layer.geometry == "point"
+        for c in bundle.layers[lid].columns
+        if bundle.layers[lid][c].dtype.kind == "f"
+    )
+    frame = bundle.layers[lid].copy()
+    texts = ['quote " backslash \\ tab\t', "line\nbreak \u2028 \u0001", "</script>{{7*7}}{% x %}", "日本語 ☃ 😀"]
+    frame["name"] = frame["name"].astype(object)
+    for k, text in enumerate(texts):
+        frame.loc[k, "name"] = text
+    frame[measure] = 1.5
+    frame.loc[0, measure] = float("inf")
+    frame.loc[1, measure] = float("nan")
+    odd = mapper.Bundle(bundle.catalogue, {**bundle.layers, lid: frame}, bundle.countries, bundle.report)
+    text = export_bytes(select(odd, mapper.FilterState(layers=(lid,))), "geojson").decode("utf-8")
+    assert "NaN" not in text
+    assert "Infinity" not in text
+    data = json.loads(text)
+    features = data["features"]
+    assert [f["properties"]["name"] for f in features[: len(texts)]] == texts
+    assert [f["id"] for f in features] == [f["properties"]["id"] for f in features] == frame["id"].tolist()
+    assert {tuple(f["properties"]) for f in features} == {tuple(features[0]["properties"])}
+    assert features[0]["properties"]["layer"] == lid
+    assert [f["properties"][measure] for f in features[:3]] == [None, None, 1.5]

@@ -138,6 +138,12 @@ def _unwrapped_strings(path: Path) -> list[str]:
                     "label",
                     "form",
                     "read_text",
+                    "fillna",
+                    "X",  # Altair encodings: "field:type" shorthands (titles are wrapped)
+                    "Y",
+                    "Color",
+                    "Tooltip",
+                    "Axis",
                 }:
                     return True  # a dictionary key, a data column or a field name, not text for people
             if isinstance(node, ast.Subscript | ast.List | ast.Tuple):

@@ -11,7 +11,7 @@ import pytest
 
 import mapper
 from mapper.cli import main
-from mapper.query import FilterState, active_in_year, active_spans, from_query
+from mapper.query import FilterState, active_in_year, active_spans, from_query, with_defaults
 from mapper.selection import select
 from mapper.viewstate import ViewState, view_from_query
 
@@ -85,7 +85,12 @@ def test_every_output_takes_the_as_of_selection(bundle: mapper.Bundle) -> None:
 
 
 def test_the_year_and_the_language_round_trip_through_the_link(bundle: mapper.Bundle) -> None:
-    view = ViewState(filters=FilterState(as_of_year=2024, country=("VNM",)), lang="ja")
+    catalogue = bundle.catalogue
+    view = ViewState(
+        filters=with_defaults(FilterState(as_of_year=2024, country=("VNM",)), catalogue),
+        lang="ja",
+        defaults=tuple(catalogue.facet_defaults().items()),
+    )
     query = view.to_query()
     assert query["as_of_year"] == "2024"
     assert query["lang"] == "ja"
@@ -107,8 +112,9 @@ def test_the_cli_exports_as_of_a_year_with_japanese_labels(tmp_path: Path, capsy
     out = tmp_path / "asof.geojson"
     assert main(["export", "-o", str(out), "--year", "2021", "--lang", "ja", "--layer", "jumpp"]) == 0
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["metadata"]["filter"] == {"layers": ["jumpp"], "as_of_year": 2021}
-    assert data["metadata"]["filter_description"] == "レイヤー jumpp；2021年時点"
+    # the relation facet starts at its declared default (core), named in Japanese too
+    assert data["metadata"]["filter"] == {"layers": ["jumpp"], "relation": ["core"], "as_of_year": 2021}
+    assert data["metadata"]["filter_description"] == "レイヤー jumpp；中核か関連か：中核；2021年時点"
     assert data["metadata"]["labels"]["jumpp"]["title"] == "JUMPPの活動"
     assert all(f["properties"]["year"] <= 2021 for f in data["features"])
     assert "wrote" in capsys.readouterr().out

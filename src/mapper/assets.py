@@ -1,4 +1,4 @@
-"""Front-end assets (Leaflet, jQuery) from Python packages, so maps work with no internet.
+"""Front-end assets (Leaflet) from Python packages, so maps work with no internet.
 
 Folium's defaults point at public CDNs. Here every map's ``default_js``/``default_css`` is
 pointed at local copies: served by Streamlit's static file serving in the app, or inlined
@@ -16,7 +16,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import xstatic.pkg.jquery as _xs_jquery
 import xstatic.pkg.leaflet as _xs_leaflet
 
 import folium
@@ -34,7 +33,6 @@ class Asset:
 
 ASSETS: tuple[Asset, ...] = (
     Asset("leaflet", "js", Path(_xs_leaflet.BASE_DIR) / "leaflet.js", "vendor/leaflet/leaflet.js"),
-    Asset("jquery", "js", Path(_xs_jquery.BASE_DIR) / "jquery.min.js", "vendor/jquery/jquery.min.js"),
     Asset("leaflet_css", "css", Path(_xs_leaflet.BASE_DIR) / "leaflet.css", "vendor/leaflet/leaflet.css"),
 )
 #: Leaflet's control images (layer switcher icon), referenced relatively by leaflet.css.
@@ -104,7 +102,7 @@ def _japanese_font_files() -> dict[str, bytes]:
 
 def install_static(static_dir: str | Path) -> Path:
     """Copy the assets into ``static_dir`` (idempotent, safe to run from several threads or
-    processes at once); return the folder. Besides Leaflet, jQuery and the runtime, the
+    processes at once); return the folder. Besides Leaflet and the runtime, the
     Japanese web font (with its licence) goes to ``vendor/ipaexfont``, so Japanese text in the
     app and its maps shows on machines that have no Japanese font."""
     static_dir = Path(static_dir)

@@ -7,10 +7,8 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import json
-import math
 import tempfile
 import zipfile
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,6 @@ import pandas as pd
 import geopandas as gpd
 import pyogrio
 import shapely
-from shapely.geometry import mapping
 
 from . import __version__
 from ._errors import MapperError
@@ -123,82 +120,106 @@ def metadata(selection: Selection, lang: str | None = None) -> dict[str, Any]:
     }
 
 
-def _clean(value: Any) -> Any:
-    """A JSON-clean value: no NaN/NA, numpy scalars as Python, dates as ISO 8601."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float | np.floating):
-        return None if math.isnan(value) or math.isinf(value) else float(value)
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, _dt.datetime | _dt.date | pd.Timestamp):
-        return value.isoformat()
-    return str(value) if not isinstance(value, str) else value
-
-
-def _rounded(geom: shapely.Geometry | None) -> shapely.Geometry | None:
-    if geom is None or geom.is_empty:
-        return None
-    geom = shapely.transform(geom, lambda c: np.round(c, PRECISION))
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        geom = shapely.orient_polygons(geom)  # exterior rings counter-clockwise (right-hand rule)
-    return geom
+def _rounded(geoms: Any) -> np.ndarray:
+    """Geometries (an array or a GeoSeries) with coordinates rounded to :data:`PRECISION`
+    decimals and polygon exterior rings counter-clockwise (RFC 7946's right-hand rule);
+    missing or empty ones as None. One vectorised call for the whole array."""
+    array = np.asarray(geoms, dtype=object)
+    out = np.full(len(array), None, dtype=object)
+    present = ~(shapely.is_missing(array) | shapely.is_empty(array)) if len(array) else np.zeros(0, dtype=bool)
+    if present.any():
+        rounded = shapely.transform(array[present], lambda c: np.round(c, PRECISION))
+        out[present] = shapely.orient_polygons(rounded)
+    return out
 
 
 def _export_columns(frame: gpd.GeoDataFrame) -> list[str]:
     return [c for c in frame.columns if c != frame.geometry.name and c not in _DROP and not c.startswith("_")]
 
 
+#: Layer options of GDAL's GeoJSON driver for an RFC 7946 export: WGS 84, 6 decimals,
+#: exterior rings counter-clockwise, no layer name member.
+_GEOJSON_OPTIONS = {"RFC7946": "YES", "COORDINATE_PRECISION": str(PRECISION), "WRITE_NAME": "NO"}
+#: A copy of the ``id`` column that GDAL writes as each feature's ``id`` member (and drops
+#: from the properties, which keep ``id`` itself).
+_FEATURE_ID = "_feature_id"
+_FEATURES_START = '"features": ['
+_FEATURES_END = "]\n}"
+
+
+def _features_text(layer_id: str, frame: gpd.GeoDataFrame) -> str:
+    """The GeoJSON features of one layer's records, written by GDAL's GeoJSON driver (through
+    pyogrio), as the text inside a FeatureCollection's ``features`` array. Each feature has
+    a ``layer`` property first, then the exported columns."""
+    data = _for_gdal(frame, multi=False)
+    for column in data.columns:  # RFC 8259 has no NaN or Infinity: a non-finite number is null
+        if column != data.geometry.name and pd.api.types.is_float_dtype(data[column].dtype):
+            data[column] = data[column].where(np.isfinite(data[column].to_numpy(dtype=float, na_value=np.nan)))
+    if "layer" not in data.columns:
+        data.insert(0, "layer", layer_id)
+    data[_FEATURE_ID] = data["id"].astype(object) if "id" in data.columns else None
+    buffer = io.BytesIO()
+    pyogrio.write_dataframe(
+        data, buffer, driver="GeoJSON", layer=layer_id, layer_options={**_GEOJSON_OPTIONS, "ID_FIELD": _FEATURE_ID}
+    )
+    text = buffer.getvalue().decode("utf-8").rstrip()
+    start = text.find(_FEATURES_START)
+    if start < 0 or not text.endswith(_FEATURES_END):
+        raise ExportError(
+            f"GDAL {pyogrio.__gdal_version_string__} wrote the GeoJSON of layer {layer_id!r} in a layout this "
+            "version of the mapper does not know; export to GeoPackage or CSV instead and report this"
+        )
+    return text[start + len(_FEATURES_START) : -len(_FEATURES_END)].strip()
+
+
+def geojson_text(selection: Selection, lang: str | None = None) -> str:
+    """The selected records as the text of an RFC 7946 FeatureCollection (a ``layer``
+    property says which layer each feature is from) with a top-level ``metadata`` member.
+
+    GDAL's GeoJSON driver writes the features, one layer at a time (no Python object per
+    feature); only the metadata is serialised here."""
+    head = json.dumps(
+        {"type": "FeatureCollection", "metadata": metadata(selection, lang)},
+        ensure_ascii=False,
+        allow_nan=False,
+        separators=(",", ":"),
+    )
+    parts = [_features_text(lid, frame) for lid, frame in selection.frames.items() if len(frame)]
+    return head[:-1] + ',"features":[\n' + ",\n".join(p for p in parts if p) + "\n]}"
+
+
 def to_geojson(selection: Selection, lang: str | None = None) -> dict[str, Any]:
-    """An RFC 7946 FeatureCollection of the selected records (a ``layer`` property says
-    which layer each feature is from) with a top-level ``metadata`` member."""
-    frames = selection.frames
-    features = []
-    for lid, frame in frames.items():
-        columns = _export_columns(frame)
-        for record, geom in zip(frame[columns].to_dict("records"), frame.geometry, strict=True):
-            geom = _rounded(geom)
-            properties = {"layer": lid, **{k: _clean(v) for k, v in record.items()}}
-            features.append(
-                {
-                    "type": "Feature",
-                    "id": properties.get("id"),
-                    "geometry": mapping(geom) if geom is not None else None,
-                    "properties": properties,
-                }
-            )
-    return {"type": "FeatureCollection", "metadata": metadata(selection, lang), "features": features}
+    """The export of :func:`geojson_text` as a Python dict."""
+    return json.loads(geojson_text(selection, lang))
 
 
-def _geojson_text(collection: Mapping[str, Any]) -> str:
-    return json.dumps(collection, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+def _as_multi(geoms: np.ndarray) -> np.ndarray:
+    """Single lines and polygons as one-part multi-geometries (vectorised); others as they are."""
+    out = geoms.copy()
+    types = shapely.get_type_id(geoms)
+    for single, make in ((1, shapely.multilinestrings), (3, shapely.multipolygons)):
+        where = np.flatnonzero(types == single)
+        if len(where):
+            out[where] = make(geoms[where], indices=np.arange(len(where)))
+    return out
 
 
-def _as_multi(geom: shapely.Geometry | None) -> shapely.Geometry | None:
-    if geom is None:
-        return None
-    if geom.geom_type == "LineString":
-        return shapely.multilinestrings([geom])
-    if geom.geom_type == "Polygon":
-        return shapely.multipolygons([geom])
-    return geom
-
-
-def _for_gdal(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Columns GDAL writes with their real types; text as plain objects with None."""
-    out = frame[[*_export_columns(frame), frame.geometry.name]].copy()
+def _for_gdal(frame: gpd.GeoDataFrame, *, multi: bool = True) -> gpd.GeoDataFrame:
+    """Columns GDAL writes with their real types; text as plain objects with None; geometries
+    rounded (and, with ``multi``, single lines and polygons as multi-part ones: one geometry
+    type per GeoPackage table)."""
+    out = pd.DataFrame(frame[_export_columns(frame)]).copy()
     for column in out.columns:
-        if column == out.geometry.name:
-            continue
         dtype = out[column].dtype
         # nullable integers and booleans are written natively (INTEGER, BOOLEAN with NULLs)
         if isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
-            out[column] = out[column].astype(object).where(out[column].notna(), None)
-    # one geometry type per GeoPackage table: single lines and polygons become multi-part
-    out[out.geometry.name] = [_as_multi(_rounded(g)) for g in out.geometry]
-    return gpd.GeoDataFrame(out, geometry=frame.geometry.name, crs="EPSG:4326")
+            values = out[column].astype(object).where(out[column].notna(), None)
+            kind = pd.api.types.infer_dtype(values, skipna=True)
+            if kind not in ("string", "empty", "date", "datetime"):  # mixed values: their text
+                values = values.map(lambda v: v if isinstance(v, str) else str(v), na_action="ignore")
+            out[column] = values
+    geoms = _rounded(frame.geometry)
+    return gpd.GeoDataFrame(out, geometry=_as_multi(geoms) if multi else geoms, crs="EPSG:4326")
 
 
 def write_gpkg(selection: Selection, path: str | Path, lang: str | None = None) -> Path:
@@ -239,12 +260,11 @@ def to_csv_frame(selection: Selection) -> pd.DataFrame:
     for lid, frame in frames.items():
         table = pd.DataFrame(frame[_export_columns(frame)]).copy()
         table.insert(0, "layer", lid)
-        geoms = [_rounded(g) for g in frame.geometry]
-        table["lon"] = [g.x if g is not None and g.geom_type == "Point" else None for g in geoms]
-        table["lat"] = [g.y if g is not None and g.geom_type == "Point" else None for g in geoms]
-        table["wkt"] = [
-            shapely.to_wkt(g, rounding_precision=PRECISION, trim=True) if g is not None else None for g in geoms
-        ]
+        geoms = _rounded(frame.geometry)
+        points = shapely.get_type_id(geoms) == 0
+        table["lon"] = np.where(points, shapely.get_x(geoms), np.nan)
+        table["lat"] = np.where(points, shapely.get_y(geoms), np.nan)
+        table["wkt"] = shapely.to_wkt(geoms, rounding_precision=PRECISION, trim=True)
         parts.append(table)
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["layer", "lon", "lat", "wkt"])
     return _defuse_formulas(table)
@@ -260,9 +280,12 @@ def _defuse_formulas(table: pd.DataFrame) -> pd.DataFrame:
     for column in table.columns:
         if pd.api.types.is_numeric_dtype(table[column]) or isinstance(table[column].dtype, pd.BooleanDtype):
             continue
-        table[column] = table[column].map(
-            lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v, na_action="ignore"
-        )
+        values = table[column].astype(object)
+        try:  # vectorised; cells that are not text are never formulas
+            risky = values.str.startswith(_FORMULA_START, na=False).astype(bool)
+        except AttributeError:  # no text in the column (dates...)
+            continue
+        table[column] = values.mask(risky, "'" + values[risky].astype(str))
     return table
 
 
@@ -321,7 +344,7 @@ def write_export(selection: Selection, path: str | Path, fmt: str | None = None,
     fmt = format_for(path, fmt)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "geojson":
-        path.write_text(_geojson_text(to_geojson(selection, lang)), encoding="utf-8")
+        path.write_text(geojson_text(selection, lang), encoding="utf-8")
     elif fmt == "gpkg":
         write_gpkg(selection, path, lang)
     elif fmt == "csv":
@@ -336,7 +359,7 @@ def export_bytes(selection: Selection, fmt: str, lang: str | None = None) -> byt
     if fmt == "zip":
         return zip_bytes(selection, lang)
     if fmt == "geojson":
-        return _geojson_text(to_geojson(selection, lang)).encode("utf-8")
+        return geojson_text(selection, lang).encode("utf-8")
     if fmt == "csv":
         return to_csv_frame(selection).to_csv(index=False).encode("utf-8")
     with tempfile.TemporaryDirectory() as tmp:

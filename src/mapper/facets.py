@@ -177,10 +177,10 @@ def _parse_one(fid: str, block: Any, problems: list[str]) -> Facet | None:
         problems.append(f"{name}.aliases of a range come in pairs (low, high), got {aliases!r}")
     default = block.get("default", [])
     if not (isinstance(default, list) and all(isinstance(v, str) and v.strip() for v in default)):
-        problems.append(f"{name}.default must be a list of values, e.g. default = [\"core\"], got {default!r}")
+        problems.append(f'{name}.default must be a list of values, e.g. default = ["core"], got {default!r}')
         default = []
     elif default and kind != "choice":
-        problems.append(f"{name}.default is only for a choice facet (kind = \"choice\"), not a {kind}")
+        problems.append(f'{name}.default is only for a choice facet (kind = "choice"), not a {kind}')
         default = []
     elif ALL_VALUES in default:
         problems.append(f"{name}.default may not hold {ALL_VALUES!r} (it means every value); leave default out instead")

@@ -122,6 +122,12 @@ class FieldSpec:
 
     def coerce(self, series: pd.Series) -> pd.Series:
         """Cast a column that passed :meth:`check` to its natural dtype."""
+        if self.type in ("integer", "number") and _is_numeric(series):  # typed already (e.g. an upload's)
+            numbers = pd.Series(series.to_numpy(dtype="float64", na_value=np.nan), index=series.index)
+            if self.type == "integer":
+                whole = np.isfinite(numbers) & (numbers.abs() < 2**53) & (numbers % 1 == 0)
+                return numbers.where(whole).astype("Int64")
+            return numbers.where(np.isfinite(numbers)).astype("Float64")
         if self.type == "integer":
             numbers = pd.to_numeric(series.map(_to_number, na_action="ignore"), errors="coerce").astype("float64")
             # 2015.5, 1e308, inf are reported by check(); they become missing here, never a crash
@@ -133,6 +139,11 @@ class FieldSpec:
         if self.type == "boolean":
             return series.map(_to_bool, na_action="ignore").astype("boolean")
         return series.astype("string")
+
+
+def _is_numeric(series: pd.Series) -> bool:
+    """True for a column of numbers (NumPy or nullable dtype, not booleans)."""
+    return pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
 
 
 def _to_number(value: Any) -> float | None:

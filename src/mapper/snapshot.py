@@ -54,7 +54,7 @@ from .enrich import country_level_groups, has_site
 from .fonts import families
 from .geo import PACIFIC_SPLIT, display_lon, pacific_coords, pacific_view
 from .i18n import N_, Translator, translator
-from .selection import Selection
+from .selection import Selection, dates_text
 
 if TYPE_CHECKING:
     from .style import Choropleth, Legend
@@ -1062,7 +1062,7 @@ def draw(
     sources = "; ".join(tr.data(a) for a in selection.attributions())
     today = today or _dt.date.today()
     attribution = _("Data as of {as_of}. Sources: {sources}. Made {today} with ip-clean-energy-mapper.").format(
-        as_of=tr.date(selection.as_of), sources=sources, today=tr.date(today)
+        as_of=dates_text(selection, tr), sources=sources, today=tr.date(today)
     )
     classified = None
     if choropleth is not None:

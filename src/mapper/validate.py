@@ -649,8 +649,8 @@ def check_freshness(
 
 
 def _status_field(schema: Schema, statuses: tuple[str, ...]) -> str | None:
-    """The field of ``schema`` whose allowed values include every one of ``statuses`` (not
-    its dated history, which allows the same values)."""
+    """The field of ``schema`` whose allowed values include every one of ``statuses`` (the
+    current status: a ``status_history`` field allows the same values but is not it)."""
     for spec in schema.fields.values():
         if spec.type != "status_history" and spec.allowed and set(statuses) <= set(spec.allowed):
             return spec.name

@@ -27,6 +27,8 @@ import hashlib
 import html
 import json
 import re
+import weakref
+from collections import deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -51,7 +53,7 @@ from .i18n import Translator, translator
 from .measures import shown_measures
 from .query import active_spans
 from .schema import split_list
-from .selection import Selection
+from .selection import Selection, dates_text
 from .style import BASE_FILL, NO_DATA, Choropleth, Legend, classify, layer_legend
 from .viewstate import MapView
 
@@ -256,6 +258,10 @@ def keep_mask(n: int, positions: Iterable[int]) -> str:
     return base64.b64encode(np.packbits(mask, bitorder="little").tobytes()).decode("ascii")
 
 
+#: The MapAssets made lately in this process, held weakly (see ``MapAssets.__init__``).
+_RECENT: deque[weakref.ref[MapAssets]] = deque(maxlen=16)
+
+
 class MapAssets:
     """The layers and countries of a bundle as JSON documents for the map runtime, built
     once per bundle and reused for every rerun, session and export.
@@ -279,6 +285,13 @@ class MapAssets:
         self._bounds: dict[str, tuple[float, float, float, float]] | None = None
         #: ``{name: ((folder, url_base), url)}`` of the documents already published.
         self._published: dict[str, tuple[tuple[str, str], str]] = {}
+        # documents of the same layer objects built lately in this process are taken over
+        # (an upload shown in a workspace's successive bundles is built and written once)
+        for ref in list(_RECENT):
+            other = ref()
+            if other is not None:
+                self.reuse(other)
+        _RECENT.append(weakref.ref(self))
 
     def reuse(self, other: MapAssets) -> MapAssets:
         """Take over ``other``'s built (and published) documents for what both bundles share
@@ -786,7 +799,7 @@ def standalone_html(
     m.default_js = []
     m.default_css = []
     title = title or tr.gettext("Indo-Pacific clean-energy partnerships")
-    as_of_text = tr.gettext("data as of {date}").format(date=tr.date(selection.as_of))
+    as_of_text = tr.gettext("data as of {date}").format(date=dates_text(selection, tr))
     caption = (
         f'<div class="mapper-caption"><b>{_h(title)}</b> · {_h(state.describe(selection.catalogue.facets, tr))} · '
         f"{_h(as_of_text)} · "
