@@ -260,3 +260,17 @@ def test_a_cli_error_follows_lang(bundled_home: None, capsys: pytest.CaptureFixt
     assert main(["export", "-o", str(out), "--layer", "nope"]) == 2
     assert "mapper: error: unknown layer value(s) 'nope'; valid values:" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_cli_usage_errors_follow_lang(bundled_home: None, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    taken = tmp_path / "taken.geojson"
+    taken.write_text("{}", encoding="utf-8")
+    assert main(["export", "-o", str(taken), "--lang", "ja"]) == 2
+    assert f"mapper: error: {taken} は既に存在します。別の名前にするか" in capsys.readouterr().err
+    assert taken.read_text(encoding="utf-8") == "{}"  # nothing the user gave is overwritten
+    assert main(["snapshot", "-o", str(tmp_path / "map.gif"), "--lang", "ja"]) == 2
+    assert "map.gif：地図画像のファイル形式は .png、.svg、.pdf のいずれかです" in capsys.readouterr().err
+    assert main(["export", "-o", str(tmp_path / "x.csv"), "--filter", "status", "--lang", "ja"]) == 2
+    assert "--filter 'status'：「条件=値」の形で指定してください" in capsys.readouterr().err
+    assert main(["export", "-o", str(taken)]) == 2
+    assert "already exists; choose another name or pass --force" in capsys.readouterr().err

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._errors import MapperError
+from .i18n import Message
 
 if TYPE_CHECKING:
     from .data import Bundle
@@ -135,7 +136,13 @@ def _read_uploads(args: argparse.Namespace) -> list:  # type: ignore[type-arg]
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise CliUsageError(f"--add {path}: cannot read it ({exc.strerror or exc}); check the path") from exc
+            raise CliUsageError(
+                Message(
+                    "--add {path}: cannot read it ({reason}); check the path",
+                    path=str(path),
+                    reason=exc.strerror or exc,
+                )
+            ) from exc
         is_sheet = path.suffix.lower() in (".xlsx", ".xlsm")
         table = read_upload(
             path.name, data, sheet=add["pick"] if is_sheet else None, layer=None if is_sheet else add["pick"]
@@ -278,14 +285,16 @@ def state_from_args(args: argparse.Namespace) -> FilterState:
         fid, sep, value = item.partition("=")
         fid = fid.strip()
         if not sep or not fid or not value.strip():
-            raise CliUsageError(f"--filter {item!r}: write FACET=VALUE, e.g. --filter status=operating")
+            raise CliUsageError(
+                Message("--filter {item}: write FACET=VALUE, e.g. --filter status=operating", item=repr(item))
+            )
         if ".." in value:
             low, _, high = value.partition("..")
             try:
                 ranges[fid] = [float(low) if low.strip() else None, float(high) if high.strip() else None]
             except ValueError:
                 raise CliUsageError(
-                    f"--filter {item!r}: a range is LOW..HIGH with numbers, e.g. year=2020..2024"
+                    Message("--filter {item}: a range is LOW..HIGH with numbers, e.g. year=2020..2024", item=repr(item))
                 ) from None
         else:
             kwargs[fid] = (*tuple(kwargs.get(fid, ())), *(v for v in value.split(",") if v.strip()))  # type: ignore[misc]
@@ -390,7 +399,9 @@ def _output(path: str, force: bool) -> Path:
     """The output path; refuses to overwrite an existing file unless --force."""
     out = Path(path)
     if out.exists() and not force:
-        raise OutputExistsError(f"{out} already exists; choose another name or pass --force to replace it")
+        raise OutputExistsError(
+            Message("{file} already exists; choose another name or pass --force to replace it", file=str(out))
+        )
     return out
 
 
@@ -430,7 +441,9 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
     try:
         west, south, east, north = (float(v) for v in text.split(","))
     except ValueError as exc:
-        raise CliUsageError(f"--bbox {text!r}: write four numbers W,S,E,N, e.g. 92,8,110,26") from exc
+        raise CliUsageError(
+            Message("--bbox {value}: write four numbers W,S,E,N, e.g. 92,8,110,26", value=repr(text))
+        ) from exc
     return west, south, east, north
 
 
@@ -441,7 +454,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 
     out = _output(args.output, args.force)
     if out.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise CliUsageError(f"{out.name}: a snapshot is a .png, .svg or .pdf file")
+        raise CliUsageError(Message("{file}: a snapshot is a .png, .svg or .pdf file", file=out.name))
     bbox, choropleth = _bbox(args.bbox), _choropleth(args)
     extra = _read_uploads(args)  # a file that cannot be used stops the command before the data loads
     _progress("loading and checking the data…")
@@ -475,7 +488,7 @@ def _cmd_html(args: argparse.Namespace) -> int:
 
     out = _output(args.output, args.force)
     if out.suffix.lower() not in (".html", ".htm"):
-        raise CliUsageError(f"{out.name}: the interactive snapshot is an .html file")
+        raise CliUsageError(Message("{file}: the interactive snapshot is an .html file", file=out.name))
     extra = _read_uploads(args)  # a file that cannot be used stops the command before the data loads
     _progress("loading and checking the data…")
     bundle = _with_uploads(load_bundle(), extra, args)

@@ -563,7 +563,11 @@ def active_spans(frame: pd.DataFrame, layer: Layer) -> pd.DataFrame:
         if column in frame.columns:
             start = start.fillna(pd.to_numeric(frame[column], errors="coerce").astype(float))
     ended = pd.Series(False, index=frame.index)
-    ending_fields = [n for n, f in layer.schema.fields.items() if f.allowed and ENDING_STATUSES & set(f.allowed)]
+    ending_fields = [
+        n
+        for n, f in layer.schema.fields.items()
+        if f.type != "status_history" and f.allowed and ENDING_STATUSES & set(f.allowed)
+    ]
     for column in ending_fields:
         if column in frame.columns:
             ended |= frame[column].isin(ENDING_STATUSES).fillna(False).astype(bool)
