@@ -14,6 +14,7 @@ import pytest
 import shapely
 
 import mapper
+from mapper import webmap
 from mapper.assets import ASSETS, install_static, runtime_path
 from mapper.geo import display_lon, pacific_view, unshift_lon
 from mapper.selection import select
@@ -338,3 +339,73 @@ def test_web_and_snapshot_legends_state_the_classed_target_type(bundle: mapper.B
     rows = [r.text for r in _choropleth_rows(classified.legend, choropleth, {OTHER_TYPE, NO_DATA})]
     assert any("cut from a base year targets only" in t for t in rows)
     assert any(t.startswith("Other target type, not classed") for t in rows)
+
+
+def _detailed(bundle: mapper.Bundle, geometry: str) -> tuple[str, mapper.Bundle]:
+    """A layer of ``geometry`` from the catalogue, its sites made detailed (buffered into
+    outlines of ~70 vertices, as real sites and zones are), in a copy of the bundle."""
+    lid = next(lid for lid, layer in bundle.catalogue.items() if layer.geometry == geometry)
+    frame = bundle.layers[lid].copy()
+    sited = mapper.enrich.has_site(frame)
+    outlines = shapely.buffer(frame.geometry[sited].to_numpy(), 0.05, quad_segs=16)  # degrees: a shape, not a distance
+    frame.loc[sited, frame.geometry.name] = outlines if geometry == "polygon" else shapely.boundary(outlines)
+    return lid, mapper.Bundle(bundle.catalogue, {**bundle.layers, lid: frame}, bundle.countries, bundle.report)
+
+
+@pytest.mark.parametrize("geometry", ["polygon", "line"])
+def test_big_shape_layers_carry_simplified_bands_and_keep_the_exact_geometry(
+    bundle: mapper.Bundle, monkeypatch: pytest.MonkeyPatch, geometry: str
+) -> None:
+    lid, detailed = _detailed(bundle, geometry)
+    assert "bands" not in MapAssets(detailed).document(lid)  # small layers: Leaflet's own smoothing is enough
+    monkeypatch.setattr(webmap, "SIMPLIFY_FROM", 0)
+    document = MapAssets(detailed).document(lid)
+    exact = MapAssets(detailed, simplify=False).document(lid)
+    assert "bands" not in exact
+    # the exact geometry is kept, for the largest zooms: features as they are, or their "detail"
+    restored = [
+        {**f, "geometry": d if d is not None else f["geometry"]}
+        for f, d in zip(document["features"], document["detail"], strict=True)
+    ]
+    assert restored == exact["features"]
+    finest = {
+        "zoom": document["base_zoom"],
+        "geometries": [
+            f["geometry"] if d else None for f, d in zip(document["features"], document["detail"], strict=True)
+        ],
+    }
+    assert [band["zoom"] for band in [*document["bands"], finest]] == list(webmap.ZOOM_BANDS)
+    offenders = []
+    for band in [*document["bands"], finest]:
+        pixel = 360 / (256 * 2 ** band["zoom"])
+        assert len(band["geometries"]) == len(document["features"])
+        for feature, simple in zip(exact["features"], band["geometries"], strict=True):
+            if simple is None:
+                continue
+            full, drawn = shapely.geometry.shape(feature["geometry"]), shapely.geometry.shape(simple)
+            if not (
+                shapely.get_num_coordinates(drawn) < shapely.get_num_coordinates(full)
+                and drawn.is_valid
+                and drawn.geom_type == full.geom_type
+                and full.hausdorff_distance(drawn) <= webmap.SIMPLIFY_PX * pixel + pixel / 10
+            ):
+                offenders.append((band["zoom"], feature["properties"]["id"]))
+    assert not offenders
+    coarsest = document["bands"][0]["geometries"]
+    assert all(g is not None for g in coarsest)  # ~70 vertices are too many for any record at zoom 4
+
+
+def test_published_big_layers_fetch_their_exact_geometry_apart(
+    bundle: mapper.Bundle, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    lid, detailed = _detailed(bundle, "polygon")
+    monkeypatch.setattr(webmap, "SIMPLIFY_FROM", 0)
+    assets = MapAssets(detailed)
+    url = assets.publish(tmp_path, "/static")[lid]
+    published = json.loads((tmp_path / "data" / url.rsplit("/", 1)[1]).read_text(encoding="utf-8"))
+    assert "detail" not in published
+    detail = json.loads((tmp_path / "data" / published["detail_url"].rsplit("/", 1)[1]).read_text(encoding="utf-8"))
+    assert detail == assets.document(lid)["detail"]
+    assert assets.inline_document(lid)["detail"] == detail  # self-contained HTML has it inline
+    size = len(json.dumps(published))
+    assert size < len(json.dumps(MapAssets(detailed, simplify=False).document(lid)))  # less to fetch first
