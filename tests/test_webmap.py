@@ -374,7 +374,7 @@ def test_big_shape_layers_carry_simplified_bands_and_keep_the_exact_geometry(
             f["geometry"] if d else None for f, d in zip(document["features"], document["detail"], strict=True)
         ],
     }
-    assert [band["zoom"] for band in [*document["bands"], finest]] == list(webmap.ZOOM_BANDS)
+    assert [band["zoom"] for band in [*document["bands"], finest]] == list(webmap.ZOOM_BANDS)  # each saves enough
     offenders = []
     for band in [*document["bands"], finest]:
         pixel = 360 / (256 * 2 ** band["zoom"])
@@ -409,3 +409,17 @@ def test_published_big_layers_fetch_their_exact_geometry_apart(
     assert assets.inline_document(lid)["detail"] == detail  # self-contained HTML has it inline
     size = len(json.dumps(published))
     assert size < len(json.dumps(MapAssets(detailed, simplify=False).document(lid)))  # less to fetch first
+
+
+def test_coarse_outlines_get_no_bands_they_would_not_gain_from(
+    bundle: mapper.Bundle, monkeypatch: pytest.MonkeyPatch, polygon_layer: str
+) -> None:
+    """A big layer of simple outlines (a few vertices each) is sent as it is: simplified
+    copies would add bytes and save no drawing."""
+    monkeypatch.setattr(webmap, "SIMPLIFY_FROM", 0)
+    frame = bundle.layers[polygon_layer]
+    sited = frame.geometry[mapper.enrich.has_site(frame)].to_numpy()
+    assert shapely.get_num_coordinates(sited).max() <= 6  # the bundled outlines are simple
+    document = MapAssets(bundle).document(polygon_layer)
+    assert "bands" not in document
+    assert document == MapAssets(bundle, simplify=False).document(polygon_layer)

@@ -175,6 +175,8 @@ CANVAS_FROM = 3000
 SIMPLIFY_FROM = 1000
 #: The last zoom of each band; above the last one the runtime draws the exact geometry.
 ZOOM_BANDS = (4, 7, 10)
+#: A band is kept only if it has fewer than this share of the vertices of the next finer level.
+KEEP_BAND_BELOW = 0.7
 #: Simplification tolerance in screen pixels at a band's last zoom (Leaflet itself smooths
 #: by 1 pixel, so nothing visible is lost).
 SIMPLIFY_PX = 0.8
@@ -190,21 +192,27 @@ def zoom_bands(geoms: np.ndarray) -> list[dict[str, Any]]:
     ``[{"zoom": z, "geometries": [...]}]``, one entry per geometry in the order given, each a
     GeoJSON geometry simplified (topology preserved) to :data:`SIMPLIFY_PX` pixels at zoom
     ``z`` and rounded to a tenth of a pixel, or None where it would keep every vertex (the
-    runtime then draws the exact geometry). Popups, tables and exports always use the exact
-    records; this only changes what is drawn at small scales."""
+    runtime then draws the exact geometry). A band that keeps more than
+    :data:`KEEP_BAND_BELOW` of the vertices of the next finer one kept is left out (coarse
+    outlines gain nothing). Popups, tables and exports always use the exact records; this
+    only changes what is drawn at small scales."""
     bands = []
     exact = shapely.get_num_coordinates(geoms)
-    for zoom in ZOOM_BANDS:
+    finer = int(exact.sum())  # vertices of the next finer level kept (at first: the exact geometry)
+    for zoom in sorted(ZOOM_BANDS, reverse=True):
         pixel = _degrees_per_pixel(zoom)
         simple = shapely.simplify(geoms, SIMPLIFY_PX * pixel, preserve_topology=True)
+        counts = shapely.get_num_coordinates(simple)
+        if counts.sum() > KEEP_BAND_BELOW * finer:  # too little saved to be worth its bytes
+            continue
+        finer = int(counts.sum())
         decimals = int(np.ceil(-np.log10(pixel / 10)))
-        fewer = shapely.get_num_coordinates(simple) < exact
         out: list[dict[str, Any] | None] = [None] * len(geoms)
-        where = np.flatnonzero(fewer)
+        where = np.flatnonzero(counts < exact)
         for k, geometry in zip(where, _geometries_json(simple[where], decimals, shift=False), strict=True):
             out[k] = geometry
         bands.append({"zoom": zoom, "geometries": out})
-    return bands
+    return bands[::-1]
 
 
 _CODE = re.compile(r"[a-z_]+")
@@ -422,7 +430,10 @@ class MapAssets:
         if layer.geometry in ("line", "polygon") and len(sited) > SIMPLIFY_FROM and self.simplify:
             # features carry the finest band; the exact geometry ("detail") is fetched only when
             # the map zooms in past the last band
-            *coarser, finest = zoom_bands(shapely.transform(np.asarray(geoms, dtype=object), pacific_coords))
+            bands = zoom_bands(shapely.transform(np.asarray(geoms, dtype=object), pacific_coords))
+            if not bands:
+                return document
+            *coarser, finest = bands
             detail = []
             for feature, simple in zip(document["features"], finest["geometries"], strict=True):
                 detail.append(feature["geometry"] if simple is not None else None)
