@@ -114,8 +114,8 @@ def test_install_static_copies_every_asset(tmp_path) -> None:
     assert (tmp_path / "vendor/leaflet/images/layers.png").is_file()
 
 
-def test_tooltip_and_popup_escape_text_from_data(catalogue: mapper.Catalogue) -> None:
-    layer = catalogue["jumpp"]
+def test_tooltip_and_popup_escape_text_from_data(catalogue: mapper.Catalogue, point_layer: str) -> None:
+    layer = catalogue[point_layer]
     record = {
         "name": EVIL,
         "country": "LAO",
@@ -131,11 +131,12 @@ def test_tooltip_and_popup_escape_text_from_data(catalogue: mapper.Catalogue) ->
         assert "&lt;script&gt;" in html
         assert "javascript:" not in html  # not a link: only http(s) URLs become links
     assert "A &amp; B" in popup_html(record, layer)
+    assert "partners" in layer.popup  # the field above is shown
 
 
-def test_popup_links_to_the_source(bundle: mapper.Bundle) -> None:
-    layer = bundle.catalogue["interconnectors"]
-    record = bundle.layers["interconnectors"].iloc[0].to_dict()
+def test_popup_links_to_the_source(bundle: mapper.Bundle, line_layer: str) -> None:
+    layer = bundle.catalogue[line_layer]
+    record = bundle.layers[line_layer].iloc[0].to_dict()
     html = popup_html(record, layer)
     assert f'href="{record["source_url"]}"' in html.replace("&amp;", "&")
     assert 'rel="noopener noreferrer"' in html
@@ -183,32 +184,38 @@ def test_every_selected_layer_is_on_the_map_with_a_legend(bundle: mapper.Bundle)
         assert __import__("html").escape(layer.title) in payload["legend"]
 
 
-def test_filter_changes_what_is_drawn(bundle: mapper.Bundle) -> None:
+def test_filter_changes_what_is_drawn(bundle: mapper.Bundle, line_layer: str) -> None:
     assets = MapAssets(bundle)
     refs = dict.fromkeys(assets.names(), "x")
-    laos = map_payload(select(bundle, mapper.FilterState(country=("LAO",), layers=("interconnectors",))), assets, refs)
-    frame = bundle.layers["interconnectors"]
-    touching = frame[(frame["country_a"] == "LAO") | (frame["country_b"] == "LAO")]
+    laos = map_payload(select(bundle, mapper.FilterState(country=("LAO",), layers=(line_layer,))), assets, refs)
+    frame = bundle.layers[line_layer]
+    first, second = bundle.catalogue[line_layer].facet_fields("country")[:2]
+    touching = frame[(frame[first] == "LAO") | (frame[second] == "LAO")]
+    assert 0 < len(touching) < len(frame)
     [spec] = laos["layers"]
     assert set(_kept(spec)) == {int(i) for i in touching.index if mapper.enrich.has_site(touching).loc[i]}
     assert laos["countries"]["highlight"] == ["LAO"]
 
 
-def test_country_level_records_are_badges_on_their_country_not_sites(bundle: mapper.Bundle) -> None:
+def test_country_level_records_are_badges_on_their_country_not_sites(bundle: mapper.Bundle, point_layer: str) -> None:
     assets = MapAssets(bundle)
     payload = map_payload(
-        select(bundle, mapper.FilterState(layers=("jumpp",))), assets, dict.fromkeys(assets.names(), "x")
+        select(bundle, mapper.FilterState(layers=(point_layer,))), assets, dict.fromkeys(assets.names(), "x")
     )
     [spec] = payload["layers"]
-    unlocated = bundle.layers["jumpp"][~mapper.enrich.has_site(bundle.layers["jumpp"])]
+    unlocated = bundle.layers[point_layer][~mapper.enrich.has_site(bundle.layers[point_layer])]
+    country = bundle.catalogue[point_layer].country_fields[0]
+    assert len(unlocated) > 0
     assert sum(len(b["members"]) for b in spec["badges"]) == len(
-        unlocated[unlocated["country"].isin(bundle.countries["iso3"])]
+        unlocated[unlocated[country].isin(bundle.countries["iso3"])]
     )
     assert all("country-level record" in b["header"] for b in spec["badges"])
 
 
-def test_legend_lists_the_status_colours_of_a_layer(catalogue: mapper.Catalogue, bundle: mapper.Bundle) -> None:
-    legend = layer_legend(catalogue["interconnectors"], bundle.layers["interconnectors"])
+def test_legend_lists_the_status_colours_of_a_layer(
+    catalogue: mapper.Catalogue, bundle: mapper.Bundle, line_layer: str
+) -> None:
+    legend = layer_legend(catalogue[line_layer], bundle.layers[line_layer])
     labels = [e.label for e in legend.entries]
     assert "operating" in labels
     assert any("kV" in label for label in labels)  # line widths by voltage
@@ -248,8 +255,8 @@ def test_pacific_view_keeps_fiji_together() -> None:
     assert unshift_lon(182) == -178
 
 
-def test_standalone_html_inlines_assets(bundle: mapper.Bundle) -> None:
-    html = standalone_html(select(bundle, mapper.FilterState(layers=("wind_zones",))))
+def test_standalone_html_inlines_assets(bundle: mapper.Bundle, polygon_layer: str) -> None:
+    html = standalone_html(select(bundle, mapper.FilterState(layers=(polygon_layer,))))
     assert _external_urls(html) == []
     assert "/app/static" not in html
     assert "L.map" in html
