@@ -46,7 +46,7 @@ benchmark: $(VENV)/.installed-test
 # (tests/test_i18n.py lists what is missing). The .po files are compiled when first used.
 LOCALE := src/mapper/locale
 i18n: $(VENV)/.installed-test
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --omit-header -o $(LOCALE)/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k Message --no-location --omit-header -o $(LOCALE)/messages.pot .
 	$(BIN)/pybabel extract -F babel-layers.cfg --no-location --omit-header -o $(LOCALE)/layers.pot layers
 	$(BIN)/pybabel update -D messages -i $(LOCALE)/messages.pot -d $(LOCALE) --ignore-pot-creation-date
 	$(BIN)/pybabel update -D layers -i $(LOCALE)/layers.pot -d $(LOCALE) --ignore-pot-creation-date

@@ -20,7 +20,7 @@ from mapper.viewstate import ViewState
 
 @st.cache_resource(show_spinner=False)
 def _install_static() -> Path:
-    """Leaflet, jQuery and the map runtime come from Python packages / this package and are
+    """Leaflet and the map runtime come from Python packages / this package and are
     served locally (offline first): copied once per server process, not on every rerun."""
     return install_static(Path(__file__).parent / "static")
 

@@ -210,11 +210,13 @@ def show_notices() -> None:
     notices = st.session_state.get(NOTICES_KEY) or []
     if not notices:
         return
-    _ = tr().gettext
-    for notice in notices:
+    t = tr()
+    for notice in notices:  # library notices are Messages: shown in the user's language
         st.info(
             md_escape(
-                _("The link had a value this view cannot show, so it was adjusted: {notice}.").format(notice=notice)
+                t.gettext("The link had a value this view cannot show, so it was adjusted: {notice}.").format(
+                    notice=t.message(notice)
+                )
             )
         )
-    st.button(_("Dismiss"), key="dismiss_notices", on_click=_dismiss_notices)
+    st.button(t.gettext("Dismiss"), key="dismiss_notices", on_click=_dismiss_notices)

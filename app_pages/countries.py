@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import altair as alt
 import streamlit as st
 
 from app_pages._shared import current_view, get_bundle, md_escape, show_notices, sync_url, tr
@@ -46,16 +47,52 @@ shown = table[[c for c in headline if c in table.columns] + counts].rename(colum
 st.dataframe(shown, hide_index=True, width="stretch")
 
 st.subheader(_("Net-zero target year"))
-net_zero = table.dropna(subset=["net_zero_year"]).set_index("name")["net_zero_year"].astype(int).sort_values()
-st.bar_chart(net_zero, horizontal=True, y_label="", x_label=_("Net-zero / carbon-neutrality year"))
+type_label, status_label = t.label(spec, "ndc_target_type"), t.label(spec, "net_zero_status")
+net_zero = table.dropna(subset=["net_zero_year"])
+st.altair_chart(  # a dot per country on a time axis (bars from year 0 would all look the same)
+    alt.Chart(net_zero.assign(status=net_zero["net_zero_status"].fillna("—")))
+    .mark_circle(size=140, opacity=0.9)
+    .encode(
+        x=alt.X(
+            "net_zero_year:Q",
+            scale=alt.Scale(zero=False, padding=12),
+            axis=alt.Axis(format="d"),
+            title=_("Net-zero / carbon-neutrality year"),
+        ),
+        y=alt.Y("name:N", sort="x", title=None),
+        color=alt.Color("status:N", title=status_label),
+        tooltip=[
+            alt.Tooltip("name:N", title=labels["name"]),
+            alt.Tooltip("net_zero_year:Q", format="d", title=labels["net_zero_year"]),
+            alt.Tooltip("status:N", title=status_label),
+        ],
+    ),
+    width="stretch",
+)
 
 st.subheader(_("NDC 2030: unconditional reduction (%)"))
-ndc = table.dropna(subset=["ndc_unconditional_pct"]).set_index("name")["ndc_unconditional_pct"].astype(float)
-st.bar_chart(
-    ndc.sort_values(),
-    horizontal=True,
-    y_label="",
-    x_label=_("Reduction in percent (base year or BAU differs by country)"),
+st.caption(
+    _(
+        "Targets are not all of one kind: a cut from a base year, a cut against business as usual and a cut in "
+        "emissions intensity (per unit of GDP) are coloured apart; compare within one colour."
+    )
+)
+ndc = table.dropna(subset=["ndc_unconditional_pct"])
+st.altair_chart(
+    alt.Chart(ndc.assign(kind=ndc["ndc_target_type"].fillna("—"), base=ndc["ndc_base_year"].fillna("—")))
+    .mark_bar()
+    .encode(
+        x=alt.X("ndc_unconditional_pct:Q", title=_("Reduction in percent (base year or BAU differs by country)")),
+        y=alt.Y("name:N", sort="-x", title=None),
+        color=alt.Color("kind:N", title=type_label),
+        tooltip=[
+            alt.Tooltip("name:N", title=labels["name"]),
+            alt.Tooltip("ndc_unconditional_pct:Q", title=labels["ndc_unconditional_pct"]),
+            alt.Tooltip("kind:N", title=type_label),
+            alt.Tooltip("base:N", title=labels["ndc_base_year"]),
+        ],
+    ),
+    width="stretch",
 )
 
 st.subheader(_("Partnership records per country"))

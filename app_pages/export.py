@@ -32,7 +32,17 @@ from mapper._errors import MapperError
 from mapper.export import FORMATS, default_filename, export_bytes
 from mapper.i18n import N_
 from mapper.query import FilterState
-from mapper.snapshot import PRESETS, PROJECTION_LABELS, PROJECTIONS, REGIONS, bbox_from_leaflet, draw, to_bytes
+from mapper.snapshot import (
+    PRESET_LABELS,
+    PRESETS,
+    PROJECTION_LABELS,
+    PROJECTIONS,
+    REGION_LABELS,
+    REGIONS,
+    bbox_from_leaflet,
+    draw,
+    to_bytes,
+)
 from mapper.style import Choropleth
 from mapper.webmap import standalone_html
 
@@ -238,10 +248,16 @@ names = {
 }
 left, right = st.columns([1, 2])
 with left, st.form("snapshot_form"):
-    preset = st.selectbox(_("Page"), list(PRESETS), key="s_preset")
+    preset = st.selectbox(_("Page"), list(PRESETS), format_func=lambda k: _(PRESET_LABELS.get(k, k)), key="s_preset")
     fmt = st.selectbox(_("Format"), ["png", "pdf", "svg"], key="s_format", help=_("PDF and SVG are vector"))
     extent = st.radio(_("Extent"), list(EXTENTS), format_func=lambda k: _(EXTENTS[k]), key="s_extent")
-    region = st.selectbox(_("Region"), list(REGIONS), key="s_region", help=_("Used when the extent is a named region"))
+    region = st.selectbox(
+        _("Region"),
+        list(REGIONS),
+        format_func=lambda k: _(REGION_LABELS.get(k, k)),
+        key="s_region",
+        help=_("Used when the extent is a named region"),
+    )
     country = st.selectbox(
         _("Country"),
         sorted(names, key=lambda iso3: str(names[iso3])),

@@ -33,8 +33,8 @@ from app_pages._shared import (
 )
 from mapper.assets import STREAMLIT_STATIC_URL, runtime_version
 from mapper.data import Bundle
-from mapper.query import YEAR_FACET, FilterState
-from mapper.selection import Selection
+from mapper.query import YEAR_FACET
+from mapper.selection import Selection, dates_text
 from mapper.style import SCHEME_LABELS, categorical_attributes, numeric_attributes
 from mapper.tables import clicked_records, country_profile, layer_table, link_columns, summarize
 from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, MapView, Report, take_report, tile_providers
@@ -143,13 +143,19 @@ def year_control(first: int, last: int) -> None:
 
 def _reset_filters() -> None:
     """Callback: back to every layer and record (keeps the choropleth, basemap and view)."""
-    st.session_state.update(controls.filter_values(FilterState()))
+    st.session_state.update(controls.filter_values(controls.default_filters()))
 
 
 with st.sidebar:
     st.header(_("Layers and filters"))
     st.button(_("Reset filters"), on_click=_reset_filters, key="w_reset", help=_("Show every layer and record again"))
-    st.multiselect(_("Layers"), list(catalogue), format_func=lambda i: t.data(catalogue[i].title), key="w_layers")
+    st.multiselect(
+        _("Layers"),
+        list(catalogue),
+        format_func=lambda i: t.data(catalogue[i].title),
+        key="w_layers",
+        placeholder=_("Choose layers"),
+    )
     for fid, facet in controls.facets.items():
         users = [t.data(catalogue[lid].title) for lid in catalogue if catalogue[lid].facet_fields(fid)]
         applies = (
@@ -164,6 +170,7 @@ with st.sidebar:
                 format_func=(lambda c: f"{t.country(c, controls.names.get(c))} ({c})") if facet.is_country else t.value,
                 key=key,
                 help=help_text,
+                placeholder=_("All: choose to narrow"),
             )
         elif facet.kind == "range" and fid in controls.ranges:
             low, high = controls.ranges[fid]
@@ -255,14 +262,14 @@ if view.layers_off:
 
 left, right = st.columns([3, 1])
 with left:
-    buttons = st.columns([1, 1, 1, 3])
-    if buttons[0].button(_("Fit to records"), key="fit", help=_("Zoom to the records shown")):
+    buttons = st.container(horizontal=True)  # each button as wide as its label, in any language
+    if buttons.button(_("Fit to records"), key="fit", help=_("Zoom to the records shown")):
         bounds = data_bounds(selection) or assets.bounds(view.filters.countries)
         if bounds:
             request = _request(bounds=bounds)
         else:
             st.toast(_("No record with a site to zoom to."))
-    if buttons[1].button(_("Reset view"), key="reset_view", help=_("Back to the whole Indo-Pacific")):
+    if buttons.button(_("Reset view"), key="reset_view", help=_("Back to the whole Indo-Pacific")):
         request = _request(center=list(MapView().center), zoom=MapView().zoom)
     payload = map_payload(
         selection,
@@ -283,7 +290,7 @@ with left:
     st.caption(
         md_escape(
             _("As of {date}. Sources: {sources}. Open a feature's popup for its source.").format(
-                date=t.date(selection.as_of), sources="; ".join(t.data(a) for a in selection.attributions())
+                date=dates_text(selection, t), sources="; ".join(t.data(a) for a in selection.attributions())
             )
         )
     )
@@ -300,7 +307,7 @@ if reported is not None:
 
 # ---- share link (always the current view, written after the map reported) -----------------------
 query = view.to_query()
-with buttons[2].popover(
+with buttons.popover(
     _("Share link"), help=_("A link to this exact view: layers, filters, colours, centre, zoom, year and language")
 ):
     base = (st.context.url or "").split("?")[0]

@@ -32,7 +32,7 @@ else:
             errors=len(report.errors), warnings=len(report.warnings)
         )
     )
-    st.dataframe(report.to_frame(), hide_index=True, width="stretch")
+    st.dataframe(report.to_frame(t), hide_index=True, width="stretch")
 fresh = freshness_report(bundle)
 if fresh.problems:
     st.warning(
@@ -41,7 +41,7 @@ if fresh.problems:
             "or whose status or target date has passed (explained in the About section below)."
         ).format(n=len(fresh.problems), days=MAX_VERIFIED_AGE_DAYS)
     )
-    st.dataframe(fresh.to_frame().drop(columns="severity"), hide_index=True, width="stretch")
+    st.dataframe(fresh.to_frame(t).drop(columns="severity"), hide_index=True, width="stretch")
 else:
     st.success(
         _("Freshness: every record verified within {days} days; no status past its date.").format(
@@ -121,7 +121,7 @@ if upload is not None:
             )
         checked = validate_upload(upload.name, upload.getvalue(), catalogue, target, layer_name=table)
     except MapperError as exc:
-        st.error(md_escape(f"{shown}: {exc}"))
+        st.error(md_escape(f"{shown}: {t.message(exc)}"))
     else:
         if checked.ok and not checked.warnings:
             n = sum(checked.checked.values())
@@ -137,4 +137,4 @@ if upload is not None:
                 file=shown, errors=len(checked.errors), warnings=len(checked.warnings)
             )
             (st.error if checked.errors else st.warning)(md_escape(summary))
-            st.dataframe(checked.to_frame(), hide_index=True, width="stretch")
+            st.dataframe(checked.to_frame(t), hide_index=True, width="stretch")

@@ -8,6 +8,7 @@ library's (:mod:`mapper.upload`, :mod:`mapper.workspace`, :mod:`mapper.userlayer
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
@@ -75,12 +76,18 @@ def _say(kind: str, text: str) -> None:
     st.session_state[MESSAGE_KEY] = (kind, text)
 
 
+def _in_language(problems: pd.DataFrame) -> pd.DataFrame:
+    """Rows set aside or warned about, with the library's messages in the user's language
+    (the row, column and value are the file's own and stay as they are)."""
+    return problems.assign(problem=[t.message(m) for m in problems["problem"]])
+
+
 def _attempt(action: Callable[[], Any], done: str = "") -> None:
     """Run a store action from a callback; its problem (or ``done``) is shown next run."""
     try:
         action()
     except MapperError as exc:
-        _say("error", str(exc))
+        _say("error", tr().message(exc))
     else:
         if done:
             _say("success", done)
@@ -162,16 +169,18 @@ def _read(name: str, data: bytes, tag: str, sheet: str | None, layer: str | None
         return _memo(("read", name, tag, sheet, layer), lambda: read_upload(name, data, sheet=sheet, layer=layer))
 
 
-def _apply(table: Any, tag: str, mapping: Mapping) -> Any:
-    key = ("apply", table.name, tag, table.sheet, table.layer, json.dumps(mapping.to_dict(), sort_keys=True))
+def _apply(table: Any, tag: str, mapping: Mapping, uploaded: dt.datetime) -> Any:
+    key = ("apply", table.name, tag, table.sheet, table.layer, json.dumps(mapping.to_dict(), sort_keys=True), uploaded)
     with st.spinner(_("Checking every row…")):
-        return _memo(key, lambda: apply_mapping(table, mapping))
+        return _memo(key, lambda: apply_mapping(table, mapping, uploaded=uploaded))
 
 
 if upload is not None:
     name, data = upload.name, upload.getvalue()
     shown = upload_name(name)
     tag = hashlib.sha256(data).hexdigest()[:16]  # widget keys per file: a new file starts afresh
+    # the upload time: when this file reached the page (its records carry it; the store keeps it)
+    uploaded = _memo(("uploaded", upload.file_id), lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     try:
         store.limits.check_size(shown, len(data))
         table = _read(name, data, tag, None, None)
@@ -183,7 +192,7 @@ if upload is not None:
             table = _read(name, data, tag, None, layer)
         store.limits.check_rows(shown, len(table.frame))
     except MapperError as exc:
-        st.error(md_escape(str(exc)))
+        st.error(md_escape(t.message(exc)))
         table = None
     if table is not None:
         for note in table.notes:
@@ -226,6 +235,7 @@ if upload is not None:
             columns,
             default=[c for c in detected.tooltip if c in columns],
             key=f"yd_tooltip_{tag}",
+            placeholder=_("Choose columns"),
         )
         text = st.columns(2)
         changes["title"] = text[0].text_input(_("Layer title"), detected.title, key=f"yd_title_{tag}")
@@ -237,15 +247,26 @@ if upload is not None:
         )
         changes["source_url"] = text[0].text_input(_("Source URL (optional)"), detected.source_url, key=f"yd_url_{tag}")
         changes["licence"] = text[1].text_input(_("Licence (optional)"), detected.licence, key=f"yd_licence_{tag}")
+        checked = text[0].date_input(
+            _("Records last checked against their source on (optional)"),
+            value=None,
+            max_value=uploaded.date(),
+            key=f"yd_verified_{tag}",
+            help=_(
+                "Left empty, the upload date stands for it and every record says so. Records not checked for a "
+                "year are listed by the freshness report, like the bundled ones."
+            ),
+        )
+        changes["verified_on"] = checked.isoformat() if checked else ""
 
         st.subheader(_("Preview"), anchor=False)
         st.caption(_("The file as read (first rows; row numbers as in the file)."))
         st.dataframe(table.preview(20), hide_index=True, width="stretch")
         try:
             mapping = detected.with_changes(**changes)
-            result = _apply(table, tag, mapping)
+            result = _apply(table, tag, mapping, uploaded)
         except MapperError as exc:
-            st.error(md_escape(str(exc)))
+            st.error(md_escape(t.message(exc)))
             result = None
         if result is not None:
             (st.success if not result.rejected_count else st.warning)(md_escape(result.summary()))
@@ -256,7 +277,7 @@ if upload is not None:
                         "changed: fix them there and upload it again, it becomes a new version."
                     )
                 )
-                st.dataframe(result.rejected.head(200), hide_index=True, width="stretch")
+                st.dataframe(_in_language(result.rejected.head(200)), hide_index=True, width="stretch")
                 st.download_button(
                     _("Download the {count} rows set aside (CSV)").format(count=result.rejected_count),
                     rejected_csv(result),
@@ -266,7 +287,7 @@ if upload is not None:
                 )
             if len(result.warnings):
                 st.caption(_("Warnings (the rows are mapped):"))
-                st.dataframe(result.warnings.head(200), hide_index=True, width="stretch")
+                st.dataframe(_in_language(result.warnings.head(200)), hide_index=True, width="stretch")
             if len(result.frame):
                 st.caption(_("Records as they will be mapped (first rows):"))
                 st.dataframe(
@@ -286,11 +307,12 @@ if upload is not None:
                         sheet=table.sheet,
                         layer=table.layer,
                         rows=len(table.frame),
+                        created=result.uploaded,
                     )
                 except MapperError as exc:
-                    st.error(md_escape(str(exc)))
+                    st.error(md_escape(t.message(exc)))
                 else:
-                    remember(saved.id, built)
+                    remember(saved, built)
                     set_view(show_layer(current_view(get_bundle()), lid))
                     _say(
                         "success",
@@ -304,7 +326,7 @@ if upload is not None:
 st.header(_("In this workspace"))
 loaded = workspace_layers()
 for problem in loaded.problems if loaded else []:
-    st.warning(md_escape(problem))
+    st.warning(md_escape(t.message(problem)))
 uploads = store.uploads(open_id)
 if not uploads:
     st.caption(_("No upload yet."))
@@ -392,7 +414,10 @@ def _apply_view(saved: Any) -> None:
     state, notices = saved_view_state(saved, get_bundle())
     set_view(state)
     if notices:
-        _say("warning", _("Opened, with adjustments: {notices}").format(notices="; ".join(notices)))
+        _say(
+            "warning",
+            _("Opened, with adjustments: {notices}").format(notices="; ".join(tr().message(n) for n in notices)),
+        )
 
 
 row = st.columns([2, 1])

@@ -7,6 +7,9 @@ redesign (commit ``BASELINE``), side by side in one run on this machine.
    navigation to first features drawn; a filter change (Status) to the map updated, and the
    bytes the server sent for it; the Export page usable (the app idle) after clicking its
    link in the sidebar.
+3. The floor: the same map, runtime and data with nothing else on the page
+   (``floor_app.py``), first features only: what Streamlit and st_folium take on this machine
+   before the page's widgets add anything.
 
 Prints medians and ratios (baseline / now). Nothing is asserted. Run: ``make benchmark``
 (needs git history for the baseline, and /usr/bin/chromium for part 2).
@@ -163,6 +166,33 @@ def _browser(app: Path, browser, logs: Path) -> dict[str, list[float]]:
     return results
 
 
+def _floor(browser, logs: Path) -> list[float]:
+    """Navigation → first features for the map alone (``floor_app.py`` in a scratch folder)."""
+    import shutil
+
+    from mapper._serve import serve_app
+
+    root = logs / "floor"
+    root.mkdir(exist_ok=True)
+    shutil.copy(Path(__file__).with_name("floor_app.py"), root / "streamlit_app.py")
+    shutil.copytree(REPO / ".streamlit", root / ".streamlit", dirs_exist_ok=True)  # static serving on
+    env = {**_env(REPO), "MAPPER_HOME": str(REPO)}
+    firsts: list[float] = []
+    with serve_app(root, env=env, log=logs / "streamlit-floor.log") as url:
+        for run in range(RUNS + 1):
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            page.set_default_timeout(120_000)
+            page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+            start = time.monotonic()
+            page.goto(url)
+            _wait_features(page)
+            if run:
+                firsts.append(time.monotonic() - start)
+            context.close()
+    return firsts
+
+
 def _count(page) -> int:
     return page.frame_locator(FRAME).locator(".leaflet-interactive").count()
 
@@ -199,6 +229,7 @@ def main() -> None:
         with sync_playwright() as p:
             chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             measured = {name: _browser(app, chromium, Path(tmp)) for name, app in apps.items()}
+            floor = _floor(chromium, Path(tmp))
             chromium.close()
         print("\nin Chromium, offline, warm server      baseline          now   baseline/now")
         rows = (
@@ -213,6 +244,10 @@ def main() -> None:
                 f"{label:36s} {_ms(before) if before else '      -':>12s} {_ms(now)}"
                 f"   {_ratio(before, now) if before else '-'}"
             )
+        print(
+            f"{'  floor: the map alone, no widgets':36s} {'':>12s} {_ms(floor)}"
+            "   (Streamlit + st_folium + the same map and data)"
+        )
         before = measured.get("baseline", {}).get("filter_bytes")
         now = measured["now"]["filter_bytes"]
         print(

@@ -14,6 +14,11 @@ The records are synthetic (fixed seed; plausible places in Indo-Pacific countrie
 never shown as data. Prints medians and ratios; asserts nothing. Run:
 ``.venv/bin/python benchmarks/bench_upload.py`` (needs /usr/bin/chromium). ``BENCH_RUNS``
 sets the number of timed runs (default 3), ``BENCH_ROWS`` the rows (default 50000).
+
+``benchmarks/bench_upload.py --steps`` times the library's steps in process instead (read,
+detect, check every row, build the layer, enrich it against the bundle, publish its map
+documents), the median of ``BENCH_RUNS`` runs each, with the load average: where the time of
+the journey above goes on the server.
 """
 
 from __future__ import annotations
@@ -207,7 +212,51 @@ def run_naive(browser, csv: Path, root: Path, logs: Path) -> tuple[list[float], 
     return times, memory
 
 
+def steps() -> None:
+    """Median seconds of each library step of an upload, in this process."""
+    import mapper
+    from mapper import upload
+    from mapper.userlayers import layer_id
+    from mapper.webmap import MapAssets
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = synthetic_csv(Path(tmp) / "sites.csv").read_bytes()
+        base = mapper.load_bundle()
+        base_assets = MapAssets(base, "en")
+        base_assets.publish(Path(tmp) / "static", "/static")
+        times: dict[str, list[float]] = {}
+        clock = [time.perf_counter()]
+
+        def lap(label: str) -> None:
+            now = time.perf_counter()
+            times.setdefault(label, []).append(now - clock[0])
+            clock[0] = now
+
+        for run in range(RUNS):
+            lid = layer_id(f"sites_{run}.csv")  # a new layer each run: nothing reused from the last one
+            clock[0] = time.perf_counter()
+            table = upload.read_upload(f"sites_{run}.csv", data)
+            lap("read (read_upload)")
+            mapping = upload.detect_mapping(table)
+            lap("detect the columns")
+            result = upload.apply_mapping(table, mapping)
+            lap("check every row (apply_mapping)")
+            built = upload.upload_layer(result, mapping, layer_id=lid)
+            lap("build the layer (upload_layer)")
+            bundle = base.with_layers([built])
+            lap("enrich (with_layers)")
+            MapAssets(bundle, "en").reuse(base_assets).publish(Path(tmp) / "static", "/static")
+            lap("publish the map documents")
+        print(f"{ROWS:,} rows; load average {os.getloadavg()[0]:.1f}; median of {RUNS} runs")
+        for label, values in times.items():
+            print(f"  {label:34s} {statistics.median(values):6.2f} s")
+        print(f"  {'total':34s} {sum(statistics.median(v) for v in times.values()):6.2f} s")
+
+
 def main() -> None:
+    if "--steps" in sys.argv[1:]:
+        steps()
+        return
     from playwright.sync_api import sync_playwright
 
     from mapper._serve import CHROMIUM_ARGS

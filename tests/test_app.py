@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import mapper
+from mapper.query import with_defaults
 
 TIMEOUT = 120
 
@@ -27,7 +28,9 @@ def _counts(at: AppTest) -> dict[str, int]:
 
 
 def _expected(bundle: mapper.Bundle, state: mapper.FilterState) -> dict[str, int]:
-    frames = mapper.apply_filter(bundle.layers, bundle.catalogue, state)
+    """Records per layer for ``state`` as the app applies it: a facet the state leaves unset
+    starts at its declared default (the JUCEP/JUMPP layers show core activities by default)."""
+    frames = mapper.apply_filter(bundle.layers, bundle.catalogue, with_defaults(state, bundle.catalogue))
     return {bundle.catalogue[lid].title: len(f) for lid, f in frames.items()}
 
 
@@ -245,3 +248,29 @@ def test_no_nan_anywhere_on_the_map_page() -> None:
     at = _app()
     texts = [c.value for c in at.caption] + [str(m.value) for m in at.metric]
     assert not [t for t in texts if "nan" in t.lower().split()]
+
+
+def test_the_ndc_chart_colours_each_target_type_apart(bundle: mapper.Bundle) -> None:
+    """An intensity target is never drawn as if it were a cut of the same kind as the others."""
+    import json
+
+    import pyarrow as pa
+
+    at = _app()
+    at.switch_page("app_pages/countries.py").run()
+    assert not at.exception
+    charts = {}
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        if "x" in spec.get("encoding", {}):
+            data = pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_all().to_pandas()
+            charts[spec["encoding"]["x"]["field"]] = (spec, data)
+    ndc, data = charts["ndc_unconditional_pct"]
+    assert ndc["encoding"]["color"]["field"] == "kind"
+    assert ndc["encoding"]["color"]["title"] == bundle.catalogue.countries.label("ndc_target_type")
+    kinds = set(data["kind"])
+    published = bundle.countries.dropna(subset=["ndc_unconditional_pct"])["ndc_target_type"].dropna()
+    assert len(kinds) == published.nunique() > 1
+    net_zero, _ = charts["net_zero_year"]
+    assert net_zero["mark"]["type"] == "circle"
+    assert net_zero["encoding"]["x"]["scale"]["zero"] is False

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from streamlit.testing.v1 import AppTest
+from test_app_your_data import CSV as UPLOAD_CSV
+from test_app_your_data import data_dir  # noqa: F401 (shared fixture)
 
 import mapper
 from mapper.i18n import po_path, translator
-from mapper.query import FilterState
+from mapper.query import FilterState, with_defaults
 from mapper.selection import select
 
 TIMEOUT = 120
@@ -109,12 +111,12 @@ def test_the_as_of_year_filters_every_layer_and_is_in_the_link(bundle: mapper.Bu
     assert not at.exception
     assert at.sidebar.toggle(key="w_as_of_on").value is True
     assert at.sidebar.slider(key="w_as_of").value == 2019
-    expected = select(bundle, FilterState(as_of_year=2019)).counts
+    expected = select(bundle, with_defaults(FilterState(as_of_year=2019), bundle.catalogue)).counts
     shown = {_plain(m.label): int(m.value) for m in at.metric}
     assert shown == {bundle.catalogue[lid].title: n for lid, n in expected.items()}
     at.sidebar.slider(key="w_as_of").set_value(2024).run()
     assert at.query_params["as_of_year"] == "2024"
-    expected = select(bundle, FilterState(as_of_year=2024)).counts
+    expected = select(bundle, with_defaults(FilterState(as_of_year=2024), bundle.catalogue)).counts
     assert {_plain(m.label): int(m.value) for m in at.metric} == {
         bundle.catalogue[lid].title: n for lid, n in expected.items()
     }
@@ -132,3 +134,50 @@ def test_play_starts_from_the_first_year_and_pause_stops() -> None:
     assert at.session_state["playing"] is True
     at.sidebar.button(key="w_play").click().run()
     assert at.session_state["playing"] is False
+
+
+# --- the library's notices and errors, in the user's language ------------------------------
+
+
+def test_a_japanese_link_with_a_bad_value_gets_the_notice_detail_in_japanese() -> None:
+    """The sentence around a URL notice and the library's detail are both Japanese."""
+    at = _app({"layers": "nope", "lang": "ja", "classes": "99"})
+    assert not at.exception
+    shown = [_plain(i.value) for i in at.info]
+    assert (
+        "リンクにこの画面で表示できない値が含まれていたため、調整しました：不明なレイヤーを無視しました：nope。"
+        in shown
+    )
+    assert any("classes='99' を無視しました：2 から 7 の整数を指定してください" in text for text in shown)
+    assert not [text for text in shown if "ignored" in text]
+    at.sidebar.selectbox(key="w_lang").set_value("en").run()  # the same notice follows the language
+    assert any("ignored unknown layer(s) nope" in _plain(i.value) for i in at.info)
+
+
+def test_a_japanese_upload_with_a_bad_row_shows_the_row_error_in_japanese(data_dir: Path) -> None:  # noqa: F811
+    at = _app({"lang": "ja"})
+    at.switch_page("app_pages/your_data.py").run()
+    assert not at.exception
+    at.text_input(key="yd_new_name").set_value("メコン案件")
+    at.button(key="yd_create").click().run()
+    at.file_uploader(key="yd_file").set_value(("sites.csv", UPLOAD_CSV, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    rejected = next(df.value for df in at.dataframe if "problem" in df.value.columns)
+    assert list(rejected["value"]) == ["Narnia"]  # the file's own value, untouched
+    [problem] = rejected["problem"].tolist()
+    assert problem.startswith("'Narnia' は既知の国名・国コードではありません")
+    assert "ISO 3166-1 alpha-3" in problem
+    assert not re.search(r"\b(is not|write)\b", problem)
+
+
+def test_a_japanese_officer_checking_a_file_reads_the_findings_in_japanese() -> None:
+    at = _app({"lang": "ja"})
+    at.switch_page("app_pages/sources.py").run()
+    at.selectbox(key="u_layer").set_value("jumpp").run()
+    at.file_uploader(key="u_file").set_value(("sites.csv", b"name,lon,lat\nDemo,102.6,17.97\n", "text/csv")).run()
+    assert not at.exception
+    findings = [df.value for df in at.dataframe if "message" in df.value.columns][-1]  # after the freshness report
+    messages = findings["message"].tolist()
+    assert "必須の列がありません。すべての記録に追加してください" in messages
+    assert all(_JAPANESE.search(m) for m in messages), messages
+    assert "sites.csv" in findings["file"].tolist()  # the file's name, as given

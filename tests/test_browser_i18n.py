@@ -231,3 +231,141 @@ def test_the_html_map_in_japanese_has_a_year_slider_that_changes_what_is_drawn(
         assert session.errors == []
     finally:
         session.close()
+
+
+_BADGE_TIP = """(id) => {
+    const map = window.MapperRuntime.map;
+    let found = null;
+    Object.values(map._mapper.layers).forEach((entry) => entry.badges.eachLayer((b) => {
+        if (b.feature.properties.id === id) found = b;
+    }));
+    if (!found) return null;
+    found.openTooltip(found.getLatLng());
+    const text = found.getTooltip().getElement().innerText;
+    found.closeTooltip();
+    return text;
+}"""
+
+
+def _badge_members(bundle: mapper.Bundle, layer: str, iso3: str, year: int | None) -> int:
+    frame = select(bundle, FilterState(layers=(layer,), as_of_year=year)).frames[layer]
+    return int(((frame["country"] == iso3) & ~has_site(frame)).sum())
+
+
+def test_the_html_maps_country_badge_counts_follow_the_year_slider(
+    browser,  # noqa: F811
+    bundle: mapper.Bundle,
+    tmp_path: Path,
+) -> None:
+    """A viewer moves the exported map's year slider: a country's badge says how many of its
+    country-level records are active in that year (not the all-years count), in either language."""
+    first_year = int(select(bundle, FilterState(layers=("jumpp",))).frames["jumpp"]["year"].min())
+    counts = {year: _badge_members(bundle, "jumpp", "KHM", year) for year in (first_year, 2019, 2020, None)}
+    assert len(set(counts.values())) >= 3, counts  # the data makes the test meaningful
+    for lang, one, many in (
+        ("en", "1 country-level record of", "{n} country-level records of"),
+        ("ja", "{n}件", "{n}件"),
+    ):
+        path = tmp_path / f"jumpp-{lang}.html"
+        path.write_text(standalone_html(select(bundle, FilterState(layers=("jumpp",))), lang=lang), encoding="utf-8")
+        session = Session(browser)
+        try:
+            page = session.page
+            page.goto(path.as_uri())
+            page.wait_for_function(
+                "() => document.querySelector('.leaflet-container')?.getAttribute('data-mapper-ready') === '1'"
+            )
+            control = page.locator(".mapper-time")
+            for year, n in counts.items():
+                if year is None:
+                    control.locator("input[type=checkbox]").check()
+                else:
+                    control.locator("input[type=range]").fill(str(year))
+                page.wait_for_function(
+                    "(y) => document.querySelector('.leaflet-container').getAttribute('data-mapper-year') === y",
+                    arg="" if year is None else str(year),
+                )
+                tip = page.evaluate(_BADGE_TIP, "jumpp:KHM")
+                if n == 0:
+                    assert tip is None, (year, tip)
+                    continue
+                wanted = (one if n == 1 else many).format(n=n)
+                assert wanted in tip, (lang, year, n, tip)
+                assert "\x01" not in tip
+            assert session.errors == []
+            assert session.blocked == []
+        finally:
+            session.close()
+
+
+def test_the_japanese_html_map_draws_japanese_with_its_embedded_font_offline(
+    browser,  # noqa: F811
+    bundle: mapper.Bundle,
+    tmp_path: Path,
+) -> None:
+    """This Chromium has no Japanese font at all: the page's own font must load from the file
+    itself (the network is cut) and cover every Japanese character the page shows."""
+    from mapper.fonts import WEB_FAMILY, is_cjk
+
+    path = tmp_path / "map.html"
+    path.write_text(standalone_html(select(bundle), lang="ja"), encoding="utf-8")
+    session = Session(browser)
+    try:
+        page = session.page
+        page.goto(path.as_uri())
+        page.wait_for_function(
+            "() => document.querySelector('.leaflet-container')?.getAttribute('data-mapper-ready') === '1'"
+        )
+        shown = page.evaluate("() => document.body.innerText")
+        japanese = "".join(sorted({c for c in shown if is_cjk(c)}))
+        assert "凡例" in shown
+        assert len(japanese) > 20
+        loaded = page.evaluate(
+            """async ([family, text]) => {
+                const faces = await document.fonts.load(`16px "${family}"`, text);
+                return {faces: faces.map((f) => [f.family, f.status]),
+                        check: document.fonts.check(`16px "${family}"`, text)};
+            }""",
+            [WEB_FAMILY, japanese],
+        )
+        assert loaded["faces"] == [[f'"{WEB_FAMILY}"', "loaded"]] or loaded["faces"] == [[WEB_FAMILY, "loaded"]]
+        assert loaded["check"] is True
+        legend_font = page.locator(".mapper-legend").evaluate("(e) => getComputedStyle(e).fontFamily")
+        assert WEB_FAMILY in legend_font
+        assert session.blocked == []  # the font came from the page, not the network
+        assert session.errors == []
+    finally:
+        session.close()
+
+
+def _machine_has_japanese_font() -> bool:
+    import shutil
+    import subprocess
+
+    if not shutil.which("fc-list"):
+        return False
+    return bool(subprocess.run(["fc-list", ":lang=ja"], capture_output=True, text=True).stdout.strip())
+
+
+_DECLARED = "(doc) => [...doc.fonts].filter(f => f.family.includes('IPAexGothic')).length"
+_LOADED = """(doc) => Promise.all([...doc.fonts].filter(f => f.family.includes('IPAexGothic')).map(
+    f => f.loaded.then(() => f.status, () => 'error')))"""
+
+
+def test_japanese_text_is_drawn_with_the_bundled_font_on_a_machine_without_one(
+    server: str,  # noqa: F811
+    japanese_user: Session,
+) -> None:
+    user = japanese_user
+    user.page.goto(f"{server}/?lang=ja")
+    user.wait_map()
+    user.wait_idle()
+    frame = f"document.querySelector('{FRAME}').contentDocument"
+    # declared in the app's theme and in the live map (legend, tooltips, popups)
+    assert user.page.evaluate(f"() => ({_DECLARED})(document)"), "the app declares no IPAexGothic font face"
+    assert user.page.evaluate(f"() => ({_DECLARED})({frame})"), "the map declares no IPAexGothic font face"
+    if not _machine_has_japanese_font():  # then the bundled font is what draws the Japanese text
+        for doc in ("document", frame):
+            assert user.page.evaluate(f"() => ({_LOADED})({doc})") == ["loaded"], doc
+    assert user.blocked == []
+    assert user.errors == []

@@ -233,3 +233,30 @@ def test_a_facet_that_leaves_some_layers_unfiltered_says_so(tmp_path, capsys) ->
     assert "the partnership filter does not apply to interconnectors, wind_zones" in err
     assert main(["export", "-o", str(tmp_path / "y.geojson"), "--partnership", "JUMPP", "--layer", "jumpp"]) == 0
     assert "does not apply" not in capsys.readouterr().err
+
+
+def test_validate_in_japanese_names_the_same_file_feature_and_field(
+    broken_home: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--lang ja``: the messages are Japanese; tags, files, ids, fields and values are not."""
+    assert main(["validate", "--no-checks", "--lang", "ja"]) == 1
+    out = capsys.readouterr().out
+    path, (first, second) = str(broken_home["path"]), broken_home["ids"]
+    assert "FAILED: エラー2件、警告0件" in out
+    errors = [line for line in out.splitlines() if line.startswith("ERROR")]
+    voltage = next(line for line in errors if "「voltage_kv」" in line)
+    assert f"{path}、地物 {first}、項目「voltage_kv」：" in voltage
+    assert "1100 以下にしてください（値：5000" in voltage
+    swapped = next(line for line in errors if second in line)
+    assert "経度 -180..180／緯度 -90..90 の範囲外の座標があります" in swapped
+    assert not [line for line in errors if re.search(r"\b(must|has|is) ", line)]
+
+
+def test_a_cli_error_follows_lang(bundled_home: None, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "x.geojson"
+    assert main(["export", "-o", str(out), "--layer", "nope", "--lang", "ja"]) == 2
+    err = capsys.readouterr().err
+    assert "mapper: error: layer の値 'nope' は不明です。有効な値：interconnectors, " in err
+    assert main(["export", "-o", str(out), "--layer", "nope"]) == 2
+    assert "mapper: error: unknown layer value(s) 'nope'; valid values:" in capsys.readouterr().err
+    assert not out.exists()

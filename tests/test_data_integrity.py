@@ -550,6 +550,23 @@ def _offenders_activity_partnership(layers: Mapping[str, pd.DataFrame]) -> list[
     return offenders
 
 
+def _offenders_relation_basis(layers: Mapping[str, pd.DataFrame]) -> list[str]:
+    """Every bundled activity says why it is core or related (``relation_basis``); a core one
+    must name its partnership there, since core means its source places it under that banner."""
+    offenders = []
+    for layer_id in ACTIVITY_LAYERS:
+        expected = LAYER_PARTNERSHIP[layer_id]
+        for r in _records(layers[layer_id]):
+            basis = r.get("relation_basis")
+            if not _present(basis) or not str(basis).strip():
+                offenders.append(f"{r['id']}: relation_basis is empty (say why it is {r.get('relation')})")
+            elif r.get("relation") == "core" and expected not in str(basis):
+                offenders.append(
+                    f"{r['id']}: relation_basis does not name {expected} (a core record's source places it under it)"
+                )
+    return offenders
+
+
 def _offenders_capacity_plausible(layers: Mapping[str, pd.DataFrame]) -> list[str]:
     offenders = []
     for layer_id, (low, high) in CAPACITY_RANGE.items():
@@ -733,6 +750,10 @@ def test_dates_agree_with_each_other_today_and_status(layers: dict[str, pd.DataF
 
 def test_activities_match_their_partnership_and_its_start(layers: dict[str, pd.DataFrame]) -> None:
     _assert_no_offenders(_offenders_activity_partnership(layers))
+
+
+def test_activities_say_why_they_are_core_or_related(layers: dict[str, pd.DataFrame]) -> None:
+    _assert_no_offenders(_offenders_relation_basis(layers))
 
 
 def test_capacities_are_plausible(layers: dict[str, pd.DataFrame]) -> None:
@@ -931,6 +952,19 @@ def test_rule_partnership_catches_wrong_partnership_and_early_core_activity(laye
     assert _names(offenders, wrong)
     early_only = _set(jucep, early, year=PARTNERSHIP_START["JUCEP"] - 1)
     assert _names(_offenders_activity_partnership(_with(layers, "jucep", early_only)), early)
+
+
+def test_rule_relation_basis_catches_a_missing_basis_and_a_core_basis_without_the_partnership(
+    layers: dict[str, pd.DataFrame],
+) -> None:
+    jumpp = layers["jumpp"]
+    core = _first(jumpp, relation="core")
+    related = _first(jumpp, relation="related")
+    broken = _set(jumpp, related, relation_basis=None)
+    broken = _set(broken, core, relation_basis="A statement about Mekong power.")
+    offenders = _offenders_relation_basis(_with(layers, "jumpp", broken))
+    assert _names(offenders, related)
+    assert _names(offenders, core)
 
 
 def test_rule_capacity_catches_an_implausible_capacity(layers: dict[str, pd.DataFrame]) -> None:

@@ -12,7 +12,7 @@ import mapper
 from mapper import FilterError, FilterState, SpecError
 from mapper.cli import main
 from mapper.facets import parse_facets
-from mapper.query import facet_choices, from_query
+from mapper.query import facet_choices, from_query, with_defaults
 from mapper.selection import select
 from mapper.viewstate import Controls, ViewState, view_from_query
 
@@ -86,6 +86,58 @@ def test_a_declared_facet_gets_a_cli_flag(layers_copy: Path, monkeypatch, tmp_pa
     assert json.loads(out2.read_text(encoding="utf-8"))["features"] == features
 
 
+@pytest.fixture
+def defaulted_bundle(layers_copy: Path) -> tuple[mapper.Bundle, str]:
+    """The developer facet, declared with one of the data's developers as its default."""
+    _add_developer_facet(layers_copy)
+    plain = mapper.load_bundle(mapper.load_catalogue(layers_copy / "layers"), cache=False)
+    developer = _some_developer(plain)
+    facets = layers_copy / "layers" / "facets.toml"
+    text = facets.read_text(encoding="utf-8").replace(
+        "order = 45\n", f"order = 45\ndefault = [{json.dumps(developer)}]\n"
+    )
+    facets.write_text(text, encoding="utf-8")
+    return mapper.load_bundle(mapper.load_catalogue(layers_copy / "layers"), cache=False), developer
+
+
+def test_a_facet_default_is_what_a_new_view_shows_and_links_say_when_it_is_changed(
+    defaulted_bundle: tuple[mapper.Bundle, str],
+) -> None:
+    bundle, developer = defaulted_bundle
+    fresh, notices = view_from_query({}, bundle)
+    assert notices == []
+    assert fresh.filters.choice("developer") == (developer,)
+    assert "developer" not in fresh.to_query(), "a facet at its default stays out of links"
+    controls = Controls.for_bundle(bundle)
+    assert controls.default_filters().choice("developer") == (developer,)
+    assert controls.view(controls.values(fresh), fresh.view) == fresh
+    # the user clears the facet: every record, and the link says so explicitly
+    cleared = controls.view({**controls.values(fresh), Controls.key("developer"): []}, fresh.view)
+    assert cleared.filters.choice("developer") == ()
+    assert cleared.to_query()["developer"] == "*"
+    reopened, notices = view_from_query(cleared.to_query(), bundle)
+    assert (reopened, notices) == (cleared, [])
+    all_zones = select(bundle, reopened.filters).frames
+    default_zones = select(bundle, fresh.filters).frames
+    assert sum(map(len, all_zones.values())) > sum(map(len, default_zones.values()))
+
+
+def test_a_facet_default_applies_to_the_cli_unless_star_is_given(
+    defaulted_bundle: tuple[mapper.Bundle, str], layers_copy: Path, monkeypatch, tmp_path: Path
+) -> None:
+    bundle, developer = defaulted_bundle
+    monkeypatch.setenv("MAPPER_HOME", str(layers_copy))
+    monkeypatch.setenv("MAPPER_NO_CACHE", "1")
+    counts = {}
+    for name, flags in (("default", []), ("all", ["--developer", "*"])):
+        out = tmp_path / f"{name}.geojson"
+        assert main(["export", "-o", str(out), "--layer", "wind_zones", *flags]) == 0
+        counts[name] = json.loads(out.read_text(encoding="utf-8"))["features"]
+    assert counts["default"]
+    assert all(developer in f["properties"]["developer"] for f in counts["default"])
+    assert len(counts["all"]) == len(bundle.layers["wind_zones"]) > len(counts["default"])
+
+
 def test_a_layer_may_declare_its_own_facet(layers_copy: Path) -> None:
     spec = layers_copy / "layers" / "wind_zones.toml"
     text = spec.read_text(encoding="utf-8").replace("[filters]\n", '[filters]\ndeveloper = ["developer"]\n', 1)
@@ -105,11 +157,24 @@ def test_every_bad_facet_declaration_is_listed_at_once() -> None:
         "odd": {"kind": "range", "label": "x", "aliases": ["a"]},
         "layers": {"kind": "choice", "label": "x"},
         "extra": {"kind": "text", "label": "x", "colour": "red"},
+        "rangedefault": {"kind": "range", "label": "x", "default": ["1"]},
+        "stardefault": {"kind": "choice", "label": "x", "default": ["*"]},
+        "textdefault": {"kind": "choice", "label": "x", "default": "core"},
     }
     with pytest.raises(SpecError) as caught:
         parse_facets(raw, "facets.toml")
     text = str(caught.value)
-    for offender in ("Bad-Id", "nokind", "nolabel", "odd", "layers", "colour"):
+    for offender in (
+        "Bad-Id",
+        "nokind",
+        "nolabel",
+        "odd",
+        "layers",
+        "colour",
+        "rangedefault",
+        "stardefault",
+        "textdefault",
+    ):
         assert offender in text, offender
 
 
@@ -133,8 +198,16 @@ def test_old_links_keep_working_through_aliases(catalogue: mapper.Catalogue) -> 
     old = {"countries": "lao", "partnerships": "JUMPP", "capacity_min": "100", "capacity_max": "900"}
     state, notices = from_query(old, catalogue)
     assert notices == []
-    assert state == FilterState(country=("LAO",), partnership=("JUMPP",), capacity=(100.0, 900.0))
-    assert state.to_query() == {"country": "LAO", "partnership": "JUMPP", "capacity_from": "100", "capacity_to": "900"}
+    # facets the old link does not name start at their declared defaults (core activities)
+    assert state == with_defaults(
+        FilterState(country=("LAO",), partnership=("JUMPP",), capacity=(100.0, 900.0)), catalogue
+    )
+    assert state.to_query(catalogue.facet_defaults()) == {
+        "country": "LAO",
+        "partnership": "JUMPP",
+        "capacity_from": "100",
+        "capacity_to": "900",
+    }
 
 
 def test_no_facet_id_is_written_in_the_code() -> None:
@@ -150,3 +223,14 @@ def test_no_facet_id_is_written_in_the_code() -> None:
                 if needle in text:
                     offenders.append(f"{path.name}: {needle}")
     assert offenders == []
+
+
+def test_every_facet_default_is_a_value_the_data_holds(bundle: mapper.Bundle) -> None:
+    offered = facet_choices(bundle.layers, bundle.catalogue)
+    offenders = [
+        f"{fid}: {value!r}"
+        for fid, values in bundle.catalogue.facet_defaults().items()
+        for value in values
+        if value not in offered.get(fid, [])
+    ]
+    assert not offenders, f"facet defaults no record holds (a new view would show nothing): {offenders}"

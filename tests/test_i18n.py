@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import io
 import json
+import re
 import string
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def _extracted(domain: str) -> set[tuple[str | None, str]]:
     cfg, folder = DOMAINS[domain]
     with cfg.open(encoding="utf-8") as handle:
         method_map, options_map = parse_mapping_cfg(handle, str(cfg))
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "N_": None}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "N_": None, "Message": None}
     found = set()
     for _file, _line, message, _comments, context in extract_from_dir(
         str(folder), method_map, options_map, keywords=keywords
@@ -345,3 +346,152 @@ def test_a_japanese_snapshot_pdf_holds_japanese_text(bundle: mapper.Bundle, tmp_
     ):
         assert label in compact, label
     assert "Indo-Pacific clean-energy partnerships" not in text
+
+
+# --- the library's messages (notices, validation findings, errors) ---------------------------
+
+
+def test_a_message_is_its_english_text_and_is_shown_in_japanese_where_shown() -> None:
+    import pickle
+
+    from mapper.i18n import Message, SpecText
+
+    notice = Message("ignored unknown layer(s) {layers}", layers="nope")
+    assert notice == "ignored unknown layer(s) nope"  # logs, tests and str() read English
+    assert translator("ja").message(notice) == "不明なレイヤーを無視しました：nope"
+    assert translator("en").message(notice) == "ignored unknown layer(s) nope"
+    again = pickle.loads(pickle.dumps(notice))  # st.cache_data pickles
+    assert isinstance(again, Message)
+    assert translator("ja").message(again) == "不明なレイヤーを無視しました：nope"
+    status = Message("ignored unknown {facet} value(s) {values}", facet=SpecText("Status", "status"), values="x")
+    assert status == "ignored unknown status value(s) x"
+    assert translator("ja").message(status) == "状況の不明な値を無視しました：x"  # the label from the layers domain
+    moved = Message(
+        "{file}: cannot tell which layer this file belongs to; name it like a layer's file ({names}) "
+        "or pass --as-layer ID",
+        file="/tmp/x/upload.csv",
+        names="a.csv",
+    )
+    shown = moved.replace("/tmp/x/upload.csv", "sites.csv")  # a temporary path replaced by the file's name
+    assert isinstance(shown, Message)
+    assert shown.startswith("sites.csv: ")
+    assert translator("ja").message(shown).startswith("sites.csv：どのレイヤーのファイルか判別できません")
+
+
+def test_text_that_lost_its_message_is_recognised_and_anything_else_kept() -> None:
+    """pandas ≥ 3 keeps only the text of a Message in a string column; the catalogue finds it again."""
+    from mapper.countrynames import country_hint
+
+    ja = translator("ja")
+    assert ja.message(str(country_hint("Narnia"))).startswith("'Narnia' は既知の国名・国コードではありません")
+    assert ja.message("checked a.csv: 3 record(s)") == "a.csv を検証：3件"
+    for text in ("Nam Theun 2: 1070 MW", "hello {x}", "a: b", "", "is not a country name or code we know"):
+        assert ja.message(text) == text  # data and unknown text are never rewritten
+
+
+def test_validation_findings_and_errors_come_out_in_japanese(bundle: mapper.Bundle) -> None:
+    from mapper._errors import DataValidationError, Problem, UnknownLayerError, UnknownValueError
+    from mapper.i18n import Message
+
+    ja = translator("ja")
+    problem = Problem("a.csv", "year", Message("must be a whole number"), "ic-1", "20x4", row=0)
+    assert str(problem) == "a.csv, feature ic-1, field 'year': must be a whole number (value: '20x4')"
+    assert problem.text(ja) == "a.csv、地物 ic-1、項目「year」：整数で記入してください（値：'20x4'）"
+    error = DataValidationError([problem])
+    assert str(error).startswith("1 problem(s) found:")
+    assert ja.message(error) == "問題が1件見つかりました：\n  - " + problem.text(ja)
+    assert ja.message(UnknownLayerError("nope", ["jumpp"])).startswith("'nope' という名前のレイヤーはありません")
+    assert ja.message(UnknownValueError("country", ["XX"], [])) == (
+        "country の値 'XX' は不明です。有効な値：（選択したデータにはありません）"
+    )
+    from mapper.validate import ValidationReport
+
+    frame = ValidationReport([problem]).to_frame(ja)
+    assert frame["message"].tolist() == ["整数で記入してください"]
+    assert frame["field"].tolist() == ["year"]
+    assert frame["value"].tolist() == ["20x4"]
+
+
+def _message_calls_without_a_literal() -> list[str]:
+    """``Message(...)`` calls whose message id is not a string literal (extraction would miss them)."""
+    offenders = []
+    for path in sorted((ROOT / "src" / "mapper").glob("*.py")):
+        if path.name == "i18n.py":
+            continue  # the class itself rebuilds messages from their ids
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Message":
+                first = node.args[0] if node.args else None
+                if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)[:70]}")
+    return offenders
+
+
+def test_every_message_of_the_library_has_a_literal_message_id() -> None:
+    """A computed id (an f-string, a variable) cannot be extracted, so it would stay English."""
+    assert _message_calls_without_a_literal() == []
+
+
+# --- the Japanese font embedded in the HTML map ------------------------------------------------
+
+
+def _embedded_font(page: str):
+    """The ``@font-face`` of the page's embedded font, read back with fontTools."""
+    import base64
+
+    from fontTools.ttLib import TTFont
+
+    from mapper.fonts import WEB_FAMILY
+
+    found = re.search(
+        r'@font-face\{font-family:"([^"]+)";[^}]*url\(data:font/(woff2?);base64,([A-Za-z0-9+/=]+)\)', page
+    )
+    assert found, "no embedded @font-face"
+    assert found.group(1) == WEB_FAMILY
+    return found.group(2), TTFont(io.BytesIO(base64.b64decode(found.group(3))))
+
+
+def test_the_japanese_html_map_embeds_a_subset_of_the_japanese_font_with_its_licence(bundle: mapper.Bundle) -> None:
+    from fontTools.ttLib import TTFont
+
+    from mapper.fonts import WEB_FAMILY, is_cjk, japanese_font_path
+    from mapper.webmap import FONT_STACK, MapAssets, standalone_html
+
+    page = standalone_html(select(bundle), lang="ja")
+    flavor, font = _embedded_font(page)
+    assert flavor == "woff2"
+    cmap = {chr(c) for c in font.getBestCmap()}
+    with TTFont(str(japanese_font_path()), lazy=True) as original:
+        full = set(original.getBestCmap())
+    # the page's text: its Japanese UI words, layer titles, popup labels and values, country names
+    ja = translator("ja")
+    assets = MapAssets(bundle, "ja")
+    texts = [ja.gettext("Indo-Pacific clean-energy partnerships"), ja.gettext("Legend"), ja.gettext("Play")]
+    for layer in bundle.catalogue.values():
+        document = assets.document(layer.id)
+        texts += [ja.data(layer.title), *document["labels"], *(label for label, _ in document["popup_fields"])]
+        texts += [str(v) for column in assets.popups(layer.id) for v in column]
+    texts += [ja.country(code) for code in bundle.countries["iso3"]]
+    wanted = {c for text in texts for c in text if is_cjk(c)}
+    assert len(wanted) > 200
+    assert sorted(c for c in wanted if ord(c) in full and c not in cmap) == []  # no glyph missing
+    assert sorted(c for c in wanted if ord(c) not in full) == []  # and the font has every one
+    assert len(cmap) < 2 * len(wanted) + 50  # a subset, not the 6 MB font
+    names = {r.nameID: r.toUnicode() for r in font["name"].names if r.platformID == 3}
+    assert names[1] == WEB_FAMILY  # renamed: the licence forbids the original's name on a derivative
+    assert "IPA" not in names[4] + names[6]
+    assert "IPA Font License Agreement v1.0" in page  # the licence goes with the font
+    assert "subset of IPAexGothic" in page
+    assert f'"{WEB_FAMILY}"' in FONT_STACK
+    assert re.search(r"@font-face\{[^}]*url\((?!data:)", page) is None  # inlined, nothing fetched
+
+
+def test_an_html_map_without_japanese_text_embeds_no_font(bundle: mapper.Bundle) -> None:
+    from mapper.fonts import is_cjk, page_characters
+    from mapper.webmap import standalone_html
+
+    selection = select(bundle, FilterState(layers=("interconnectors",), search="Nam Theun"))
+    page = standalone_html(selection, lang="en")
+    assert not any(is_cjk(c) for c in page_characters(page))  # English, and no Japanese in these records
+    assert "@font-face" not in page
+    assert "mapper-font-licence" not in page

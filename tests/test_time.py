@@ -11,7 +11,7 @@ import pytest
 
 import mapper
 from mapper.cli import main
-from mapper.query import FilterState, active_in_year, active_spans, from_query
+from mapper.query import FilterState, active_in_year, active_spans, from_query, with_defaults
 from mapper.selection import select
 from mapper.viewstate import ViewState, view_from_query
 
@@ -85,7 +85,12 @@ def test_every_output_takes_the_as_of_selection(bundle: mapper.Bundle) -> None:
 
 
 def test_the_year_and_the_language_round_trip_through_the_link(bundle: mapper.Bundle) -> None:
-    view = ViewState(filters=FilterState(as_of_year=2024, country=("VNM",)), lang="ja")
+    catalogue = bundle.catalogue
+    view = ViewState(
+        filters=with_defaults(FilterState(as_of_year=2024, country=("VNM",)), catalogue),
+        lang="ja",
+        defaults=tuple(catalogue.facet_defaults().items()),
+    )
     query = view.to_query()
     assert query["as_of_year"] == "2024"
     assert query["lang"] == "ja"
@@ -107,8 +112,9 @@ def test_the_cli_exports_as_of_a_year_with_japanese_labels(tmp_path: Path, capsy
     out = tmp_path / "asof.geojson"
     assert main(["export", "-o", str(out), "--year", "2021", "--lang", "ja", "--layer", "jumpp"]) == 0
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["metadata"]["filter"] == {"layers": ["jumpp"], "as_of_year": 2021}
-    assert data["metadata"]["filter_description"] == "レイヤー jumpp；2021年時点"
+    # the relation facet starts at its declared default (core), named in Japanese too
+    assert data["metadata"]["filter"] == {"layers": ["jumpp"], "relation": ["core"], "as_of_year": 2021}
+    assert data["metadata"]["filter_description"] == "レイヤー jumpp；中核か関連か：中核；2021年時点"
     assert data["metadata"]["labels"]["jumpp"]["title"] == "JUMPPの活動"
     assert all(f["properties"]["year"] <= 2021 for f in data["features"])
     assert "wrote" in capsys.readouterr().out
@@ -123,3 +129,108 @@ def test_the_cli_writes_a_japanese_html_map_with_a_year_control(tmp_path: Path) 
     # the payload opens the year control at 2023 over every year of the data
     assert '\\"time\\":\\u007b\\"min\\":' in html
     assert '\\"year\\":2023' in html
+
+
+# --- dated status histories (a fixture layer: histories written into a copy of the data) ----
+
+
+@pytest.fixture
+def history_bundle(layers_copy: Path, edit_geojson) -> tuple[mapper.Bundle, dict[str, str]]:
+    """A copy of the data whose first awarded and first cancelled wind zones carry a dated
+    history (made up for the test, in the copy only; the real records are never edited)."""
+    chosen: dict[str, str] = {}
+
+    def add(features: list[dict]) -> None:
+        for feature in features:
+            props = feature["properties"]
+            if props["status"] == "awarded" and "awarded" not in chosen:
+                props["year"] = 2024
+                props["status_history"] = "2020:designated; 2022:auctioned; 2024:awarded"
+                chosen["awarded"] = props["id"]
+            elif props["status"] == "cancelled" and "cancelled" not in chosen:
+                props["year"] = 2023
+                props["status_history"] = "2019:proposed; 2021:designated; 2023:cancelled"
+                chosen["cancelled"] = props["id"]
+
+    edit_geojson(layers_copy / "geodata" / "wind_zones.geojson", add)
+    assert set(chosen) == {"awarded", "cancelled"}, chosen
+    bundle = mapper.load_bundle(mapper.load_catalogue(layers_copy / "layers"))
+    assert bundle.report.ok, bundle.report.format()
+    return bundle, chosen
+
+
+def _status(bundle: mapper.Bundle, year: int | None, rid: str, **facets: tuple[str, ...]) -> str | None:
+    frame = select(bundle, FilterState(layers=("wind_zones",), as_of_year=year, **facets)).frames["wind_zones"]
+    rows = frame[frame["id"] == rid]
+    return None if rows.empty else str(rows["status"].iloc[0])
+
+
+def test_as_of_a_year_a_record_with_a_status_history_shows_the_status_that_held_then(history_bundle) -> None:
+    bundle, ids = history_bundle
+    awarded, cancelled = ids["awarded"], ids["cancelled"]
+    assert [_status(bundle, y, awarded) for y in (2019, 2020, 2021, 2022, 2023, 2024, 2026)] == [
+        None,  # before its first dated status
+        "designated",
+        "designated",
+        "auctioned",
+        "auctioned",
+        "awarded",
+        "awarded",
+    ]
+    assert _status(bundle, None, awarded) == "awarded"  # all years: the current status
+    # a cancelled zone is shown from its first entry until the year before it was cancelled
+    assert [_status(bundle, y, cancelled) for y in (2018, 2019, 2021, 2022, 2023)] == [
+        None,
+        "proposed",
+        "designated",
+        "designated",
+        None,
+    ]
+    # the status filter and every output see the status of that year
+    assert _status(bundle, 2021, awarded, status=("designated",)) == "designated"
+    assert _status(bundle, 2021, awarded, status=("awarded",)) is None
+    assert bundle.layers["wind_zones"].set_index("id").loc[awarded, "status"] == "awarded"  # the data is unchanged
+    from mapper.export import export_bytes
+
+    exported = json.loads(export_bytes(select(bundle, FilterState(layers=("wind_zones",), as_of_year=2021)), "geojson"))
+    [feature] = [f for f in exported["features"] if f["properties"]["id"] == awarded]
+    assert feature["properties"]["status"] == "designated"
+    assert feature["properties"]["status_history"] == "2020:designated; 2022:auctioned; 2024:awarded"
+
+
+def test_records_without_a_history_keep_the_year_rule(history_bundle) -> None:
+    bundle, ids = history_bundle
+    plain = select(bundle, FilterState(layers=("wind_zones",))).frames["wind_zones"]
+    plain = plain[~plain["id"].isin(list(ids.values()))]
+    layer = bundle.catalogue["wind_zones"]
+    for year in (2015, 2021, 2024):
+        kept = select(bundle, FilterState(layers=("wind_zones",), as_of_year=year)).frames["wind_zones"]
+        kept = kept[~kept["id"].isin(list(ids.values()))]
+        assert kept["id"].tolist() == plain[active_in_year(plain, layer, year)]["id"].tolist()
+        assert kept["status"].tolist() == plain[active_in_year(plain, layer, year)]["status"].tolist()
+
+
+def test_a_bad_status_history_is_reported_naming_record_field_and_value(layers_copy: Path, edit_geojson) -> None:
+    bad = {
+        "2019 designated": "write each entry as YEAR:status",
+        "2021:designated; 2019:proposed": "increasing order",
+        "2019:built; 2024:awarded": "each status must be one of",
+        "2019:designated; 2022:auctioned": "ends with 'auctioned', but status is",
+        "1990:designated; 2024:awarded": "outside 2000..2040",
+    }
+    written: dict[str, str] = {}
+
+    def add(features: list[dict]) -> None:
+        awarded = [f for f in features if f["properties"]["status"] == "awarded"]
+        for feature, value in zip(awarded, bad, strict=False):
+            feature["properties"]["status_history"] = value
+            written[feature["properties"]["id"]] = value
+
+    edit_geojson(layers_copy / "geodata" / "wind_zones.geojson", add)
+    assert len(written) == len(bad)
+    bundle = mapper.load_bundle(mapper.load_catalogue(layers_copy / "layers"))
+    found = {p.feature: p for p in bundle.report.problems if p.field == "status_history"}
+    assert sorted(found) == sorted(written)
+    for rid, value in written.items():
+        assert bad[value] in str(found[rid]), str(found[rid])
+        assert found[rid].value == value

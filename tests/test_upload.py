@@ -336,3 +336,182 @@ def test_preview_shows_rows_with_their_numbers_and_changes_keep_the_rest(fixture
     changed = mapping.with_changes(category="country", title="Mine")
     assert (changed.category, changed.title, changed.lat) == ("country", "Mine", mapping.lat)
     assert mapping.with_changes(category="").category is None
+
+
+def _rejected_by_row(result: mapper.upload.UploadResult) -> dict[int, set[tuple[str, str | None]]]:
+    out: dict[int, set[tuple[str, str | None]]] = {}
+    for row, column, value, _ in result.rejected.itertuples(index=False):
+        out.setdefault(int(row), set()).add((column, value))
+    return out
+
+
+def test_mixed_good_and_bad_cells_in_one_column_set_aside_exactly_the_bad_rows() -> None:
+    """The checks run over whole columns: 2,000 rows where bad cells of every kind are
+    scattered among good ones give exactly the bad rows, with their column and value."""
+    lines = ["name,lon,lat,country"]
+    expected: dict[int, set[tuple[str, str | None]]] = {}
+    country_level: list[int] = []
+    wide: list[int] = []
+    for i in range(2000):
+        row = i + 2  # the header is line 1
+        name, lon, lat, country = f"Site {i}", f"{100 + (i % 7) / 10:.1f}", f"{15 + (i % 5) / 10:.1f}", "LAO"
+        if i % 97 == 5:
+            lat = "abc"
+            expected.setdefault(row, set()).add(("lat", "abc"))
+        elif i % 89 == 7:
+            lon = "181.5"
+            expected.setdefault(row, set()).add(("lon", "181.5"))
+        elif i % 83 == 9:
+            lon, lat = "", ""
+            country = "Atlantis"  # no coordinates and no known country
+            expected.setdefault(row, set()).add(("country", "Atlantis"))
+        elif i % 79 == 11:
+            lon, lat = "", ""  # no coordinates, a known country: a country-level record
+            country_level.append(row)
+        elif i % 73 == 13:
+            lon = "１０２．５"  # full-width digits are read
+            wide.append(row)
+        elif i % 71 == 15:
+            lat = " "
+            expected.setdefault(row, set()).add(("lat", None))
+        if i % 61 == 17:
+            name = "  "
+            expected.setdefault(row, set()).add(("name", None))  # blank: shown as empty
+        lines.append(f'"{name}",{lon},{lat},{country}')
+    table = read_upload("mixed.csv", ("\n".join(lines) + "\n").encode("utf-8"))
+    mapping = Mapping(location="lonlat", name="name", lon="lon", lat="lat", country="country")
+    result = apply_mapping(table, mapping)
+    got = _rejected_by_row(result)
+    rows = sorted(set(got) | set(expected))
+    offenders = [
+        f"row {r}: {got.get(r)} set aside, expected {expected.get(r)}" for r in rows if got.get(r) != expected.get(r)
+    ]
+    assert not offenders, offenders
+    assert len(result.frame) + result.rejected_count == 2000
+    frame = result.frame.set_index("upload_row")
+    good_country_level = [r for r in country_level if r not in expected]
+    assert frame.index[frame["location_precision"] == "country"].tolist() == good_country_level
+    good_wide = [r for r in wide if r not in expected]
+    assert frame.loc[good_wide].geometry.x.round(1).tolist() == [102.5] * len(good_wide)
+
+
+def test_mixed_wkt_and_country_cells_set_aside_exactly_the_bad_rows() -> None:
+    data = (
+        "name,wkt,country\n"
+        "A,POINT (102.6 17.9),LAO\n"  # 2 good
+        'B,"LINESTRING (0 0, 1 1)",LAO\n'  # 3 another kind of geometry
+        "C,nonsense,Thailand\n"  # 4 not WKT
+        "D,,Vietnam\n"  # 5 no WKT, a country: country-level
+        "E,SRID=4326;POINT (100.5 13.7),THA\n"  # 6 good (the SRID prefix is dropped)
+        "F,POINT (1 2),\n"  # 7 good, no country
+        "G,,\n"  # 8 no location at all
+        "H,POINT EMPTY,Atlantis\n"  # 9 empty geometry, unknown country
+        "I,POINT (200 10),LAO\n"  # 10 outside the degrees
+    )
+    table = read_upload("wkt.csv", data.encode())
+    mapping = Mapping(location="wkt", name="name", wkt="wkt", country="country")
+    result = apply_mapping(table, mapping)
+    expected = {
+        3: {("wkt", "LineString")},
+        4: {("wkt", "nonsense")},
+        8: {("wkt", None)},
+        9: {("country", "Atlantis")},
+        10: {("wkt", "bounds (200.0, 10.0, 200.0, 10.0)")},
+    }
+    assert _rejected_by_row(result) == expected
+    assert dict(zip(result.frame["upload_row"], result.frame["location_precision"], strict=True)) == {
+        2: "exact",
+        5: "country",
+        6: "exact",
+        7: "exact",
+    }
+    assert [c if isinstance(c, str) else None for c in result.frame["country"]] == ["LAO", "VNM", "THA", None]
+
+
+def test_every_upload_gets_the_country_check_whatever_its_size(bundle: mapper.Bundle) -> None:
+    """A point outside the country its row names is a warning naming the record, also in an
+    upload far larger than a table checked by hand (the check runs over whole columns)."""
+    lines = ["name,lat,lon,country"]
+    wrong = set()
+    for i in range(12_000):
+        if i % 1000 == 3:
+            lines.append(f"Site {i},21.0278,105.8342,THA")  # Hanoi, named Thailand
+            wrong.add(f"big-r{i + 2}")
+        else:
+            lines.append(f"Site {i},17.9757,102.6331,LAO")  # Vientiane, in Laos
+    table = read_upload("big.csv", ("\n".join(lines) + "\n").encode())
+    mapping = detect_mapping(table)
+    layer, frame = upload_layer(apply_mapping(table, mapping), mapping, layer_id="big")
+    assert list(layer.checks) == ["in_named_countries"]
+    extended = bundle.with_layers([(layer, frame)])
+    flagged = {p.feature for p in extended.report.problems if p.file == str(layer.source)}
+    assert flagged == wrong
+    messages = [p.message for p in extended.report.problems if p.feature in wrong]
+    offenders = [m for m in messages if "outside THA" not in m or "VNM" not in m]
+    assert not offenders, offenders
+
+
+def test_uploaded_records_name_their_file_upload_time_and_when_they_were_last_checked(
+    fixtures: dict[str, Fixture], bundle: mapper.Bundle
+) -> None:
+    import datetime as dt
+
+    from mapper.upload import VERIFIED_DEFAULT, VERIFIED_GIVEN
+    from mapper.validate import freshness_report
+
+    table = _read(fixtures["sjis_csv"])
+    uploaded = dt.datetime(2026, 12, 3, 21, 40, 5, tzinfo=dt.UTC)
+    mapping = detect_mapping(table)
+    frame = apply_mapping(table, mapping, uploaded=uploaded).frame
+    offenders = [
+        f"{column}: {sorted(set(frame[column]))}"
+        for column, expected in {
+            "source_file": table.name,
+            "uploaded_at": "2026-12-03 21:40:05 UTC",
+            "source_date": "2026-12-03",
+            "verified_on": "2026-12-03",  # none given: the upload date, labelled as such
+            "verified_basis": VERIFIED_DEFAULT,
+        }.items()
+        if set(frame[column]) != {expected}
+    ]
+    assert not offenders, offenders
+    given = apply_mapping(table, mapping.with_changes(verified_on="2025-06-30"), uploaded=uploaded).frame
+    assert set(given["verified_on"]) == {"2025-06-30"}
+    assert set(given["verified_basis"]) == {VERIFIED_GIVEN}
+    for bad, words in (
+        ("2026-12-04", "after the upload date"),
+        ("30/06/2025", "YYYY-MM-DD"),
+        ("2025-6-30", "YYYY-MM-DD"),
+    ):
+        with pytest.raises(UploadError, match=words):
+            apply_mapping(table, mapping.with_changes(verified_on=bad), uploaded=uploaded)
+    # the freshness rules apply: a year and more after the date given, every record is listed
+    old = mapping.with_changes(verified_on="2025-06-30")
+    layer, records = upload_layer(apply_mapping(table, old, uploaded=uploaded), old, layer_id="checked")
+    extended = bundle.with_layers([(layer, records)])
+    report = freshness_report(extended, today=dt.date(2026, 12, 3))
+    stale = sorted(p.feature for p in report.problems if p.field == "verified_on" and p.feature.startswith("checked-"))
+    assert stale == sorted(records["id"])
+
+
+def test_the_data_as_of_date_stays_the_bundled_one_and_names_the_upload_date_apart(
+    fixtures: dict[str, Fixture], bundle: mapper.Bundle
+) -> None:
+    import datetime as dt
+
+    from mapper.i18n import translator
+    from mapper.selection import dates_text
+
+    before = select(bundle).as_of
+    table = _read(fixtures["sjis_csv"])
+    mapping = detect_mapping(table)
+    uploaded = dt.datetime(2099, 1, 2, tzinfo=dt.UTC)  # later than any bundled date
+    layer, frame = upload_layer(apply_mapping(table, mapping, uploaded=uploaded), mapping, layer_id="dated")
+    selection = select(bundle.with_layers([(layer, frame)]))
+    assert selection.as_of == before
+    assert selection.uploads_as_of == "2099-01-02"
+    tr = translator("en")
+    assert dates_text(selection, tr) == f"{tr.date(before)} (your uploads: added {tr.date('2099-01-02')})"
+    assert dates_text(select(bundle), tr) == tr.date(before)
+    ja = translator("ja")
+    assert dates_text(selection, ja) == f"{ja.date(before)}（アップロードしたデータ: {ja.date('2099-01-02')} 追加）"

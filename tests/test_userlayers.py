@@ -3,13 +3,14 @@ deleted or mistyped id gives (a notice, never an error)."""
 
 from __future__ import annotations
 
+import dataclasses
 import urllib.parse
 from pathlib import Path
 
 import pytest
 
 import mapper
-from mapper.query import FilterState
+from mapper.query import FilterState, with_defaults
 from mapper.userlayers import (
     layer_id,
     open_workspace,
@@ -36,9 +37,20 @@ def test_layer_ids_are_stable_and_valid() -> None:
     assert layer_id("sites.csv") == ids[0]  # the same across versions and processes
 
 
+def _as_opened(view: ViewState, bundle: mapper.Bundle) -> ViewState:
+    """``view`` as a link opens it: facets it leaves unset at their declared defaults (core
+    JUCEP/JUMPP activities), and the catalogue's defaults recorded so links stay short."""
+    catalogue = bundle.catalogue
+    return dataclasses.replace(
+        view, filters=with_defaults(view.filters, catalogue), defaults=tuple(catalogue.facet_defaults().items())
+    )
+
+
 def test_workspace_link_round_trip(store: WorkspaceStore, bundle: mapper.Bundle) -> None:
     ws = store.create_workspace("Links")
-    view = ViewState(filters=FilterState(country=("VNM",)), workspace=ws.id, view=MapView((16.0, 106.0), 5))
+    view = _as_opened(
+        ViewState(filters=FilterState(country=("VNM",)), workspace=ws.id, view=MapView((16.0, 106.0), 5)), bundle
+    )
     params = view.to_query()
     assert params["ws"] == ws.id
     resolved, notices = resolve_link(store, params)
@@ -50,7 +62,9 @@ def test_workspace_link_round_trip(store: WorkspaceStore, bundle: mapper.Bundle)
 
 def test_saved_view_link_opens_the_saved_view(store: WorkspaceStore, bundle: mapper.Bundle) -> None:
     ws = store.create_workspace("Views")
-    view = ViewState(filters=FilterState(partnership=("JUMPP",)), workspace=ws.id, choropleth="net_zero_year")
+    view = _as_opened(
+        ViewState(filters=FilterState(partnership=("JUMPP",)), workspace=ws.id, choropleth="net_zero_year"), bundle
+    )
     saved = store.save_view(ws.id, "JUMPP net zero", view_query(view))
     link = view_link("http://example.org:8501/base/your_data?x=1", saved)
     parts = urllib.parse.urlsplit(link)
@@ -123,3 +137,42 @@ def test_bad_ws_in_url_is_a_notice(bundle: mapper.Bundle) -> None:
     view, notices = view_from_query({"ws": "nope!"}, bundle)
     assert view.workspace is None
     assert "not a workspace id" in notices[0]
+
+
+_CSV = b"name,lat,lon,country\nSite A,17.9757,102.6331,LAO\nSite B,21.0278,105.8342,VNM\n"
+
+
+def test_an_uploads_layer_is_built_enriched_and_drawn_once_per_process(
+    store: WorkspaceStore, bundle: mapper.Bundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Adding a second upload to a workspace, a rerun or a second session does not read,
+    check, enrich or turn into map documents the first upload again."""
+    from mapper import upload
+    from mapper.userlayers import content_key, workspace_bundle
+    from mapper.webmap import MapAssets
+
+    reads: list[str] = []
+    real = upload.read_upload
+    monkeypatch.setattr(upload, "read_upload", lambda name, *a, **kw: reads.append(name) or real(name, *a, **kw))
+    ws = store.create_workspace("Once")
+    first = store.save_upload(
+        ws.id, "first.csv", _CSV, mapping=upload.detect_mapping(real("first.csv", _CSV)).to_dict()
+    )
+    one = workspace_bundle(bundle, store, ws.id).bundle
+    assets_one = MapAssets(one, "en")
+    document = assets_one.document(layer_id("first.csv"))
+    store.save_upload(ws.id, "second.csv", _CSV, mapping=first.mapping)
+    two = workspace_bundle(bundle, store, ws.id).bundle
+    assert reads == ["first.csv", "second.csv"]  # the first file was read once
+    assert two.layers[layer_id("first.csv")] is one.layers[layer_id("first.csv")]  # enriched once
+    assert MapAssets(two, "en").document(layer_id("first.csv")) is document  # its map document built once
+    assert (
+        workspace_bundle(bundle, store, ws.id).bundle.layers[layer_id("second.csv")]
+        is two.layers[layer_id("second.csv")]
+    )
+    # what the key is made of: another mapping, file or upload time is another layer
+    again = store.save_upload(ws.id, "first.csv", _CSV, mapping=first.mapping)
+    changed = store.save_upload(ws.id, "first.csv", _CSV, mapping={**first.mapping, "title": "Other"})
+    keys = {content_key(first), content_key(again), content_key(changed)}
+    assert len(keys) == 3
+    assert content_key(store.upload(first.id)) == content_key(first)  # the same from the store, any process

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 import mapper
+from mapper.query import with_defaults
 from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, MapView, ViewState, view_from_query
 
 
@@ -13,14 +16,26 @@ def controls(bundle: mapper.Bundle) -> Controls:
     return Controls.for_bundle(bundle)
 
 
+def _as_opened(view: ViewState, bundle: mapper.Bundle) -> ViewState:
+    """``view`` as the app holds it for ``bundle``: each facet the view leaves unset at its
+    declared default (the bundled JUCEP/JUMPP layers show core activities by default)."""
+    catalogue = bundle.catalogue
+    return dataclasses.replace(
+        view, filters=with_defaults(view.filters, catalogue), defaults=tuple(catalogue.facet_defaults().items())
+    )
+
+
 def test_full_view_round_trips_through_the_url(bundle: mapper.Bundle) -> None:
-    view = ViewState(
-        filters=mapper.FilterState(layers=("jumpp",), country=("LAO",), year=(2020, None), search="grid"),
-        choropleth="net_zero_year",
-        scheme="natural_breaks",
-        classes=4,
-        basemap="Esri.WorldGrayCanvas",
-        view=MapView((17.5, 103.25), 6),
+    view = _as_opened(
+        ViewState(
+            filters=mapper.FilterState(layers=("jumpp",), country=("LAO",), year=(2020, None), search="grid"),
+            choropleth="net_zero_year",
+            scheme="natural_breaks",
+            classes=4,
+            basemap="Esri.WorldGrayCanvas",
+            view=MapView((17.5, 103.25), 6),
+        ),
+        bundle,
     )
     again, notices = view_from_query(view.to_query(), bundle)
     assert notices == []
@@ -29,15 +44,20 @@ def test_full_view_round_trips_through_the_url(bundle: mapper.Bundle) -> None:
 
 def test_default_view_has_an_empty_query(bundle: mapper.Bundle) -> None:
     assert ViewState().to_query() == {}
-    assert view_from_query({}, bundle) == (ViewState(), [])
+    fresh = _as_opened(ViewState(), bundle)
+    assert fresh.to_query() == {}, "facets at their declared defaults stay out of links"
+    assert view_from_query({}, bundle) == (fresh, [])
 
 
-def test_widget_values_round_trip(controls: Controls) -> None:
-    view = ViewState(
-        filters=mapper.FilterState(
-            layers=("interconnectors",), status=("operating",), capacity=(500, None), year=(None, 2020)
+def test_widget_values_round_trip(controls: Controls, bundle: mapper.Bundle) -> None:
+    view = _as_opened(
+        ViewState(
+            filters=mapper.FilterState(
+                layers=("interconnectors",), status=("operating",), capacity=(500, None), year=(None, 2020)
+            ),
+            choropleth="member_jumpp",
         ),
-        choropleth="member_jumpp",
+        bundle,
     )
     values = controls.values(view)
     assert values["w_choropleth"] == "member_jumpp"
@@ -45,17 +65,18 @@ def test_widget_values_round_trip(controls: Controls) -> None:
     assert controls.view(values, view.view) == view
 
 
-def test_full_ranges_mean_no_restriction(controls: Controls) -> None:
-    values = controls.values(ViewState())
+def test_full_ranges_mean_no_restriction(controls: Controls, bundle: mapper.Bundle) -> None:
+    fresh = _as_opened(ViewState(), bundle)
+    values = controls.values(fresh)
     assert values["f_year"] == controls.ranges["year"]
     assert values["f_capacity"] == controls.ranges["capacity"]
     assert values["w_layers"] == list(controls.layers)
     assert values["w_choropleth"] == NO_CHOROPLETH
-    assert controls.view(values, MapView()) == ViewState()
+    assert controls.view(values, MapView()) == fresh
 
 
 def test_no_layer_selected_is_a_view_with_the_layers_off(controls: Controls, bundle: mapper.Bundle) -> None:
-    values = {**controls.values(ViewState()), "w_layers": []}
+    values = {**controls.values(_as_opened(ViewState(), bundle)), "w_layers": []}
     view = controls.view(values, MapView())
     assert view.layers_off
     assert view.to_query() == {"layers": "none"}

@@ -330,8 +330,9 @@ def test_choropleth_never_classes_targets_of_different_types_on_one_scale(bundle
 
 
 def test_web_and_snapshot_legends_state_the_classed_target_type(bundle: mapper.Bundle) -> None:
-    """The 2035 targets on the bundled data: base-year cuts are classed, China's cut from its peak
-    is grey, and both the web legend and the snapshot legend say so."""
+    """The 2035 targets on the bundled data: base-year cuts are classed, other target types (China's
+    cut from its peak, Bangladesh's cut vs business as usual) are grey, and both the web legend and
+    the snapshot legend say so."""
     from mapper.snapshot import _choropleth_rows
     from mapper.style import NO_DATA, OTHER_TYPE
     from mapper.webmap import legend_html
@@ -342,7 +343,14 @@ def test_web_and_snapshot_legends_state_the_classed_target_type(bundle: mapper.B
     assert {classified.colors[c] for c in ("JPN", "AUS", "KOR")}.isdisjoint({OTHER_TYPE, NO_DATA})
     html = legend_html([classified.legend])
     assert "cut from a base year targets only" in html
-    assert "Other target type, not classed: other formulation (1)" in html
+    # Every country with a 2035 percentage that is not a cut from a base year is counted in the
+    # grey row (China's cut from its peak; since 2026-12-03 also Bangladesh's cut vs BAU).
+    unclassed = [c for c, colour in classified.colors.items() if colour == OTHER_TYPE]
+    assert "CHN" in unclassed
+    grey_row = re.search(r"Other target type, not classed: ([^<]*) \((\d+)\)", html)
+    assert grey_row is not None, html
+    assert "other formulation" in grey_row.group(1)
+    assert int(grey_row.group(2)) == len(unclassed)
     rows = [r.text for r in _choropleth_rows(classified.legend, choropleth, {OTHER_TYPE, NO_DATA})]
     assert any("cut from a base year targets only" in t for t in rows)
     assert any(t.startswith("Other target type, not classed") for t in rows)
@@ -430,3 +438,26 @@ def test_coarse_outlines_get_no_bands_they_would_not_gain_from(
     document = MapAssets(bundle).document(polygon_layer)
     assert "bands" not in document
     assert document == MapAssets(bundle, simplify=False).document(polygon_layer)
+
+
+def test_the_japanese_web_font_is_installed_with_its_licence_and_declared_where_text_is_shown(tmp_path) -> None:
+    import tomllib
+    from pathlib import Path
+
+    from mapper.assets import JAPANESE_FONT_DIR, install_static
+    from mapper.webmap import web_map
+
+    static = install_static(tmp_path / "static")
+    folder = static / JAPANESE_FONT_DIR
+    assert (folder / "ipaexg.ttf").stat().st_size > 1_000_000
+    licence = (folder / "IPA_Font_License_Agreement_v1.0.txt").read_text(encoding="utf-8", errors="replace")
+    assert "IPA Font License" in licence
+    css = (folder / "ipaexfont.css").read_text(encoding="utf-8")
+    assert 'src:url("ipaexg.ttf")' in css
+    assert "unicode-range:" in css
+    # the live map links the stylesheet; the app's theme declares the same file
+    assert any(href.endswith(f"{JAPANESE_FONT_DIR}/ipaexfont.css") for _, href in web_map().default_css)
+    config = tomllib.loads((Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    faces = config["theme"]["fontFaces"]
+    assert [f["url"] for f in faces] == [f"app/static/{JAPANESE_FONT_DIR}/ipaexg.ttf"]
+    assert "IPAexGothic" in config["theme"]["font"]

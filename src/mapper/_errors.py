@@ -2,16 +2,40 @@
 
 Every exception subclasses a built-in so callers can catch broadly, and every message says
 what is wrong, shows the offending value and says what to do.
+
+Messages are :class:`mapper.i18n.Message` objects: ``str(exc)`` is English (logs, tests), and
+``exc.text(translator("ja"))`` (or ``translator("ja").message(exc)``) is Japanese where it is
+shown (the app's pages, ``mapper --lang ja``). The library never needs to know the language.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .i18n import Message, translator
+
+if TYPE_CHECKING:
+    from .i18n import Translator
 
 
 class MapperError(Exception):
-    """Base class of every error the mapper raises on purpose."""
+    """Base class of every error the mapper raises on purpose.
+
+    The first argument is the message (a :class:`~mapper.i18n.Message` when translatable).
+    """
+
+    @property
+    def message(self) -> Message | None:
+        """The message, when it is a translatable :class:`~mapper.i18n.Message`."""
+        first = self.args[0] if len(self.args) == 1 else None
+        return first if isinstance(first, Message) else None
+
+    def text(self, tr: Translator | None = None) -> str:
+        """The message in the language of ``tr`` (English by default)."""
+        message = self.message
+        return str(self) if message is None else (tr or translator()).message(message)
 
 
 @dataclass(frozen=True)
@@ -28,13 +52,22 @@ class Problem:
     row: int | None = None
 
     def __str__(self) -> str:
+        return self.text()
+
+    def text(self, tr: Translator | None = None) -> str:
+        """Where, what and the value, in the language of ``tr`` (English by default)."""
+        tr = tr or translator()
         where = self.file
         if self.feature is not None:
-            where += f", feature {self.feature}"
+            where = tr.gettext("{file}, feature {feature}").format(file=where, feature=self.feature)
         if self.field:
-            where += f", field '{self.field}'"
-        shown = "" if self.value is None else f" (value: {self.value!r})"
-        return f"{where}: {self.message}{shown}"
+            where = tr.gettext("{where}, field '{field}'").format(where=where, field=self.field)
+        message = tr.message(self.message)
+        if self.value is None:
+            return tr.gettext("{where}: {message}").format(where=where, message=message)
+        return tr.gettext("{where}: {message} (value: {value})").format(
+            where=where, message=message, value=repr(self.value)
+        )
 
 
 class SpecError(MapperError, ValueError):
@@ -43,8 +76,12 @@ class SpecError(MapperError, ValueError):
     def __init__(self, path: str, problems: Iterable[str]) -> None:
         self.path = str(path)
         self.problems = list(problems)
-        lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{self.path} is not a valid spec:\n{lines}")
+        super().__init__(self.text())
+
+    def text(self, tr: Translator | None = None) -> str:
+        tr = tr or translator()
+        lines = "\n".join(f"  - {tr.message(p)}" for p in self.problems)
+        return tr.gettext("{path} is not a valid spec:").format(path=self.path) + "\n" + lines
 
 
 class DataValidationError(MapperError, ValueError):
@@ -52,10 +89,14 @@ class DataValidationError(MapperError, ValueError):
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = list(problems)
+        super().__init__(self.text())
+
+    def text(self, tr: Translator | None = None) -> str:
+        tr = tr or translator()
         n = len(self.problems)
-        shown = "\n".join(f"  - {p}" for p in self.problems[:50])
-        more = f"\n  ... and {n - 50} more" if n > 50 else ""
-        super().__init__(f"{n} problem(s) found:\n{shown}{more}")
+        shown = "\n".join(f"  - {p.text(tr)}" for p in self.problems[:50])
+        more = "\n  " + tr.gettext("... and {n} more").format(n=n - 50) if n > 50 else ""
+        return tr.gettext("{n} problem(s) found:").format(n=n) + f"\n{shown}{more}"
 
 
 class UnknownLayerError(MapperError, KeyError):
@@ -67,9 +108,14 @@ class UnknownLayerError(MapperError, KeyError):
         super().__init__(name)
 
     def __str__(self) -> str:
-        return (
-            f"no layer named {self.name!r}. Available layers: {', '.join(self.available)}. "
-            "Run `mapper layers` to see the catalogue."
+        return str(self.message)
+
+    @property
+    def message(self) -> Message:
+        return Message(
+            "no layer named {name}. Available layers: {available}. Run `mapper layers` to see the catalogue.",
+            name=repr(self.name),
+            available=", ".join(self.available),
         )
 
 
@@ -89,9 +135,15 @@ class UnknownValueError(FilterError):
         self.facet = facet
         self.values = list(values)
         self.valid = list(valid)
-        shown = ", ".join(repr(v) for v in self.values)
-        choices = ", ".join(self.valid) if self.valid else "(none in the selected data)"
-        super().__init__(f"unknown {facet} value(s) {shown}; valid values: {choices}")
+        choices = ", ".join(self.valid) if self.valid else Message("(none in the selected data)")
+        super().__init__(
+            Message(
+                "unknown {facet} value(s) {values}; valid values: {choices}",
+                facet=facet,
+                values=", ".join(repr(v) for v in self.values),
+                choices=choices,
+            )
+        )
 
 
 class UploadError(MapperError, ValueError):
@@ -118,10 +170,15 @@ class UnknownWorkspaceError(WorkspaceError, KeyError):
         super().__init__(kind, ident)
 
     def __str__(self) -> str:
-        return (
-            f"no {self.kind} with id {self.ident!r} in this deployment's store: it was deleted, "
-            "or the link was made on another deployment. Ask for a new link, or pick one from the "
-            "list on the Your data page."
+        return str(self.message)
+
+    @property
+    def message(self) -> Message:
+        return Message(
+            "no {kind} with id {ident} in this deployment's store: it was deleted, or the link was made on "
+            "another deployment. Ask for a new link, or pick one from the list on the Your data page.",
+            kind=self.kind,
+            ident=repr(self.ident),
         )
 
 

@@ -35,6 +35,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def _utc(moment: datetime) -> datetime:
+    """A time in UTC (a naive time is taken as UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 class _SQLStore(WorkspaceStore):
     """The store's logic over a SQL connection; subclasses add the connection."""
 
@@ -143,6 +148,7 @@ class _SQLStore(WorkspaceStore):
         sheet: str | None = None,
         layer: str | None = None,
         rows: int | None = None,
+        created: datetime | None = None,
     ) -> Upload:
         name = clean_name("file", name)
         if not isinstance(data, bytes | bytearray | memoryview):
@@ -177,7 +183,7 @@ class _SQLStore(WorkspaceStore):
                     layer,
                     mapping_value,
                     rows,
-                    self._stamp(now()),
+                    self._stamp(_utc(created) if created is not None else now()),
                     self._blob(data),
                 ],
             )

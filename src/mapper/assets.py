@@ -1,4 +1,4 @@
-"""Front-end assets (Leaflet, jQuery) from Python packages, so maps work with no internet.
+"""Front-end assets (Leaflet) from Python packages, so maps work with no internet.
 
 Folium's defaults point at public CDNs. Here every map's ``default_js``/``default_css`` is
 pointed at local copies: served by Streamlit's static file serving in the app, or inlined
@@ -16,7 +16,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import xstatic.pkg.jquery as _xs_jquery
 import xstatic.pkg.leaflet as _xs_leaflet
 
 import folium
@@ -34,7 +33,6 @@ class Asset:
 
 ASSETS: tuple[Asset, ...] = (
     Asset("leaflet", "js", Path(_xs_leaflet.BASE_DIR) / "leaflet.js", "vendor/leaflet/leaflet.js"),
-    Asset("jquery", "js", Path(_xs_jquery.BASE_DIR) / "jquery.min.js", "vendor/jquery/jquery.min.js"),
     Asset("leaflet_css", "css", Path(_xs_leaflet.BASE_DIR) / "leaflet.css", "vendor/leaflet/leaflet.css"),
 )
 #: Leaflet's control images (layer switcher icon), referenced relatively by leaflet.css.
@@ -69,10 +67,49 @@ def write_atomic(target: Path, data: bytes) -> None:
         temp.unlink(missing_ok=True)
 
 
+#: Where the Japanese web font is served under the static root (app pages and the live map).
+JAPANESE_FONT_DIR = "vendor/ipaexfont"
+#: The CJK blocks the Japanese web font is used for: a browser fetches it only when text in
+#: these ranges is shown and no Japanese system font listed before it has the glyph.
+CJK_UNICODE_RANGE = "U+3000-30FF,U+31F0-31FF,U+3400-4DBF,U+4E00-9FFF,U+F900-FAFF,U+FF00-FFEF"
+#: Font families for text that may be Japanese: the viewer's own Japanese system fonts first
+#: (no download), then the bundled IPAexGothic web font, then any sans-serif.
+JAPANESE_FALLBACK = (
+    '"Hiragino Sans","Hiragino Kaku Gothic ProN","Yu Gothic UI","Yu Gothic",Meiryo,'
+    '"Noto Sans CJK JP","Noto Sans JP",IPAexGothic'
+)
+
+
+def _japanese_font_files() -> dict[str, bytes]:
+    """The IPAexGothic font (bundled by ``japanize-matplotlib``), its licence (the IPA Font
+    License asks that it travel with the font) and a stylesheet declaring it for CJK text."""
+    from .fonts import japanese_font_path
+
+    font = japanese_font_path()
+    css = (
+        "/* IPAexGothic (IPA Font License v1.0, see IPA_Font_License_Agreement_v1.0.txt), for CJK text only. */\n"
+        '@font-face{font-family:IPAexGothic;src:url("ipaexg.ttf") format("truetype");'
+        f"unicode-range:{CJK_UNICODE_RANGE};font-display:swap}}\n"
+        ".leaflet-container,.leaflet-container .mapper-legend,.leaflet-container .mapper-time{font-family:"
+        f'"Helvetica Neue",Arial,Helvetica,{JAPANESE_FALLBACK},sans-serif}}\n'
+    )
+    files = {"ipaexg.ttf": font.read_bytes(), "ipaexfont.css": css.encode("utf-8")}
+    for name in ("IPA_Font_License_Agreement_v1.0.txt", "Readme_ipaexg00301.txt"):
+        if (font.parent / name).is_file():
+            files[name] = (font.parent / name).read_bytes()
+    return files
+
+
 def install_static(static_dir: str | Path) -> Path:
     """Copy the assets into ``static_dir`` (idempotent, safe to run from several threads or
-    processes at once); return the folder."""
+    processes at once); return the folder. Besides Leaflet and the runtime, the
+    Japanese web font (with its licence) goes to ``vendor/ipaexfont``, so Japanese text in the
+    app and its maps shows on machines that have no Japanese font."""
     static_dir = Path(static_dir)
+    for name, data in _japanese_font_files().items():
+        target = static_dir / JAPANESE_FONT_DIR / name
+        if not target.is_file() or target.stat().st_size != len(data):
+            write_atomic(target, data)
     for asset in ASSETS:
         target = static_dir / asset.url_path
         if not target.is_file() or target.stat().st_size != asset.path.stat().st_size:

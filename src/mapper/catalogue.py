@@ -129,11 +129,18 @@ class Catalogue(Mapping[str, Layer]):
     """All layers, by id, plus the country spec. Lookups by unknown id list the choices."""
 
     def __init__(
-        self, layers: dict[str, Layer], countries: CountrySpec, root: Path, facets: dict[str, Facet] | None = None
+        self,
+        layers: dict[str, Layer],
+        countries: CountrySpec,
+        root: Path,
+        facets: dict[str, Facet] | None = None,
+        added: frozenset[str] = frozenset(),
     ) -> None:
         self._layers = layers
         self.countries = countries
         self.root = root
+        #: Ids of the layers added to the catalogue's own (:meth:`with_layers`: a user's uploads).
+        self.added = frozenset(added)
         self._base_facets = dict(facets or {})
         merged = dict(self._base_facets)
         for layer in layers.values():
@@ -156,13 +163,19 @@ class Catalogue(Mapping[str, Layer]):
             raise SpecError(
                 ", ".join(taken), [f"layer id {lid!r} is already in the catalogue; pick another" for lid in taken]
             )
-        return Catalogue({**self._layers, **extra}, self.countries, self.root, self._base_facets)
+        return Catalogue(
+            {**self._layers, **extra}, self.countries, self.root, self._base_facets, added=self.added | set(extra)
+        )
 
     def facets_of(self, layer_ids: Iterator[str] | list[str] | tuple[str, ...] | None = None) -> dict[str, Facet]:
         """The facets that at least one of the layers (default: all) maps to fields."""
         ids = list(self._layers) if layer_ids is None else list(layer_ids)
         used = {fid for lid in ids if lid in self._layers for fid in self._layers[lid].filters}
         return {fid: facet for fid, facet in self.facets.items() if fid in used}
+
+    def facet_defaults(self) -> dict[str, tuple[str, ...]]:
+        """The declared default values of choice facets that have one (see :mod:`mapper.facets`)."""
+        return {fid: facet.default for fid, facet in self.facets.items() if facet.default}
 
     def source_label(self, layer: Layer) -> str:
         """Where a layer's records come from, as people read it: the data file relative to the

@@ -304,10 +304,12 @@ def checked_state(args: argparse.Namespace, bundle: Bundle) -> FilterState:
         If a layer id, a facet or a facet value is not in the data; the message lists the
         valid ones (``--country LAOS``; ``--status Operating`` is accepted as ``operating``).
     """
-    from .query import facet_choices, normalise_state
+    from .query import facet_choices, normalise_state, with_defaults
 
-    state = normalise_state(state_from_args(args), bundle.catalogue, facet_choices(bundle.layers, bundle.catalogue))
-    _say_unfiltered(state, bundle)
+    given = state_from_args(args)
+    state = with_defaults(given, bundle.catalogue)
+    state = normalise_state(state, bundle.catalogue, facet_choices(bundle.layers, bundle.catalogue))
+    _say_unfiltered(state.with_values(**{fid: () for fid, _ in state.choices if not given.choice(fid)}), bundle)
     return state
 
 
@@ -352,7 +354,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         bundle = load_bundle(catalogue)
         report = ValidationReport(list(bundle.report.problems), dict(bundle.report.checked))
         fresh = freshness_report(bundle, today=args.today, max_age_days=args.max_age_days)
-    print(report.format())
+    from .i18n import translator
+
+    print(report.format(translator(args.lang)))
     if fresh is not None:
         today = args.today or dt.date.today()
         print(
@@ -360,7 +364,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             "and statuses or targets whose date has passed"
         )
         for problem in fresh.problems:
-            print(f"STALE: {problem}")
+            print(f"STALE: {problem.text(translator(args.lang))}")
         print(f"freshness: {len(fresh.problems) or 'no'} finding(s)")
     if not report.ok:
         return 1
@@ -544,6 +548,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="fail when the freshness report of the bundled data lists anything (stale records are "
         "reported, not failed, by default: an explained finding is listed in geodata/README.md)",
     )
+    p.add_argument(
+        "--lang",
+        default="en",
+        choices=list(OUTPUT_LANGUAGES),
+        help="language of the problems' messages (file, field and value names never change)",
+    )
     p.set_defaults(func=_cmd_validate)
 
     p = commands.add_parser("export", help="export the filtered records (GeoJSON, GeoPackage, CSV or zip)")
@@ -594,7 +604,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except MapperError as exc:
-        print(f"mapper: error: {exc}", file=sys.stderr)
+        from .i18n import translator
+
+        # the message in the language asked for (--lang); "mapper: error:" stays for scripts
+        print(f"mapper: error: {translator(getattr(args, 'lang', None)).message(exc)}", file=sys.stderr)
         return 2
 
 

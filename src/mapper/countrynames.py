@@ -28,6 +28,8 @@ from functools import cache
 import pycountry
 from babel import Locale
 
+from .i18n import Message
+
 #: Spellings of country names that neither pycountry nor CLDR (en, ja) holds, by ISO3.
 #: Keep it short and add only real variants met in officers' files.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -138,16 +140,18 @@ def is_ambiguous(value: object) -> bool:
     return normalise(value) in _index()[1]
 
 
-def country_hint(value: object) -> str:
+def country_hint(value: object) -> Message:
     """What to do about a cell that names no country: the message for a rejected row."""
     if is_ambiguous(value):
-        return (
-            f"{str(value)[:60]!r} could be several countries; write the full name (e.g. 'Republic of Korea') "
-            "or the ISO 3166-1 alpha-3 code (e.g. KOR)"
+        return Message(
+            "{value} could be several countries; write the full name (e.g. 'Republic of Korea') or the ISO 3166-1 "
+            "alpha-3 code (e.g. KOR)",
+            value=repr(str(value)[:60]),
         )
-    return (
-        f"{str(value)[:60]!r} is not a country name or code we know; write the ISO 3166-1 alpha-3 code "
-        "(e.g. LAO, VNM) or the country's English or Japanese name (e.g. Viet Nam, ベトナム)"
+    return Message(
+        "{value} is not a country name or code we know; write the ISO 3166-1 alpha-3 code (e.g. LAO, VNM) or the "
+        "country's English or Japanese name (e.g. Viet Nam, ベトナム)",
+        value=repr(str(value)[:60]),
     )
 
 

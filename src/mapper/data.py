@@ -13,11 +13,21 @@ import geopandas as gpd
 import shapely
 
 from . import _diskcache
-from ._errors import SpecError
+from ._errors import Problem, SpecError
 from .catalogue import Catalogue, Layer, load_catalogue
 from .enrich import countries_frame, enrich_layer
 from .io import read_layer_file
 from .validate import ValidationReport, read_attributes, read_checked
+
+
+@dataclass(frozen=True)
+class EnrichedLayer:
+    """An extra layer (e.g. an upload) with its records enriched by :meth:`Bundle.enrich`
+    and its consistency findings, ready for :meth:`Bundle.with_enriched_layers`."""
+
+    layer: Layer
+    frame: gpd.GeoDataFrame
+    findings: list[Problem]
 
 
 @dataclass
@@ -59,18 +69,33 @@ class Bundle:
             If an extra layer's id is already used, or its filters or own facets clash with
             the catalogue's (see :meth:`mapper.catalogue.Catalogue.with_layers`).
         """
+        return self.with_enriched_layers(EnrichedLayer(layer, *self.enrich(layer, frame)) for layer, frame in extra)
+
+    def enrich(self, layer: Layer, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+        """A layer's records enriched against this bundle's countries (names, attributes,
+        measures), indexed 0..n-1, and its consistency findings; what :meth:`with_layers`
+        does to each extra layer, for a caller that keeps the result (an upload's layer is
+        enriched once, not at every change of its workspace)."""
+        needs_land = any(m in ("coast_distance_km", "land_share_pct") for m in layer.measures)
+        enriched, findings = enrich_layer(
+            frame, layer, self.countries, self.catalogue.countries, self.land if needs_land else None
+        )
+        return enriched.reset_index(drop=True), findings
+
+    def with_enriched_layers(self, extra: Iterable[EnrichedLayer]) -> Bundle:
+        """:meth:`with_layers` for layers already enriched by :meth:`enrich` of a bundle with
+        the same countries (the frames are taken as they are, not copied)."""
         extra = list(extra)
-        ids = [layer.id for layer, _ in extra]
+        ids = [item.layer.id for item in extra]
         if len(set(ids)) != len(ids):
             raise SpecError(", ".join(ids), [f"the added layers share ids ({', '.join(ids)}); give each its own id"])
-        catalogue = self.catalogue.with_layers({layer.id: layer for layer, _ in extra})
+        catalogue = self.catalogue.with_layers({item.layer.id: item.layer for item in extra})
         frames = dict(self.layers)
         report = ValidationReport(problems=list(self.report.problems), checked=dict(self.report.checked))
-        for layer, frame in extra:
-            enriched, findings = enrich_layer(frame, layer, self.countries, self.catalogue.countries, self.land)
-            frames[layer.id] = enriched.reset_index(drop=True)
-            report.problems += findings
-            report.checked[f"{layer.id} ({layer.source.name})"] = len(frame)
+        for item in extra:
+            frames[item.layer.id] = item.frame
+            report.problems += item.findings
+            report.checked[f"{item.layer.id} ({item.layer.source.name})"] = len(item.frame)
         bundle = Bundle(catalogue=catalogue, layers=frames, countries=self.countries, report=report)
         if "land" in self.cache:
             bundle.cache["land"] = self.cache["land"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 import geopandas as gpd
@@ -13,7 +14,17 @@ from shapely.geometry.base import BaseGeometry
 
 from ._errors import Problem
 from .catalogue import CountrySpec, Layer
-from .geo import area_km2, distance_km, distances_km, length_km, point_distances_km, share_inside
+from .geo import (
+    area_km2,
+    distance_km,
+    distance_to_copies_km,
+    distances_km,
+    length_km,
+    point_distances_km,
+    share_inside,
+    wrapped_copies,
+)
+from .i18n import Message
 from .schema import split_list
 
 #: A zone with more than this share of its area on land is reported.
@@ -54,7 +65,7 @@ def join_countries(
     return frame
 
 
-def add_measures(frame: gpd.GeoDataFrame, layer: Layer, land: BaseGeometry) -> gpd.GeoDataFrame:
+def add_measures(frame: gpd.GeoDataFrame, layer: Layer, land: BaseGeometry | None) -> gpd.GeoDataFrame:
     """Add the measures the layer's spec lists (``measures``; see :mod:`mapper.measures`):
     geodesic length and area, distance to coast, share on land."""
     frame = frame.copy()
@@ -75,12 +86,19 @@ def add_measures(frame: gpd.GeoDataFrame, layer: Layer, land: BaseGeometry) -> g
     return frame
 
 
-def _near(geom: BaseGeometry, country: BaseGeometry | None, tolerance_km: float) -> tuple[bool, float]:
+def _near(
+    geom: BaseGeometry,
+    country: BaseGeometry | None,
+    tolerance_km: float,
+    copies: tuple[BaseGeometry, ...] | None = None,
+) -> tuple[bool, float]:
+    """Whether ``geom`` touches ``country`` or lies within ``tolerance_km`` of it, and the
+    distance (``copies``: the country's :func:`~mapper.geo.wrapped_copies`, made once)."""
     if country is None:
         return False, float("nan")
     if country.intersects(geom):
         return True, 0.0
-    d = distance_km(geom, country)
+    d = distance_to_copies_km(geom, copies) if copies is not None else distance_km(geom, country)
     return d <= tolerance_km, d
 
 
@@ -92,13 +110,21 @@ def _located_in(point: BaseGeometry, countries: gpd.GeoDataFrame) -> str:
 def containing_countries(frame: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> pd.Series:
     """For each point record, the ISO3 codes of the country polygons it falls in (a spatial
     join); empty for records at sea, without geometry, or not points."""
-    points = frame[frame.geometry.notna() & (frame.geometry.geom_type == "Point")]
-    lists: dict[object, list[str]] = {}
+    geoms = frame.geometry.to_numpy()
+    points = np.flatnonzero(shapely.get_type_id(geoms) == 0)  # 0: Point (missing geometries are -1)
+    lists: list[list[str]] = [[] for _ in range(len(frame))]
     if len(points):
-        joined = gpd.sjoin(points[[points.geometry.name]], countries[["iso3", "geometry"]], predicate="intersects")
-        for index, code in zip(joined.index, joined["iso3"], strict=True):  # no per-group pandas work
-            lists.setdefault(index, []).append(code)
-    return pd.Series([lists.get(index, []) for index in frame.index], index=frame.index, dtype=object)
+        # the tree holds the points and each country polygon is tested once, prepared: many
+        # thousand points against a few hundred detailed polygons (the other way round tests
+        # every point against an unprepared polygon)
+        tree = shapely.STRtree(geoms[points])
+        shapes = countries.geometry.to_numpy()
+        hits = tree.query(shapes, predicate="intersects")
+        codes = countries["iso3"].to_numpy()
+        order = np.lexsort((hits[0], hits[1]))  # by record, then in the countries' order
+        for country, point in zip(hits[0][order].tolist(), hits[1][order].tolist(), strict=True):
+            lists[points[point]].append(codes[country])
+    return pd.Series(lists, index=frame.index, dtype=object)
 
 
 def _point_distances(
@@ -108,15 +134,14 @@ def _point_distances(
     vectorised bounds of :func:`~mapper.geo.point_distances_km` decide the check (an upload
     may hold thousands of such points; measuring each on its own takes tens of ms)."""
     field = layer.country_fields[0]
+    geoms = frame.geometry.to_numpy()
+    is_point = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
     rows = [
         (index, geom, shapes[code])
-        for index, code, geom, found in zip(frame.index, frame[field], frame.geometry, inside, strict=True)
-        if isinstance(code, str)
-        and code in shapes
-        and code not in found
-        and geom is not None
-        and not geom.is_empty
-        and geom.geom_type == "Point"
+        for index, code, geom, found, point in zip(
+            frame.index, frame[field].tolist(), geoms, inside.tolist(), is_point, strict=True
+        )
+        if point and isinstance(code, str) and code in shapes and code not in found
     ]
     if not rows:
         return {}
@@ -150,18 +175,35 @@ def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDat
         inside = containing_countries(frame, countries)
         decided = _point_distances(frame, layer, shapes, inside)
         field = layer.country_fields[0]
-        ids = frame["id"] if "id" in frame.columns else pd.Series([None] * len(frame), index=frame.index)
-        for index, rid, code, geom, found in zip(frame.index, ids, frame[field], frame.geometry, inside, strict=True):
-            if geom is None or geom.is_empty or code in found:
+        ids = frame["id"].tolist() if "id" in frame.columns else [None] * len(frame)
+        copies: dict[str, tuple[BaseGeometry, ...]] = {}  # a country shifted across the antimeridian once
+
+        def near(geom: BaseGeometry, code: object) -> tuple[bool, float]:
+            shape = shapes.get(code) if isinstance(code, str) else None
+            if shape is not None and code not in copies:
+                copies[code] = wrapped_copies(shape)
+            return _near(geom, shape, tol, copies.get(code) if isinstance(code, str) else None)
+
+        geoms = frame.geometry.to_numpy()
+        sited = ~pd.isna(geoms) & ~shapely.is_empty(geoms)
+        for index, rid, code, geom, found, site in zip(
+            frame.index, ids, frame[field].tolist(), geoms, inside.tolist(), sited, strict=True
+        ):
+            if not site or code in found:
                 continue  # country-level, or the spatial join puts it in the country it names
-            ok, d = (decided[index] <= tol, decided[index]) if index in decided else _near(geom, shapes.get(code), tol)
+            ok, d = (decided[index] <= tol, decided[index]) if index in decided else near(geom, code)
             if not ok:
-                where = ", ".join(found) or "no country polygon (at sea?)"
+                where = ", ".join(found) or Message("no country polygon (at sea?)")
                 flag(
                     str(rid),
                     field,
-                    f"the point lies {d:.0f} km outside {code} (it falls in {where}); "
-                    "check the coordinates or the country code",
+                    Message(
+                        "the point lies {km} km outside {code} (it falls in {where}); check the coordinates or the "
+                        "country code",
+                        km=f"{d:.0f}",
+                        code=code,
+                        where=where,
+                    ),
                     code,
                 )
         return problems
@@ -175,8 +217,10 @@ def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDat
                 flag(
                     rid,
                     "geometry",
-                    f"{land:.0f}% of the zone's area is on land; an offshore zone should "
-                    "lie at sea: redraw the outline",
+                    Message(
+                        "{share} of the zone's area is on land; an offshore zone should lie at sea: redraw the outline",
+                        share=f"{land:.0f}%",
+                    ),
                     land,
                 )
         if not named:
@@ -194,9 +238,13 @@ def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDat
                         flag(
                             rid,
                             field,
-                            f"this end of the line lies {d:.0f} km outside {code} (it falls in "
-                            f"{_located_in(end, countries)}); check the end point's coordinates or the "
-                            "order of the two ends",
+                            Message(
+                                "this end of the line lies {km} km outside {code} (it falls in {where}); check the "
+                                "end point's coordinates or the order of the two ends",
+                                km=f"{d:.0f}",
+                                code=code,
+                                where=_located_in(end, countries),
+                            ),
                             code,
                         )
             else:
@@ -208,8 +256,13 @@ def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDat
                         flag(
                             rid,
                             "geometry",
-                            f"vertex ({x:.4f}, {y:.4f}) lies {d:.0f} km from every country "
-                            f"the record names ({', '.join(sorted(c for c in codes if c))})",
+                            Message(
+                                "vertex ({x}, {y}) lies {km} km from every country the record names ({codes})",
+                                x=f"{x:.4f}",
+                                y=f"{y:.4f}",
+                                km=f"{d:.0f}",
+                                codes=", ".join(sorted(c for c in codes if c)),
+                            ),
                             (x, y),
                         )
                         break
@@ -221,8 +274,13 @@ def check_locations(frame: gpd.GeoDataFrame, layer: Layer, countries: gpd.GeoDat
                 flag(
                     rid,
                     field,
-                    f"the zone lies {d:.0f} km from {code}'s coast (more than {tol:g} km); "
-                    "check the outline or the country code",
+                    Message(
+                        "the zone lies {km} km from {code}'s coast (more than {tol} km); check the outline or the "
+                        "country code",
+                        km=f"{d:.0f}",
+                        code=code,
+                        tol=f"{tol:g}",
+                    ),
                     code,
                 )
     return problems
@@ -233,9 +291,11 @@ def enrich_layer(
     layer: Layer,
     countries: gpd.GeoDataFrame,
     spec: CountrySpec,
-    land: BaseGeometry,
+    land: BaseGeometry | None,
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    """Join country attributes, add geodesic measures and check locations."""
+    """Join country attributes, add geodesic measures and check locations (``land``, the
+    union of the country polygons, is needed only for ``coast_distance_km`` and
+    ``land_share_pct``)."""
     frame = add_measures(frame, layer, land)
     frame = join_countries(frame, layer, countries, spec)
     return frame, check_locations(frame, layer, countries)

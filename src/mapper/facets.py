@@ -19,6 +19,11 @@ text       ``<id>``                    ``--<id> TEXT``
 
 ``aliases`` lists older URL keys that links may still carry (read, never written; for a range,
 given in pairs: low, high); they are accepted as CLI flags too.
+
+A choice facet may declare ``default`` values (e.g. ``default = ["core"]``): a new view, a
+link without the facet's key and a CLI command without its flag start with them picked.
+Links then write the facet only when it differs from its default, and ``*`` when every value
+is shown (``?relation=*``); the CLI takes ``--relation '*'`` the same way.
 """
 
 from __future__ import annotations
@@ -35,7 +40,10 @@ RESERVED_KEYS = frozenset(
     {"layers", "choropleth", "scheme", "classes", "basemap", "lat", "lon", "zoom", "lang", "year", "ws", "view"}
 )
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_KNOWN = {"kind", "label", "help", "values", "integer", "unit", "aliases", "order", "placeholder", "total"}
+_KNOWN = {"kind", "label", "help", "values", "integer", "unit", "aliases", "order", "placeholder", "total", "default"}
+#: The value of a choice facet, in links and CLI flags, that means "every value" (no restriction):
+#: needed for a facet with a default, where leaving the key out means the default.
+ALL_VALUES = "*"
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,8 @@ class Facet:
         Position among the widgets (smaller first).
     total
         For a range: the values add up (a capacity, not a year); summaries show the total.
+    default
+        For a choice: the values picked when a view starts (empty: none, every record shown).
     """
 
     id: str
@@ -77,6 +87,7 @@ class Facet:
     order: int = 100
     placeholder: str = ""
     total: bool = False
+    default: tuple[str, ...] = ()
 
     @property
     def is_country(self) -> bool:
@@ -164,6 +175,16 @@ def _parse_one(fid: str, block: Any, problems: list[str]) -> Facet | None:
         aliases = []
     if kind == "range" and len(aliases) % 2:
         problems.append(f"{name}.aliases of a range come in pairs (low, high), got {aliases!r}")
+    default = block.get("default", [])
+    if not (isinstance(default, list) and all(isinstance(v, str) and v.strip() for v in default)):
+        problems.append(f"{name}.default must be a list of values, e.g. default = [\"core\"], got {default!r}")
+        default = []
+    elif default and kind != "choice":
+        problems.append(f"{name}.default is only for a choice facet (kind = \"choice\"), not a {kind}")
+        default = []
+    elif ALL_VALUES in default:
+        problems.append(f"{name}.default may not hold {ALL_VALUES!r} (it means every value); leave default out instead")
+        default = []
     order = block.get("order", 100)
     if isinstance(order, bool) or not isinstance(order, int):
         problems.append(f"{name}.order must be a whole number, got {order!r}")
@@ -180,6 +201,7 @@ def _parse_one(fid: str, block: Any, problems: list[str]) -> Facet | None:
         order=order,
         placeholder=str(texts["placeholder"]),
         total=total is True and kind == "range",
+        default=tuple(v.strip() for v in default),
     )
     taken = RESERVED_KEYS.intersection((*facet.url_keys, *facet.aliases))
     if taken:

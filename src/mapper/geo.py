@@ -78,6 +78,14 @@ def distances_km(geoms: Iterable[BaseGeometry | None], b: BaseGeometry) -> list[
     return [_distance_to_copies_km(a, copies) if a is not None and not a.is_empty else float("nan") for a in geoms]
 
 
+def distance_to_copies_km(a: BaseGeometry, copies: tuple[BaseGeometry, ...]) -> float:
+    """:func:`distance_km` from ``a`` to a geometry given as its :func:`wrapped_copies`
+    (made once for many measures against the same target)."""
+    if a is None or a.is_empty:
+        return float("nan")
+    return _distance_to_copies_km(a, copies)
+
+
 def _distance_to_copies_km(a: BaseGeometry, copies: tuple[BaseGeometry, ...]) -> float:
     return min(_distance_km(a, copy) for copy in copies)
 
@@ -175,12 +183,21 @@ def point_distances_km(
         return out
     best = np.full(len(pts), np.inf)
     best_shift = np.zeros(len(pts))
+    x, y = shapely.get_x(pts), shapely.get_y(pts)
+    box = shapely.bounds(tgts)  # minx, miny, maxx, maxy
     for shift in _WRAP_SHIFTS:  # move the points, not the (large) targets
-        moved = shapely.transform(pts, lambda c, s=shift: c + np.array([s, 0.0]))
-        d = shapely.distance(moved, tgts)
-        better = d < best
-        best[better] = d[better]
-        best_shift[better] = shift
+        # a copy whose distance to the target's bounding box is not below the best so far
+        # cannot be nearer: measure only the others (most points never need a shifted copy)
+        dx = np.maximum(np.maximum(box[:, 0] - (x + shift), (x + shift) - box[:, 2]), 0.0)
+        dy = np.maximum(np.maximum(box[:, 1] - y, y - box[:, 3]), 0.0)
+        rows = np.flatnonzero(~(np.hypot(dx, dy) >= best))  # NaN bounds (empty targets) are measured too
+        if not len(rows):
+            continue
+        moved = shapely.transform(pts[rows], lambda c, s=shift: c + np.array([s, 0.0]))
+        d = shapely.distance(moved, tgts[rows])
+        better = d < best[rows]
+        best[rows[better]] = d[better]
+        best_shift[rows[better]] = shift
     ok = np.isfinite(best)
     if not ok.any():
         return out

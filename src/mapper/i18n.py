@@ -31,6 +31,7 @@ import functools
 import gettext as _gettext
 import io
 import re
+import string
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -45,6 +46,72 @@ DOMAINS = ("messages", "layers")
 VALUE_CONTEXT = "value"
 _PARENTHETICAL = re.compile(r"\s*[(（][^)）]*[)）]\s*$")
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class Message(str):
+    """A message for people that can be shown in either language.
+
+    It *is* its English text (``str(m)``, logs, tests and comparisons read English) and keeps
+    its message id and parameters, so :meth:`Translator.message` can show it in the user's
+    language where it is displayed. The library thus needs no language of its own:
+
+    >>> m = Message("ignored unknown layer(s) {layers}", layers="nope")
+    >>> m
+    'ignored unknown layer(s) nope'
+    >>> translator("ja").message(m)
+    '不明なレイヤーを無視しました：nope'
+
+    The first argument is extracted into the catalogue (``pybabel extract -k Message``).
+    Parameters that are themselves :class:`Message` or :class:`SpecText` are translated too (an
+    exception is kept as its message); any other value (a file name, a field name, a data value) is shown as given.
+    """
+
+    msgid: str
+    params: dict[str, Any]
+
+    def __new__(cls, msgid: str, /, **params: Any) -> Message:
+        # an exception is kept as its message (translatable when it has one), never as itself
+        params = {k: _message_of(v) if isinstance(v, BaseException) else v for k, v in params.items()}
+        self = super().__new__(cls, msgid.format(**params) if params else msgid)
+        self.msgid = msgid
+        self.params = params
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_message, (self.msgid, self.params))
+
+    def replace(self, old: str, new: str, count: int = -1) -> str:  # type: ignore[override]
+        """``str.replace`` that stays a Message when ``old`` only occurs in the parameters (e.g.
+        a temporary path replaced by the file's name)."""
+        plain = str.replace(self, old, new, count)
+        params = {k: v.replace(old, new) if isinstance(v, str) else v for k, v in self.params.items()}
+        out = Message(self.msgid, **params)
+        return out if str(out) == plain else plain
+
+
+def _message_of(exc: BaseException) -> str:
+    message = getattr(exc, "message", None)
+    return message if isinstance(message, Message) else str(exc)
+
+
+def _message(msgid: str, params: dict[str, Any]) -> Message:
+    return Message(msgid, **params)
+
+
+class SpecText(str):
+    """Text of a layer spec (a facet or field label...) inside a :class:`Message`: translated
+    through the ``layers`` domain where the message is shown. ``shown`` is the English form
+    in the sentence when it differs from the spec's (``SpecText("Capacity (MW)", "capacity (MW)")``)."""
+
+    msgid: str
+
+    def __new__(cls, text: str, shown: str | None = None) -> SpecText:
+        self = super().__new__(cls, text if shown is None else shown)
+        self.msgid = text
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (SpecText, (self.msgid, str(self)))
 
 
 def N_(message: str) -> str:  # noqa: N802 (the gettext convention for "mark, translate later")
@@ -125,6 +192,49 @@ class Translator:
         """The singular or plural translation for ``n``."""
         return self._ui.ngettext(singular, plural, n)
 
+    def message(self, text: object) -> str:
+        """A :class:`Message` (or an exception whose message is one) in this language; any
+        other text as it is. Falls back to the English text if a translation is broken."""
+        if isinstance(text, BaseException):
+            describe = getattr(text, "text", None)
+            return describe(self) if callable(describe) else str(text)
+        if isinstance(text, SpecText):
+            translated = self.data(text.msgid)
+            return str(text) if translated == text.msgid else translated
+        if not isinstance(text, Message):
+            return "" if text is None else self._recognised(str(text))
+        params = {
+            key: self.message(value) if isinstance(value, Message | SpecText) else value
+            for key, value in text.params.items()
+        }
+        try:
+            return self.gettext(text.msgid).format(**params) if params else self.gettext(text.msgid)
+        except (KeyError, IndexError, ValueError):
+            return str(text)
+
+    def _recognised(self, text: str) -> str:
+        """A plain string that is the English text of a message of the code, translated.
+
+        A :class:`Message` becomes a plain ``str`` when it passes through a container that
+        keeps only text (pandas ≥ 3 string columns, e.g. an upload's rows set aside): its
+        message id and parameters are found again by matching the catalogue's messages
+        (the most specific first); text that matches none is returned as it is.
+        """
+        if self.lang == DEFAULT_LANGUAGE or not text:
+            return text
+        translated = self._ui.gettext(text)
+        if translated != text:
+            return translated
+        for pattern, msgid in _patterns(self.lang):
+            found = pattern.fullmatch(text)
+            if found:
+                params = {key: self._recognised(value) for key, value in found.groupdict().items()}
+                try:
+                    return self.gettext(msgid).format(**params)
+                except (KeyError, IndexError, ValueError):
+                    return text
+        return text
+
     # --- text of the specs ----------------------------------------------------------------
     def data(self, text: str) -> str:
         """A spec text (layer title, description, field label...), translated when the
@@ -201,6 +311,44 @@ def translator(lang: str | None = None) -> Translator:
         If the language is not one of :data:`LANGUAGES`.
     """
     return Translator(lang or DEFAULT_LANGUAGE)
+
+
+@functools.cache
+def _patterns(lang: str) -> list[tuple[re.Pattern[str], str]]:
+    """A full-match pattern per translated message of the code with ``{name}`` fields (the
+    English text it formats to), most literal text first."""
+    from babel.messages.pofile import read_po
+
+    path = po_path(lang, "messages")
+    if not path.is_file():
+        return []
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    out = []
+    for message in catalog:
+        if not message.id or not isinstance(message.id, str) or not message.string or message.fuzzy:
+            continue
+        try:
+            parts = list(string.Formatter().parse(message.id))
+        except ValueError:
+            continue
+        names = [name for _, name, spec, _ in parts if name is not None]
+        if not names or any(not name.isidentifier() for name in names) or any(spec for *_, spec, _ in parts):
+            continue
+        words = "".join(text for text, *_ in parts)
+        if not re.search(r"[A-Za-z]{3}", words):
+            continue  # "{where}: {message}" would match any text with a colon
+        regex, seen, literal = "", set(), 0
+        for text, name, _, _ in parts:
+            regex += re.escape(text)
+            literal += len(text)
+            if name is None:
+                continue
+            regex += f"(?P={name})" if name in seen else f"(?P<{name}>.+?)"
+            seen.add(name)
+        out.append((literal, re.compile(regex, re.DOTALL), message.id))
+    out.sort(key=lambda item: -item[0])
+    return [(pattern, msgid) for _, pattern, msgid in out]
 
 
 @functools.cache

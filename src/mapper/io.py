@@ -24,6 +24,7 @@ import pyogrio
 import shapely
 
 from ._errors import DataReadError, Problem
+from .i18n import Message
 
 WGS84 = "EPSG:4326"
 _LON_NAMES = ("lon", "lng", "long", "longitude", "x")
@@ -407,8 +408,11 @@ def _read_csv(path: Path) -> tuple[gpd.GeoDataFrame, list[Problem]]:
             Problem(
                 str(path),
                 "",
-                f"is not UTF-8; it was read as {_ENCODING_NAMES[encoding]}. Check that the text looks right and "
-                "save the file as CSV UTF-8",
+                Message(
+                    "is not UTF-8; it was read as {encoding}. Check that the text looks right and save the file as "
+                    "CSV UTF-8",
+                    encoding=_ENCODING_NAMES[encoding],
+                ),
                 severity="warning",
             )
         )
@@ -445,7 +449,10 @@ def _point(
             Problem(
                 str(path),
                 field,
-                "must both be decimal degrees (finite numbers), e.g. 102.6 / 17.97; leave both empty for no location",
+                Message(
+                    "must both be decimal degrees (finite numbers), e.g. 102.6 / 17.97; leave both empty for no "
+                    "location"
+                ),
                 label,
                 f"{lon}, {lat}",
                 row=row,
@@ -462,6 +469,8 @@ def _wkt(
         return shapely.from_wkt(str(text))
     except (shapely.errors.GEOSException, ValueError, TypeError):
         problems.append(
-            Problem(str(path), field, "is not valid WKT, e.g. POINT (102.6 17.97)", label, str(text)[:60], row=row)
+            Problem(
+                str(path), field, Message("is not valid WKT, e.g. POINT (102.6 17.97)"), label, str(text)[:60], row=row
+            )
         )
         return None

@@ -19,9 +19,9 @@ import geopandas as gpd
 
 from ._errors import FilterError, UnknownValueError
 from .catalogue import Catalogue, Layer
-from .facets import Facet
-from .i18n import Translator, translator
-from .schema import split_list
+from .facets import ALL_VALUES, Facet
+from .i18n import Message, SpecText, Translator, translator
+from .schema import HISTORY_SUFFIX, parse_status_history, split_list
 
 #: The id of the facet whose values are ISO3 country codes (``values = "country"`` in
 #: ``layers/facets.toml``): its values are upper-cased, and the map zooms to them.
@@ -85,7 +85,14 @@ class FilterState:
             if _is_range(value):
                 low, high = value
                 if low is not None and high is not None and low > high:
-                    raise FilterError(f"{fid} range is {low}..{high}: the low end is above the high end; swap them")
+                    raise FilterError(
+                        Message(
+                            "{facet} range is {low}..{high}: the low end is above the high end; swap them",
+                            facet=fid,
+                            low=low,
+                            high=high,
+                        )
+                    )
                 ranges[fid] = (low, high)
                 continue
             items = (value,) if isinstance(value, str) else tuple(value)
@@ -97,7 +104,7 @@ class FilterState:
         object.__setattr__(self, "choices", tuple(sorted(choices.items())))
         object.__setattr__(self, "ranges", tuple((k, lo, hi) for k, (lo, hi) in sorted(ranges.items())))
         if as_of_year is not None and (isinstance(as_of_year, bool) or not isinstance(as_of_year, int)):
-            raise FilterError(f"as-of year {as_of_year!r}: give a whole year such as 2024")
+            raise FilterError(Message("as-of year {year}: give a whole year such as 2024", year=repr(as_of_year)))
         object.__setattr__(self, "as_of_year", as_of_year)
         words = {"search": search or "", **dict(texts or {})}
         object.__setattr__(
@@ -159,12 +166,21 @@ class FilterState:
         """Raise :class:`FilterError` if a layer id or a facet is unknown; return self."""
         unknown = [name for name in self.layers if name not in catalogue]
         if unknown:
-            raise FilterError(f"unknown layer(s) {', '.join(unknown)}; available: {', '.join(catalogue)}")
+            raise FilterError(
+                Message(
+                    "unknown layer(s) {layers}; available: {available}",
+                    layers=", ".join(unknown),
+                    available=", ".join(catalogue),
+                )
+            )
         stray = [fid for fid in self.facet_ids() if fid not in catalogue.facets]
         if stray:
             raise FilterError(
-                f"unknown filter(s) {', '.join(stray)}; the declared facets are {', '.join(catalogue.facets)} "
-                "(layers/facets.toml)"
+                Message(
+                    "unknown filter(s) {filters}; the declared facets are {facets} (layers/facets.toml)",
+                    filters=", ".join(stray),
+                    facets=", ".join(catalogue.facets),
+                )
             )
         return self
 
@@ -233,14 +249,26 @@ class FilterState:
             out["as_of_year"] = self.as_of_year
         return out
 
-    def to_query(self) -> dict[str, str]:
+    def to_query(self, defaults: Mapping[str, tuple[str, ...]] | None = None) -> dict[str, str]:
         """Query-string parameters that :func:`from_query` reads back: a choice facet under
         its id (values comma-separated), a range under ``<id>_from``/``<id>_to``, text under
-        its id (see :mod:`mapper.facets`)."""
+        its id (see :mod:`mapper.facets`).
+
+        ``defaults`` are the choice facets' declared defaults (:meth:`Catalogue.facet_defaults`):
+        a facet at its default is left out, and one with a default but nothing picked is
+        written as ``*`` (every value), so the link opens what was shown.
+        """
         params: dict[str, str] = {}
+        defaults = defaults or {}
         if self.layers:
             params["layers"] = ",".join(self.layers)
+        picked = dict(self.choices)
+        for fid, default in defaults.items():
+            if fid not in picked and default:
+                params[fid] = ALL_VALUES
         for fid, values in self.choices:
+            if tuple(values) == tuple(defaults.get(fid, ())):
+                continue
             params[fid] = ",".join(values)
         for fid, low, high in self.ranges:
             for key, value in zip(Facet(fid, "range", fid).url_keys, (low, high), strict=True):
@@ -256,7 +284,7 @@ def _ints(raw: str, name: str, notices: list[str]) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        notices.append(f"ignored {name}={raw!r}: not a whole number")
+        notices.append(Message("ignored {name}={raw}: not a whole number", name=name, raw=repr(raw)))
         return None
 
 
@@ -264,10 +292,10 @@ def _floats(raw: str, name: str, notices: list[str]) -> float | None:
     try:
         value = float(raw)
     except ValueError:
-        notices.append(f"ignored {name}={raw!r}: not a number")
+        notices.append(Message("ignored {name}={raw}: not a number", name=name, raw=repr(raw)))
         return None
     if value != value or value in (float("inf"), float("-inf")):
-        notices.append(f"ignored {name}={raw!r}: not a finite number")
+        notices.append(Message("ignored {name}={raw}: not a finite number", name=name, raw=repr(raw)))
         return None
     return value
 
@@ -325,6 +353,20 @@ def normalise_state(state: FilterState, catalogue: Catalogue, choices: Mapping[s
     return state.with_values(**changes)
 
 
+def with_defaults(state: FilterState, catalogue: Catalogue) -> FilterState:
+    """``state`` with each choice facet's declared default where the facet is not given, and
+    :data:`~mapper.facets.ALL_VALUES` (``*``) read as "every value" (used by the CLI, whose
+    flags, like links, start from the defaults)."""
+    changes: dict[str, Any] = {}
+    for fid, facet in catalogue.facets.items():
+        values = state.choice(fid)
+        if ALL_VALUES in values:
+            changes[fid] = ()
+        elif not values and facet.default:
+            changes[fid] = facet.default
+    return state.with_values(**changes) if changes else state
+
+
 def _values(params: Mapping[str, str | Iterable[str]], key: str) -> list[str]:
     raw = params.get(key)
     if raw is None:
@@ -361,7 +403,7 @@ def from_query(
     choices = {k: sorted(v) for k, v in (choices or {}).items()}
     layers, bad = canonical_values(_values(params, "layers"), catalogue)
     if bad:
-        notices.append(f"ignored unknown layer(s) {', '.join(bad)}")
+        notices.append(Message("ignored unknown layer(s) {layers}", layers=", ".join(bad)))
     kwargs: dict[str, Any] = {}
     texts: dict[str, str] = {}
     for fid, facet in catalogue.facets.items():
@@ -380,7 +422,14 @@ def from_query(
                     elif parse == "high" and high is None:
                         high = number
             if low is not None and high is not None and low > high:
-                notices.append(f"swapped the {facet.label.lower()} range {low}..{high}")
+                notices.append(
+                    Message(
+                        "swapped the {facet} range {low}..{high}",
+                        facet=SpecText(facet.label, facet.label.lower()),
+                        low=low,
+                        high=high,
+                    )
+                )
                 low, high = high, low
             if low is not None or high is not None:
                 kwargs[fid] = (low, high)
@@ -389,14 +438,25 @@ def from_query(
             if words:
                 texts[fid] = words
         else:
-            items = [v for key in (*keys, *facet.aliases) for v in _values(params, key)]
+            given = [key for key in (*keys, *facet.aliases) if key in params]
+            items = [v for key in given for v in _values(params, key)]
+            if ALL_VALUES in items:  # every value: no restriction, whatever the default
+                continue
+            if not given:
+                items = list(facet.default)
             if facet.is_country:
                 items = [v.upper() for v in items]
             allowed = choices.get(fid)
             if allowed is not None:
                 found, bad = canonical_values(items, allowed)
                 if bad:
-                    notices.append(f"ignored unknown {facet.label.lower()} value(s) {', '.join(bad)}")
+                    notices.append(
+                        Message(
+                            "ignored unknown {facet} value(s) {values}",
+                            facet=SpecText(facet.label, facet.label.lower()),
+                            values=", ".join(bad),
+                        )
+                    )
                 items = list(found)
             kwargs[fid] = tuple(items)
     raw_year = param_value(params, "as_of_year")
@@ -451,6 +511,8 @@ def filter_layer(frame: gpd.GeoDataFrame, layer: Layer, state: FilterState) -> g
     A facet the layer does not map to fields leaves it unfiltered, except text: a layer
     with no searched fields is searched in its label field.
     """
+    if state.as_of_year is not None and layer.facet_fields(YEAR_FACET):
+        frame = status_as_of(frame, layer, state.as_of_year)  # filters and outputs see the status then
     mask = pd.Series(True, index=frame.index)
     for fid, values in state.choices:
         columns = layer.facet_fields(fid)
@@ -491,7 +553,10 @@ def active_spans(frame: pd.DataFrame, layer: Layer) -> pd.DataFrame:
     * a record whose status ends it (``cancelled``, in a schema field that allows that
       value) counts its year as the end: it is shown in the years before (since when is not
       known) and hidden from that year on;
-    * a record with no year cannot be placed in time and is left out of an as-of view.
+    * a record with no year cannot be placed in time and is left out of an as-of view;
+    * a record with a dated status history (a ``status_history`` field, e.g.
+      ``"2019:designated; 2024:awarded"``) starts at its first entry, and when it was
+      cancelled it is shown from that first entry until the year before the cancellation.
     """
     start = pd.Series(float("nan"), index=frame.index)
     for column in layer.facet_fields(YEAR_FACET):
@@ -509,8 +574,58 @@ def active_spans(frame: pd.DataFrame, layer: Layer) -> pd.DataFrame:
     )
     first = start.where(~ended, float("-inf"))
     last = end.fillna(float("inf")).where(~ended, start - 1)
+    for _field, histories in _histories(frame, layer):
+        for index, history in histories.items():
+            opened = next((year for year, status in history if status not in ENDING_STATUSES), None)
+            if opened is None:
+                continue
+            if pd.isna(start[index]) or opened < start[index] or ended[index]:
+                first[index] = opened
+            if pd.isna(start[index]):
+                start[index] = opened
+                if not ended[index]:
+                    last[index] = end[index] if pd.notna(end[index]) else float("inf")
+            closing = [year for year, status in history if status in ENDING_STATUSES]
+            if ended[index] and closing:
+                last[index] = closing[-1] - 1
     dated = start.notna()
     return pd.DataFrame({"first": first.where(dated), "last": last.where(dated)}, index=frame.index)
+
+
+def _histories(frame: pd.DataFrame, layer: Layer) -> list[tuple[str, dict[Any, list[tuple[int, str]]]]]:
+    """``(field, {index: [(year, status), ...]})`` for each status field of the layer that has a
+    dated history in the frame (only the records whose history is filled in)."""
+    out = []
+    for spec in layer.schema.fields.values():
+        current = spec.name.removesuffix(HISTORY_SUFFIX)
+        if spec.type != "status_history" or spec.name not in frame.columns or current not in frame.columns:
+            continue
+        parsed = {
+            index: history
+            for index, value in frame[spec.name].items()
+            if (history := parse_status_history(value) if isinstance(value, str) else [])
+        }
+        if parsed:
+            out.append((current, parsed))
+    return out
+
+
+def status_as_of(frame: pd.DataFrame, layer: Layer, year: int) -> pd.DataFrame:
+    """The frame with each status that has a dated history set to the status that held in
+    ``year`` (its last entry up to that year); records without a history, or with none
+    that early, keep their current status. The index and the other columns are unchanged."""
+    histories = _histories(frame, layer)
+    if not histories:
+        return frame
+    frame = frame.copy()
+    for field, parsed in histories:
+        values = frame[field].astype(object)
+        for index, history in parsed.items():
+            held = [status for when, status in history if when <= year]
+            if held:
+                values[index] = held[-1]
+        frame[field] = values.astype(frame[field].dtype)
+    return frame
 
 
 def active_in_year(frame: pd.DataFrame, layer: Layer, year: int) -> pd.Series:

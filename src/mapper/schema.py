@@ -7,6 +7,7 @@ Schemas are TOML files in ``layers/schemas/``; :func:`load_schema` turns one int
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import math
 import re
 import tomllib
@@ -20,9 +21,23 @@ import pandas as pd
 import pycountry
 
 from ._errors import Problem, SpecError
-from .i18n import Translator, translator
+from .i18n import Message, Translator, translator
 
-FIELD_TYPES = ("string", "integer", "number", "boolean", "date", "url", "url_list", "iso3", "iso3_list")
+FIELD_TYPES = (
+    "string",
+    "integer",
+    "number",
+    "boolean",
+    "date",
+    "url",
+    "url_list",
+    "iso3",
+    "iso3_list",
+    "status_history",
+)
+#: A ``status_history`` field is the dated history of the field named without this suffix
+#: (``status_history`` of ``status``): ``"2019:designated; 2024:awarded"``.
+HISTORY_SUFFIX = "_history"
 PROVENANCE_FIELDS = ("source_url", "source_publisher", "source_date")
 _DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _URL_RE = re.compile(r"^https?://[^\s<>\"']+$")
@@ -66,24 +81,53 @@ class FieldSpec:
         message = checker(value)
         if message:
             return message
+        if self.type == "status_history":
+            return self._check_history(value)
         if self.allowed is not None and str(value) not in self.allowed:
             same = [a for a in self.allowed if a.casefold() == str(value).strip().casefold()]
-            hint = f" (did you mean {same[0]!r}?)" if same else ""
-            return f"must be one of: {', '.join(self.allowed)}{hint}"
+            if same:
+                return Message(
+                    "must be one of: {allowed} (did you mean {same}?)",
+                    allowed=", ".join(self.allowed),
+                    same=repr(same[0]),
+                )
+            return Message("must be one of: {allowed}", allowed=", ".join(self.allowed))
         if self.type in ("integer", "number"):
             number = float(value)
             if self.min is not None and number < self.min:
-                return f"must be at least {_fmt(self.min)}"
+                return Message("must be at least {min}", min=_fmt(self.min))
             if self.max is not None and number > self.max:
-                return f"must be at most {_fmt(self.max)}"
+                return Message("must be at most {max}", max=_fmt(self.max))
             if self.type == "integer" and abs(number) >= 2**53:
-                return "is far too large to be a real value; check the number"
+                return Message("is far too large to be a real value; check the number")
         if self.pattern and not re.fullmatch(self.pattern, str(value)):
-            return f"must match the pattern {self.pattern}"
+            return Message("must match the pattern {pattern}", pattern=self.pattern)
+        return None
+
+    def _check_history(self, value: Any) -> Message | None:
+        """Each entry's status is allowed and its year within ``min``..``max``."""
+        for year, status in parse_status_history(value):
+            if self.allowed is not None and status not in self.allowed:
+                return Message(
+                    "has {status} in {year}: each status must be one of: {allowed}",
+                    status=repr(status),
+                    year=year,
+                    allowed=", ".join(self.allowed),
+                )
+            if (self.min is not None and year < self.min) or (self.max is not None and year > self.max):
+                return Message(
+                    "has the year {year}, outside {low}..{high}", year=year, low=_fmt(self.min), high=_fmt(self.max)
+                )
         return None
 
     def coerce(self, series: pd.Series) -> pd.Series:
         """Cast a column that passed :meth:`check` to its natural dtype."""
+        if self.type in ("integer", "number") and _is_numeric(series):  # typed already (e.g. an upload's)
+            numbers = pd.Series(series.to_numpy(dtype="float64", na_value=np.nan), index=series.index)
+            if self.type == "integer":
+                whole = np.isfinite(numbers) & (numbers.abs() < 2**53) & (numbers % 1 == 0)
+                return numbers.where(whole).astype("Int64")
+            return numbers.where(np.isfinite(numbers)).astype("Float64")
         if self.type == "integer":
             numbers = pd.to_numeric(series.map(_to_number, na_action="ignore"), errors="coerce").astype("float64")
             # 2015.5, 1e308, inf are reported by check(); they become missing here, never a crash
@@ -95,6 +139,11 @@ class FieldSpec:
         if self.type == "boolean":
             return series.map(_to_bool, na_action="ignore").astype("boolean")
         return series.astype("string")
+
+
+def _is_numeric(series: pd.Series) -> bool:
+    """True for a column of numbers (NumPy or nullable dtype, not booleans)."""
+    return pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
 
 
 def _to_number(value: Any) -> float | None:
@@ -123,40 +172,40 @@ def _to_bool(value: Any) -> bool | None:
 
 def _check_string(value: Any) -> str | None:
     if not isinstance(value, str):
-        return "must be text"
+        return Message("must be text")
     if not value.strip():
-        return "must not be blank"
+        return Message("must not be blank")
     return None
 
 
 def _check_integer(value: Any) -> str | None:
     if isinstance(value, bool):
-        return "must be a whole number"
+        return Message("must be a whole number")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        return "must be a whole number"
+        return Message("must be a whole number")
     if not math.isfinite(number):
-        return "must be a finite whole number (not NaN or infinity); leave the cell empty if unknown"
+        return Message("must be a finite whole number (not NaN or infinity); leave the cell empty if unknown")
     if not number.is_integer():
-        return "must be a whole number"
+        return Message("must be a whole number")
     return None
 
 
 def _check_number(value: Any) -> str | None:
     if isinstance(value, bool):
-        return "must be a number"
+        return Message("must be a number")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        return "must be a number"
+        return Message("must be a number")
     if not math.isfinite(number):
-        return "must be a finite number (not NaN or infinity); leave the cell empty if unknown"
+        return Message("must be a finite number (not NaN or infinity); leave the cell empty if unknown")
     return None
 
 
 def _check_boolean(value: Any) -> str | None:
-    return None if _to_bool(value) is not None else "must be true or false"
+    return None if _to_bool(value) is not None else Message("must be true or false")
 
 
 def _check_date(value: Any) -> str | None:
@@ -164,47 +213,80 @@ def _check_date(value: Any) -> str | None:
         return None
     text = str(value)
     if not _DATE_RE.match(text):
-        return "must be a date written YYYY-MM-DD, YYYY-MM or YYYY"
+        return Message("must be a date written YYYY-MM-DD, YYYY-MM or YYYY")
     parts = [int(p) for p in text.split("-")]
     try:
         _dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
     except ValueError:
-        return "is not a real calendar date"
+        return Message("is not a real calendar date")
     return None
 
 
 def _check_url(value: Any) -> str | None:
     if not isinstance(value, str) or not _URL_RE.match(value.strip()):
-        return "must be an http(s) URL"
+        return Message("must be an http(s) URL")
     return None
 
 
 def _check_url_list(value: Any) -> str | None:
     items = split_list(value)
     if not items:
-        return "must hold at least one http(s) URL"
+        return Message("must hold at least one http(s) URL")
     bad = [u for u in items if _check_url(u)]
-    return f"holds something that is not an http(s) URL: {bad[0]!r}" if bad else None
+    return Message("holds something that is not an http(s) URL: {value}", value=repr(bad[0])) if bad else None
 
 
 def _check_iso3(value: Any) -> str | None:
     if not is_iso3(value):
         upper = str(value).strip().upper()
-        hint = f" (write {upper!r})" if is_iso3(upper) else ""
-        return f"must be an ISO 3166-1 alpha-3 code in capitals, e.g. LAO{hint}"
+        if is_iso3(upper):
+            return Message("must be an ISO 3166-1 alpha-3 code in capitals, e.g. LAO (write {code})", code=repr(upper))
+        return Message("must be an ISO 3166-1 alpha-3 code in capitals, e.g. LAO")
     return None
 
 
 def _check_iso3_list(value: Any) -> str | None:
     items = split_list(value)
     if not items:
-        return "must hold at least one ISO 3166-1 alpha-3 code"
+        return Message("must hold at least one ISO 3166-1 alpha-3 code")
     bad = [c for c in items if not is_iso3(c)]
-    return (
-        f"holds {bad[0]!r}, not an ISO 3166-1 alpha-3 code in capitals (e.g. LAO); separate codes with ';'"
-        if bad
-        else None
+    if not bad:
+        return None
+    return Message(
+        "holds {value}, not an ISO 3166-1 alpha-3 code in capitals (e.g. LAO); separate codes with ';'",
+        value=repr(bad[0]),
     )
+
+
+_HISTORY_ITEM = re.compile(r"^\s*(\d{4})\s*:\s*([a-z][a-z0-9_]*)\s*$")
+
+
+def parse_status_history(value: object) -> list[tuple[int, str]]:
+    """``[(year, status), ...]`` of a ``status_history`` cell (``"2019:designated;
+    2024:awarded"``), in the cell's order; entries that are not ``YEAR:status`` are skipped
+    (:func:`_check_status_history` reports them)."""
+    out = []
+    for item in split_list(value):
+        found = _HISTORY_ITEM.match(item)
+        if found:
+            out.append((int(found.group(1)), found.group(2)))
+    return out
+
+
+def _check_status_history(value: Any) -> Message | None:
+    if not isinstance(value, str) or not value.strip():
+        return Message("must be text like '2019:designated; 2024:awarded'")
+    items = split_list(value)
+    bad = [item for item in items if not _HISTORY_ITEM.match(item)]
+    if bad:
+        return Message(
+            "holds {item}: write each entry as YEAR:status, separated by ';' (e.g. '2019:designated; 2024:awarded')",
+            item=repr(bad[0][:60]),
+        )
+    years = [year for year, _ in parse_status_history(value)]
+    if any(later <= earlier for earlier, later in itertools.pairwise(years)):
+        return Message("must list its years in increasing order, one status per year")
+    return None
 
 
 _CHECKERS = {
@@ -217,6 +299,7 @@ _CHECKERS = {
     "url_list": _check_url_list,
     "iso3": _check_iso3,
     "iso3_list": _check_iso3_list,
+    "status_history": _check_status_history,
 }
 
 
@@ -265,7 +348,7 @@ class Schema:
         problems: list[Problem] = []
         missing_columns = [n for n in self.required if n not in frame.columns]
         for name in missing_columns:
-            problems.append(Problem(file, name, "required column is missing; add it to every record"))
+            problems.append(Problem(file, name, Message("required column is missing; add it to every record")))
         known = set(self.fields) | {"geometry"} | set(derived)
         for column in frame.columns:
             if column not in known:
@@ -273,8 +356,11 @@ class Schema:
                     Problem(
                         file,
                         str(column),
-                        f"is not a field of schema '{self.id}'; rename it to one of the "
-                        "schema's fields or add it to the schema",
+                        Message(
+                            "is not a field of schema '{schema}'; rename it to one of the schema's fields or add it "
+                            "to the schema",
+                            schema=self.id,
+                        ),
                         severity="warning",
                     )
                 )
@@ -286,7 +372,9 @@ class Schema:
             for row, (rid, value) in enumerate(zip(ids, column, strict=True)):
                 if is_missing(value):
                     if spec.required:
-                        problems.append(Problem(file, spec.name, "is required but empty; fill it in", rid, row=row))
+                        problems.append(
+                            Problem(file, spec.name, Message("is required but empty; fill it in"), rid, row=row)
+                        )
                     continue
                 message = spec.check(value)
                 if message:
@@ -302,13 +390,45 @@ class Schema:
                             Problem(
                                 file,
                                 spec.name,
-                                "is used by an earlier record too; every value must be unique",
+                                Message("is used by an earlier record too; every value must be unique"),
                                 str(value),
                                 value,
                                 row=row,
                             )
                         )
                     seen.add(str(value))
+        problems += self._check_histories(frame, file, ids)
+        return problems
+
+    def _check_histories(self, frame: pd.DataFrame, file: str, ids: list[str]) -> list[Problem]:
+        """A status history must end with the record's current status (else one of them is
+        out of date)."""
+        problems = []
+        for spec in self.fields.values():
+            current = spec.name.removesuffix(HISTORY_SUFFIX)
+            if spec.type != "status_history" or current not in frame.columns or spec.name not in frame.columns:
+                continue
+            for row, (value, now) in enumerate(zip(frame[spec.name], frame[current], strict=True)):
+                if is_missing(value) or spec.check(value):
+                    continue  # an empty or malformed history (reported by its own check)
+                history = parse_status_history(value)
+                if history and not is_missing(now) and history[-1][1] != str(now):
+                    problems.append(
+                        Problem(
+                            file,
+                            spec.name,
+                            Message(
+                                "ends with {last}, but {field} is {now}: add the current status to the history "
+                                "(with its year), or correct {field}",
+                                last=repr(history[-1][1]),
+                                field=current,
+                                now=repr(str(now)),
+                            ),
+                            ids[row],
+                            value,
+                            row=row,
+                        )
+                    )
         return problems
 
     def coerce(self, frame: pd.DataFrame) -> pd.DataFrame:

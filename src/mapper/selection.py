@@ -14,6 +14,7 @@ import geopandas as gpd
 
 from .catalogue import Catalogue, Layer
 from .data import Bundle
+from .i18n import Translator
 from .query import FilterState, apply_filter
 
 
@@ -68,8 +69,31 @@ class Selection:
 
     @property
     def as_of(self) -> str:
-        """The newest as-of date of the selected layers and the countries."""
-        return max([layer.as_of for layer, _ in self.layers()] + [self.catalogue.countries.as_of])
+        """The newest as-of date of the selected bundled layers and the countries: the date
+        of the data the project publishes (an upload's date is :attr:`uploads_as_of`)."""
+        added = self.catalogue.added
+        return max(
+            [layer.as_of for layer, _ in self.layers() if layer.id not in added] + [self.catalogue.countries.as_of]
+        )
+
+    @property
+    def uploads_as_of(self) -> str:
+        """The newest upload date of the selected layers added to the bundle (a user's
+        uploads), or "" when none is selected; outputs name it next to :attr:`as_of`."""
+        added = self.catalogue.added
+        return max((layer.as_of for layer, _ in self.layers() if layer.id in added), default="")
+
+
+def dates_text(selection: Selection, tr: Translator) -> str:
+    """The selection's as-of date for people, in ``tr``'s language, with the upload date
+    named after it when uploads are shown, e.g. ``1 December 2026 (your uploads: added
+    3 December 2026)``: the bundled data's date is never replaced by an upload's."""
+    text = tr.date(selection.as_of)
+    if selection.uploads_as_of:
+        text = tr.gettext("{date} (your uploads: added {added})").format(
+            date=text, added=tr.date(selection.uploads_as_of)
+        )
+    return text
 
 
 def select(bundle: Bundle, filters: FilterState | None = None) -> Selection:

@@ -54,7 +54,7 @@ from .enrich import country_level_groups, has_site
 from .fonts import families
 from .geo import PACIFIC_SPLIT, display_lon, pacific_coords, pacific_view
 from .i18n import N_, Translator, translator
-from .selection import Selection
+from .selection import Selection, dates_text
 
 if TYPE_CHECKING:
     from .style import Choropleth, Legend
@@ -100,6 +100,29 @@ REGIONS = {
     "south-asia": (60.0, 4.0, 98.0, 36.0),
     "australia": (110.0, -46.0, 157.0, -9.0),
     "pacific-islands": (130.0, -25.0, 200.0, 15.0),
+}
+#: How the page presets and named regions are named on the page (ids stay the same in links and
+#: the CLI).
+PRESET_LABELS = {
+    "a4-landscape": N_("A4 landscape (297 × 210 mm)"),
+    "a4-portrait": N_("A4 portrait (210 × 297 mm)"),
+    "a3-landscape": N_("A3 landscape (420 × 297 mm)"),
+    "a3-portrait": N_("A3 portrait (297 × 420 mm)"),
+    "letter-landscape": N_("US Letter landscape (11 × 8.5 in)"),
+    "letter-portrait": N_("US Letter portrait (8.5 × 11 in)"),
+    "slide-16x9": N_("Slide 16:9 (1920 × 1080 px)"),
+    "slide-4x3": N_("Slide 4:3 (1600 × 1200 px)"),
+    "square": N_("Square (2000 × 2000 px)"),
+}
+REGION_LABELS = {
+    "indo-pacific": N_("Indo-Pacific"),
+    "mekong": N_("Mekong"),
+    "asean": N_("ASEAN"),
+    "japan": N_("Japan"),
+    "east-asia": N_("East Asia"),
+    "south-asia": N_("South Asia"),
+    "australia": N_("Australia"),
+    "pacific-islands": N_("Pacific Islands"),
 }
 PROJECTIONS = ("web-mercator", "equal-area")
 #: How the projections are named on the page.
@@ -1039,7 +1062,7 @@ def draw(
     sources = "; ".join(tr.data(a) for a in selection.attributions())
     today = today or _dt.date.today()
     attribution = _("Data as of {as_of}. Sources: {sources}. Made {today} with ip-clean-energy-mapper.").format(
-        as_of=tr.date(selection.as_of), sources=sources, today=tr.date(today)
+        as_of=dates_text(selection, tr), sources=sources, today=tr.date(today)
     )
     classified = None
     if choropleth is not None:

@@ -26,7 +26,11 @@ Records of an uploaded layer carry ``location_precision`` (``exact`` for coordin
 geometries given in the file, ``country`` for rows located by a country column, which have
 no geometry and are shown as a badge on their country like the bundled country-level
 records), ``source_publisher`` (the attribution the user gives, else the file name),
-``source_date``, ``source_url`` (when given) and ``source_file``.
+``source_file`` (the file's name), ``uploaded_at`` (the upload time, UTC) and ``source_date``
+(its date), ``source_url`` (when given), and ``verified_on``: the date the uploader says the
+records were last checked against their source, else the upload date, with
+``verified_basis`` saying which (so the freshness rules of :mod:`mapper.validate` apply to
+uploads as to the bundled records).
 
 Limits (environment variables, read on each call)
 -------------------------------------------------
@@ -106,13 +110,17 @@ ADDED_COLUMNS = (
     "source_url",
     "source_date",
     "source_file",
+    "uploaded_at",
+    "verified_on",
+    "verified_basis",
     "upload_row",
 )
+#: ``verified_basis`` of a record: the date was given by the uploader, or is the upload date.
+VERIFIED_GIVEN = "given by the uploader"
+VERIFIED_DEFAULT = "the upload date (the uploader gave no date)"
 # columns the enrichment adds (country names and attributes, measures)
 _DERIVED_PREFIXES = ("country_",)
 _DERIVED = ("length_km", "area_km2", "coast_distance_km", "land_share_pct")
-#: Uploads with at most this many records get the country check (see :func:`layer_spec`).
-CHECK_ROWS = 5000
 #: Colours given to the most frequent categories (ColorBrewer Set2, from :mod:`mapper.style`);
 #: the rest share ``OTHER_COLOR``.
 OTHER_COLOR = "#777777"
@@ -542,6 +550,9 @@ class Mapping:
     title, attribution, source_url, licence
         What the layer is called and whom its records are credited to (travels with
         exports, snapshots and the HTML map).
+    verified_on
+        When the records were last checked against their source (``YYYY-MM-DD``), as the
+        uploader says; empty: the upload date stands for it (and the records say so).
     """
 
     location: str = "lonlat"
@@ -558,6 +569,7 @@ class Mapping:
     attribution: str = ""
     source_url: str = ""
     licence: str = ""
+    verified_on: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict (JSON-ready)."""
@@ -589,8 +601,12 @@ class Mapping:
         """A copy with some keys changed (empty text means "none" for column keys)."""
         raw = self.to_dict()
         for key, value in changes.items():
-            raw[key] = None if value == "" and key not in ("title", "attribution", "source_url", "licence") else value
+            raw[key] = None if value == "" and key not in _TEXT_KEYS else value
         return Mapping.from_dict(raw)
+
+
+#: Mapping keys that are free text (empty text stays empty), not column names.
+_TEXT_KEYS = ("title", "attribution", "source_url", "licence", "verified_on")
 
 
 def _key(name: str) -> str:
@@ -642,12 +658,18 @@ def _number_text(value: Any) -> Any:
 
 
 def _missing(values: pd.Series) -> np.ndarray:
-    """True for empty cells (missing, or blank text), vectorised."""
+    """True for empty cells (missing, or blank text), vectorised (the rule of
+    :func:`mapper.schema.is_missing` over a whole column)."""
     missing = values.isna().to_numpy(dtype=bool, copy=True)
     if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
-        text = values[~missing]
-        blank = text.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
-        missing[np.flatnonzero(~missing)[blank]] = True
+        present = values[~missing]
+        if len(present):
+            try:
+                stripped = present.str.strip()  # not text (numbers, dates) gives NaN: not blank
+            except AttributeError:  # no text at all in the column
+                return missing
+            blank = stripped.eq("").fillna(False).to_numpy(dtype=bool)
+            missing[np.flatnonzero(~missing)[blank]] = True
     return missing
 
 
@@ -863,6 +885,7 @@ class UploadResult:
     types: dict[str, str] = field(repr=False)
     geometry: str = "point"
     as_of: str = ""
+    uploaded: _dt.datetime | None = None
 
     @property
     def rejected_rows(self) -> list[int]:
@@ -908,7 +931,13 @@ def _safe_columns(columns: list[str]) -> dict[str, str]:
     return out
 
 
-def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | None = None) -> UploadResult:
+def apply_mapping(
+    table: UploadTable,
+    mapping: Mapping,
+    *,
+    today: _dt.date | None = None,
+    uploaded: _dt.datetime | None = None,
+) -> UploadResult:
     """Check every row of an upload against a mapping; keep the good rows, set aside the rest.
 
     A row is set aside (one ``rejected`` row per problem) when its location is unusable
@@ -917,14 +946,20 @@ def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | Non
     or when its geometry is of another kind than the layer's (points, lines, polygons). A
     row without coordinates but with a recognised country becomes a country-level record.
 
+    ``uploaded`` is when the file was uploaded (default: now; a saved upload's time when it
+    is rebuilt), ``today`` its date (default: ``uploaded``'s); the records carry both as
+    their source's time and, unless the mapping gives ``verified_on``, as the date they were
+    last checked.
+
     Raises
     ------
     UploadError
         If the mapping names a column the table does not have, or its location kind lacks
         its columns; every row being rejected is *not* an error (see ``result.rejected``).
     """
-    _check_mapping(table, mapping)
-    today = today or _dt.date.today()
+    uploaded = _utc(uploaded)
+    today = today or uploaded.date()
+    _check_mapping(table, mapping, today)
     frame = table.frame
     n = len(frame)
     rows = np.asarray(table.rows, dtype=np.int64)
@@ -933,13 +968,7 @@ def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | Non
     geoms = np.full(n, None, dtype=object)
     precision = np.full(n, "exact", dtype=object)
 
-    codes = np.full(n, None, dtype=object)
-    if mapping.country:
-        values = frame[mapping.country].tolist()
-        distinct = {str(v): country_code(v) for v in dict.fromkeys(values) if not is_missing(v)}
-        for k, value in enumerate(values):
-            if not is_missing(value):
-                codes[k] = distinct[str(value)]
+    codes = _country_codes(frame[mapping.country]) if mapping.country else np.full(n, None, dtype=object)
 
     def country_fallback(k: int, reason_column: str, reason_value: Any, reason: str) -> None:
         """A row without a usable location: a country-level record if it names a country."""
@@ -964,27 +993,29 @@ def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | Non
     if mapping.location == "lonlat":
         _lonlat(frame, mapping, geoms, problems, country_fallback)
     elif mapping.location == "wkt":
-        for k, text in enumerate(frame[mapping.wkt].tolist()):
-            if is_missing(text):
+        texts = frame[mapping.wkt]
+        missing = _missing(texts)
+        parsed = _parse_wkt_column(texts, missing)
+        empty = missing | (~pd.isna(parsed) & shapely.is_empty(parsed))
+        usable = ~pd.isna(parsed) & ~empty
+        geoms[usable] = parsed[usable]
+        for k in np.flatnonzero(~usable):
+            if empty[k]:
                 country_fallback(k, mapping.wkt, None, "")
-                continue
-            geom = _parse_wkt(str(text))
-            if geom is None:
+            else:
                 country_fallback(
-                    k, mapping.wkt, text, "is not WKT; write it like POINT (102.6 17.97) (longitude first)"
+                    k, mapping.wkt, texts.iat[k], "is not WKT; write it like POINT (102.6 17.97) (longitude first)"
                 )
-            elif not geom.is_empty:
-                geoms[k] = geom
-            else:
-                country_fallback(k, mapping.wkt, None, "")
     elif mapping.location == "geometry":
-        for k, geom in enumerate(frame.geometry.to_numpy()):
-            if geom is None or geom.is_empty:
-                country_fallback(k, "geometry", None, "")
-            else:
-                geoms[k] = geom
+        given = frame.geometry.to_numpy()
+        usable = ~pd.isna(given) & ~shapely.is_empty(given)
+        geoms[usable] = given[usable]
+        for k in np.flatnonzero(~usable):
+            country_fallback(k, "geometry", None, "")
     else:
-        for k in range(n):
+        named = ~pd.isna(codes)
+        precision[named] = "country"  # what country_fallback does for a row with a known country
+        for k in np.flatnonzero(~named):
             country_fallback(k, mapping.country, None, "")
 
     if mapping.country and mapping.location != "country":
@@ -996,25 +1027,25 @@ def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | Non
 
     family = _family(geoms)
     if family is not None:
-        allowed = GEOMETRIES[family]
-        for k, geom in enumerate(geoms):
-            if geom is not None and geom.geom_type not in allowed:
-                problems.append(
-                    (
-                        k,
-                        mapping.wkt or "geometry",
-                        geom.geom_type,
-                        f"is a {geom.geom_type} but most rows are {family}s; upload {geom.geom_type}s as a separate "
-                        "file (a layer holds one kind of geometry)",
-                    )
+        kinds = _geom_types(geoms)
+        for k in np.flatnonzero((kinds != "") & ~np.isin(kinds, GEOMETRIES[family])):
+            kind = str(kinds[k])
+            problems.append(
+                (
+                    int(k),
+                    mapping.wkt or "geometry",
+                    kind,
+                    f"is a {kind} but most rows are {family}s; upload {kind}s as a separate "
+                    "file (a layer holds one kind of geometry)",
                 )
-                geoms[k] = None
+            )
+            geoms[k] = None
     if mapping.name:
-        for k, value in enumerate(frame[mapping.name].tolist()):
-            if is_missing(value):
-                problems.append(
-                    (k, mapping.name, value, "the name is empty: fill it in (or choose another name column)")
-                )
+        names = frame[mapping.name]
+        for k in np.flatnonzero(_missing(names)):
+            problems.append(
+                (int(k), mapping.name, names.iat[k], "the name is empty: fill it in (or choose another name column)")
+            )
 
     columns = _safe_columns(table.columns)
     dropped = {c for c in (mapping.lon, mapping.lat, mapping.wkt) if c and mapping.location in ("lonlat", "wkt")}
@@ -1031,6 +1062,9 @@ def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | Non
     attributes["source_url"] = mapping.source_url.strip() or None
     attributes["source_date"] = today.isoformat()
     attributes["source_file"] = table.name
+    attributes["uploaded_at"] = uploaded.strftime("%Y-%m-%d %H:%M:%S UTC")
+    attributes["verified_on"] = mapping.verified_on.strip() or today.isoformat()
+    attributes["verified_basis"] = VERIFIED_GIVEN if mapping.verified_on.strip() else VERIFIED_DEFAULT
     result_frame = gpd.GeoDataFrame(attributes, geometry=gpd.GeoSeries(geoms, crs=WGS84), crs=WGS84)
     family = family or "point"
 
@@ -1054,10 +1088,74 @@ def apply_mapping(table: UploadTable, mapping: Mapping, *, today: _dt.date | Non
         types=types,
         geometry=family,
         as_of=today.isoformat(),
+        uploaded=uploaded,
     )
 
 
-def _check_mapping(table: UploadTable, mapping: Mapping) -> None:
+def _utc(moment: _dt.datetime | None) -> _dt.datetime:
+    """``moment`` (default: now) in UTC, to the second (a naive time is taken as UTC)."""
+    moment = moment or _dt.datetime.now(_dt.UTC)
+    moment = moment.replace(tzinfo=_dt.UTC) if moment.tzinfo is None else moment.astimezone(_dt.UTC)
+    return moment.replace(microsecond=0)
+
+
+#: shapely's geometry type names by type id (:func:`shapely.get_type_id`).
+_TYPE_NAMES = np.array(
+    [
+        "Point",
+        "LineString",
+        "LinearRing",
+        "Polygon",
+        "MultiPoint",
+        "MultiLineString",
+        "MultiPolygon",
+        "GeometryCollection",
+    ]
+)
+
+
+def _geom_types(geoms: np.ndarray) -> np.ndarray:
+    """The geometry type name of each row ("" where there is none), vectorised."""
+    ids = shapely.get_type_id(geoms)
+    out = np.full(len(geoms), "", dtype=object)
+    present = ids >= 0
+    out[present] = _TYPE_NAMES[ids[present]]
+    return out
+
+
+def _country_codes(values: pd.Series) -> np.ndarray:
+    """The ISO3 code each cell names (None when empty or unknown): each distinct cell is
+    looked up once (:func:`~mapper.countrynames.country_code`), then spread over the rows."""
+    codes = np.full(len(values), None, dtype=object)
+    present = np.flatnonzero(~_missing(values))
+    if not len(present):
+        return codes
+    cells = values.iloc[present]
+    texts = cells if pd.api.types.infer_dtype(cells, skipna=False) == "string" else cells.map(str)
+    keys, _ = pd.factorize(texts.to_numpy(dtype=object))
+    # the first cell of each distinct text is looked up as written (a number stays a number)
+    first = cells.to_numpy(dtype=object)[np.unique(keys, return_index=True)[1]]
+    found = np.array([country_code(cell) for cell in first], dtype=object)
+    codes[present] = found[keys]
+    return codes
+
+
+def _parse_wkt_column(texts: pd.Series, missing: np.ndarray) -> np.ndarray:
+    """The geometry of each WKT cell (None when empty or not WKT), parsed in one call
+    (``SRID=…;`` prefixes dropped, as :func:`_parse_wkt` does for one cell)."""
+    out = np.full(len(texts), None, dtype=object)
+    present = np.flatnonzero(~missing)
+    if not len(present):
+        return out
+    cells = texts.iloc[present].map(str).str.replace(r"^\s*SRID=\d+;\s*", "", regex=True, flags=re.IGNORECASE)
+    try:
+        out[present] = shapely.from_wkt(cells.to_numpy(dtype=object), on_invalid="ignore")
+    except (shapely.errors.GEOSException, ValueError, TypeError):  # one cell at a time, as before
+        out[present] = [_parse_wkt(c) for c in cells]
+    return out
+
+
+def _check_mapping(table: UploadTable, mapping: Mapping, today: _dt.date | None = None) -> None:
     if mapping.location not in LOCATION_KINDS:
         raise UploadError(f"location kind {mapping.location!r} is unknown; use one of {', '.join(LOCATION_KINDS)}")
     columns = set(table.columns)
@@ -1081,6 +1179,22 @@ def _check_mapping(table: UploadTable, mapping: Mapping) -> None:
     url = mapping.source_url.strip()
     if url and not re.fullmatch(r"https?://[^\s<>\"']+", url):
         raise UploadError(f"the source URL {url[:80]!r} is not an http(s) address; give e.g. https://example.org/list")
+    verified = mapping.verified_on.strip()
+    if verified:
+        try:
+            day = _dt.date.fromisoformat(verified) if len(verified) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise UploadError(
+                f"the date the records were last checked, {verified[:40]!r}, is not a date; write it as YYYY-MM-DD "
+                "(e.g. 2026-11-30), or leave it empty to use the upload date"
+            )
+        if today is not None and day > today:
+            raise UploadError(
+                f"the date the records were last checked, {verified}, is after the upload date {today}; give the "
+                "day their source was actually read, or leave it empty to use the upload date"
+            )
     if mapping.location == "geometry" and not table.has_geometry:
         raise UploadError(f"{table.name}: is a table without geometry; locate it by lon/lat, WKT or country columns")
 
@@ -1256,8 +1370,7 @@ def layer_spec(result: UploadResult, mapping: Mapping, *, layer_id: str) -> tupl
     number columns get facets of their own (``<layer_id>_category``, ``<layer_id>_number``,
     labelled with the column name), and the search looks in every text column. Line and
     polygon uploads get their geodesic length or area; rows naming a country are checked
-    against it (a warning, not a rejection) when the upload has at most
-    :data:`CHECK_ROWS` rows.
+    against it (a warning, not a rejection), whatever the upload's size.
     """
     columns = result.columns
     frame = result.frame
@@ -1273,12 +1386,12 @@ def layer_spec(result: UploadResult, mapping: Mapping, *, layer_id: str) -> tupl
     label = name or "upload_row"
     tooltip = [label, *[c for c in tooltip if c != label]]
     popup = [*user, "location_precision", *(["country"] if has_country else []), "source_publisher", "source_date"]
-    popup += ["source_url", "source_file", "upload_row"]
+    popup += ["source_url", "source_file", "uploaded_at", "verified_on", "verified_basis", "upload_row"]
     filters, facets = _filters(result, layer_id, label=label, category=category, year=year, number=number)
     measures = {"line": ["length_km"], "polygon": ["area_km2"]}.get(result.geometry, [])
-    # the country check (a point outside the country its row names is a warning) costs a
-    # geodesic distance per such point: kept for tables of a size people check by hand
-    checks = ["in_named_countries"] if has_country and len(frame) <= CHECK_ROWS else []
+    # a point (line end, polygon) outside the country its row names is a warning, for every
+    # upload: the check runs over whole columns (a spatial join, then vectorised distances)
+    checks = ["in_named_countries"] if has_country else []
     style: dict[str, Any] = {"default_color": OTHER_COLOR, "stroke_color": "#333333", "radius": 6}
     if category:
         counts = frame[category].dropna().astype(str).value_counts(sort=True)
@@ -1293,10 +1406,14 @@ def layer_spec(result: UploadResult, mapping: Mapping, *, layer_id: str) -> tupl
         "source_date": "Added",
         "source_url": "Source URL",
         "source_file": "File",
+        "uploaded_at": "Uploaded",
+        "verified_on": "Last checked",
+        "verified_basis": "Last checked: date from",
         "upload_row": "Row in file",
     }
     description = (
         f"Uploaded from {result.table.name}"
+        + (f" at {result.uploaded:%Y-%m-%d %H:%M} UTC" if result.uploaded else "")
         + (f" (sheet {result.table.sheet})" if result.table.sheet else "")
         + (f" (layer {result.table.layer})" if result.table.layer else "")
         + f": {result.summary()}."
@@ -1372,6 +1489,9 @@ def _schema_dict(
         "source_url": {"type": "url"},
         "source_date": {"type": "date", "required": True},
         "source_file": {"type": "string", "required": True},
+        "uploaded_at": {"type": "string", "required": True},
+        "verified_on": {"type": "date", "required": True},
+        "verified_basis": {"type": "string", "required": True, "allowed": [VERIFIED_GIVEN, VERIFIED_DEFAULT]},
     }
     return {
         "id": schema_id,

@@ -10,17 +10,21 @@ saved views (``view=<id>``); ids the store does not hold give a notice, never an
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import urllib.parse
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC
 
 import geopandas as gpd
 
 from ._errors import MapperError, UnknownWorkspaceError
 from .catalogue import Layer
-from .data import Bundle
+from .data import Bundle, EnrichedLayer
+from .i18n import Message
 from .query import param_value
 from .viewstate import VIEW_PARAM, WORKSPACE_PARAM, ViewState, view_from_query
 from .workspace import SavedView, Upload, WorkspaceStore, is_id
@@ -52,26 +56,59 @@ def revision(store: WorkspaceStore, workspace_id: str) -> tuple[str, ...]:
     return tuple(upload.id for upload in store.uploads(workspace_id))
 
 
-#: Layers built from uploads in this process, by upload id (an upload version never
-#: changes, so its layer is built once: at "Add to map", or on first use after a restart).
-_BUILT: OrderedDict[str, tuple[Layer, gpd.GeoDataFrame]] = OrderedDict()
-_BUILT_MAX = 32
+def content_key(saved: Upload) -> str:
+    """What an upload version's layer is made from, as a digest: the file's content hash,
+    the mapping, the sheet or layer picked, the upload time (the records carry it) and the
+    layer id. Two versions with the same key give the same layer, whichever process or
+    session builds it."""
+    made_of = {
+        "sha256": saved.sha256,
+        "mapping": saved.mapping,
+        "sheet": saved.sheet,
+        "layer": saved.layer,
+        "uploaded": saved.created.astimezone(UTC).isoformat() if saved.created.tzinfo else saved.created.isoformat(),
+        "layer_id": layer_id(saved.name),
+    }
+    return hashlib.sha256(json.dumps(made_of, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class _Built:
+    """An upload's layer and records as built, and once enriched, by the countries of the
+    bundle it was enriched against (held weakly: a reloaded bundle enriches again)."""
+
+    layer: Layer
+    frame: gpd.GeoDataFrame
+    enriched: EnrichedLayer | None = None
+    countries: weakref.ref[gpd.GeoDataFrame] | None = None
+
+
+#: Layers built from uploads in this process, by :func:`content_key` (a version never
+#: changes, so its layer is read, checked and enriched once: at "Add to map", or on first
+#: use after a restart). Documents published for the map are content-addressed files, and
+#: :meth:`mapper.webmap.MapAssets.reuse` takes over those of the same layer objects.
+_BUILT: OrderedDict[str, _Built] = OrderedDict()
+_BUILT_MAX = 16
 _BUILT_LOCK = threading.Lock()
 
 
-def remember(upload_id: str, built: tuple[Layer, gpd.GeoDataFrame]) -> None:
+def remember(saved: Upload, built: tuple[Layer, gpd.GeoDataFrame]) -> None:
     """Keep the layer just built for an upload version (so that showing it right after
     saving does not read and check the file a second time)."""
     with _BUILT_LOCK:
-        _BUILT[upload_id] = built
-        _BUILT.move_to_end(upload_id)
+        key = content_key(saved)
+        _BUILT[key] = _Built(*built)
+        _BUILT.move_to_end(key)
         while len(_BUILT) > _BUILT_MAX:
             _BUILT.popitem(last=False)
 
 
-def _built(upload_id: str) -> tuple[Layer, gpd.GeoDataFrame] | None:
+def _built(key: str) -> _Built | None:
     with _BUILT_LOCK:
-        return _BUILT.get(upload_id)
+        found = _BUILT.get(key)
+        if found is not None:
+            _BUILT.move_to_end(key)
+        return found
 
 
 def build_upload_layer(store: WorkspaceStore, saved: Upload) -> tuple[Layer, gpd.GeoDataFrame]:
@@ -79,14 +116,30 @@ def build_upload_layer(store: WorkspaceStore, saved: Upload) -> tuple[Layer, gpd
     same path as a fresh upload), or taken from this process's memory of it."""
     from . import upload as _upload
 
-    built = _built(saved.id)
-    if built is None:
+    found = _built(content_key(saved))
+    if found is None:
         table = _upload.read_upload(saved.name, store.upload_bytes(saved.id), sheet=saved.sheet, layer=saved.layer)
         mapping = _upload.Mapping.from_dict(saved.mapping)
-        result = _upload.apply_mapping(table, mapping, today=saved.created.date())
+        result = _upload.apply_mapping(table, mapping, uploaded=saved.created)
         built = _upload.upload_layer(result, mapping, layer_id=layer_id(saved.name))
-        remember(saved.id, built)
-    return built
+        remember(saved, built)
+        return built
+    return found.layer, found.frame
+
+
+def enriched_upload_layer(base: Bundle, store: WorkspaceStore, saved: Upload) -> EnrichedLayer:
+    """:func:`build_upload_layer`, enriched against ``base``'s countries once per process
+    (not again when another upload joins the workspace, a session opens it or it reopens)."""
+    layer, frame = build_upload_layer(store, saved)
+    found = _built(content_key(saved))
+    same_countries = found is not None and found.countries is not None and found.countries() is base.countries
+    if found is not None and found.enriched is not None and same_countries:
+        return found.enriched
+    enriched = EnrichedLayer(layer, *base.enrich(layer, frame))
+    if found is not None:
+        with _BUILT_LOCK:
+            found.enriched, found.countries = enriched, weakref.ref(base.countries)
+    return enriched
 
 
 def workspace_bundle(base: Bundle, store: WorkspaceStore, workspace_id: str) -> WorkspaceLayers:
@@ -94,6 +147,9 @@ def workspace_bundle(base: Bundle, store: WorkspaceStore, workspace_id: str) -> 
 
     An upload that cannot be rebuilt (a file the reader no longer accepts, a mapping that
     names a column the file lacks) is left out with a problem naming the file and version.
+    Each upload's layer is built and enriched once per process (:func:`content_key`), and
+    the same objects are given to every bundle that shows it, so the map's documents of
+    the layer are built once too.
 
     Raises
     ------
@@ -106,12 +162,19 @@ def workspace_bundle(base: Bundle, store: WorkspaceStore, workspace_id: str) -> 
     for saved in store.uploads(workspace_id):
         lid = layer_id(saved.name)
         try:
-            extra.append(build_upload_layer(store, saved))
+            extra.append(enriched_upload_layer(base, store, saved))
         except MapperError as exc:
-            problems.append(f"{saved.name} (version {saved.version}) could not be shown: {exc}")
+            problems.append(
+                Message(
+                    "{file} (version {version}) could not be shown: {problem}",
+                    file=saved.name,
+                    version=saved.version,
+                    problem=exc,
+                )
+            )
             continue
         shown[lid] = saved
-    bundle = base.with_layers(extra) if extra else base
+    bundle = base.with_enriched_layers(extra) if extra else base
     return WorkspaceLayers(bundle=bundle, uploads=shown, problems=problems)
 
 
@@ -135,14 +198,14 @@ def resolve_link(
     out.pop(VIEW_PARAM, None)
     if view_id:
         if store is None:
-            notices.append(f"the saved view in the link cannot be opened: {unavailable or 'no workspace store'}")
+            notices.append(Message("the saved view in the link cannot be opened: {why}", why=_why(unavailable)))
         else:
             try:
                 saved = store.view(view_id)
             except UnknownWorkspaceError as exc:
-                notices.append(f"the link's saved view was not found ({exc})")
+                notices.append(Message("the link's saved view was not found ({problem})", problem=exc))
             except MapperError as exc:
-                notices.append(f"the saved view in the link cannot be opened: {exc}")
+                notices.append(Message("the saved view in the link cannot be opened: {why}", why=exc))
             else:
                 out = {**_params(saved.query), WORKSPACE_PARAM: saved.workspace_id}
     ws = param_value(out, WORKSPACE_PARAM)
@@ -150,23 +213,30 @@ def resolve_link(
         out.pop(WORKSPACE_PARAM, None)
     else:
         if store is None:
-            notices.append(f"the workspace in the link cannot be opened: {unavailable or 'no workspace store'}")
+            notices.append(Message("the workspace in the link cannot be opened: {why}", why=_why(unavailable)))
             out.pop(WORKSPACE_PARAM)
         elif not is_id(ws):
-            notices.append(f"ignored ws={ws!r}: not a workspace id (copy the link again from the app)")
+            notices.append(
+                Message("ignored ws={value}: not a workspace id (copy the link again from the app)", value=repr(ws))
+            )
             out.pop(WORKSPACE_PARAM)
         else:
             try:
                 store.workspace(ws)
             except UnknownWorkspaceError as exc:
-                notices.append(f"the link's workspace was not found ({exc})")
+                notices.append(Message("the link's workspace was not found ({problem})", problem=exc))
                 out.pop(WORKSPACE_PARAM)
             except MapperError as exc:
-                notices.append(f"the workspace in the link cannot be opened: {exc}")
+                notices.append(Message("the workspace in the link cannot be opened: {why}", why=exc))
                 out.pop(WORKSPACE_PARAM)
             else:
                 out[WORKSPACE_PARAM] = ws
     return out, notices
+
+
+def _why(unavailable: str) -> str:
+    """Why there is no store: the deployment's reason, or a translatable default."""
+    return unavailable or Message("no workspace store")
 
 
 def show_layer(view: ViewState, lid: str) -> ViewState:

@@ -18,6 +18,7 @@ import shapely
 
 from ._errors import DataReadError, DataValidationError, Problem
 from .catalogue import Catalogue, Layer
+from .i18n import Message, Translator, translator
 from .io import list_tables, read_layer_file, read_table
 from .schema import Schema, is_missing
 
@@ -52,8 +53,10 @@ class ValidationReport:
         self.problems.extend(other.problems)
         self.checked.update(other.checked)
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per problem: severity, file, feature, field, value, message."""
+    def to_frame(self, tr: Translator | None = None) -> pd.DataFrame:
+        """One row per problem: severity, file, feature, field, value, message (the message in
+        the language of ``tr``, English by default; the other columns are data)."""
+        tr = tr or translator()
         return pd.DataFrame(
             [
                 {
@@ -62,20 +65,26 @@ class ValidationReport:
                     "feature": p.feature,
                     "field": p.field,
                     "value": None if p.value is None else str(p.value),
-                    "message": p.message,
+                    "message": tr.message(p.message),
                 }
                 for p in self.problems
             ],
             columns=["severity", "file", "feature", "field", "value", "message"],
         )
 
-    def format(self) -> str:
-        """A plain-text report for the terminal."""
-        lines = [f"checked {name}: {n} record(s)" for name, n in self.checked.items()]
+    def format(self, tr: Translator | None = None) -> str:
+        """A plain-text report for the terminal, in the language of ``tr`` (English by default);
+        the ``ERROR``/``WARNING`` tags stay English so scripts can grep them."""
+        tr = tr or translator()
+        _ = tr.gettext
+        lines = [_("checked {file}: {n} record(s)").format(file=name, n=n) for name, n in self.checked.items()]
         for p in self.problems:
-            lines.append(f"{p.severity.upper()}: {p}")
+            lines.append(f"{p.severity.upper()}: {p.text(tr)}")
         verdict = "OK" if self.ok else "FAILED"
-        lines.append(f"{verdict}: {len(self.errors)} error(s), {len(self.warnings)} warning(s)")
+        summary = _("{errors} error(s), {warnings} warning(s)").format(
+            errors=len(self.errors), warnings=len(self.warnings)
+        )
+        lines.append(f"{verdict}: {summary}")
         return "\n".join(lines)
 
 
@@ -87,18 +96,26 @@ def check_geometries(frame: gpd.GeoDataFrame, schema: Schema, *, file: str) -> l
         rid = f"#{n + 1}" if is_missing(record.get("id")) else str(record.get("id"))
         if geom is None or geom.is_empty:
             if not schema.geometry_may_be_empty(record):
-                hint = ""
+                message = Message("is missing or empty; add a geometry")
                 if schema.geometry_optional_when:
                     key, value = schema.geometry_optional_when
-                    hint = f" (only records with {key} = {value!r} may have none)"
-                problems.append(Problem(file, "geometry", f"is missing or empty; add a geometry{hint}", rid, row=n))
+                    message = Message(
+                        "is missing or empty; add a geometry (only records with {key} = {value} may have none)",
+                        key=key,
+                        value=repr(value),
+                    )
+                problems.append(Problem(file, "geometry", message, rid, row=n))
             continue
         if schema.geometry_types and geom.geom_type not in schema.geometry_types:
             problems.append(
                 Problem(
                     file,
                     "geometry",
-                    f"is a {geom.geom_type}; this layer holds {' or '.join(schema.geometry_types)}",
+                    Message(
+                        "is a {kind}; this layer holds {kinds}",
+                        kind=geom.geom_type,
+                        kinds=" / ".join(schema.geometry_types),
+                    ),
                     rid,
                     row=n,
                 )
@@ -106,16 +123,16 @@ def check_geometries(frame: gpd.GeoDataFrame, schema: Schema, *, file: str) -> l
             continue
         if not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
-            problems.append(
-                Problem(file, "geometry", f"is invalid ({reason}); fix it, e.g. with QGIS 'Fix geometries'", rid, row=n)
-            )
+            problems.append(Problem(file, "geometry", invalid_geometry_message(reason), rid, row=n))
         if not np.isfinite(shapely.get_coordinates(geom)).all():
             problems.append(
                 Problem(
                     file,
                     "geometry",
-                    "has coordinates that are not finite numbers (NaN or infinity); give real longitude/latitude "
-                    "degrees or no geometry",
+                    Message(
+                        "has coordinates that are not finite numbers (NaN or infinity); give real longitude/latitude "
+                        "degrees or no geometry"
+                    ),
                     rid,
                     row=n,
                 )
@@ -127,9 +144,10 @@ def check_geometries(frame: gpd.GeoDataFrame, schema: Schema, *, file: str) -> l
                 Problem(
                     file,
                     "geometry",
-                    "has coordinates outside longitude -180..180 / latitude -90..90; "
-                    "check that longitude and latitude are not swapped, and that a file in a projected "
-                    "CRS (metres) declares it",
+                    Message(
+                        "has coordinates outside longitude -180..180 / latitude -90..90; check that longitude and "
+                        "latitude are not swapped, and that a file in a projected CRS (metres) declares it"
+                    ),
                     rid,
                     f"bounds {tuple(round(b, 4) for b in geom.bounds)}",
                     row=n,
@@ -140,13 +158,20 @@ def check_geometries(frame: gpd.GeoDataFrame, schema: Schema, *, file: str) -> l
                 Problem(
                     file,
                     "geometry",
-                    "has a segment that jumps more than 180° of longitude, so it would be drawn across the "
-                    "whole map; split it at the antimeridian (RFC 7946 section 3.1.9)",
+                    Message(
+                        "has a segment that jumps more than 180° of longitude, so it would be drawn across the "
+                        "whole map; split it at the antimeridian (RFC 7946 section 3.1.9)"
+                    ),
                     rid,
                     row=n,
                 )
             )
     return problems
+
+
+def invalid_geometry_message(reason: str) -> Message:
+    """What to do about an invalid geometry (``reason`` from :func:`shapely.is_valid_reason`)."""
+    return Message("is invalid ({reason}); fix it, e.g. with QGIS 'Fix geometries'", reason=reason)
 
 
 def _jumps_antimeridian(geom) -> bool:
@@ -223,8 +248,10 @@ def read_checked(
             Problem(
                 file,
                 "",
-                "holds no records; a layer file must hold at least one record (check that the right file or "
-                "table was exported)",
+                Message(
+                    "holds no records; a layer file must hold at least one record (check that the right file or "
+                    "table was exported)"
+                ),
             )
         )
     report.problems += check_frame(frame, schema, file=file, derived=derived)
@@ -235,8 +262,12 @@ def read_checked(
                     Problem(
                         file,
                         "layer",
-                        f"says the record belongs to layer {str(value)[:60]!r}, not {layer.id!r}; check it against "
-                        "its own layer or remove the record",
+                        Message(
+                            "says the record belongs to layer {value}, not {layer}; check it against its own layer or "
+                            "remove the record",
+                            value=repr(str(value)[:60]),
+                            layer=repr(layer.id),
+                        ),
                         _rid(frame, row),
                         value,
                         row=row,
@@ -290,8 +321,12 @@ def _target(path: Path, catalogue: Catalogue, layer_id: str | None) -> tuple[Sch
         if layer.source.name == path.name or layer.source.stem == path.stem:
             return layer.schema, layer
     raise DataReadError(
-        f"{path}: cannot tell which layer this file belongs to; name it like a layer's file "
-        f"({', '.join(sorted(lay.source.name for lay in catalogue.values()))}) or pass --as-layer ID"
+        Message(
+            "{file}: cannot tell which layer this file belongs to; name it like a layer's file ({names}) or pass "
+            "--as-layer ID",
+            file=str(path),
+            names=", ".join(sorted(lay.source.name for lay in catalogue.values())),
+        )
     )
 
 
@@ -413,8 +448,12 @@ def validate_upload(
             Problem(
                 shown,
                 "",
-                f"is {len(content) / 1e6:.0f} MB, more than the {MAX_UPLOAD_BYTES / 1e6:.0f} MB the checker reads; "
-                "send the layer file without unrelated data",
+                Message(
+                    "is {size} MB, more than the {limit} MB the checker reads; send the layer file without unrelated "
+                    "data",
+                    size=f"{len(content) / 1e6:.0f}",
+                    limit=f"{MAX_UPLOAD_BYTES / 1e6:.0f}",
+                ),
             )
         )
         report.checked = {shown: 0}
@@ -445,11 +484,11 @@ VERIFIED_FIELD = "verified_on"
 #: schema id: a record with such a status whose date lies before the reference year is stale
 #: (its status has not been updated since the promised date passed). The status field is the
 #: schema field whose allowed values include these statuses.
-PENDING_STATUSES: dict[str, tuple[tuple[str, ...], str, str]] = {
+PENDING_STATUSES: dict[str, tuple[tuple[str, ...], str, Message]] = {
     # activity: year_end is the planned (or actual) end of the activity
-    "activity": (("announced", "planned", "ongoing"), "year_end", "planned end"),
+    "activity": (("announced", "planned", "ongoing"), "year_end", Message("planned end")),
     # interconnector: year is the commissioning year, or the expected year when not operating
-    "interconnector": (("proposed", "planned", "under_construction"), "year", "expected commissioning year"),
+    "interconnector": (("proposed", "planned", "under_construction"), "year", Message("expected commissioning year")),
 }
 #: Country attributes whose year is the deadline of a target: a passed year means the row
 #: shows an expired target as current.
@@ -521,8 +560,10 @@ def check_freshness(
                     Problem(
                         file,
                         VERIFIED_FIELD,
-                        "is missing or not a YYYY-MM-DD date: read the record's source again and set the date you "
-                        "did so",
+                        Message(
+                            "is missing or not a YYYY-MM-DD date: read the record's source again and set the date "
+                            "you did so"
+                        ),
                         rid,
                         None if is_missing(raw) else raw,
                         severity="warning",
@@ -534,7 +575,10 @@ def check_freshness(
                     Problem(
                         file,
                         VERIFIED_FIELD,
-                        f"is after the reference date {today}; give the date the source was actually read",
+                        Message(
+                            "is after the reference date {today}; give the date the source was actually read",
+                            today=today,
+                        ),
                         rid,
                         str(verified),
                         severity="warning",
@@ -547,8 +591,13 @@ def check_freshness(
                     Problem(
                         file,
                         VERIFIED_FIELD,
-                        f"was {age} days before {today} (more than {max_age_days}): not verified recently; read the "
-                        "source again, update the record if it changed, and set verified_on to that day",
+                        Message(
+                            "was {age} days before {today} (more than {max_age}): not verified recently; read the "
+                            "source again, update the record if it changed, and set verified_on to that day",
+                            age=age,
+                            today=today,
+                            max_age=max_age_days,
+                        ),
                         rid,
                         str(verified),
                         severity="warning",
@@ -563,9 +612,15 @@ def check_freshness(
                     Problem(
                         file,
                         date_field,
-                        f"is the {meaning}, which has passed ({today.year} now) while {status_field} is still "
-                        f"{status!r}: find out what happened and update {status_field} (e.g. completed, operating, "
-                        f"cancelled) or the {meaning}, with a source",
+                        Message(
+                            "is the {meaning}, which has passed ({year} now) while {field} is still {status}: find "
+                            "out what happened and update {field} (e.g. completed, operating, cancelled) or the "
+                            "{meaning}, with a source",
+                            meaning=meaning,
+                            year=today.year,
+                            field=status_field,
+                            status=repr(status),
+                        ),
                         rid,
                         int(year),
                         severity="warning",
@@ -579,8 +634,11 @@ def check_freshness(
                     Problem(
                         file,
                         name,
-                        f"is a target year that has passed ({today.year} now), so the row shows an expired target "
-                        "as current: record the current target (or that none replaced it), with a source",
+                        Message(
+                            "is a target year that has passed ({year} now), so the row shows an expired target as "
+                            "current: record the current target (or that none replaced it), with a source",
+                            year=today.year,
+                        ),
                         rid,
                         int(year),
                         severity="warning",

@@ -14,7 +14,7 @@ import xyzservices.providers as xyz
 from .data import Bundle
 from .facets import Facet
 from .geo import display_lon
-from .i18n import LANGUAGES, normalise_language
+from .i18n import LANGUAGES, Message, normalise_language
 from .query import YEAR_FACET, FilterState, facet_bounds, facet_choices, from_query, param_value
 from .style import SCHEMES, Choropleth, categorical_attributes, numeric_attributes
 from .workspace import is_id
@@ -70,6 +70,10 @@ class ViewState:
     workspace: str | None = None
     #: The language picked in the app or given by the link (``en``, ``ja``); None: the browser's.
     lang: str | None = None
+    #: The catalogue's facet defaults (``((facet, values), ...)``, see
+    #: :meth:`~mapper.catalogue.Catalogue.facet_defaults`), so that links leave a facet at its
+    #: default out and write ``*`` for one cleared to show every value.
+    defaults: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def choropleth_spec(self) -> Choropleth | None:
         """The choropleth to draw, or None."""
@@ -78,7 +82,7 @@ class ViewState:
     def to_query(self) -> dict[str, str]:
         """Query-string parameters; defaults are left out so links stay short."""
         params = {WORKSPACE_PARAM: self.workspace} if self.workspace else {}
-        params.update(self.filters.to_query())
+        params.update(self.filters.to_query(dict(self.defaults)))
         if self.layers_off:
             params["layers"] = NO_LAYERS
         if self.choropleth:
@@ -151,7 +155,7 @@ def view_from_query(params: Mapping[str, str | Iterable[str]], bundle: Bundle) -
     if layers_off:
         params = {k: v for k, v in params.items() if k != "layers"}
     filters, notices = from_query(params, catalogue, Controls.for_bundle(bundle).choices)
-    state = ViewState(filters=filters, layers_off=layers_off)
+    state = ViewState(filters=filters, layers_off=layers_off, defaults=tuple(catalogue.facet_defaults().items()))
     choropleth = param_value(params, "choropleth")
     if choropleth:
         spec = catalogue.countries
@@ -159,31 +163,48 @@ def view_from_query(params: Mapping[str, str | Iterable[str]], bundle: Bundle) -
         if choropleth in allowed:
             state = replace(state, choropleth=choropleth)
         else:
-            notices.append(f"ignored choropleth={choropleth!r}: not a country attribute that can colour the map")
+            notices.append(
+                Message(
+                    "ignored choropleth={value}: not a country attribute that can colour the map",
+                    value=repr(choropleth),
+                )
+            )
     scheme = param_value(params, "scheme")
     if scheme:
         if scheme in SCHEMES:
             state = replace(state, scheme=scheme)
         else:
-            notices.append(f"ignored scheme={scheme!r}: use one of {', '.join(SCHEMES)}")
+            notices.append(
+                Message("ignored scheme={value}: use one of {choices}", value=repr(scheme), choices=", ".join(SCHEMES))
+            )
     classes = param_value(params, "classes")
     if classes:
         if classes.isdigit() and 2 <= int(classes) <= 7:
             state = replace(state, classes=int(classes))
         else:
-            notices.append(f"ignored classes={classes!r}: use a whole number from 2 to 7")
+            notices.append(Message("ignored classes={value}: use a whole number from 2 to 7", value=repr(classes)))
     basemap = param_value(params, "basemap")
     if basemap:
         if basemap in tile_providers():
             state = replace(state, basemap=basemap)
         else:
-            notices.append(f"ignored basemap={basemap!r}: use one of {', '.join(tile_providers())}")
+            notices.append(
+                Message(
+                    "ignored basemap={value}: use one of {choices}",
+                    value=repr(basemap),
+                    choices=", ".join(tile_providers()),
+                )
+            )
     workspace = param_value(params, WORKSPACE_PARAM)
     if workspace:
         if is_id(workspace):
             state = replace(state, workspace=workspace)
         else:
-            notices.append(f"ignored ws={workspace!r}: not a workspace id (copy the link again from the app)")
+            notices.append(
+                Message(
+                    "ignored ws={value}: not a workspace id (copy the link again from the app)", value=repr(workspace)
+                )
+            )
     lat, lon, zoom = param_value(params, "lat"), param_value(params, "lon"), param_value(params, "zoom")
     if lat or lon or zoom:
         try:
@@ -194,13 +215,22 @@ def view_from_query(params: Mapping[str, str | Iterable[str]], bundle: Bundle) -
                 raise ValueError
             state = replace(state, view=MapView((lat_f, lon_f), zoom_i))
         except ValueError:
-            notices.append(f"ignored the map position lat={lat!r}, lon={lon!r}, zoom={zoom!r}: out of range")
+            notices.append(
+                Message(
+                    "ignored the map position lat={lat}, lon={lon}, zoom={zoom}: out of range",
+                    lat=repr(lat),
+                    lon=repr(lon),
+                    zoom=repr(zoom),
+                )
+            )
     lang = param_value(params, "lang")
     if lang:
         if normalise_language(lang):
             state = replace(state, lang=normalise_language(lang))
         else:
-            notices.append(f"ignored lang={lang!r}: use one of {', '.join(LANGUAGES)}")
+            notices.append(
+                Message("ignored lang={value}: use one of {choices}", value=repr(lang), choices=", ".join(LANGUAGES))
+            )
     return state, notices
 
 
@@ -231,6 +261,8 @@ class Controls:
     ranges: dict[str, tuple[float, float]]
     #: Country names by ISO3 code (for labels and sorting).
     names: dict[str, str] = field(default_factory=dict)
+    #: Declared defaults of choice facets (picked when a view starts or filters are reset).
+    defaults: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def for_bundle(cls, bundle: Bundle) -> Controls:
@@ -255,7 +287,12 @@ class Controls:
                 low, high = math.floor(low), math.ceil(high)
             if low < high:
                 ranges[fid] = (low, high)
-        return cls(tuple(catalogue), facets, choices, ranges, names)
+        defaults = {fid: values for fid, values in catalogue.facet_defaults().items() if fid in facets}
+        return cls(tuple(catalogue), facets, choices, ranges, names, defaults)
+
+    def default_filters(self) -> FilterState:
+        """What a new view shows: every layer, each facet at its declared default."""
+        return FilterState(**self.defaults)
 
     @staticmethod
     def key(facet: str) -> str:
@@ -344,6 +381,7 @@ class Controls:
             layers_off=not layers,
             workspace=workspace,
             lang=normalise_language(values.get("w_lang")),
+            defaults=tuple(self.defaults.items()),
         )
 
 

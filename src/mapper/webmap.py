@@ -27,6 +27,8 @@ import hashlib
 import html
 import json
 import re
+import weakref
+from collections import deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -41,16 +43,17 @@ import shapely
 import xyzservices.providers as xyz
 from branca.element import Element, MacroElement
 
-from .assets import STREAMLIT_STATIC_URL, inline_head, runtime_path, use_local_assets, write_atomic
+from .assets import JAPANESE_FONT_DIR, STREAMLIT_STATIC_URL, inline_head, runtime_path, use_local_assets, write_atomic
 from .catalogue import Layer
 from .data import Bundle
 from .enrich import badge_id, has_site
+from .fonts import WEB_FAMILY, WEB_FONT_NOTICE, page_characters, web_font
 from .geo import pacific_coords, pacific_view
 from .i18n import Translator, translator
 from .measures import shown_measures
 from .query import active_spans
 from .schema import split_list
-from .selection import Selection
+from .selection import Selection, dates_text
 from .style import BASE_FILL, NO_DATA, Choropleth, Legend, classify, layer_legend
 from .viewstate import MapView
 
@@ -218,18 +221,33 @@ def zoom_bands(geoms: np.ndarray) -> list[dict[str, Any]]:
 _CODE = re.compile(r"[a-z_]+")
 
 
-def _column_text(values: pd.Series, tr: Translator | None = None) -> list[str]:
+def _column_text(values: pd.Series, tr: Translator | None = None, *, codes: bool = True) -> list[str]:
     """Display text of a column (numbers formatted, snake_case codes spelled out in ``tr``'s
-    language, missing values empty). Each distinct value is formatted once."""
+    language unless ``codes`` is False, missing values empty). Each distinct value is
+    formatted once."""
+    return _column_array(values, tr, codes=codes).tolist()
+
+
+def _column_array(values: pd.Series, tr: Translator | None = None, *, codes: bool = True) -> np.ndarray:
+    """:func:`_column_text` as an object array."""
     tr = tr or translator()
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if len(uniques) and all(isinstance(u, str) for u in uniques[:1000]) and pd.api.types.is_string_dtype(uniques):
-        texts = [str(u) for u in uniques]
+    positions, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = np.asarray(uniques, dtype=object)  # one conversion (iterating an Arrow array is slow)
+    if len(distinct) and pd.api.types.is_string_dtype(uniques) and all(isinstance(u, str) for u in distinct[:1000]):
+        texts = distinct.tolist()
     else:
-        texts = [_text(u) for u in uniques]
-    texts = [tr.value(t) if _CODE.fullmatch(t) else t for t in texts]
+        texts = [_text(u) for u in distinct]
+    if codes:
+        texts = [tr.value(t) if _CODE.fullmatch(t) else t for t in texts]
     table = np.array([*texts, ""], dtype=object)
-    return table[np.asarray(codes)].tolist()
+    return table[np.asarray(positions)]
+
+
+def _per_distinct(values: pd.Series, func: Any) -> list[Any]:
+    """``func`` of each value, computed once per distinct value (missing values: ``func(None)``)."""
+    positions, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = np.array([*(func(u) for u in uniques), func(None)], dtype=object)
+    return table[np.asarray(positions)].tolist()
 
 
 def _country_tip(tr: Translator, iso3: str, name: object) -> str:
@@ -238,11 +256,12 @@ def _country_tip(tr: Translator, iso3: str, name: object) -> str:
 
 def _names(frame: pd.DataFrame, field: str, tr: Translator) -> list[str]:
     """Records' names in ``tr``'s language (``<field>_<lang>`` when present, else the original)."""
-    names = [_text(v) for v in frame[field].tolist()]
+    names = _column_array(frame[field], tr, codes=False)
     own = f"{field}_{tr.lang}"
     if own in frame.columns:
-        names = [_text(o) or n for o, n in zip(frame[own].tolist(), names, strict=True)]
-    return names
+        translated = _column_array(frame[own], tr, codes=False)
+        names = np.where(translated != "", translated, names)
+    return names.tolist()
 
 
 def time_spans(frame: pd.DataFrame, layer: Layer) -> list[list[float | None] | None]:
@@ -284,6 +303,10 @@ def keep_mask(n: int, positions: Iterable[int]) -> str:
     return base64.b64encode(np.packbits(mask, bitorder="little").tobytes()).decode("ascii")
 
 
+#: The MapAssets made lately in this process, held weakly (see ``MapAssets.__init__``).
+_RECENT: deque[weakref.ref[MapAssets]] = deque(maxlen=16)
+
+
 class MapAssets:
     """The layers and countries of a bundle as JSON documents for the map runtime, built
     once per bundle and reused for every rerun, session and export.
@@ -315,6 +338,13 @@ class MapAssets:
         self._bounds: dict[str, tuple[float, float, float, float]] | None = None
         #: ``{name: ((folder, url_base), url)}`` of the documents already published.
         self._published: dict[str, tuple[tuple[str, str], str]] = {}
+        # documents of the same layer objects built lately in this process are taken over
+        # (an upload shown in a workspace's successive bundles is built and written once)
+        for ref in list(_RECENT):
+            other = ref()
+            if other is not None:
+                self.reuse(other)
+        _RECENT.append(weakref.ref(self))
 
     def reuse(self, other: MapAssets) -> MapAssets:
         """Take over ``other``'s built (and published) documents for what both bundles share
@@ -386,14 +416,11 @@ class MapAssets:
         n = len(frame)
         if not frame.index.equals(pd.RangeIndex(n)):
             raise ValueError(f"layer {layer_id!r}: records must be indexed 0..{n - 1} (load_bundle does this)")
-        if style.color_by:
-            colors = [style.color_for(v) for v in frame[style.color_by].tolist()]
-        else:
-            colors = [style.default_color] * n
+        colors = _per_distinct(frame[style.color_by], style.color_for) if style.color_by else [style.default_color] * n
         palette = list(dict.fromkeys(colors))
         color_index = {c: k for k, c in enumerate(palette)}
         by_width = style.width_by
-        weights = [style.width_for(v) for v in frame[by_width].tolist()] if by_width else [style.width] * n
+        weights = _per_distinct(frame[by_width], style.width_for) if by_width else [style.width] * n
         sited = np.flatnonzero(has_site(frame).to_numpy())
         ids = frame["id"].astype(str).tolist() if "id" in frame.columns else [str(i) for i in range(n)]
         tip_fields = [f for f in layer.tooltip if f != layer.label_field and f in frame.columns]
@@ -407,16 +434,16 @@ class MapAssets:
             "popup_fields": [[label, kind] for _, label, kind in popup_fields(layer, self.tr)],
         }
         geoms = frame.geometry.to_numpy()[sited]
-        if layer.geometry == "point" and all(g.geom_type == "Point" for g in geoms):
+        if layer.geometry == "point" and bool(np.all(shapely.get_type_id(np.asarray(geoms, dtype=object)) == 0)):
             # compact: positions, flat coordinates and per-feature style codes, no GeoJSON per point
-            shifted = shapely.transform(np.asarray(geoms, dtype=object), pacific_coords)
-            coords = np.round(shapely.get_coordinates(shifted), 5)
+            coords = np.round(pacific_coords(shapely.get_coordinates(np.asarray(geoms, dtype=object))), 5)
+            color_codes = np.array([color_index[c] for c in colors], dtype=np.int64)
             document["features"] = []
             document["points"] = {
-                "i": [int(i) for i in sited],
-                "id": [ids[i] for i in sited],
+                "i": sited.tolist(),
+                "id": np.asarray(ids, dtype=object)[sited].tolist(),
                 "xy": coords.ravel().tolist(),
-                "c": [color_index[colors[i]] for i in sited],
+                "c": color_codes[sited].tolist(),
             }
             return document
         document["features"] = [
@@ -538,6 +565,10 @@ def _write_document(folder: Path, name: str, document: object, url_base: str) ->
     return f"{url_base}/data/{target.name}"
 
 
+#: Stands for the number in a badge header the runtime completes (not in any text: a control character).
+_COUNT = "\x01"
+
+
 def _badges(frame: gpd.GeoDataFrame, layer: Layer, assets: MapAssets) -> list[dict[str, Any]]:
     """Country-level records of a selection grouped into one badge per country."""
     if not layer.country_fields or frame.empty:
@@ -549,18 +580,28 @@ def _badges(frame: gpd.GeoDataFrame, layer: Layer, assets: MapAssets) -> list[di
         if place is None:  # a country outside the basemap: tables and exports only
             continue
         lat, lon, name = place
-        header = assets.tr.ngettext(
-            "{country}: {n} country-level record of {layer}",
-            "{country}: {n} country-level records of {layer}",
-            len(group),
-        ).format(country=name, n=len(group), layer=assets.tr.data(layer.title))
+        title = assets.tr.data(layer.title)
+
+        def header(n: int | str, plural_of: int, country: str = name, title: str = title) -> str:
+            return _h(
+                assets.tr.ngettext(
+                    "{country}: {n} country-level record of {layer}",
+                    "{country}: {n} country-level records of {layer}",
+                    plural_of,
+                ).format(country=country, n=n, layer=title)
+            )
+
         badges.append(
             {
                 "id": badge_id(layer.id, str(code)),
                 "lat": lat,
                 "lon": lon,
                 "members": [int(i) for i in group.index],
-                "header": _h(header),
+                "header": header(len(group), len(group)),
+                # the year control (HTML export) shows fewer members in some years: the header
+                # for one, and for n with _COUNT where the number goes (English and Japanese
+                # have no other plural forms)
+                "counted": [header(1, 1), header(_COUNT, 2)],
             }
         )
     return badges
@@ -726,6 +767,7 @@ def web_map(*, asset_base_url: str | None = STREAMLIT_STATIC_URL, runtime_versio
         use_local_assets(m, asset_base_url)
         suffix = f"?v={runtime_version}" if runtime_version else ""
         m.default_js = [*m.default_js, ("mapper_runtime", f"{asset_base_url}/mapper/mapper.js{suffix}")]
+        m.default_css = [*m.default_css, ("mapper_ja_font", f"{asset_base_url}/{JAPANESE_FONT_DIR}/ipaexfont.css")]
     return m
 
 
@@ -791,10 +833,12 @@ def year_range(selection: Selection) -> tuple[int, int] | None:
 
 
 #: The fonts the HTML map asks for: the viewer's own Japanese system fonts (every desktop
-#: and mobile OS sold in Japan has one of these), then any sans-serif. No font is fetched.
+#: and mobile OS sold in Japan has one of these), then the subset of IPAexGothic embedded in
+#: the page (:func:`mapper.fonts.web_font`: no glyph missing on a machine without Japanese
+#: fonts), then any sans-serif. No font is fetched.
 FONT_STACK = (
     '-apple-system,"Segoe UI","Hiragino Sans","Hiragino Kaku Gothic ProN","Yu Gothic UI","Yu Gothic",'
-    'Meiryo,"Noto Sans CJK JP","Noto Sans JP","IPAexGothic",sans-serif'
+    f'Meiryo,"Noto Sans CJK JP","Noto Sans JP","IPAexGothic","{WEB_FAMILY}",sans-serif'
 )
 
 
@@ -828,7 +872,7 @@ def standalone_html(
     m.default_js = []
     m.default_css = []
     title = title or tr.gettext("Indo-Pacific clean-energy partnerships")
-    as_of_text = tr.gettext("data as of {date}").format(date=tr.date(selection.as_of))
+    as_of_text = tr.gettext("data as of {date}").format(date=dates_text(selection, tr))
     caption = (
         f'<div class="mapper-caption"><b>{_h(title)}</b> · {_h(state.describe(selection.catalogue.facets, tr))} · '
         f"{_h(as_of_text)} · "
@@ -840,11 +884,30 @@ def standalone_html(
     root.header.add_child(_Raw(head), name="inline_assets", index=0)
     root.header.add_child(
         _Raw(
-            f"<style>body,.leaflet-container,.mapper-legend,.mapper-time{{font-family:{FONT_STACK}}}"
+            # (scoped to the map so it outranks the runtime's own "font: ... sans-serif", added later)
+            "<style>body,.leaflet-container,.leaflet-container .mapper-legend,.leaflet-container .mapper-time,"
+            f".leaflet-container .mapper-error{{font-family:{FONT_STACK}}}"
             ".mapper-caption{position:fixed;bottom:0;left:0;right:0;z-index:1000;background:rgba(255,255,255,.9);"
             "font-size:11px;padding:3px 8px}.leaflet-bottom{bottom:34px}</style>"
         )
     )
     root.html.add_child(_Raw(caption))
     html_text = root.render()
-    return html_text.replace("<html>", f'<html lang="{_h(tr.lang)}">', 1)
+    html_text = html_text.replace("<html>", f'<html lang="{_h(tr.lang)}">', 1)
+    return _with_font(html_text)
+
+
+def _with_font(page: str) -> str:
+    """The page with the Japanese font embedded: subset to the characters the page holds
+    (its text, labels and data), as an inline ``@font-face``, with the font's licence (the
+    IPA Font License asks for its copy to go with the font). A page without any character
+    the font covers is returned as it is."""
+    font = web_font(page_characters(page))
+    if font is None:
+        return page
+    licence = f"{WEB_FONT_NOTICE}\n\n{font.licence}".replace("</", "<\\/")
+    block = (
+        f"<style>{font.css()}</style>\n"
+        f'<script type="text/plain" id="mapper-font-licence">\n{licence}\n</script>\n</head>'
+    )
+    return page.replace("</head>", block, 1)

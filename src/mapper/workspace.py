@@ -188,8 +188,12 @@ class WorkspaceStore(abc.ABC):
         sheet: str | None = None,
         layer: str | None = None,
         rows: int | None = None,
+        created: datetime | None = None,
     ) -> Upload:
         """Keep ``data`` (unchanged) with its mapping as the next version of ``name``.
+
+        ``created`` is the upload time (default: now), e.g. the moment the file reached the
+        page, which the records checked then already carry.
 
         Raises
         ------

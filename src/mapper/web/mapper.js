@@ -507,6 +507,12 @@
     });
   }
 
+  // a badge's header for the members shown (the year control hides some in some years)
+  function badgeHeader(badge, n) {
+    if (!badge.counted || n === badge.members.length) return badge.header;
+    return n === 1 ? badge.counted[0] : badge.counted[1].split("\u0001").join(String(n));
+  }
+
   function badgeLayer(map, st, spec, entry, badge, members) {
     var paneId = pane(map, "badge");
     var data = entry.data;
@@ -524,9 +530,10 @@
         return "<li>" + esc(data.labels[i]) + "</li>";
       })
       .join("");
-    marker.feature = { type: "Feature", properties: { id: badge.id }, geometry: null };
+    var header = badgeHeader(badge, members.length);
+    marker.feature = { type: "Feature", properties: { id: badge.id, count: members.length }, geometry: null };
     marker.bindTooltip(
-      '<div class="mapper-tip"><b>' + badge.header + "</b><div>" + esc(say(st, "no_site")) + "</div><ul>" +
+      '<div class="mapper-tip"><b>' + header + "</b><div>" + esc(say(st, "no_site")) + "</div><ul>" +
         names + "</ul></div>",
       { sticky: true }
     );
@@ -536,7 +543,7 @@
           return popupHtml(data, i);
         })
       ).then(function (parts) {
-        return '<div class="mapper-group"><b>' + badge.header + "</b>" + parts.join("") + "</div>";
+        return '<div class="mapper-group"><b>' + header + "</b>" + parts.join("") + "</div>";
       });
     });
     return marker;
