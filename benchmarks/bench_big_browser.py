@@ -11,6 +11,11 @@ points through ``st_folium``) in the same run:
 * the app server's memory (RSS) after these.
 
 Run: ``python benchmarks/bench_big_browser.py [N]`` (default 100,000). Nothing is asserted.
+
+``python benchmarks/bench_big_browser.py polygons [N]`` (default 10,000) draws ``N`` detailed
+polygons (201 vertices, 5-30 km) in the self-contained HTML map twice in one run, with the
+exact geometry only and with simplified geometry per zoom band, and prints the document's
+bytes, the first draw and each zoom and pan step (ms, until two frames after the change).
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+import geopandas as gpd
+import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -126,12 +134,129 @@ def _visit(browser, url: str, count, timeout: float) -> tuple[float, float]:
     return first, change
 
 
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+def detailed_polygons(n: int, rng: np.random.Generator, vertices: int = 200) -> gpd.GeoDataFrame:
+    """``n`` synthetic records as irregular polygons of ``vertices`` vertices, 5-30 km across,
+    a vertex every 90-500 m with a little noise (outlines digitised from maps, unlike
+    ``bench_big``'s squares)."""
+    frame = bench_big.shaped(bench_big.synthetic(n, rng), "point", rng)
+    x, y = frame.geometry.x.to_numpy()[:, None], frame.geometry.y.to_numpy()[:, None]
+    angles = np.linspace(0, 2 * np.pi, vertices, endpoint=False)[None, :]
+    radius = rng.uniform(0.025, 0.15, (n, 1)) * (1 + 0.25 * np.sin(3 * angles + rng.uniform(0, 6, (n, 1))))
+    radius = radius * rng.uniform(0.98, 1.02, (n, vertices))
+    ring = np.stack([x + radius * np.cos(angles), y + radius * np.sin(angles)], axis=2)
+    ring = np.concatenate([ring, ring[:, :1]], axis=1)
+    return frame.set_geometry(shapely.polygons(ring))
+
+
+_STEP = """async (step) => {
+  const map = window.MapperRuntime.map;
+  const frames = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const start = performance.now();
+  if (step.zoom !== undefined) {
+    const done = new Promise((r) => map.once("zoomend", r));
+    map.setZoom(step.zoom, { animate: false });
+    await done;
+  } else {
+    map.panBy(step.pan, { animate: false });
+  }
+  await frames();
+  return performance.now() - start;
+}"""
+
+
+def _draw(browser, path: Path, layer: str) -> dict[str, float]:
+    """First draw of a standalone HTML map, then zoom in step by step and pan (ms each)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    start = time.monotonic()
+    page.goto(path.as_uri())
+    page.wait_for_function(
+        "() => { const c = document.querySelector('.leaflet-container'); return c && "
+        "c.getAttribute('data-mapper-ready') === '1' && "
+        f"JSON.parse(c.getAttribute('data-mapper-shown'))['{layer}'] > 0; }}",
+        timeout=600_000,
+    )
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    out = {"first draw": (time.monotonic() - start) * 1000}
+    page.evaluate("() => window.MapperRuntime.map.setView([12, 105], 3, { animate: false })")
+    steps = [{"zoom": z} for z in (4, 5, 6, 7, 8, 9, 10)] + [{"pan": [300, 200]}, {"zoom": 5}, {"pan": [-300, 150]}]
+    for step in steps:
+        name = (
+            f"zoom {step['zoom']}"
+            if "zoom" in step
+            else f"pan@{page.evaluate('() => window.MapperRuntime.map.getZoom()')}"
+        )
+        out[name] = page.evaluate(_STEP, step)
+    context.close()
+    return out
+
+
+def polygons(n: int) -> None:
+    """``n`` detailed polygons in standalone HTML: the exact geometry only (before) against
+    simplified bands per zoom (after), in one run: document bytes, first draw, zoom and pan."""
+    from playwright.sync_api import sync_playwright
+
+    import mapper
+    from mapper.selection import select
+    from mapper.webmap import MapAssets, standalone_html
+
+    rng = np.random.default_rng(bench_big.SEED)
+    frame = detailed_polygons(n, rng)
+    base = mapper.load_bundle()
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp_name, sync_playwright() as play:
+        tmp = Path(tmp_name)
+        bundle = bench_big._bundle(tmp, frame, base, "polygon")
+        selection = select(bundle, mapper.FilterState(layers=("synthetic",)))
+        browser = play.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        for name, simplify in (("exact", False), ("banded", True)):
+            assets = MapAssets(bundle, simplify=simplify)
+            start = time.monotonic()
+            document = assets.inline_document("synthetic")
+            build = time.monotonic() - start
+            size = len(json.dumps(document, separators=(",", ":")))
+            urls = assets.publish(tmp / name, "/static")  # what the app fetches: first, and past the last band
+            data = tmp / name / "data"
+            first = (data / urls["synthetic"].rsplit("/", 1)[1]).stat().st_size
+            detail = sum(p.stat().st_size for p in data.glob("synthetic-detail-*.json"))
+            path = tmp / f"{name}.html"
+            path.write_text(standalone_html(selection, assets=assets), encoding="utf-8")
+            timings = _draw(browser, path, "synthetic")
+            results[name] = (size, build, path.stat().st_size, (first, detail), timings)
+        browser.close()
+    print(json.dumps({"seed": bench_big.SEED, "polygons": n, "vertices": 201}))
+    for name, (size, build, html_size, (first, detail), timings) in results.items():
+        steps = ", ".join(f"{k} {v:.0f}" for k, v in timings.items())
+        print(
+            f"{name:>7}: app fetches {first / 1e6:5.1f} MB first (+{detail / 1e6:4.1f} MB past the last band); "
+            f"inline document {size / 1e6:5.1f} MB (built in {build:4.1f} s), HTML {html_size / 1e6:5.1f} MB | "
+            f"ms: {steps}"
+        )
+    before, after = results["exact"][4], results["banded"][4]
+    ratios = ", ".join(f"{k} {before[k] / after[k]:.1f}x" for k in before)
+    print(f"  ratio exact/banded: {ratios}")
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
+    if len(sys.argv) > 1 and sys.argv[1] == "polygons":
+        polygons(int(sys.argv[2]) if len(sys.argv) > 2 else 10_000)
+        return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-    flags += ["--disable-sync", "--disable-quic", "--no-first-run"]
+    flags = FLAGS
     with tempfile.TemporaryDirectory() as tmp_name, sync_playwright() as play:
         tmp = Path(tmp_name)
         root = _root(tmp, n)

@@ -34,6 +34,57 @@ def bundle(catalogue: mapper.Catalogue) -> mapper.Bundle:
     return mapper.load_bundle(catalogue)
 
 
+def pick_layer(
+    bundle: mapper.Bundle,
+    *,
+    geometry: str | None = None,
+    facet: str | None = None,
+    country_level: bool | None = None,
+    several_countries: bool = False,
+    where: Callable[[mapper.Layer, Any], bool] | None = None,
+    exclude: tuple[str, ...] = (),
+) -> str:
+    """The id of the first bundled layer with these properties, so that generic tests never
+    name today's layers (issue 10):
+
+    ``geometry`` (point, line, polygon); ``facet``: the layer maps this filter facet to
+    fields; ``country_level``: it has (True) or lacks (False) records located only to a
+    country; ``several_countries``: its records name more than one country field (e.g. the
+    two ends of a line); ``where(layer, frame)``: any other condition. Fails, naming what
+    was asked, when no layer has them."""
+    for lid, layer in bundle.catalogue.items():
+        frame = bundle.layers[lid]
+        if lid in exclude or (geometry and layer.geometry != geometry) or (facet and not layer.facet_fields(facet)):
+            continue
+        if country_level is not None and bool((~mapper.enrich.has_site(frame)).any()) != country_level:
+            continue
+        if several_countries and len(layer.facet_fields("country")) < 2:
+            continue
+        if where is not None and not where(layer, frame):
+            continue
+        return lid
+    asked = {"geometry": geometry, "facet": facet, "country_level": country_level, "several": several_countries}
+    raise AssertionError(f"no bundled layer has {asked} (and the extra condition); add one or change the test")
+
+
+@pytest.fixture(scope="session")
+def point_layer(bundle: mapper.Bundle) -> str:
+    """A bundled point layer with a record located only to its country."""
+    return pick_layer(bundle, geometry="point", country_level=True)
+
+
+@pytest.fixture(scope="session")
+def line_layer(bundle: mapper.Bundle) -> str:
+    """A bundled line layer whose records name a country at each end."""
+    return pick_layer(bundle, geometry="line", several_countries=True)
+
+
+@pytest.fixture(scope="session")
+def polygon_layer(bundle: mapper.Bundle) -> str:
+    """A bundled polygon layer."""
+    return pick_layer(bundle, geometry="polygon")
+
+
 @pytest.fixture
 def layers_copy(tmp_path: Path) -> Path:
     """Copy ``layers/`` and ``geodata/`` into ``tmp_path`` and return that root.

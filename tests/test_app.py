@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import pick_layer
 from streamlit.testing.v1 import AppTest
 
 import mapper
@@ -58,12 +59,12 @@ def test_filters_change_the_counts_and_the_url(bundle: mapper.Bundle) -> None:
     assert set(_counts(at).values()) == {0}
 
 
-def test_layer_toggle_and_year_range(bundle: mapper.Bundle) -> None:
+def test_layer_toggle_and_year_range(bundle: mapper.Bundle, line_layer: str) -> None:
     at = _app()
-    at.sidebar.multiselect(key="w_layers").set_value(["interconnectors"]).run()
-    assert list(_counts(at)) == [bundle.catalogue["interconnectors"].title]
+    at.sidebar.multiselect(key="w_layers").set_value([line_layer]).run()
+    assert list(_counts(at)) == [bundle.catalogue[line_layer].title]
     at.sidebar.slider(key="f_year").set_value((2015, 2020)).run()
-    expected = _expected(bundle, mapper.FilterState(layers=("interconnectors",), year=(2015, 2020)))
+    expected = _expected(bundle, mapper.FilterState(layers=(line_layer,), year=(2015, 2020)))
     assert _counts(at) == expected
     assert at.query_params["year_from"] == "2015"
 
@@ -80,13 +81,13 @@ def test_choropleth_switches_and_is_in_the_url() -> None:
     assert at.sidebar.selectbox(key="w_scheme").disabled  # categorical: no classification
 
 
-def test_a_shared_link_restores_the_view(bundle: mapper.Bundle) -> None:
+def test_a_shared_link_restores_the_view(bundle: mapper.Bundle, point_layer: str, polygon_layer: str) -> None:
     at = _app(
         {
             "countries": "VNM",
             "choropleth": "net_zero_year",
             "scheme": "equal_interval",
-            "layers": "jumpp,wind_zones",
+            "layers": f"{point_layer},{polygon_layer}",
             "lat": "15.5",
             "lon": "107.2",
             "zoom": "6",
@@ -96,16 +97,16 @@ def test_a_shared_link_restores_the_view(bundle: mapper.Bundle) -> None:
     assert at.sidebar.multiselect(key="f_country").value == ["VNM"]
     assert at.sidebar.selectbox(key="w_choropleth").value == "net_zero_year"
     assert at.sidebar.selectbox(key="w_scheme").value == "equal_interval"
-    assert _counts(at) == _expected(bundle, mapper.FilterState(country=("VNM",), layers=("jumpp", "wind_zones")))
+    assert _counts(at) == _expected(bundle, mapper.FilterState(country=("VNM",), layers=(point_layer, polygon_layer)))
     assert at.session_state["view_state"].view.zoom == 6
     assert at.session_state["view_request"]["zoom"] == 6  # pushed into the new map once
     assert not at.info  # nothing had to be adjusted
 
 
-def test_bad_or_stale_links_show_the_nearest_view_and_a_notice(bundle: mapper.Bundle) -> None:
+def test_bad_or_stale_links_show_the_nearest_view_and_a_notice(bundle: mapper.Bundle, point_layer: str) -> None:
     at = _app(
         {
-            "layers": "nope,jumpp",
+            "layers": f"nope,{point_layer}",
             "year_from": "abc",
             "choropleth": "<script>",
             "lat": "999",
@@ -119,7 +120,7 @@ def test_bad_or_stale_links_show_the_nearest_view_and_a_notice(bundle: mapper.Bu
     notices = re.sub(r"\\(.)", r"\1", " ".join(i.value for i in at.info))
     for word in ("nope", "abc", "choropleth", "XXX", "weird", "Evil.Tiles", "map position"):
         assert word in notices
-    assert _counts(at) == _expected(bundle, mapper.FilterState(layers=("jumpp",), country=("LAO",)))
+    assert _counts(at) == _expected(bundle, mapper.FilterState(layers=(point_layer,), country=("LAO",)))
 
 
 @pytest.mark.parametrize("page", ["app_pages/countries.py", "app_pages/sources.py", "app_pages/export.py"])
@@ -156,25 +157,28 @@ def test_sources_page_reports_freshness(app: AppTest, bundle: mapper.Bundle) -> 
 
 
 def test_capacity_range_filters_layers_with_a_capacity(bundle: mapper.Bundle) -> None:
-    at = _app({"layers": "wind_zones,interconnectors"})
+    with_capacity = tuple(lid for lid in bundle.catalogue if bundle.catalogue[lid].facet_fields("capacity"))
+    assert len(with_capacity) >= 2
+    at = _app({"layers": ",".join(reversed(with_capacity))})
     low, high = at.sidebar.slider(key="f_capacity").value
     at.sidebar.slider(key="f_capacity").set_value((1000, high)).run()
     assert not at.exception
-    expected = _expected(bundle, mapper.FilterState(layers=("interconnectors", "wind_zones"), capacity=(1000, None)))
+    expected = _expected(bundle, mapper.FilterState(layers=with_capacity, capacity=(1000, None)))
     assert _counts(at) == expected
     assert at.query_params["capacity_from"] == "1000"
     assert low < 1000
 
 
 def test_capacity_range_comes_back_from_a_link(bundle: mapper.Bundle) -> None:
-    at = _app({"layers": "wind_zones", "capacity_min": "500", "capacity_max": "2000"})
+    lid = pick_layer(bundle, facet="capacity")
+    at = _app({"layers": lid, "capacity_min": "500", "capacity_max": "2000"})
     assert at.sidebar.slider(key="f_capacity").value == (500, 2000)
-    expected = _expected(bundle, mapper.FilterState(layers=("wind_zones",), capacity=(500, 2000)))
+    expected = _expected(bundle, mapper.FilterState(layers=(lid,), capacity=(500, 2000)))
     assert _counts(at) == expected
 
 
-def test_reset_filters_shows_everything_again(bundle: mapper.Bundle) -> None:
-    at = _app({"countries": "LAO", "search": "grid", "layers": "jumpp"})
+def test_reset_filters_shows_everything_again(bundle: mapper.Bundle, point_layer: str) -> None:
+    at = _app({"countries": "LAO", "search": "grid", "layers": point_layer})
     assert _counts(at) != _expected(bundle, mapper.FilterState())
     at.sidebar.button(key="w_reset").click().run()
     assert _counts(at) == _expected(bundle, mapper.FilterState())

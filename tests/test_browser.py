@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+import shapely
+
 import mapper
 from mapper._serve import CHROMIUM_ARGS, serve_app
 from mapper.selection import select
@@ -499,6 +501,59 @@ def test_tiny_features_become_symbols_and_shapes_again_when_zoomed_in(server: st
     zoomed_symbols, zoomed_drawn = user.frame().evaluate(count)
     assert zoomed_drawn == drawn  # the same records, drawn differently
     assert zoomed_symbols < symbols
+
+
+def test_a_big_polygon_layer_draws_simplified_when_zoomed_out_and_exact_when_zoomed_in(
+    browser, bundle: mapper.Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Zoomed out, a big polygon layer draws simplified outlines (fewer vertices); zoomed in,
+    the exact ones; a popup opened on a simplified outline shows the record itself."""
+    from mapper import webmap
+    from mapper.viewstate import MapView
+
+    lid = next(lid for lid, layer in bundle.catalogue.items() if layer.geometry == "polygon")
+    frame = bundle.layers[lid].copy()
+    sited = mapper.enrich.has_site(frame)
+    detailed = shapely.buffer(frame.geometry[sited].to_numpy(), 0.05, quad_segs=16)  # ~70 vertices each
+    frame.loc[sited, frame.geometry.name] = detailed
+    big = mapper.Bundle(bundle.catalogue, {**bundle.layers, lid: frame}, bundle.countries, bundle.report)
+    monkeypatch.setattr(webmap, "SIMPLIFY_FROM", 0)  # the bundled layer stands in for a big one
+    selection = select(big, mapper.FilterState(layers=(lid,)))
+    record = frame[sited].iloc[0]
+    centre = record.geometry.centroid
+    path = tmp_path / "map.html"
+    path.write_text(standalone_html(selection, view=MapView((centre.y, centre.x), 8)), encoding="utf-8")
+    vertices = f"""() => {{ const e = window.MapperRuntime.map._mapper.layers[{json.dumps(lid)}];
+        const n = (ll) => Array.isArray(ll) ? ll.reduce((s, x) => s + n(x), 0) : 1;
+        return Object.values(e.byIndex).reduce((s, l) => s + n(l.getLatLngs()), 0); }}"""
+    band = f"""(want) => {{ const c = document.querySelector('.leaflet-container');
+        return c.getAttribute('data-mapper-ready') === '1' &&
+            JSON.parse(c.getAttribute('data-mapper-bands') || '{{}}')[{json.dumps(lid)}] === want; }}"""
+    session = Session(browser)
+    try:
+        page = session.page
+        page.goto(path.as_uri())
+        page.wait_for_function(band, arg=10)  # zoom 8 draws the band simplified for zooms 8-10
+        zoomed_out = page.evaluate(vertices)
+        page.evaluate("() => window.MapperRuntime.map.setZoom(12, { animate: false })")
+        page.wait_for_function(band, arg="exact")
+        exact = page.evaluate(vertices)
+        rings = len(detailed) + int(shapely.get_num_interior_rings(detailed).sum())
+        assert exact == int(shapely.get_num_coordinates(detailed).sum()) - rings  # Leaflet drops closing vertices
+        assert zoomed_out < exact / 3
+        page.evaluate("() => window.MapperRuntime.map.setZoom(8, { animate: false })")
+        page.wait_for_function(band, arg=10)
+        assert page.evaluate(vertices) == zoomed_out
+        page.evaluate(
+            f"() => window.MapperRuntime.map._mapper.layers[{json.dumps(lid)}].byIndex[{int(record.name)}].openPopup()"
+        )
+        page.locator(".leaflet-popup-content h4").filter(
+            has_text=str(record[bundle.catalogue[lid].label_field])
+        ).wait_for()
+        assert session.blocked == []
+        assert session.errors == []
+    finally:
+        session.close()
 
 
 # ---- your own data: upload, map, filter, export, restart, find it again -----------------------

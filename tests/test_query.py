@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 import pytest
+from conftest import pick_layer
 
 import mapper
 from mapper import FilterError, FilterState, apply_filter
@@ -21,15 +22,15 @@ def names_country(row: pd.Series, fields: tuple[str, ...], code: str) -> bool:
 
 
 def test_state_normalises_strings_to_tuples_and_upper_cases_countries() -> None:
-    state = FilterState(layers="jumpp", country=["lao", "Tha"], status="ongoing", search="  grid  ")
-    assert state.layers == ("jumpp",)
+    state = FilterState(layers="a_layer", country=["lao", "Tha"], status="ongoing", search="  grid  ")
+    assert state.layers == ("a_layer",)
     assert state.countries == ("LAO", "THA")  # upper-cased, order kept
     assert state.choice("status") == ("ongoing",)
     assert state.search == "grid"
 
 
 def test_state_drops_duplicate_values() -> None:
-    assert FilterState(layers=("jumpp", "jumpp"), status=["ongoing", "ongoing"]).layers == ("jumpp",)
+    assert FilterState(layers=("a_layer", "a_layer"), status=["ongoing", "ongoing"]).layers == ("a_layer",)
     assert FilterState(status=["ongoing", "ongoing"]).choice("status") == ("ongoing",)
 
 
@@ -73,7 +74,7 @@ def test_describe_names_each_facet() -> None:
 @pytest.mark.parametrize(
     "state",
     [
-        FilterState(layers=("jumpp",), country=("LAO",)),
+        FilterState(layers=("a_layer",), country=("LAO",)),
         FilterState(search='grid / "Nam Theun" <2>: a\\b?*|'),
         FilterState(search="../../etc/passwd"),
         FilterState(search="é" * 200),
@@ -93,13 +94,13 @@ def test_slug_is_never_a_directory_reference(search: str) -> None:
 
 
 def test_slug_summarises_the_state() -> None:
-    assert FilterState(layers=("jumpp",), country=("LAO",)).slug() == "jumpp_LAO"
+    assert FilterState(layers=("a_layer",), country=("LAO",)).slug() == "a_layer_LAO"
 
 
 # --- apply_filter on the bundled data -------------------------------------------------------
 
 
-def test_country_filter_keeps_records_naming_the_country_in_any_field(bundle: mapper.Bundle) -> None:
+def test_country_filter_keeps_records_naming_the_country_in_any_field(bundle: mapper.Bundle, line_layer: str) -> None:
     catalogue = bundle.catalogue
     result = apply_filter(bundle.layers, catalogue, FilterState(country=("LAO",)))
     assert list(result) == list(catalogue)
@@ -110,13 +111,13 @@ def test_country_filter_keeps_records_naming_the_country_in_any_field(bundle: ma
         assert set(result[layer_id]["id"]) == expected, layer_id
         kept_any += len(expected)
     assert kept_any > 0
-    # a record that names LAO only in `countries` (not as primary country) is kept
-    jumpp = result["jumpp"]
-    assert (jumpp["country"] != "LAO").any()
-    # interconnectors with LAO at either end are kept
-    lines = result["interconnectors"]
-    assert (lines["country_a"] == "LAO").any()
-    assert len(lines) == len(bundle.layers["interconnectors"].query("country_a == 'LAO' or country_b == 'LAO'"))
+    # a record that names LAO only in a later country field (not its first, primary one) is kept
+    assert any((result[lid][catalogue[lid].facet_fields("country")[0]] != "LAO").any() for lid in result)
+    # lines with LAO at either end are kept
+    first, second = catalogue[line_layer].facet_fields("country")[:2]
+    lines = result[line_layer]
+    assert (lines[first] == "LAO").any()
+    assert len(lines) == len(bundle.layers[line_layer].query(f"{first} == 'LAO' or {second} == 'LAO'"))
 
 
 def test_country_filter_is_case_insensitive_through_the_state(bundle: mapper.Bundle) -> None:
@@ -127,23 +128,32 @@ def test_country_filter_is_case_insensitive_through_the_state(bundle: mapper.Bun
 
 
 def test_partnership_filter_leaves_layers_without_the_facet_alone(bundle: mapper.Bundle) -> None:
-    result = apply_filter(bundle.layers, bundle.catalogue, FilterState(partnership=("JUMPP",)))
-    assert len(result["jucep"]) == 0
-    assert len(result["jumpp"]) == len(bundle.layers["jumpp"]) > 0
-    assert len(result["interconnectors"]) == len(bundle.layers["interconnectors"])
-    assert len(result["wind_zones"]) == len(bundle.layers["wind_zones"])
+    catalogue = bundle.catalogue
+    result = apply_filter(bundle.layers, catalogue, FilterState(partnership=("JUMPP",)))
+    with_facet = [lid for lid in catalogue if catalogue[lid].facet_fields("partnership")]
+    without = [lid for lid in catalogue if lid not in with_facet]
+    assert with_facet
+    assert without
+    for lid in with_facet:  # kept: exactly the records of that partnership
+        field = catalogue[lid].facet_fields("partnership")[0]
+        assert result[lid]["id"].tolist() == bundle.layers[lid].query(f"{field} == 'JUMPP'")["id"].tolist()
+    assert any(len(result[lid]) == 0 for lid in with_facet)  # a layer of the other partnership only
+    assert any(len(result[lid]) == len(bundle.layers[lid]) > 0 for lid in with_facet)
+    for lid in without:
+        assert len(result[lid]) == len(bundle.layers[lid]), lid
 
 
 def test_layer_selection_returns_only_those_layers(bundle: mapper.Bundle) -> None:
-    result = apply_filter(bundle.layers, bundle.catalogue, FilterState(layers=("wind_zones", "jumpp")))
-    assert list(result) == ["jumpp", "wind_zones"]  # catalogue order
+    first, *_, last = list(bundle.catalogue)
+    result = apply_filter(bundle.layers, bundle.catalogue, FilterState(layers=(last, first)))
+    assert list(result) == [first, last]  # catalogue order
 
 
 def test_unknown_layer_is_a_filter_error_listing_the_layers(bundle: mapper.Bundle) -> None:
     with pytest.raises(FilterError) as info:
         apply_filter(bundle.layers, bundle.catalogue, FilterState(layers=("solar",)))
     assert "solar" in str(info.value)
-    assert "wind_zones" in str(info.value)
+    assert all(lid in str(info.value) for lid in bundle.catalogue)
 
 
 def test_search_is_case_insensitive_and_every_word_must_match(bundle: mapper.Bundle) -> None:
@@ -162,9 +172,9 @@ def test_search_is_case_insensitive_and_every_word_must_match(bundle: mapper.Bun
 
 def test_search_looks_only_in_the_layer_search_fields(bundle: mapper.Bundle) -> None:
     # 'announced' is a status value, not in any searched field
-    frame = bundle.layers["jumpp"]
-    assert (frame["status"] == "announced").any()
-    hits = filter_layer(frame, bundle.catalogue["jumpp"], FilterState(search="xyzzy-announced"))
+    lid = pick_layer(bundle, where=lambda layer, frame: (frame["status"] == "announced").any())
+    frame = bundle.layers[lid]
+    hits = filter_layer(frame, bundle.catalogue[lid], FilterState(search="xyzzy-announced"))
     assert len(hits) == 0
 
 
@@ -180,28 +190,38 @@ def test_year_range_keeps_records_inside_it(bundle: mapper.Bundle) -> None:
 
 def test_open_ended_year_range(bundle: mapper.Bundle) -> None:
     result = apply_filter(bundle.layers, bundle.catalogue, FilterState(year=(2023, None)))
-    jumpp = bundle.layers["jumpp"]
-    assert result["jumpp"]["id"].tolist() == jumpp[jumpp["year"] >= 2023]["id"].tolist()
+    for lid, frame in bundle.layers.items():
+        field = bundle.catalogue[lid].facet_fields("year")[0]
+        assert result[lid]["id"].tolist() == frame[frame[field] >= 2023]["id"].tolist(), lid
+    assert sum(len(f) for f in result.values()) > 0
 
 
 def test_capacity_range_and_layers_without_capacity(bundle: mapper.Bundle) -> None:
-    result = apply_filter(bundle.layers, bundle.catalogue, FilterState(capacity=(500, 1500)))
-    for layer_id in ("interconnectors", "wind_zones"):
+    catalogue = bundle.catalogue
+    result = apply_filter(bundle.layers, catalogue, FilterState(capacity=(500, 1500)))
+    with_facet = [lid for lid in catalogue if catalogue[lid].facet_fields("capacity")]
+    without = [lid for lid in catalogue if lid not in with_facet]
+    assert with_facet
+    assert without
+    for layer_id in with_facet:
+        field = catalogue[layer_id].facet_fields("capacity")[0]
         kept = result[layer_id]
-        assert kept["capacity_mw"].between(500, 1500).all()
-        original = bundle.layers[layer_id]["capacity_mw"]
+        assert kept[field].between(500, 1500).all()
+        original = bundle.layers[layer_id][field]
         assert len(kept) == int(original.between(500, 1500).fillna(False).sum())
-    assert len(result["interconnectors"]) > 0
-    # activities declare no capacity facet: untouched
-    assert len(result["jumpp"]) == len(bundle.layers["jumpp"])
+    assert any(len(result[lid]) > 0 for lid in with_facet)
+    # layers that declare no capacity facet: untouched
+    for lid in without:
+        assert len(result[lid]) == len(bundle.layers[lid]), lid
 
 
-def test_facets_combine_with_and(bundle: mapper.Bundle) -> None:
+def test_facets_combine_with_and(bundle: mapper.Bundle, line_layer: str) -> None:
     state = FilterState(country=("LAO",), status=("under_construction",))
-    lines = apply_filter(bundle.layers, bundle.catalogue, state)["interconnectors"]
+    lines = apply_filter(bundle.layers, bundle.catalogue, state)[line_layer]
+    first, second = bundle.catalogue[line_layer].facet_fields("country")[:2]
     assert len(lines) > 0
     assert (lines["status"] == "under_construction").all()
-    assert ((lines["country_a"] == "LAO") | (lines["country_b"] == "LAO")).all()
+    assert ((lines[first] == "LAO") | (lines[second] == "LAO")).all()
 
 
 def test_facet_choices_and_year_bounds(bundle: mapper.Bundle) -> None:
@@ -216,24 +236,22 @@ def test_facet_choices_and_year_bounds(bundle: mapper.Bundle) -> None:
 
 
 def test_from_query_reads_a_clean_query(catalogue: mapper.Catalogue) -> None:
+    two = tuple(catalogue)[:2]
     state, notices = from_query(
-        {"layers": "jumpp,interconnectors", "countries": "lao,tha", "year_from": "2020", "capacity_max": "900"},
+        {"layers": ",".join(two), "countries": "lao,tha", "year_from": "2020", "capacity_max": "900"},
         catalogue,
     )
     assert notices == []
     # a facet the link does not name starts at its declared default (core JUCEP/JUMPP activities)
     assert state == with_defaults(
-        FilterState(
-            layers=("jumpp", "interconnectors"), country=("LAO", "THA"), year=(2020, None), capacity=(None, 900.0)
-        ),
-        catalogue,
+        FilterState(layers=two, country=("LAO", "THA"), year=(2020, None), capacity=(None, 900.0)), catalogue
     )
 
 
 @pytest.mark.parametrize(
     ("params", "expected_state", "notice"),
     [
-        ({"layers": "jumpp,solar"}, FilterState(layers=("jumpp",)), "solar"),
+        ({"layers": "{layer},solar"}, FilterState(layers=("{layer}",)), "solar"),
         ({"year_from": "abc"}, FilterState(), "abc"),
         ({"year_to": "2020.5"}, FilterState(), "2020.5"),
         ({"year_from": "2025", "year_to": "2020"}, FilterState(year=(2020, 2025)), "swapped"),
@@ -249,6 +267,11 @@ def test_from_query_never_raises_and_explains_what_it_dropped(
     catalogue: mapper.Catalogue, params: dict[str, str], expected_state: FilterState, notice: str
 ) -> None:
     choices = {"country": ["LAO", "THA"], "partnership": ["JUCEP", "JUMPP"]}
+    layer = next(iter(catalogue))  # "{layer}" stands for a layer of the catalogue
+    params = {k: v.replace("{layer}", layer) for k, v in params.items()}
+    expected_state = expected_state.with_values(
+        layers=tuple(x.replace("{layer}", layer) for x in expected_state.layers)
+    )
     state, notices = from_query(params, catalogue, choices)
     assert state == with_defaults(expected_state, catalogue)
     assert any(notice in n for n in notices), notices
@@ -269,13 +292,15 @@ def test_from_query_accepts_repeated_parameters(catalogue: mapper.Catalogue) -> 
     "state",
     [
         FilterState(),
-        FilterState(layers=("jumpp", "wind_zones"), country=("LAO", "THA")),
+        FilterState(layers=("{first}", "{last}"), country=("LAO", "THA")),
         FilterState(partnership=("JUMPP",), status=("ongoing", "completed"), technology=("grid",)),
         FilterState(year=(2019, 2024), capacity=(0, 1500.5)),
         FilterState(search="nuclear study tour"),
     ],
 )
 def test_query_round_trip_gives_back_the_same_state(catalogue: mapper.Catalogue, state: FilterState) -> None:
+    ids = {"{first}": next(iter(catalogue)), "{last}": list(catalogue)[-1]}
+    state = state.with_values(layers=tuple(ids.get(x, x) for x in state.layers))
     query = state.to_query(catalogue.facet_defaults())
     assert all(isinstance(v, str) for v in query.values())
     again, notices = from_query(query, catalogue)
@@ -306,10 +331,11 @@ def test_normalise_state_canonicalises_or_lists_the_valid_values(bundle: mapper.
     from mapper.query import normalise_state
 
     choices = facet_choices(bundle.layers, bundle.catalogue)
+    layer = next(iter(bundle.catalogue))
     state = normalise_state(
-        FilterState(layers=("JUMPP",), partnership=("jumpp",), status=("Ongoing",)), bundle.catalogue, choices
+        FilterState(layers=(layer.upper(),), partnership=("jumpp",), status=("Ongoing",)), bundle.catalogue, choices
     )
-    assert state.layers == ("jumpp",)
+    assert state.layers == (layer,)
     assert state.choice("partnership") == ("JUMPP",)
     assert state.choice("status") == ("ongoing",)
     with pytest.raises(UnknownValueError, match=r"'LAOS'.*LAO"):
@@ -318,13 +344,14 @@ def test_normalise_state_canonicalises_or_lists_the_valid_values(bundle: mapper.
 
 def test_from_query_is_case_insensitive_and_canonicalises(bundle: mapper.Bundle) -> None:
     choices = facet_choices(bundle.layers, bundle.catalogue)
+    layer = next(iter(bundle.catalogue))
     state, notices = from_query(
-        {"layers": "JUMPP", "partnerships": "jumpp", "statuses": "ONGOING", "countries": "lao"},
+        {"layers": layer.upper(), "partnerships": "jumpp", "statuses": "ONGOING", "countries": "lao"},
         bundle.catalogue,
         choices,
     )
     assert not notices
-    assert state.layers == ("jumpp",)
+    assert state.layers == (layer,)
     assert state.choice("partnership") == ("JUMPP",)
     assert state.choice("status") == ("ongoing",)
     assert state.countries == ("LAO",)

@@ -161,12 +161,13 @@ def test_pdf_and_svg_are_vector_with_truetype_fonts(bundle: mapper.Bundle, tmp_p
     assert "<text" in svg  # text stays text (svg.fonttype "none")
 
 
-def test_title_labels_and_data_are_literal_in_pdf_and_svg(bundle: mapper.Bundle) -> None:
+def test_title_labels_and_data_are_literal_in_pdf_and_svg(bundle: mapper.Bundle, line_layer: str) -> None:
     base = select(bundle, MEKONG)
     frames = dict(base.frames)
-    lines = frames["interconnectors"].copy()
+    lines = frames[line_layer].copy()
+    assert len(lines) > 0
     lines.loc[lines.index[0], "name"] = " ".join(PAYLOADS)
-    frames["interconnectors"] = lines
+    frames[line_layer] = lines
     hostile = Selection(bundle=bundle, filters=base.filters, frames=frames)
     options = {"region": "mekong", "title": f"Title {PAYLOADS[0]}", "subtitle": " ".join(PAYLOADS[1:])}
     text = PdfReader(io.BytesIO(to_bytes(draw(hostile, **options), "pdf"))).pages[0].extract_text()

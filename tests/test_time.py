@@ -8,10 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import pick_layer
 
 import mapper
 from mapper.cli import main
-from mapper.query import FilterState, active_in_year, active_spans, from_query, with_defaults
+from mapper.query import END_YEAR_FIELD, FilterState, active_in_year, active_spans, from_query, with_defaults
 from mapper.selection import select
 from mapper.viewstate import ViewState, view_from_query
 
@@ -31,10 +32,11 @@ def _records(bundle: mapper.Bundle, layer_id: str, rows: list[dict[str, object]]
 
 
 def test_a_record_is_active_from_its_year_until_its_end(bundle: mapper.Bundle) -> None:
-    layer = bundle.catalogue["jumpp"]
+    lid = pick_layer(bundle, facet="year", where=lambda _, f: END_YEAR_FIELD in f.columns)
+    layer = bundle.catalogue[lid]
     frame = _records(
         bundle,
-        "jumpp",
+        lid,
         [
             {"year": 2020, "year_end": None, "status": "ongoing"},  # from 2020 on
             {"year": 2020, "year_end": 2022, "status": "completed"},  # 2020..2022
@@ -52,8 +54,16 @@ def test_a_record_is_active_from_its_year_until_its_end(bundle: mapper.Bundle) -
 
 
 def test_a_cancelled_record_is_shown_before_its_year_and_hidden_from_it_on(bundle: mapper.Bundle) -> None:
-    layer = bundle.catalogue["wind_zones"]
-    frame = _records(bundle, "wind_zones", [{"year": 2024, "status": "cancelled"}, {"year": 2024, "status": "awarded"}])
+    lid = pick_layer(
+        bundle,
+        facet="year",
+        where=lambda layer, f: (
+            {"cancelled", "awarded"} <= set(layer.schema.fields["status"].allowed or ())
+            and END_YEAR_FIELD not in f.columns
+        ),
+    )
+    layer = bundle.catalogue[lid]
+    frame = _records(bundle, lid, [{"year": 2024, "status": "cancelled"}, {"year": 2024, "status": "awarded"}])
     assert active_in_year(frame, layer, 2020).tolist() == [True, False]
     assert active_in_year(frame, layer, 2023).tolist() == [True, False]
     assert active_in_year(frame, layer, 2024).tolist() == [False, True]
@@ -62,12 +72,14 @@ def test_a_cancelled_record_is_shown_before_its_year_and_hidden_from_it_on(bundl
 
 
 def test_a_record_without_a_year_is_left_out_of_an_as_of_view(bundle: mapper.Bundle) -> None:
-    frame = bundle.layers["interconnectors"]
-    undated = frame["year"].isna()
-    assert undated.any()  # some interconnectors have no published commissioning year
-    kept = select(bundle, FilterState(layers=("interconnectors",), as_of_year=2026)).frames["interconnectors"]
-    assert not kept["year"].isna().any()
-    assert len(select(bundle, FilterState(layers=("interconnectors",))).frames["interconnectors"]) == len(frame)
+    # a layer in which some records have no published year (e.g. no commissioning year yet)
+    lid = pick_layer(bundle, facet="year", where=lambda layer, f: f[layer.facet_fields("year")[0]].isna().any())
+    field = bundle.catalogue[lid].facet_fields("year")[0]
+    frame = bundle.layers[lid]
+    kept = select(bundle, FilterState(layers=(lid,), as_of_year=2026)).frames[lid]
+    assert len(kept) > 0
+    assert not kept[field].isna().any()
+    assert len(select(bundle, FilterState(layers=(lid,))).frames[lid]) == len(frame)
 
 
 def test_every_output_takes_the_as_of_selection(bundle: mapper.Bundle) -> None:

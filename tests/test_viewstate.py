@@ -25,10 +25,10 @@ def _as_opened(view: ViewState, bundle: mapper.Bundle) -> ViewState:
     )
 
 
-def test_full_view_round_trips_through_the_url(bundle: mapper.Bundle) -> None:
+def test_full_view_round_trips_through_the_url(bundle: mapper.Bundle, point_layer: str) -> None:
     view = _as_opened(
         ViewState(
-            filters=mapper.FilterState(layers=("jumpp",), country=("LAO",), year=(2020, None), search="grid"),
+            filters=mapper.FilterState(layers=(point_layer,), country=("LAO",), year=(2020, None), search="grid"),
             choropleth="net_zero_year",
             scheme="natural_breaks",
             classes=4,
@@ -49,11 +49,11 @@ def test_default_view_has_an_empty_query(bundle: mapper.Bundle) -> None:
     assert view_from_query({}, bundle) == (fresh, [])
 
 
-def test_widget_values_round_trip(controls: Controls, bundle: mapper.Bundle) -> None:
+def test_widget_values_round_trip(controls: Controls, bundle: mapper.Bundle, line_layer: str) -> None:
     view = _as_opened(
         ViewState(
             filters=mapper.FilterState(
-                layers=("interconnectors",), status=("operating",), capacity=(500, None), year=(None, 2020)
+                layers=(line_layer,), status=("operating",), capacity=(500, None), year=(None, 2020)
             ),
             choropleth="member_jumpp",
         ),

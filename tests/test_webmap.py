@@ -14,6 +14,7 @@ import pytest
 import shapely
 
 import mapper
+from mapper import webmap
 from mapper.assets import ASSETS, install_static, runtime_path
 from mapper.geo import display_lon, pacific_view, unshift_lon
 from mapper.selection import select
@@ -113,8 +114,8 @@ def test_install_static_copies_every_asset(tmp_path) -> None:
     assert (tmp_path / "vendor/leaflet/images/layers.png").is_file()
 
 
-def test_tooltip_and_popup_escape_text_from_data(catalogue: mapper.Catalogue) -> None:
-    layer = catalogue["jumpp"]
+def test_tooltip_and_popup_escape_text_from_data(catalogue: mapper.Catalogue, point_layer: str) -> None:
+    layer = catalogue[point_layer]
     record = {
         "name": EVIL,
         "country": "LAO",
@@ -130,11 +131,12 @@ def test_tooltip_and_popup_escape_text_from_data(catalogue: mapper.Catalogue) ->
         assert "&lt;script&gt;" in html
         assert "javascript:" not in html  # not a link: only http(s) URLs become links
     assert "A &amp; B" in popup_html(record, layer)
+    assert "partners" in layer.popup  # the field above is shown
 
 
-def test_popup_links_to_the_source(bundle: mapper.Bundle) -> None:
-    layer = bundle.catalogue["interconnectors"]
-    record = bundle.layers["interconnectors"].iloc[0].to_dict()
+def test_popup_links_to_the_source(bundle: mapper.Bundle, line_layer: str) -> None:
+    layer = bundle.catalogue[line_layer]
+    record = bundle.layers[line_layer].iloc[0].to_dict()
     html = popup_html(record, layer)
     assert f'href="{record["source_url"]}"' in html.replace("&amp;", "&")
     assert 'rel="noopener noreferrer"' in html
@@ -182,32 +184,38 @@ def test_every_selected_layer_is_on_the_map_with_a_legend(bundle: mapper.Bundle)
         assert __import__("html").escape(layer.title) in payload["legend"]
 
 
-def test_filter_changes_what_is_drawn(bundle: mapper.Bundle) -> None:
+def test_filter_changes_what_is_drawn(bundle: mapper.Bundle, line_layer: str) -> None:
     assets = MapAssets(bundle)
     refs = dict.fromkeys(assets.names(), "x")
-    laos = map_payload(select(bundle, mapper.FilterState(country=("LAO",), layers=("interconnectors",))), assets, refs)
-    frame = bundle.layers["interconnectors"]
-    touching = frame[(frame["country_a"] == "LAO") | (frame["country_b"] == "LAO")]
+    laos = map_payload(select(bundle, mapper.FilterState(country=("LAO",), layers=(line_layer,))), assets, refs)
+    frame = bundle.layers[line_layer]
+    first, second = bundle.catalogue[line_layer].facet_fields("country")[:2]
+    touching = frame[(frame[first] == "LAO") | (frame[second] == "LAO")]
+    assert 0 < len(touching) < len(frame)
     [spec] = laos["layers"]
     assert set(_kept(spec)) == {int(i) for i in touching.index if mapper.enrich.has_site(touching).loc[i]}
     assert laos["countries"]["highlight"] == ["LAO"]
 
 
-def test_country_level_records_are_badges_on_their_country_not_sites(bundle: mapper.Bundle) -> None:
+def test_country_level_records_are_badges_on_their_country_not_sites(bundle: mapper.Bundle, point_layer: str) -> None:
     assets = MapAssets(bundle)
     payload = map_payload(
-        select(bundle, mapper.FilterState(layers=("jumpp",))), assets, dict.fromkeys(assets.names(), "x")
+        select(bundle, mapper.FilterState(layers=(point_layer,))), assets, dict.fromkeys(assets.names(), "x")
     )
     [spec] = payload["layers"]
-    unlocated = bundle.layers["jumpp"][~mapper.enrich.has_site(bundle.layers["jumpp"])]
+    unlocated = bundle.layers[point_layer][~mapper.enrich.has_site(bundle.layers[point_layer])]
+    country = bundle.catalogue[point_layer].country_fields[0]
+    assert len(unlocated) > 0
     assert sum(len(b["members"]) for b in spec["badges"]) == len(
-        unlocated[unlocated["country"].isin(bundle.countries["iso3"])]
+        unlocated[unlocated[country].isin(bundle.countries["iso3"])]
     )
     assert all("country-level record" in b["header"] for b in spec["badges"])
 
 
-def test_legend_lists_the_status_colours_of_a_layer(catalogue: mapper.Catalogue, bundle: mapper.Bundle) -> None:
-    legend = layer_legend(catalogue["interconnectors"], bundle.layers["interconnectors"])
+def test_legend_lists_the_status_colours_of_a_layer(
+    catalogue: mapper.Catalogue, bundle: mapper.Bundle, line_layer: str
+) -> None:
+    legend = layer_legend(catalogue[line_layer], bundle.layers[line_layer])
     labels = [e.label for e in legend.entries]
     assert "operating" in labels
     assert any("kV" in label for label in labels)  # line widths by voltage
@@ -247,8 +255,8 @@ def test_pacific_view_keeps_fiji_together() -> None:
     assert unshift_lon(182) == -178
 
 
-def test_standalone_html_inlines_assets(bundle: mapper.Bundle) -> None:
-    html = standalone_html(select(bundle, mapper.FilterState(layers=("wind_zones",))))
+def test_standalone_html_inlines_assets(bundle: mapper.Bundle, polygon_layer: str) -> None:
+    html = standalone_html(select(bundle, mapper.FilterState(layers=(polygon_layer,))))
     assert _external_urls(html) == []
     assert "/app/static" not in html
     assert "L.map" in html
@@ -346,6 +354,90 @@ def test_web_and_snapshot_legends_state_the_classed_target_type(bundle: mapper.B
     rows = [r.text for r in _choropleth_rows(classified.legend, choropleth, {OTHER_TYPE, NO_DATA})]
     assert any("cut from a base year targets only" in t for t in rows)
     assert any(t.startswith("Other target type, not classed") for t in rows)
+
+
+def _detailed(bundle: mapper.Bundle, geometry: str) -> tuple[str, mapper.Bundle]:
+    """A layer of ``geometry`` from the catalogue, its sites made detailed (buffered into
+    outlines of ~70 vertices, as real sites and zones are), in a copy of the bundle."""
+    lid = next(lid for lid, layer in bundle.catalogue.items() if layer.geometry == geometry)
+    frame = bundle.layers[lid].copy()
+    sited = mapper.enrich.has_site(frame)
+    outlines = shapely.buffer(frame.geometry[sited].to_numpy(), 0.05, quad_segs=16)  # degrees: a shape, not a distance
+    frame.loc[sited, frame.geometry.name] = outlines if geometry == "polygon" else shapely.boundary(outlines)
+    return lid, mapper.Bundle(bundle.catalogue, {**bundle.layers, lid: frame}, bundle.countries, bundle.report)
+
+
+@pytest.mark.parametrize("geometry", ["polygon", "line"])
+def test_big_shape_layers_carry_simplified_bands_and_keep_the_exact_geometry(
+    bundle: mapper.Bundle, monkeypatch: pytest.MonkeyPatch, geometry: str
+) -> None:
+    lid, detailed = _detailed(bundle, geometry)
+    assert "bands" not in MapAssets(detailed).document(lid)  # small layers: Leaflet's own smoothing is enough
+    monkeypatch.setattr(webmap, "SIMPLIFY_FROM", 0)
+    document = MapAssets(detailed).document(lid)
+    exact = MapAssets(detailed, simplify=False).document(lid)
+    assert "bands" not in exact
+    # the exact geometry is kept, for the largest zooms: features as they are, or their "detail"
+    restored = [
+        {**f, "geometry": d if d is not None else f["geometry"]}
+        for f, d in zip(document["features"], document["detail"], strict=True)
+    ]
+    assert restored == exact["features"]
+    finest = {
+        "zoom": document["base_zoom"],
+        "geometries": [
+            f["geometry"] if d else None for f, d in zip(document["features"], document["detail"], strict=True)
+        ],
+    }
+    assert [band["zoom"] for band in [*document["bands"], finest]] == list(webmap.ZOOM_BANDS)  # each saves enough
+    offenders = []
+    for band in [*document["bands"], finest]:
+        pixel = 360 / (256 * 2 ** band["zoom"])
+        assert len(band["geometries"]) == len(document["features"])
+        for feature, simple in zip(exact["features"], band["geometries"], strict=True):
+            if simple is None:
+                continue
+            full, drawn = shapely.geometry.shape(feature["geometry"]), shapely.geometry.shape(simple)
+            if not (
+                shapely.get_num_coordinates(drawn) < shapely.get_num_coordinates(full)
+                and drawn.is_valid
+                and drawn.geom_type == full.geom_type
+                and full.hausdorff_distance(drawn) <= webmap.SIMPLIFY_PX * pixel + pixel / 10
+            ):
+                offenders.append((band["zoom"], feature["properties"]["id"]))
+    assert not offenders
+    coarsest = document["bands"][0]["geometries"]
+    assert all(g is not None for g in coarsest)  # ~70 vertices are too many for any record at zoom 4
+
+
+def test_published_big_layers_fetch_their_exact_geometry_apart(
+    bundle: mapper.Bundle, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    lid, detailed = _detailed(bundle, "polygon")
+    monkeypatch.setattr(webmap, "SIMPLIFY_FROM", 0)
+    assets = MapAssets(detailed)
+    url = assets.publish(tmp_path, "/static")[lid]
+    published = json.loads((tmp_path / "data" / url.rsplit("/", 1)[1]).read_text(encoding="utf-8"))
+    assert "detail" not in published
+    detail = json.loads((tmp_path / "data" / published["detail_url"].rsplit("/", 1)[1]).read_text(encoding="utf-8"))
+    assert detail == assets.document(lid)["detail"]
+    assert assets.inline_document(lid)["detail"] == detail  # self-contained HTML has it inline
+    size = len(json.dumps(published))
+    assert size < len(json.dumps(MapAssets(detailed, simplify=False).document(lid)))  # less to fetch first
+
+
+def test_coarse_outlines_get_no_bands_they_would_not_gain_from(
+    bundle: mapper.Bundle, monkeypatch: pytest.MonkeyPatch, polygon_layer: str
+) -> None:
+    """A big layer of simple outlines (a few vertices each) is sent as it is: simplified
+    copies would add bytes and save no drawing."""
+    monkeypatch.setattr(webmap, "SIMPLIFY_FROM", 0)
+    frame = bundle.layers[polygon_layer]
+    sited = frame.geometry[mapper.enrich.has_site(frame)].to_numpy()
+    assert shapely.get_num_coordinates(sited).max() <= 6  # the bundled outlines are simple
+    document = MapAssets(bundle).document(polygon_layer)
+    assert "bands" not in document
+    assert document == MapAssets(bundle, simplify=False).document(polygon_layer)
 
 
 def test_the_japanese_web_font_is_installed_with_its_licence_and_declared_where_text_is_shown(tmp_path) -> None:

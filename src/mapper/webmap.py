@@ -173,6 +173,49 @@ def legend_html(legends: Iterable[Legend]) -> str:
 POPUP_CHUNK = 2000
 #: Above this many drawn features a layer is drawn on a canvas instead of as SVG elements.
 CANVAS_FROM = 3000
+#: Line and polygon layers with more sited records than this get simplified geometry per
+#: zoom band (:func:`zoom_bands`): fewer vertices to project and draw at small scales.
+SIMPLIFY_FROM = 1000
+#: The last zoom of each band; above the last one the runtime draws the exact geometry.
+ZOOM_BANDS = (4, 7, 10)
+#: A band is kept only if it has fewer than this share of the vertices of the next finer level.
+KEEP_BAND_BELOW = 0.7
+#: Simplification tolerance in screen pixels at a band's last zoom (Leaflet itself smooths
+#: by 1 pixel, so nothing visible is lost).
+SIMPLIFY_PX = 0.8
+
+
+def _degrees_per_pixel(zoom: int) -> float:
+    """Degrees of longitude one screen pixel spans at ``zoom`` (256-pixel Web Mercator tiles)."""
+    return 360.0 / (256 * 2**zoom)
+
+
+def zoom_bands(geoms: np.ndarray) -> list[dict[str, Any]]:
+    """Simplified versions of display geometries for :data:`ZOOM_BANDS`:
+    ``[{"zoom": z, "geometries": [...]}]``, one entry per geometry in the order given, each a
+    GeoJSON geometry simplified (topology preserved) to :data:`SIMPLIFY_PX` pixels at zoom
+    ``z`` and rounded to a tenth of a pixel, or None where it would keep every vertex (the
+    runtime then draws the exact geometry). A band that keeps more than
+    :data:`KEEP_BAND_BELOW` of the vertices of the next finer one kept is left out (coarse
+    outlines gain nothing). Popups, tables and exports always use the exact records; this
+    only changes what is drawn at small scales."""
+    bands = []
+    exact = shapely.get_num_coordinates(geoms)
+    finer = int(exact.sum())  # vertices of the next finer level kept (at first: the exact geometry)
+    for zoom in sorted(ZOOM_BANDS, reverse=True):
+        pixel = _degrees_per_pixel(zoom)
+        simple = shapely.simplify(geoms, SIMPLIFY_PX * pixel, preserve_topology=True)
+        counts = shapely.get_num_coordinates(simple)
+        if counts.sum() > KEEP_BAND_BELOW * finer:  # too little saved to be worth its bytes
+            continue
+        finer = int(counts.sum())
+        decimals = int(np.ceil(-np.log10(pixel / 10)))
+        out: list[dict[str, Any] | None] = [None] * len(geoms)
+        where = np.flatnonzero(counts < exact)
+        for k, geometry in zip(where, _geometries_json(simple[where], decimals, shift=False), strict=True):
+            out[k] = geometry
+        bands.append({"zoom": zoom, "geometries": out})
+    return bands[::-1]
 
 
 _CODE = re.compile(r"[a-z_]+")
@@ -234,12 +277,14 @@ def time_spans(frame: pd.DataFrame, layer: Layer) -> list[list[float | None] | N
     return out
 
 
-def _geometries_json(geoms: Iterable[shapely.Geometry], decimals: int) -> list[dict[str, Any]]:
-    """GeoJSON geometry dicts of many geometries at once (Pacific display, rounded)."""
+def _geometries_json(geoms: Iterable[shapely.Geometry], decimals: int, *, shift: bool = True) -> list[dict[str, Any]]:
+    """GeoJSON geometry dicts of many geometries at once (Pacific display unless already
+    shifted, rounded)."""
     array = np.asarray(list(geoms), dtype=object)
     if not len(array):
         return []
-    shifted = shapely.transform(array, lambda c: np.round(pacific_coords(c), decimals))
+    move = pacific_coords if shift else (lambda c: c)
+    shifted = shapely.transform(array, lambda c: np.round(move(c), decimals))
     return json.loads("[" + ",".join(shapely.to_geojson(shifted)) + "]")
 
 
@@ -272,10 +317,18 @@ class MapAssets:
     ``labels`` and the tooltip ``columns`` as plain text, which the runtime escapes when it
     builds a tooltip. Popups (escaped HTML) are separate documents of :data:`POPUP_CHUNK`
     records each, fetched on click; inlined (``popups``) in self-contained HTML.
+
+    Line and polygon layers with more than :data:`SIMPLIFY_FROM` sited records are drawn
+    from simplified geometry (:func:`zoom_bands`): their features carry the finest band
+    (``base_zoom``), ``bands`` the coarser ones, and ``detail`` the exact geometry (None where
+    the feature already is exact), published as a separate document fetched only when the
+    map zooms in past ``base_zoom``. Popups, tables and exports use the records themselves.
     """
 
-    def __init__(self, bundle: Bundle, lang: str | None = None) -> None:
+    def __init__(self, bundle: Bundle, lang: str | None = None, *, simplify: bool = True) -> None:
         self.bundle = bundle
+        #: Whether big line and polygon layers carry simplified geometry per zoom band.
+        self.simplify = simplify
         self.tr = translator(lang)
         self._documents: dict[str, dict[str, Any]] = {}
         self._popups: dict[str, list[str]] = {}
@@ -297,7 +350,7 @@ class MapAssets:
         """Take over ``other``'s built (and published) documents for what both bundles share
         (the same layer spec and records objects, the same countries), so that a bundle with
         a few more layers (a workspace's uploads) builds and writes only those; returns self."""
-        if other.tr.lang != self.tr.lang:  # documents carry translated text
+        if other.tr.lang != self.tr.lang or other.simplify != self.simplify:  # documents differ
             return self
         shared = [
             lid
@@ -401,6 +454,21 @@ class MapAssets:
             }
             for i, geometry in zip(sited, _geometries_json(geoms, 5), strict=True)
         ]
+        if layer.geometry in ("line", "polygon") and len(sited) > SIMPLIFY_FROM and self.simplify:
+            # features carry the finest band; the exact geometry ("detail") is fetched only when
+            # the map zooms in past the last band
+            bands = zoom_bands(shapely.transform(np.asarray(geoms, dtype=object), pacific_coords))
+            if not bands:
+                return document
+            *coarser, finest = bands
+            detail = []
+            for feature, simple in zip(document["features"], finest["geometries"], strict=True):
+                detail.append(feature["geometry"] if simple is not None else None)
+                if simple is not None:
+                    feature["geometry"] = simple
+            document["bands"] = coarser
+            document["base_zoom"] = finest["zoom"]
+            document["detail"] = detail
         return document
 
     def _countries(self) -> dict[str, Any]:
@@ -467,6 +535,11 @@ class MapAssets:
                 urls[name] = done[1]
                 continue
             document = self.document(name)
+            if "detail" in document:  # the exact geometry of big layers: fetched when zoomed in
+                document = {k: v for k, v in document.items() if k != "detail"}
+                document["detail_url"] = _write_document(
+                    folder, f"{name}-detail", self.document(name)["detail"], url_base
+                )
             if name != "countries":
                 columns = self.popups(name)
                 n = len(columns[0]) if columns else 0

@@ -376,7 +376,8 @@
         symbols[key] = symbol;
       });
     }
-    return {
+    var entry = {
+      id: spec.id,
       byIndex: byIndex,
       symbols: symbols,
       data: data,
@@ -384,6 +385,94 @@
       badges: L.featureGroup(),
       visible: {},
     };
+    if (data.bands) {
+      entry.band = -1; // -1: the features' own geometry
+      entry.position = {}; // record index -> position in data.features (the bands' order)
+      entry.exact = {}; // the features' own geometry, as built
+      entry.bandLatLngs = data.bands.map(function () {
+        return {};
+      });
+      entry.bandLatLngs[-2] = {};
+      data.features.forEach(function (feature, k) {
+        entry.position[feature.properties.i] = k;
+      });
+      Object.keys(byIndex).forEach(function (key) {
+        entry.exact[key] = byIndex[key].getLatLngs();
+      });
+      applyBand(map, entry);
+    }
+    return entry;
+  }
+
+  // ---- per-zoom simplification: big line and polygon layers draw simplified geometry at
+  // small scales (the bands were computed in Python; popups and exports use the records) ----
+  var DEPTH = { LineString: 0, MultiLineString: 1, Polygon: 1, MultiPolygon: 2 };
+
+  // the band to draw at a zoom: a coarser band's index, -1 for the features' own geometry (the
+  // finest band), -2 for the exact geometry ("detail")
+  function bandAt(data, zoom) {
+    for (var b = 0; b < data.bands.length; b += 1) if (zoom <= data.bands[b].zoom) return b;
+    return zoom <= data.base_zoom ? -1 : -2;
+  }
+
+  function bandLatLngs(entry, b, key) {
+    if (b === -1) return null;
+    var cache = entry.bandLatLngs[b];
+    if (!(key in cache)) {
+      var list = b === -2 ? entry.detail : entry.data.bands[b].geometries;
+      var geometry = list[entry.position[key]];
+      cache[key] = geometry ? L.GeoJSON.coordsToLatLngs(geometry.coordinates, DEPTH[geometry.type]) : null;
+    }
+    return cache[key];
+  }
+
+  // how a band shows in data-mapper-bands: the last zoom it is drawn at, or "exact"
+  function bandName(data, b) {
+    if (b === -2) return "exact";
+    return b === -1 ? data.base_zoom : data.bands[b].zoom;
+  }
+
+  function applyBand(map, entry) {
+    if (!entry.exact) return;
+    var b = bandAt(entry.data, map.getZoom());
+    if (b !== entry.band) switchBand(map, entry, b);
+    // which band each layer draws (the last zoom of the band, or "exact"), for tests and benchmarks
+    var drawnBands = {};
+    var layers = (map._mapper && map._mapper.layers) || {};
+    Object.keys(layers).forEach(function (lid) {
+      var e = layers[lid];
+      if (e.exact) drawnBands[lid] = bandName(e.data, e.band);
+    });
+    if (entry.id) drawnBands[entry.id] = bandName(entry.data, entry.band);
+    map.getContainer().setAttribute("data-mapper-bands", JSON.stringify(drawnBands));
+  }
+
+  function switchBand(map, entry, b) {
+    if (b === -2 && !entry.detail) {
+      // the exact geometry: inline in exported HTML, else one more document, fetched once
+      if (entry.data.detail) {
+        entry.detail = entry.data.detail;
+      } else {
+        if (!entry.detailLoading) {
+          entry.detailLoading = load(entry.data.detail_url).then(
+            function (detail) {
+              entry.detail = detail;
+              applyBand(map, entry);
+            },
+            function () {
+              entry.detailLoading = null; // the simplified outlines stay; the next zoom tries again
+            }
+          );
+        }
+        return;
+      }
+    }
+    var before = entry.band;
+    Object.keys(entry.byIndex).forEach(function (key) {
+      var now = bandLatLngs(entry, b, key);
+      if (now || bandLatLngs(entry, before, key)) entry.byIndex[key].setLatLngs(now || entry.exact[key]);
+    });
+    entry.band = b;
   }
 
   var SYMBOL_BELOW_PX = 8;
@@ -405,6 +494,7 @@
   function resize(map, st) {
     Object.keys(st.layers).forEach(function (lid) {
       var entry = st.layers[lid];
+      applyBand(map, entry);
       if (!entry.active || !entry.symbols) return;
       Object.keys(entry.visible).forEach(function (key) {
         var now = drawn(map, entry, key);
