@@ -213,7 +213,7 @@ def test_as_of_a_year_a_record_with_a_status_history_shows_the_status_that_held_
 
 
 def test_records_without_a_history_keep_the_year_rule(history_bundle) -> None:
-    bundle, ids = history_bundle
+    bundle, _ids = history_bundle
     plain = select(bundle, FilterState(layers=("wind_zones",))).frames["wind_zones"]
     with_history = set(bundle.layers["wind_zones"].dropna(subset=["status_history"])["id"])
     plain = plain[~plain["id"].isin(with_history)]
