@@ -142,13 +142,18 @@ def year_control(first: int, last: int) -> None:
 
 
 def _reset_filters() -> None:
-    """Callback: back to every layer and record (keeps the choropleth, basemap and view)."""
+    """Callback: every layer, each filter at its declared default (keeps the choropleth, basemap and view)."""
     st.session_state.update(controls.filter_values(controls.default_filters()))
 
 
 with st.sidebar:
     st.header(_("Layers and filters"))
-    st.button(_("Reset filters"), on_click=_reset_filters, key="w_reset", help=_("Show every layer and record again"))
+    st.button(
+        _("Reset filters"),
+        on_click=_reset_filters,
+        key="w_reset",
+        help=_("Every layer again, each filter back to its default"),
+    )
     st.multiselect(
         _("Layers"),
         list(catalogue),

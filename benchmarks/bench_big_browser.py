@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_big
 from _common import wait_idle
 
-from mapper._serve import serve
+from mapper._serve import CHROMIUM_ARGS, serve
 
 REPO = Path(__file__).resolve().parents[1]
 FRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -134,17 +134,6 @@ def _visit(browser, url: str, count, timeout: float) -> tuple[float, float]:
     return first, change
 
 
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
-
-
 def detailed_polygons(n: int, rng: np.random.Generator, vertices: int = 200) -> gpd.GeoDataFrame:
     """``n`` synthetic records as irregular polygons of ``vertices`` vertices, 5-30 km across,
     a vertex every 90-500 m with a little noise (outlines digitised from maps, unlike
@@ -220,7 +209,7 @@ def polygons(n: int) -> None:
         tmp = Path(tmp_name)
         bundle = bench_big._bundle(tmp, frame, base, "polygon")
         selection = select(bundle, mapper.FilterState(layers=("synthetic",)))
-        browser = play.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        browser = play.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for name, simplify in (("exact", False), ("banded", True)):
             assets = MapAssets(bundle, simplify=simplify)
             start = time.monotonic()
@@ -256,7 +245,7 @@ def main() -> None:
         polygons(int(sys.argv[2]) if len(sys.argv) > 2 else 10_000)
         return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    flags = FLAGS
+    flags = CHROMIUM_ARGS
     with tempfile.TemporaryDirectory() as tmp_name, sync_playwright() as play:
         tmp = Path(tmp_name)
         root = _root(tmp, n)

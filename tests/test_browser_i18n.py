@@ -79,6 +79,14 @@ def english_user(browser) -> Session:  # noqa: F811
     session.close()
 
 
+def _open_html(session: Session, path: Path) -> None:
+    """Open an exported HTML map from disk and wait until its runtime has drawn it."""
+    session.page.goto(path.as_uri())
+    session.page.wait_for_function(
+        "() => document.querySelector('.leaflet-container')?.getAttribute('data-mapper-ready') === '1'"
+    )
+
+
 def test_a_japanese_browser_gets_every_page_in_japanese(server: str, japanese_user: Session) -> None:  # noqa: F811
     user = japanese_user
     user.page.goto(server)  # no lang in the link: the browser's locale decides
@@ -206,9 +214,7 @@ def test_the_html_map_in_japanese_has_a_year_slider_that_changes_what_is_drawn(
     session = Session(browser)
     try:
         page = session.page
-        page.goto(path.as_uri())
-        ready = "() => document.querySelector('.leaflet-container')?.getAttribute('data-mapper-ready') === '1'"
-        page.wait_for_function(ready)
+        _open_html(session, path)
         shown = json.loads(page.locator(".leaflet-container").get_attribute("data-mapper-shown"))
         assert shown == _sited(selection)  # opens "as of 2024"
         control = page.locator(".mapper-time")
@@ -271,10 +277,7 @@ def test_the_html_maps_country_badge_counts_follow_the_year_slider(
         session = Session(browser)
         try:
             page = session.page
-            page.goto(path.as_uri())
-            page.wait_for_function(
-                "() => document.querySelector('.leaflet-container')?.getAttribute('data-mapper-ready') === '1'"
-            )
+            _open_html(session, path)
             control = page.locator(".mapper-time")
             for year, n in counts.items():
                 if year is None:
@@ -312,10 +315,7 @@ def test_the_japanese_html_map_draws_japanese_with_its_embedded_font_offline(
     session = Session(browser)
     try:
         page = session.page
-        page.goto(path.as_uri())
-        page.wait_for_function(
-            "() => document.querySelector('.leaflet-container')?.getAttribute('data-mapper-ready') === '1'"
-        )
+        _open_html(session, path)
         shown = page.evaluate("() => document.body.innerText")
         japanese = "".join(sorted({c for c in shown if is_cjk(c)}))
         assert "凡例" in shown
