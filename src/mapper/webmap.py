@@ -43,7 +43,15 @@ import shapely
 import xyzservices.providers as xyz
 from branca.element import Element, MacroElement
 
-from .assets import JAPANESE_FONT_DIR, STREAMLIT_STATIC_URL, inline_head, runtime_path, use_local_assets, write_atomic
+from .assets import (
+    JAPANESE_FALLBACK,
+    JAPANESE_FONT_DIR,
+    STREAMLIT_STATIC_URL,
+    inline_head,
+    runtime_path,
+    use_local_assets,
+    write_atomic,
+)
 from .catalogue import Layer
 from .data import Bundle
 from .enrich import badge_id, has_site
@@ -836,10 +844,7 @@ def year_range(selection: Selection) -> tuple[int, int] | None:
 #: and mobile OS sold in Japan has one of these), then the subset of IPAexGothic embedded in
 #: the page (:func:`mapper.fonts.web_font`: no glyph missing on a machine without Japanese
 #: fonts), then any sans-serif. No font is fetched.
-FONT_STACK = (
-    '-apple-system,"Segoe UI","Hiragino Sans","Hiragino Kaku Gothic ProN","Yu Gothic UI","Yu Gothic",'
-    f'Meiryo,"Noto Sans CJK JP","Noto Sans JP","IPAexGothic","{WEB_FAMILY}",sans-serif'
-)
+FONT_STACK = f'-apple-system,"Segoe UI",{JAPANESE_FALLBACK},"{WEB_FAMILY}",sans-serif'
 
 
 def standalone_html(
