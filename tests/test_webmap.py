@@ -458,6 +458,37 @@ def test_the_japanese_web_font_is_installed_with_its_licence_and_declared_where_
     # the live map links the stylesheet; the app's theme declares the same file
     assert any(href.endswith(f"{JAPANESE_FONT_DIR}/ipaexfont.css") for _, href in web_map().default_css)
     config = tomllib.loads((Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
-    faces = config["theme"]["fontFaces"]
-    assert [f["url"] for f in faces] == [f"app/static/{JAPANESE_FONT_DIR}/ipaexg.ttf"]
+    faces = {f["family"]: f for f in config["theme"]["fontFaces"]}
+    assert faces["IPAexGothic"]["url"] == f"app/static/{JAPANESE_FONT_DIR}/ipaexg.ttf"
     assert "IPAexGothic" in config["theme"]["font"]
+
+
+def test_an_english_page_needs_only_the_language_controls_small_font(tmp_path) -> None:
+    """The language control shows Japanese on every page: its four characters come from a
+    1 kB subset (declared first, with exactly those characters as its range), so an English
+    page never fetches the full 6 MB font; the subset is renamed as the IPA licence asks."""
+    import io
+    import tomllib
+    from pathlib import Path
+
+    from fontTools.ttLib import TTFont
+
+    from mapper import assets
+    from mapper.i18n import LANGUAGES, translator
+
+    label = "Language / 言語"
+    texts = {label, translator("ja").gettext(label), *LANGUAGES.values()}
+    assert set(assets.LANGUAGE_SWITCH_TEXTS) == texts  # the control's texts, in both languages
+    static = assets.install_static(tmp_path / "static")
+    path = static / assets.JAPANESE_FONT_DIR / assets.language_switch_font_name()
+    font = TTFont(io.BytesIO(path.read_bytes()))
+    wanted = {ord(c) for c in assets.language_switch_characters()}
+    assert wanted and wanted <= set(font.getBestCmap())
+    assert path.stat().st_size < 10_000
+    assert "IPAexGothic" not in {str(r) for r in font["name"].names if r.nameID in (1, 4, 6)}
+    config = tomllib.loads((Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    families = [f.strip() for f in config["theme"]["font"].split(",")]
+    assert families.index("Mapper Japanese") < families.index("IPAexGothic")
+    face = next(f for f in config["theme"]["fontFaces"] if f["family"] == "Mapper Japanese")
+    assert face["url"] == f"app/static/{assets.JAPANESE_FONT_DIR}/{assets.language_switch_font_name()}"
+    assert face["unicodeRange"] == assets.language_switch_font_range()

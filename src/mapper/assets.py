@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
+import mimetypes
 import os
 import threading
 import uuid
@@ -37,6 +38,11 @@ ASSETS: tuple[Asset, ...] = (
 )
 #: Leaflet's control images (layer switcher icon), referenced relatively by leaflet.css.
 _LEAFLET_IMAGES = Path(_xs_leaflet.BASE_DIR) / "images"
+# Fonts are served as fonts (and, being compressed already, not gzipped again per request by
+# Streamlit's server) even where the system has no /etc/mime.types to name them.
+mimetypes.add_type("font/woff2", ".woff2")
+mimetypes.add_type("font/woff", ".woff")
+
 #: URL prefix of Streamlit's static file serving (files in ./static/ are at /app/static/).
 STREAMLIT_STATIC_URL = "/app/static"
 #: The map runtime (this project's own JavaScript, MIT).
@@ -100,6 +106,44 @@ def _japanese_font_files() -> dict[str, bytes]:
     return files
 
 
+#: The Japanese characters every page shows whatever its language: the language control
+#: ("Language / 言語", "日本語"). English pages need no more than these four glyphs.
+LANGUAGE_SWITCH_TEXTS = ("Language / 言語", "言語 / Language", "English", "日本語")
+
+
+def language_switch_characters() -> str:
+    """The CJK characters of the language control, sorted (what its small font holds)."""
+    from .fonts import is_cjk
+
+    return "".join(sorted({c for text in LANGUAGE_SWITCH_TEXTS for c in text if is_cjk(c)}))
+
+
+def language_switch_font_name() -> str:
+    """File name of the language control's font (named by its characters, so a new label
+    gets a new file and no browser keeps an old one)."""
+    digest = hashlib.sha256(language_switch_characters().encode("utf-8")).hexdigest()[:8]
+    return f"mapper-japanese-switch-{digest}.woff2"
+
+
+def language_switch_font_range() -> str:
+    """The CSS ``unicode-range`` of the language control's font: exactly its characters."""
+    return ",".join(f"U+{ord(c):X}" for c in language_switch_characters())
+
+
+@functools.cache
+def language_switch_font() -> tuple[str, bytes] | None:
+    """The language control's font: IPAexGothic subset to :func:`language_switch_characters`
+    (about 1 kB, renamed as its licence asks). The theme declares it before the full font with
+    exactly these characters as its range, so an English page fetches 1 kB, not the 6 MB
+    font; Japanese text beyond it still gets the full font."""
+    from .fonts import web_font
+
+    font = web_font(language_switch_characters())
+    if font is None or font.format != "woff2":  # pragma: no cover (brotli is a dependency)
+        return None
+    return language_switch_font_name(), font.data
+
+
 def install_static(static_dir: str | Path) -> Path:
     """Copy the assets into ``static_dir`` (idempotent, safe to run from several threads or
     processes at once); return the folder. Besides Leaflet and the runtime, the
@@ -110,6 +154,10 @@ def install_static(static_dir: str | Path) -> Path:
         target = static_dir / JAPANESE_FONT_DIR / name
         if not target.is_file() or target.stat().st_size != len(data):
             write_atomic(target, data)
+    if not (static_dir / JAPANESE_FONT_DIR / language_switch_font_name()).is_file():  # made once: ~1 s
+        switch = language_switch_font()
+        if switch is not None:
+            write_atomic(static_dir / JAPANESE_FONT_DIR / switch[0], switch[1])
     for asset in ASSETS:
         target = static_dir / asset.url_path
         if not target.is_file() or target.stat().st_size != asset.path.stat().st_size:
