@@ -17,7 +17,8 @@ What lives where:
   ids unique across layers, ids follow their layer's convention, source dates in the past,
   attribute values have a source (with a date), country-level activities have no geometry,
   interconnector ends in the countries named (tolerance pinned here), computed vs published
-  line lengths, trade arrangements use existing lines, wind zones at sea (land share computed
+  line lengths, every published figure a description states is in its checked field, trade
+  arrangements use existing lines, wind zones at sea (land share computed
   independently from the country polygons), official zone areas vs published, dates
   consistent with each other, today and the status, activity partnership and start year,
   plausible capacities, named countries have attributes, membership flags vs the groups'
@@ -116,6 +117,16 @@ KNOWN_LINE_LENGTH: dict[str, str] = {
     "ic-017": "straight line about 118 km is far longer than the published 65 km route: the Lao end is the Attapeu "
     "province point (shared with ic-011's Xekaman 1), not the Monsoon substation in Dak Cheung, for which no "
     "coordinate was found",
+}
+# A description states a figure in km, km2 or ha that is not the record's own published
+# length, area or distance offshore (so the published-figure field stays empty on purpose).
+KNOWN_STATED_FIGURES: dict[str, str] = {
+    "ic-004": "the 173 km is the Tha Li - Khon Kaen 4 line inside Thailand, beyond the record's Thai end; "
+    "no length is published for Xayaburi - Tha Li",
+    "ic-014": "the 2 km is the distance between the two end points across the Beilun (Ka Long) river, "
+    "not a published route length",
+    "wz-ind-002": "the 1,443 km2 is the area of all seven Gulf of Mannar zones; the record draws four "
+    "sub-blocks whose own area is not published",
 }
 # Line ends drawn at the same point although they name different plants or substations.
 KNOWN_SHARED_END_POINTS: dict[str, str] = {
@@ -511,6 +522,40 @@ def _offenders_distance_offshore_vs_published(zones: pd.DataFrame, shapes: Mappi
     return offenders
 
 
+# Figures a description states, by layer, and the published-figure field a geometry test reads
+# (line length vs straight line, area vs drawn area, distance offshore vs inner edge).
+_STATED_FIGURES: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
+    "interconnectors": (("length_km_published", re.compile(r"\b\d[\d,.]*\s*km\b")),),
+    "wind_zones": (
+        ("area_km2_published", re.compile(r"\b\d[\d,.]*\s*(?:km2|km²|ha)\b")),
+        (
+            "distance_offshore_km_published",
+            re.compile(r"\b\d[\d,.]*(?:\s*-\s*\d[\d,.]*)?\s*km\s+(?:off|offshore|from the|east|west|north|south)\b"),
+        ),
+    ),
+}
+
+
+def _offenders_stated_figure_without_field(layers: Mapping[str, pd.DataFrame]) -> list[str]:
+    """A record whose description states a published length, area or distance offshore carries
+    it in the field the geometry tests read, so that every stated figure is checked against the
+    geometry (trade arrangements have no route of their own and are skipped)."""
+    offenders = []
+    for layer_id, checks in _STATED_FIGURES.items():
+        for r in _records(layers[layer_id]):
+            if r.get("kind") == "trade_arrangement":
+                continue
+            text = str(r.get("description") or "")
+            for field, pattern in checks:
+                stated = pattern.search(text)
+                if stated and not _present(r.get(field)):
+                    offenders.append(
+                        f"{r['id']}: {field}=<empty> (the description states '{stated.group(0)}': record the "
+                        f"published figure so the geometry is checked against it)"
+                    )
+    return offenders
+
+
 # --------------------------------------------------------------------------- rules: values
 
 
@@ -723,6 +768,22 @@ def test_wind_zone_distance_offshore_matches_published_distance(
     zones = layers["wind_zones"]
     assert zones["distance_offshore_km_published"].notna().sum() >= 10
     _assert_no_offenders(_offenders_distance_offshore_vs_published(zones, shapes))
+
+
+def test_every_stated_published_figure_is_checked_against_the_geometry(layers: dict[str, pd.DataFrame]) -> None:
+    _assert_no_offenders(_offenders_stated_figure_without_field(layers), KNOWN_STATED_FIGURES)
+
+
+def test_rule_stated_figure_catches_a_figure_left_out_of_its_field(layers: dict[str, pd.DataFrame]) -> None:
+    lines, zones = layers["interconnectors"], layers["wind_zones"]
+    line = _first(lines, id="ic-008")  # its description gives 128.2 km
+    zone = _first(zones, id="wz-aus-004")  # 1,022 km2, at least 20 km offshore
+    assert not _names(_offenders_stated_figure_without_field(layers), line)
+    broken = _with(layers, "interconnectors", _set(lines, line, length_km_published=None))
+    assert _names(_offenders_stated_figure_without_field(broken), line)
+    for field in ("area_km2_published", "distance_offshore_km_published"):
+        broken = _with(layers, "wind_zones", _set(zones, zone, **{field: None}))
+        assert any(o.startswith(f"{zone}: {field}=") for o in _offenders_stated_figure_without_field(broken))
 
 
 def test_rule_distance_offshore_catches_a_zone_drawn_too_close(
