@@ -483,7 +483,8 @@ def test_an_english_page_needs_only_the_language_controls_small_font(tmp_path) -
     path = static / assets.JAPANESE_FONT_DIR / assets.language_switch_font_name()
     font = TTFont(io.BytesIO(path.read_bytes()))
     wanted = {ord(c) for c in assets.language_switch_characters()}
-    assert wanted and wanted <= set(font.getBestCmap())
+    assert wanted
+    assert wanted <= set(font.getBestCmap())
     assert path.stat().st_size < 10_000
     assert "IPAexGothic" not in {str(r) for r in font["name"].names if r.nameID in (1, 4, 6)}
     config = tomllib.loads((Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
