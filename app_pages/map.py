@@ -48,7 +48,7 @@ def _map_assets(key: str, lang: str, _bundle: Bundle) -> tuple[MapAssets, dict[s
     assets = MapAssets(_bundle, lang)
     if key:  # a workspace: the bundled layers' and countries' documents are built already
         assets.reuse(_map_assets("", lang, base_bundle())[0])
-    return assets, assets.publish(STATIC_DIR, STREAMLIT_STATIC_URL)
+    return assets, assets.publish(STATIC_DIR, STREAMLIT_STATIC_URL, compressed=True)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

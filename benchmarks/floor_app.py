@@ -25,7 +25,7 @@ def _assets() -> tuple[MapAssets, dict[str, str], object]:
     install_static(STATIC)
     bundle = load_bundle()
     assets = MapAssets(bundle, "en")
-    return assets, assets.publish(STATIC, STREAMLIT_STATIC_URL), bundle
+    return assets, assets.publish(STATIC, STREAMLIT_STATIC_URL, compressed=True), bundle
 
 
 st.set_page_config(layout="wide")

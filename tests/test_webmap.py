@@ -493,3 +493,26 @@ def test_an_english_page_needs_only_the_language_controls_small_font(tmp_path) -
     face = next(f for f in config["theme"]["fontFaces"] if f["family"] == "Mapper Japanese")
     assert face["url"] == f"app/static/{assets.JAPANESE_FONT_DIR}/{assets.language_switch_font_name()}"
     assert face["unicodeRange"] == assets.language_switch_font_range()
+
+
+def test_documents_published_gzipped_inflate_to_the_plain_ones(bundle: mapper.Bundle, tmp_path) -> None:
+    """The app publishes each document gzipped once (the server then sends it as it is) and
+    keeps the plain one beside it for browsers that cannot inflate; both hold the same JSON,
+    and publishing again writes the same bytes (content-addressed, cacheable for good)."""
+    import gzip
+
+    urls = MapAssets(bundle).publish(tmp_path, "/static", compressed=True)
+    data = tmp_path / "data"
+    offenders = []
+    for name, url in urls.items():
+        packed = data / url.rsplit("/", 1)[1]
+        plain = packed.with_name(packed.name.removesuffix(".gz"))
+        if not url.endswith(".json.gz") or json.loads(gzip.decompress(packed.read_bytes())) != json.loads(
+            plain.read_bytes()
+        ):
+            offenders.append(name)
+    assert not offenders
+    before = {p.name: p.read_bytes() for p in data.glob("*.gz")}
+    assert MapAssets(bundle).publish(tmp_path / "again", "/static", compressed=True) == urls
+    assert {p.name: p.read_bytes() for p in (tmp_path / "again" / "data").glob("*.gz")} == before
+    assert all(u.endswith(".json") for u in MapAssets(bundle).publish(tmp_path / "plain", "/static").values())

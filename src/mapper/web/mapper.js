@@ -46,12 +46,19 @@
     document.head.appendChild(style);
   }
 
+  // A document published gzipped (".json.gz") is inflated here: the server sends the file as
+  // it is. Without DecompressionStream the plain ".json" beside it is fetched instead.
+  var INFLATE = typeof DecompressionStream === "function";
+
   function load(ref) {
     if (typeof ref !== "string") return Promise.resolve(ref);
     if (!cache[ref]) {
-      cache[ref] = fetch(ref, { credentials: "same-origin" }).then(function (r) {
-        if (!r.ok) throw new Error("HTTP " + r.status + " for " + ref);
-        return r.json();
+      var packed = /\.json\.gz$/.test(ref);
+      var url = packed && !INFLATE ? ref.slice(0, -3) : ref;
+      cache[ref] = fetch(url, { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status + " for " + url);
+        if (!packed || !INFLATE) return r.json();
+        return new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).json();
       });
       cache[ref].catch(function () {
         delete cache[ref];
