@@ -146,67 +146,98 @@ def _reset_filters() -> None:
     st.session_state.update(controls.filter_values(controls.default_filters()))
 
 
-with st.sidebar:
-    st.header(_("Layers and filters"))
-    st.button(
-        _("Reset filters"),
-        on_click=_reset_filters,
-        key="w_reset",
-        help=_("Every layer again, each filter back to its default"),
-    )
-    st.multiselect(
-        _("Layers"),
-        list(catalogue),
-        format_func=lambda i: t.data(catalogue[i].title),
-        key="w_layers",
-        placeholder=_("Choose layers"),
-    )
-    for fid, facet in controls.facets.items():
-        users = [t.data(catalogue[lid].title) for lid in catalogue if catalogue[lid].facet_fields(fid)]
-        applies = (
-            "" if len(users) == len(catalogue) else " " + _("Applies to: {layers}.").format(layers="; ".join(users))
+def _country_choice(code: str) -> str:
+    return f"{t.country(code, controls.names.get(code))} ({code})"
+
+
+def sidebar() -> None:
+    """The layer, filter and colour widgets. Drawn after the map: their values are in the
+    session state before the run (seeded from the view above, or set by the user), so the
+    map is built from them first and reaches the browser before the widgets do."""
+    with st.sidebar:
+        st.header(_("Layers and filters"))
+        st.button(
+            _("Reset filters"),
+            on_click=_reset_filters,
+            key="w_reset",
+            help=_("Every layer again, each filter back to its default"),
         )
-        help_text = md_escape(t.data(facet.help) + applies)
-        key = controls.key(fid)
-        if facet.kind == "choice":
-            st.multiselect(
-                md_escape(t.data(facet.label)),
-                controls.choices.get(fid, []),
-                format_func=(lambda c: f"{t.country(c, controls.names.get(c))} ({c})") if facet.is_country else t.value,
-                key=key,
-                help=help_text,
-                placeholder=_("All: choose to narrow"),
+        st.multiselect(
+            _("Layers"),
+            list(catalogue),
+            format_func=lambda i: t.data(catalogue[i].title),
+            key="w_layers",
+            placeholder=_("Choose layers"),
+        )
+        for fid, facet in controls.facets.items():
+            users = [t.data(catalogue[lid].title) for lid in catalogue if catalogue[lid].facet_fields(fid)]
+            applies = (
+                "" if len(users) == len(catalogue) else " " + _("Applies to: {layers}.").format(layers="; ".join(users))
             )
-        elif facet.kind == "range" and fid in controls.ranges:
-            low, high = controls.ranges[fid]
-            st.slider(md_escape(t.data(facet.label)), low, high, key=key, help=help_text)
-            if fid == YEAR_FACET:
-                year_control(int(low), int(high))
-        elif facet.kind == "text":
-            placeholder = t.data(facet.placeholder) if facet.placeholder else None
-            st.text_input(md_escape(t.data(facet.label)), key=key, placeholder=placeholder, help=help_text)
-    st.header(_("Countries"))
-    st.selectbox(
-        _("Colour countries by"),
-        [NO_CHOROPLETH, *attributes],
-        format_func=lambda a: _("(none)") if a == NO_CHOROPLETH else t.label(spec, a),
-        key="w_choropleth",
-    )
-    numeric = st.session_state.get("w_choropleth") in numeric_attributes(spec)
-    st.selectbox(
-        _("Classification"),
-        list(SCHEME_LABELS),
-        format_func=lambda k: _(SCHEME_LABELS[k]),
-        key="w_scheme",
-        disabled=not numeric,
-    )
-    st.slider(_("Classes"), 2, 7, key="w_classes", disabled=not numeric)
-    st.selectbox(
-        _("Basemap tiles (need internet)"),
-        [NO_TILES, *providers],
-        format_func=lambda k: _("(none: offline)") if k == NO_TILES else k,
-        key="w_basemap",
-    )
+            help_text = md_escape(t.data(facet.help) + applies)
+            key = controls.key(fid)
+            if facet.kind == "choice":
+                st.multiselect(
+                    md_escape(t.data(facet.label)),
+                    controls.choices.get(fid, []),
+                    format_func=_country_choice if facet.is_country else t.value,
+                    key=key,
+                    help=help_text,
+                    placeholder=_("All: choose to narrow"),
+                )
+            elif facet.kind == "range" and fid in controls.ranges:
+                low, high = controls.ranges[fid]
+                st.slider(md_escape(t.data(facet.label)), low, high, key=key, help=help_text)
+                if fid == YEAR_FACET:
+                    year_control(int(low), int(high))
+            elif facet.kind == "text":
+                placeholder = t.data(facet.placeholder) if facet.placeholder else None
+                st.text_input(md_escape(t.data(facet.label)), key=key, placeholder=placeholder, help=help_text)
+        st.header(_("Countries"))
+        st.selectbox(
+            _("Colour countries by"),
+            [NO_CHOROPLETH, *attributes],
+            format_func=lambda a: _("(none)") if a == NO_CHOROPLETH else t.label(spec, a),
+            key="w_choropleth",
+        )
+        numeric = st.session_state.get("w_choropleth") in numeric_attributes(spec)
+        st.selectbox(
+            _("Classification"),
+            list(SCHEME_LABELS),
+            format_func=lambda k: _(SCHEME_LABELS[k]),
+            key="w_scheme",
+            disabled=not numeric,
+        )
+        st.slider(_("Classes"), 2, 7, key="w_classes", disabled=not numeric)
+        st.selectbox(
+            _("Basemap tiles (need internet)"),
+            [NO_TILES, *providers],
+            format_func=lambda k: _("(none: offline)") if k == NO_TILES else k,
+            key="w_basemap",
+        )
+
+
+def metrics() -> None:
+    """Records per layer, and the published totals, above the map."""
+    summary = summarize(selection.frames, catalogue, t)
+    cols = st.columns(max(len(summary), 1))
+    totalled = [f for f in catalogue.facets.values() if f.label in summary.columns]
+    for col, row in zip(cols, summary.to_dict("records"), strict=False):
+        col.metric(
+            md_escape(row["layer"]),
+            t.number(row["records"]),
+            help=_("{sited} mapped at a place, {country} country-level (no site)").format(
+                sited=row["mapped at a place"], country=row["country-level"]
+            ),
+        )
+        for facet in totalled:
+            total = row[facet.label]
+            if total is not None and pd.notna(total):
+                caption = _("{total} {unit} in total where published ({facet})").format(
+                    total=t.number(total, 0), unit=facet.unit, facet=t.data(facet.label)
+                )
+                col.caption(md_escape(caption.replace("  ", " ")))
+
 
 new_view = controls.view(st.session_state, view.view, workspace=view.workspace)
 
@@ -244,24 +275,7 @@ selection = (
 st.title(_("Indo-Pacific clean-energy partnerships"))
 if view.filters.as_of_year is not None:
     st.caption(_("Showing what existed or was active in {year}.").format(year=view.filters.as_of_year))
-summary = summarize(selection.frames, catalogue, t)
-cols = st.columns(max(len(summary), 1))
-totalled = [f for f in catalogue.facets.values() if f.label in summary.columns]
-for col, row in zip(cols, summary.to_dict("records"), strict=False):
-    col.metric(
-        md_escape(row["layer"]),
-        t.number(row["records"]),
-        help=_("{sited} mapped at a place, {country} country-level (no site)").format(
-            sited=row["mapped at a place"], country=row["country-level"]
-        ),
-    )
-    for facet in totalled:
-        total = row[facet.label]
-        if total is not None and pd.notna(total):
-            caption = _("{total} {unit} in total where published ({facet})").format(
-                total=t.number(total, 0), unit=facet.unit, facet=t.data(facet.label)
-            )
-            col.caption(md_escape(caption.replace("  ", " ")))
+metrics_area = st.container()  # filled after the map is on its way
 if view.layers_off:
     st.warning(_("No layer is selected: pick at least one in the sidebar."))
 
@@ -299,6 +313,10 @@ with left:
             )
         )
     )
+
+with metrics_area:
+    metrics()
+sidebar()
 
 # ---- the map reports; the page listens (no feedback: nothing is pushed back) ---------------------
 result = result or {}
