@@ -380,27 +380,44 @@ with right:
         st.caption(_("Click a country or a feature on the map to see its details here."))
 
 # ---- the records, as tables ---------------------------------------------------------------------
-st.subheader(_("Records shown"))
-tabs = st.tabs(
-    [md_escape(f"{t.data(catalogue[lid].title)} ({len(frame)})") for lid, frame in selection.frames.items()]
-    or [_("(none)")]
+#: Session key remembering whether the records tables are open (the expander's own state is
+#: forgotten while another page runs).
+RECORDS_OPEN = "records_open"
+
+
+if "w_records" not in st.session_state:
+    st.session_state["w_records"] = st.session_state.get(RECORDS_OPEN, False)
+# The tables open on demand: rendering them on every page load put the data grid's ~1.2 MB of
+# front-end code ahead of the map (the map's frame appeared only once the grid had loaded).
+records = st.expander(
+    _("Records shown"),  # a fixed label: the expander stays open when counts change
+    key="w_records",
+    on_change="rerun",
 )
-for tab, (layer, frame) in zip(tabs, selection.layers(), strict=False):
-    with tab:
-        if len(frame) > TABLE_ROWS:
-            st.caption(
-                _(
-                    "The first {rows} of {total} records. Narrow the filters, or export them all from the Export page."
-                ).format(rows=t.number(TABLE_ROWS), total=t.number(len(frame)))
-            )
-        st.dataframe(
-            layer_table(frame.iloc[:TABLE_ROWS], layer, t),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                c: st.column_config.LinkColumn(c)
-                for c in link_columns(layer.schema, lambda f, lay=layer: t.label(lay, f))
-            },
+st.session_state[RECORDS_OPEN] = bool(records.open)
+if records.open:
+    with records:
+        tabs = st.tabs(
+            [md_escape(f"{t.data(catalogue[lid].title)} ({len(frame)})") for lid, frame in selection.frames.items()]
+            or [_("(none)")]
         )
+        for tab, (layer, frame) in zip(tabs, selection.layers(), strict=False):
+            with tab:
+                if len(frame) > TABLE_ROWS:
+                    st.caption(
+                        _(
+                            "The first {rows} of {total} records. "
+                            "Narrow the filters, or export them all from the Export page."
+                        ).format(rows=t.number(TABLE_ROWS), total=t.number(len(frame)))
+                    )
+                st.dataframe(
+                    layer_table(frame.iloc[:TABLE_ROWS], layer, t),
+                    hide_index=True,
+                    width="stretch",
+                    column_config={
+                        c: st.column_config.LinkColumn(c)
+                        for c in link_columns(layer.schema, lambda f, lay=layer: t.label(lay, f))
+                    },
+                )
 show_data_problems(bundle)
 sync_url(view)

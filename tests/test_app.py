@@ -278,3 +278,21 @@ def test_the_ndc_chart_colours_each_target_type_apart(bundle: mapper.Bundle) -> 
     net_zero, _ = charts["net_zero_year"]
     assert net_zero["mark"]["type"] == "circle"
     assert net_zero["encoding"]["x"]["scale"]["zero"] is False
+
+
+def test_the_records_tables_open_on_demand_and_stay_open(bundle: mapper.Bundle) -> None:
+    """The tables are closed when the page opens (the map comes first); once opened they
+    stay open through a filter change and a visit to another page, and hold what is shown."""
+    at = _app()
+    assert not at.dataframe
+    assert not at.tabs
+    at.session_state["w_records"] = True  # what opening the expander sets
+    at.run()
+    shown = _expected(bundle, mapper.FilterState())
+    assert [re.sub(r"\\(.)", r"\1", tab.label) for tab in at.tabs] == [f"{title} ({n})" for title, n in shown.items()]
+    at.sidebar.multiselect(key="f_country").set_value(["LAO"]).run()
+    assert len(at.tabs) == len(shown)
+    at.switch_page("app_pages/countries.py").run()
+    at.switch_page("app_pages/map.py").run()
+    assert not at.exception
+    assert at.dataframe, "the tables closed after a visit to another page"

@@ -81,6 +81,7 @@ def _texts(at: AppTest) -> list[tuple[str, str]]:
 def _run(page: str) -> AppTest:
     at = AppTest.from_file("../streamlit_app.py", default_timeout=180)
     at.query_params["search"] = "evilrecord"
+    at.session_state["records_open"] = True  # the records tables too (they open on demand)
     at.run()
     if page != "app_pages/map.py":
         at.switch_page(page).run()

@@ -49,6 +49,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def _app(query: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["records_open"] = True  # the Map page's records tables (they open on demand)
     for key, value in (query or {}).items():
         at.query_params[key] = value
     return at

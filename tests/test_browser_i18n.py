@@ -15,6 +15,7 @@ from babel.messages.pofile import read_po
 from test_browser import FRAME, Session, browser, data_root, server  # noqa: F401 (shared fixtures)
 
 import mapper
+from mapper.assets import language_switch_font_name
 from mapper.enrich import has_site
 from mapper.i18n import po_path, translator
 from mapper.query import FilterState
@@ -93,6 +94,9 @@ def test_a_japanese_browser_gets_every_page_in_japanese(server: str, japanese_us
     user.wait_map()
     user.wait_idle()
     assert user.wait_url(lambda q: q.get("lang") == "ja")["lang"] == "ja"
+    user.page.get_by_text("表示中のレコード", exact=True).click()  # the records tables open on demand
+    user.page.get_by_role("tab").first.wait_for()
+    user.wait_idle()
     texts = {"地図": _page_text(user), **_walk(user, PAGES_JA)}
     english = _english_messages()
     left = {title: _found(english, text) for title, text in texts.items()}
@@ -114,6 +118,11 @@ def test_an_english_browser_gets_no_japanese_ui_text(server: str, english_user: 
     allowed = {"言語"}  # the language control names itself in both languages ("Language / 言語")
     left = {title: sorted(set(_JAPANESE.findall(text)) - set("".join(allowed))) for title, text in texts.items()}
     assert left == {key: [] for key in texts}
+    # the control's Japanese comes from its 1 kB font: an English page never fetches the 6 MB one
+    fetched = user.page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
+    assert [url for url in fetched if url.endswith("ipaexg.ttf")] == []
+    if not _machine_has_japanese_font():
+        assert [url for url in fetched if language_switch_font_name() in url]
     assert user.errors == []
 
 
