@@ -212,6 +212,23 @@ def test_country_level_records_are_badges_on_their_country_not_sites(bundle: map
     assert all("country-level record" in b["header"] for b in spec["badges"])
 
 
+def test_badges_made_once_per_set_of_records_are_the_same_and_not_shared(
+    bundle: mapper.Bundle, point_layer: str
+) -> None:
+    """A filter change back to records shown before takes the badges made then: equal to
+    fresh ones, and a copy (one session's payload never changes another's)."""
+    assets = MapAssets(bundle)
+    refs = dict.fromkeys(assets.names(), "x")
+    state = mapper.FilterState(layers=(point_layer,))
+    first = map_payload(select(bundle, state), assets, refs)["layers"][0]["badges"]
+    assert first
+    first[0]["members"].append(-1)
+    again = map_payload(select(bundle, state), assets, refs)["layers"][0]["badges"]
+    fresh = map_payload(select(bundle, state), MapAssets(bundle), refs)["layers"][0]["badges"]
+    assert again == fresh
+    assert -1 not in again[0]["members"]
+
+
 def test_legend_lists_the_status_colours_of_a_layer(
     catalogue: mapper.Catalogue, bundle: mapper.Bundle, line_layer: str
 ) -> None:

@@ -4,6 +4,7 @@ give the nearest valid view and a notice."""
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Iterable, Mapping
@@ -28,8 +29,15 @@ def tile_providers() -> dict[str, str]:
     """Online basemaps offered by name (xyzservices), for when the network is there.
 
     Providers that need an API key (CartoDB since 2025, say) are left out: xyzservices warns
-    when their URL is built, and the tiles would not load without the key.
+    when their URL is built, and the tiles would not load without the key. Looked up once
+    per process (each lookup scans xyzservices' whole catalogue; the map page asks on every
+    run): a copy is returned.
     """
+    return dict(_tile_providers())
+
+
+@functools.cache
+def _tile_providers() -> dict[str, str]:
     names = ["Esri.WorldGrayCanvas", "OpenStreetMap.Mapnik", "Esri.WorldImagery", "Esri.OceanBasemap", "OpenTopoMap"]
     out = {}
     for name in names:

@@ -23,6 +23,8 @@ JSON string literal in which ``{``, ``}``, ``<``, ``>`` and ``&`` are ``\\u`` es
 from __future__ import annotations
 
 import base64
+import contextlib
+import copy
 import gzip
 import hashlib
 import html
@@ -345,6 +347,7 @@ class MapAssets:
         self._classified: dict[Choropleth, Any] = {}
         self._labels: dict[str, tuple[float, float, str]] | None = None
         self._bounds: dict[str, tuple[float, float, float, float]] | None = None
+        self._badge_memo: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         #: ``{name: ((folder, url_base), url)}`` of the documents already published.
         self._published: dict[str, tuple[tuple[str, str], str]] = {}
         # documents of the same layer objects built lately in this process are taken over
@@ -594,11 +597,23 @@ def _write_document(folder: Path, name: str, document: object, url_base: str, co
 _COUNT = "\x01"
 
 
-def _badges(frame: gpd.GeoDataFrame, layer: Layer, assets: MapAssets) -> list[dict[str, Any]]:
-    """Country-level records of a selection grouped into one badge per country."""
-    if not layer.country_fields or frame.empty:
+def _badges(unlocated: gpd.GeoDataFrame, layer: Layer, assets: MapAssets) -> list[dict[str, Any]]:
+    """The country-level records of a selection (``unlocated``: those with no site) grouped
+    into one badge per country. Made once per set of records and language: a filter change
+    that leaves a layer's country-level records as they were costs a lookup."""
+    if not layer.country_fields or unlocated.empty:
         return []
-    unlocated = frame[~has_site(frame)]
+    key = (layer.id, layer.country_fields[0], tuple(unlocated.index))
+    found = assets._badge_memo.get(key)
+    if found is None:
+        found = assets._badge_memo[key] = _make_badges(unlocated, layer, assets)
+        if len(assets._badge_memo) > 256:  # filters come and go: keep the recent ones
+            with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # sessions share it
+                assets._badge_memo.pop(next(iter(assets._badge_memo)))
+    return copy.deepcopy(found)
+
+
+def _make_badges(unlocated: gpd.GeoDataFrame, layer: Layer, assets: MapAssets) -> list[dict[str, Any]]:
     badges = []
     for code, group in unlocated.groupby(layer.country_fields[0]):
         place = assets.label_point(str(code))
@@ -688,6 +703,7 @@ def map_payload(
     for layer, frame in selection.layers():
         style = layer.style
         legends.append(assets.legend(layer.id))
+        sited = has_site(frame).to_numpy()
         layers.append(
             {
                 "id": layer.id,
@@ -698,9 +714,9 @@ def map_payload(
                 "stroke": style.stroke_color,
                 "color": style.default_color,
                 "fill_opacity": style.fill_opacity,
-                "keep": keep_mask(len(selection.bundle.layers[layer.id]), frame.index[has_site(frame).to_numpy()]),
-                "canvas": int(has_site(frame).sum()) > CANVAS_FROM,
-                "badges": _badges(frame, layer, assets),
+                "keep": keep_mask(len(selection.bundle.layers[layer.id]), frame.index[sited]),
+                "canvas": int(sited.sum()) > CANVAS_FROM,
+                "badges": _badges(frame[~sited], layer, assets),
             }
         )
     return {
