@@ -438,6 +438,91 @@ def test_every_message_of_the_library_has_a_literal_message_id() -> None:
     assert _message_calls_without_a_literal() == []
 
 
+def _text(node: ast.AST) -> bool:
+    """A string literal with words, an f-string, or a sum of them: text that cannot be translated."""
+    if isinstance(node, ast.JoinedStr):  # with words of its own, not only values ("{key} = {value}")
+        return any(_text(v) or (isinstance(v, ast.Constant) and any(c.isalpha() for c in v.value)) for v in node.values)
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return " " in node.value.strip() and any(c.isalpha() for c in node.value)
+    if isinstance(node, ast.BinOp):
+        return _text(node.left) or _text(node.right)
+    return False
+
+
+def _untranslatable_messages(paths: list[Path], errors: set[str], rows: set[str]) -> list[str]:
+    """Errors raised with plain text in ``paths``, and, in the modules named in ``rows``, row
+    problems and notes given as plain text (a ``(row, column, value, text)`` tuple or a note
+    appended)."""
+    offenders = {}
+    for path in paths:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            text = None
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                func = node.exc.func
+                name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+                if name in errors and node.exc.args and _text(node.exc.args[0]):
+                    text = node.exc
+            elif path.name not in rows:
+                continue
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append":
+                for arg in node.args:
+                    last = arg.elts[-1] if isinstance(arg, ast.Tuple) and arg.elts else arg
+                    if _text(last):
+                        text = node
+            elif isinstance(node, ast.Tuple) and len(node.elts) in (3, 4) and _text(node.elts[-1]):
+                text = node  # (position, value, text) / (position, column, value, text) of an upload row
+            if text is not None:
+                offenders.setdefault((str(path.relative_to(ROOT)), node.lineno), ast.unparse(text)[:80])
+    return [f"{where}:{line}: {text}" for (where, line), text in sorted(offenders.items())]
+
+
+def _mapper_errors() -> set[str]:
+    """Names of the exceptions the mapper raises on purpose with a message as first argument
+    (subclasses of MapperError that do not build their message themselves)."""
+    import importlib
+    import pkgutil
+
+    from mapper._errors import MapperError
+
+    for info in pkgutil.iter_modules(mapper.__path__):
+        if info.name not in {"_store_postgis", "_serve"}:
+            importlib.import_module(f"mapper.{info.name}")
+    found, todo = set(), [MapperError]
+    while todo:
+        cls = todo.pop()
+        own = cls.__mro__[: cls.__mro__.index(MapperError)]
+        if not any("__init__" in c.__dict__ for c in own):  # UnknownLayerError(name, available) builds its own
+            found.add(cls.__name__)
+        todo += cls.__subclasses__()
+    return found
+
+
+def test_every_error_and_upload_row_problem_of_the_library_is_a_translatable_message() -> None:
+    """What reaches people (an error the mapper raises, an upload's rows set aside and its
+    notes) is a ``Message``, so the app and ``mapper --lang ja`` show it in Japanese."""
+    paths = sorted((ROOT / "src" / "mapper").glob("*.py"))
+    assert _untranslatable_messages(paths, _mapper_errors(), {"upload.py"}) == []
+
+
+def test_the_untranslatable_message_check_finds_plain_text(tmp_path: Path) -> None:
+    """The check above can fail: one wrapped and three plain messages."""
+    module = tmp_path / "m.py"
+    module.write_text(
+        "raise UploadError(Message('fine {x}', x=1))\n"
+        "raise UploadError(f'{name}: is bad')\n"
+        "problems.append((k, column, value, 'the name is empty'))\n"
+        "notes.append(f'{n} empty line(s) skipped')\n"
+    )
+    global ROOT
+    saved, ROOT = ROOT, tmp_path
+    try:
+        found = [o.split(":")[1] for o in _untranslatable_messages([module], {"UploadError"}, {"m.py"})]
+    finally:
+        ROOT = saved
+    assert found == ["2", "3", "4"]
+
+
 # --- the Japanese font embedded in the HTML map ------------------------------------------------
 
 

@@ -177,9 +177,13 @@ class UnknownWorkspaceError(WorkspaceError, KeyError):
         return Message(
             "no {kind} with id {ident} in this deployment's store: it was deleted, or the link was made on "
             "another deployment. Ask for a new link, or pick one from the list on the Your data page.",
-            kind=self.kind,
+            kind=_WORKSPACE_KINDS.get(self.kind, self.kind),
             ident=repr(self.ident),
         )
+
+
+#: What an :class:`UnknownWorkspaceError` names, for people.
+_WORKSPACE_KINDS = {"workspace": Message("workspace"), "upload": Message("upload"), "saved view": Message("saved view")}
 
 
 class StoreUnavailableError(WorkspaceError, OSError):
