@@ -418,6 +418,17 @@ def test_validation_findings_and_errors_come_out_in_japanese(bundle: mapper.Bund
     assert frame["value"].tolist() == ["20x4"]
 
 
+def test_a_file_the_checker_cannot_read_is_named_once_in_either_language(bundle: mapper.Bundle) -> None:
+    from mapper.validate import validate_upload
+
+    report = validate_upload("../sites.csv", b"\xff\xfea\x00b\x00", bundle.catalogue, "jumpp")
+    [problem] = report.problems
+    assert str(problem) == "sites.csv: is saved as UTF-16; save it as CSV UTF-8 (e.g. Excel: 'CSV UTF-8')"
+    assert problem.text(translator("ja")) == (
+        "sites.csv：UTF-16 で保存されています。CSV UTF-8 で保存し直してください（例：Excel の「CSV UTF-8」）"
+    )
+
+
 def _message_calls_without_a_literal() -> list[str]:
     """``Message(...)`` calls whose message id is not a string literal (extraction would miss them)."""
     offenders = []

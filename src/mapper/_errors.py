@@ -57,6 +57,8 @@ class Problem:
     def text(self, tr: Translator | None = None) -> str:
         """Where, what and the value, in the language of ``tr`` (English by default)."""
         tr = tr or translator()
+        if self._names_its_file():
+            return tr.message(self.message)  # "{file}: cannot read ...": a read error, already complete
         where = self.file
         if self.feature is not None:
             where = tr.gettext("{file}, feature {feature}").format(file=where, feature=self.feature)
@@ -67,6 +69,19 @@ class Problem:
             return tr.gettext("{where}: {message}").format(where=where, message=message)
         return tr.gettext("{where}: {message} (value: {value})").format(
             where=where, message=message, value=repr(self.value)
+        )
+
+    def _names_its_file(self) -> bool:
+        """Whether the message is a whole sentence about this file (``"{file}: ..."``, e.g. a
+        file that cannot be read), with no field, feature or value to add."""
+        message = self.message
+        return (
+            isinstance(message, Message)
+            and message.msgid.startswith("{file}: ")
+            and str(message.params.get("file")) == self.file
+            and not self.field
+            and self.feature is None
+            and self.value is None
         )
 
 

@@ -72,14 +72,14 @@ def decode_text(name: str | Path, data: bytes) -> tuple[str, str]:
     path = name
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise DataReadError(
-            Message("{file}: is saved as UTF-16; save it as CSV UTF-8 (e.g. Excel: 'CSV UTF-8')", file=path)
+            Message("{file}: is saved as UTF-16; save it as CSV UTF-8 (e.g. Excel: 'CSV UTF-8')", file=str(path))
         )
     if b"\x00" in data[:1_000_000]:
         raise DataReadError(
             Message(
                 "{file}: is a binary file (it holds NUL bytes), not a CSV text table; export it as CSV (UTF-8) or "
                 "upload the GeoPackage/GeoParquet file under its own suffix",
-                file=path,
+                file=str(path),
             )
         )
     candidates: list[tuple[str, str]] = []
@@ -106,7 +106,7 @@ def decode_text(name: str | Path, data: bytes) -> tuple[str, str]:
             Message(
                 "{file}: holds control characters ({n} in the first 100,000), so it is not a CSV text table (binary "
                 "or corrupted); export it again as CSV (UTF-8)",
-                file=path,
+                file=str(path),
                 n=controls,
             )
         )
@@ -188,7 +188,7 @@ def read_table_bytes(
     """
     if not data.strip():
         raise DataReadError(
-            Message("{file}: is empty; a CSV table needs a header row and one row per record", file=name)
+            Message("{file}: is empty; a CSV table needs a header row and one row per record", file=str(name))
         )
     text, encoding = decode_text(name, data)
     delimiter = delimiter or sniff_delimiter(text)
@@ -212,7 +212,7 @@ def read_table_bytes(
             Message(
                 "{file}: cannot read as a CSV table ({detail}); check that every row has as many {delimiter}-separated "
                 "cells as the header and that quotes are closed",
-                file=name,
+                file=str(name),
                 detail=detail,
                 delimiter=shown,
             )

@@ -553,9 +553,9 @@ class MapAssets:
         positions = frame.index.to_numpy()
         changed = np.zeros(len(frame), dtype=bool)
         for field in fields:
-            then = frame[field].astype(object).to_numpy()
-            now = base[field].astype(object).to_numpy()[positions]
-            changed |= ~((then == now) | (pd.isna(then) & pd.isna(now)))
+            then = frame[field].astype("string").fillna("\0").to_numpy(dtype=object)
+            now = base[field].astype("string").fillna("\0").to_numpy(dtype=object)[positions]
+            changed |= then != now
         if not changed.any():
             return []
         moved = frame[changed]
