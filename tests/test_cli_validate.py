@@ -320,3 +320,15 @@ def test_the_freshness_report_header_follows_lang(bundled_home: None, capsys: py
     assert "鮮度（2026-12-03 時点）：365 日以内に検証されていないレコードと、期日を過ぎた状況や目標" in out
     assert re.search(r"^鮮度：(指摘 \d+ 件|指摘なし)$", out, flags=re.MULTILINE)
     assert "freshness" not in out
+
+
+def test_layers_in_japanese_keeps_ids_and_columns(bundled_home: None, bundle: mapper.Bundle, capsys) -> None:
+    from mapper.i18n import translator
+
+    assert main(["layers", "--lang", "ja"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["id", "title", "geometry", "records", "as_of", "source"]
+    for layer_id, layer in bundle.catalogue.items():
+        row = next(line for line in lines if line.split() and line.split()[0] == layer_id)
+        assert translator("ja").data(layer.title) in row
+    assert lines[-1].startswith(f"国：ポリゴン {len(bundle.countries)} 件")

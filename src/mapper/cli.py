@@ -369,9 +369,20 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 
     bundle = load_bundle()
     table = layer_counts(bundle)
-    print(table.to_string(index=False))
     n_countries = int(bundle.countries["has_attributes"].sum())
-    print(f"\ncountries: {len(bundle.countries)} polygons, {n_countries} with attributes")
+    countries = Message(
+        "countries: {polygons} polygons, {attributes} with attributes",
+        polygons=len(bundle.countries),
+        attributes=n_countries,
+    )
+    if args.lang != "en":  # the column names and ids stay (scripts read them); titles are translated
+        from .i18n import translator
+
+        tr = translator(args.lang)
+        table["title"] = [tr.data(title) for title in table["title"]]
+        countries = tr.message(countries)
+    print(table.to_string(index=False))
+    print(f"\n{countries}")
     return 0
 
 
@@ -581,6 +592,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = commands.add_parser("layers", help="list the layer catalogue with record counts")
+    p.add_argument(
+        "--lang",
+        default="en",
+        choices=list(OUTPUT_LANGUAGES),
+        help="language of the titles (ids and columns never change)",
+    )
     p.set_defaults(func=_cmd_layers)
 
     p = commands.add_parser("validate", help="check the bundled data (default) or given files")
