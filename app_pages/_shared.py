@@ -58,12 +58,14 @@ def get_store() -> WorkspaceStore | None:
 
 
 def store_problem() -> str:
-    """Why the workspace store cannot be used ("" when it can)."""
+    """Why the workspace store cannot be used ("" when it can), as a translatable message."""
     store = _store()
+    if isinstance(store, MapperError):
+        return store.message or str(store)
     return str(store) if isinstance(store, Exception) else ""
 
 
-@st.cache_resource(max_entries=16, show_spinner="Loading your workspace's data…")
+@st.cache_resource(max_entries=16, show_spinner=False)  # the caller shows a spinner in the user's language
 def _workspace_layers(workspace_id: str, revision: tuple[str, ...]) -> WorkspaceLayers:
     """A workspace's uploads rebuilt into layers (once per content: ``revision`` changes
     with every upload, re-upload or deletion)."""
@@ -95,13 +97,14 @@ def workspace_layers() -> WorkspaceLayers | None:
     if not ws or store is None:
         return None
     try:
-        return _workspace_layers(ws, revision(store, ws))
+        with st.spinner(tr().gettext("Loading your workspace's data…")):
+            return _workspace_layers(ws, revision(store, ws))
     except UnknownWorkspaceError as exc:
         view = st.session_state.get(VIEW_KEY)
         if isinstance(view, ViewState):
             st.session_state[VIEW_KEY] = replace(view, workspace=None)
         st.session_state[LINK_KEY] = ({}, [])
-        closed = tr().gettext("the workspace was closed: {error}").format(error=exc)
+        closed = tr().gettext("the workspace was closed: {error}").format(error=tr().message(exc))
         st.session_state.setdefault(NOTICES_KEY, []).append(closed)
         return None
 

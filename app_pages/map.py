@@ -273,11 +273,15 @@ selection = (
 
 # ---- the map --------------------------------------------------------------------------------
 st.title(_("Indo-Pacific clean-energy partnerships"))
+# notes that come and go sit in placeholders that are always there: an element added above the
+# map would move it in the page, and Streamlit would then replace the map's frame
+as_of_note = st.empty()
 if view.filters.as_of_year is not None:
-    st.caption(_("Showing what existed or was active in {year}.").format(year=view.filters.as_of_year))
+    as_of_note.caption(_("Showing what existed or was active in {year}.").format(year=view.filters.as_of_year))
 metrics_area = st.container()  # filled after the map is on its way
+no_layer_note = st.empty()
 if view.layers_off:
-    st.warning(_("No layer is selected: pick at least one in the sidebar."))
+    no_layer_note.warning(_("No layer is selected: pick at least one in the sidebar."))
 
 left, right = st.columns([3, 1])
 with left:

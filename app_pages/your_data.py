@@ -99,7 +99,11 @@ if message:
 
 if store is None:
     st.error(
-        md_escape(_("Workspaces are not available on this deployment now: {problem}").format(problem=store_problem()))
+        md_escape(
+            _("Workspaces are not available on this deployment now: {problem}").format(
+                problem=t.message(store_problem())
+            )
+        )
     )
     sync_url(view)
     st.stop()
@@ -191,14 +195,14 @@ if upload is not None:
             layer = st.selectbox(_("Layer in the file"), table.layers, key=f"yd_layer_{tag}")
             table = _read(name, data, tag, None, layer)
         store.limits.check_rows(shown, len(table.frame))
+        detected = detect_mapping(table)  # a table with no location column is a message, not a traceback
     except MapperError as exc:
         st.error(md_escape(t.message(exc)))
         table = None
     if table is not None:
         for note in table.notes:
-            st.caption(md_escape(note))
+            st.caption(md_escape(t.message(note)))
         st.subheader(_("Which column is what"), anchor=False)
-        detected = detect_mapping(table)
         columns = table.columns
         kinds = [k for k in LOCATION_KINDS if k != "geometry" or table.has_geometry]
         location = st.radio(
@@ -269,7 +273,7 @@ if upload is not None:
             st.error(md_escape(t.message(exc)))
             result = None
         if result is not None:
-            (st.success if not result.rejected_count else st.warning)(md_escape(result.summary()))
+            (st.success if not result.rejected_count else st.warning)(md_escape(t.message(result.summary())))
             if result.rejected_count:
                 st.caption(
                     _(

@@ -7,6 +7,7 @@ a view and open its link; hostile names and cells stay text; limits are messages
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -212,3 +213,45 @@ def test_after_adding_an_upload_every_page_opens_and_shows_it(data_dir: Path) ->
         _ok(at)
     at.switch_page("app_pages/sources.py").run()
     assert any(md_escape("sites.csv") in m.value for m in at.markdown), "Data & sources does not name the upload"
+
+
+def test_in_japanese_the_rows_set_aside_and_upload_errors_are_japanese(data_dir: Path) -> None:
+    """Every message an upload gives (the summary, each row set aside, a file that cannot be
+    mapped, a read note) is shown in the user's language; values and column names as given."""
+    at = _app({"lang": "ja"})
+    at.switch_page("app_pages/your_data.py").run()
+    _ok(at)
+    at.text_input(key="yd_new_name").set_value("メコン案件").run()
+    at.button(key="yd_create").click().run()
+    _ok(at)
+    bad = (
+        "name,lon,lat\n"
+        "good,104.98,17.59\n"
+        "good 2,105.1,17.6\n"
+        "good 3,105.2,17.7\n"
+        "good 4,105.3,17.8\n"
+        "swapped,17.59,104.98\n"
+        "typo,10x4,17.5\n"
+        ",105.0,18.0\n"
+        "half,,18.0\n"
+    ).encode("cp932")
+    _upload(at, "案件.csv", bad)
+    assert any("8 行中 4 行を地図に表示" in w.value for w in at.warning), [w.value for w in at.warning]
+    rejected = next(df.value for df in at.dataframe if "problem" in df.value.columns)
+    assert list(rejected["row"]) == [6, 7, 8, 9]
+    problems = dict(zip(rejected["row"], rejected["problem"], strict=True))
+    assert "緯度 104.98 が -90..90 の範囲外です" in problems[6]
+    assert problems[7] == "経度 '10x4' は数値ではありません。十進の度で記入してください（例：102.6）"
+    assert problems[8].startswith("名前が空です")
+    assert problems[9].startswith("もう一方の座標はあるのに経度が空です")
+    english = [p for p in rejected["problem"] if re.search(r"[A-Za-z]{4,}", p.replace("WGS", ""))]
+    assert english == []
+
+    _upload(at, "空.csv", b"name,lon,lat\n")
+    assert [e.value for e in at.error] == [
+        md_escape("空.csv：見出し行だけで、データの行がありません。その下に 1 件につき 1 行を追加してください")
+    ]
+
+    _upload(at, "場所なし.csv", b"name,owner\nsite,JICA\n")  # no column says where: a message, no traceback
+    assert len(at.error) == 1
+    assert at.error[0].value.startswith(md_escape("場所なし.csv：位置が見つかりません"))

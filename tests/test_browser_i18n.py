@@ -378,3 +378,66 @@ def test_japanese_text_is_drawn_with_the_bundled_font_on_a_machine_without_one(
             assert user.page.evaluate(f"() => ({_LOADED})({doc})") == ["loaded"], doc
     assert user.blocked == []
     assert user.errors == []
+
+
+_COLOUR = """([lid, i]) => {
+    const entry = window.MapperRuntime.map._mapper.layers[lid];
+    const shape = entry && entry.byIndex[i];
+    return shape ? shape.options.fillColor || shape.options.color : null;
+}"""
+
+
+def _status_change(bundle: mapper.Bundle) -> tuple[int, int, str, str]:
+    """``(year, record, colour then, colour today)`` of a drawn wind zone whose status in that
+    year (its dated history) is drawn in another colour than today's."""
+    layer = bundle.catalogue["wind_zones"]
+    frame = bundle.layers["wind_zones"]
+    sited = has_site(frame)
+    for year in range(int(frame["year"].min()), 2027):
+        then = select(bundle, FilterState(layers=("wind_zones",), as_of_year=year)).frames["wind_zones"]
+        for i, status in then["status"].items():
+            colours = layer.style.color_for(status), layer.style.color_for(frame.loc[i, "status"])
+            if sited[i] and colours[0] != colours[1]:
+                return year, int(i), *colours
+    raise AssertionError("no wind zone has a dated status drawn in another colour")
+
+
+def test_the_live_map_colours_a_record_by_its_status_in_the_year(
+    server: str,  # noqa: F811
+    data_root: Path,  # noqa: F811
+    japanese_user: Session,
+) -> None:
+    """As of a year, a zone awarded since is drawn in the colour of its status then; turning
+    the year off restores today's colour, in the same map (no rebuild)."""
+    served = mapper.load_bundle(layers_dir=data_root / "layers")
+    year, i, then, today = _status_change(served)
+    user = japanese_user
+    user.page.goto(f"{server}/?lang=ja&as_of_year={year}")
+    user.wait_map()
+    user.wait_idle()
+    user.mark_container()
+    user.frame().wait_for_function(f"(arg) => ({_COLOUR})(arg) === {json.dumps(then)}", arg=["wind_zones", i])
+    user.page.get_by_test_id("stSidebar").get_by_text("特定の年の時点で表示", exact=True).click()
+    user.wait_url(lambda q: "as_of_year" not in q)
+    user.frame().wait_for_function(f"(arg) => ({_COLOUR})(arg) === {json.dumps(today)}", arg=["wind_zones", i])
+    assert user.container_kept()
+    assert user.errors == []
+
+
+def test_the_html_maps_year_slider_colours_a_record_by_its_status_in_the_year(
+    browser,  # noqa: F811
+    bundle: mapper.Bundle,
+    tmp_path: Path,
+) -> None:
+    year, i, then, today = _status_change(bundle)
+    path = tmp_path / "map.html"
+    path.write_text(standalone_html(select(bundle, FilterState(as_of_year=year))), encoding="utf-8")
+    session = Session(browser)
+    try:
+        _open_html(session, path)
+        assert session.page.evaluate(_COLOUR, ["wind_zones", i]) == then  # opens as of that year
+        session.page.locator(".mapper-time").get_by_text("All years").click()
+        session.page.wait_for_function(f"(arg) => ({_COLOUR})(arg) === {json.dumps(today)}", arg=["wind_zones", i])
+        assert session.errors == []
+    finally:
+        session.close()

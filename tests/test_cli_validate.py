@@ -274,3 +274,61 @@ def test_cli_usage_errors_follow_lang(bundled_home: None, capsys: pytest.Capture
     assert "--filter 'status'：「条件=値」の形で指定してください" in capsys.readouterr().err
     assert main(["export", "-o", str(taken)]) == 2
     assert "already exists; choose another name or pass --force" in capsys.readouterr().err
+
+
+def test_progress_notes_and_rows_set_aside_follow_lang(
+    bundled_home: None, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``--lang ja``: the progress lines, the "note:" lines, an --add file's summary, notes and
+    rows set aside (stderr) and the "wrote" line (stdout) are Japanese; the ``mapper:`` prefix,
+    file names, layer ids and values are not translated."""
+    sites = tmp_path / "sites.csv"
+    good = "".join(f"site {k},{102 + k / 10},{17 + k / 10}\n" for k in range(8))
+    sites.write_text(f"name,lon,lat\n{good}B,103.0,x\n", encoding="utf-8")  # row 10 has no latitude
+    out = tmp_path / "x.csv"
+    args = ["export", "-o", str(out), "--partnership", "JUMPP", "--add", str(sites)]
+    assert main([*args, "--lang", "ja"]) == 0
+    captured = capsys.readouterr()
+    err = captured.err.splitlines()
+    assert (
+        f"mapper: {sites}：9 行中 8 行を地図に表示（地点に 8 行、国に 0 行）。1 行を除外 → レイヤー upload_1（lonlat）"
+        in err
+    )
+    set_aside = f"mapper: {sites}：除外：10 行目、列 'lat'、値 'x'：緯度 'x' は数値ではありません。"
+    assert set_aside + "十進の度で記入してください（例：102.6）" in err
+    assert "mapper: データを読み込み、検証しています…" in err
+    assert any(line.startswith("mapper: 注記：partnership の絞り込みは interconnectors, ") for line in err)
+    assert any(line.startswith("mapper: csv を書き出しています（") for line in err)
+    english = [line for line in err if re.search(r"\b(loading|writing|note|the|row|set aside|does not)\b", line)]
+    assert english == []
+    assert captured.out.startswith(f"{out} を書き出しました（")
+
+    out.unlink()
+    assert main(args) == 0  # English by default, word for word as before
+    captured = capsys.readouterr()
+    assert "mapper: loading and checking the data…" in captured.err
+    assert (
+        f"mapper: {sites}: set aside: row 10, column 'lat', value 'x': the latitude 'x' is not a number" in captured.err
+    )
+    assert "the partnership filter does not apply to interconnectors, wind_zones" in captured.err
+    assert captured.out.startswith(f"wrote {out} (")
+
+
+def test_the_freshness_report_header_follows_lang(bundled_home: None, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["validate", "--today", "2026-12-03", "--lang", "ja"])
+    out = capsys.readouterr().out
+    assert "鮮度（2026-12-03 時点）：365 日以内に検証されていないレコードと、期日を過ぎた状況や目標" in out
+    assert re.search(r"^鮮度：(指摘 \d+ 件|指摘なし)$", out, flags=re.MULTILINE)
+    assert "freshness" not in out
+
+
+def test_layers_in_japanese_keeps_ids_and_columns(bundled_home: None, bundle: mapper.Bundle, capsys) -> None:
+    from mapper.i18n import translator
+
+    assert main(["layers", "--lang", "ja"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["id", "title", "geometry", "records", "as_of", "source"]
+    for layer_id, layer in bundle.catalogue.items():
+        row = next(line for line in lines if line.split() and line.split()[0] == layer_id)
+        assert translator("ja").data(layer.title) in row
+    assert lines[-1].startswith(f"国：ポリゴン {len(bundle.countries)} 件")

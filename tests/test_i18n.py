@@ -92,7 +92,7 @@ def _unwrapped_strings(path: Path) -> list[str]:
     wrapped = {"_", "gettext", "ngettext", "N_"}
     #: keyword arguments that are identifiers, not text for people
     technical = {"key", "type", "mime", "file_name", "language", "icon", "url_path", "width", "anchor", "format"}
-    technical |= {"page_icon", "layout", "scope", "encoding", "column_config", "border"}
+    technical |= {"page_icon", "layout", "scope", "encoding", "column_config", "border", "on_change"}
     offenders = []
 
     def strings_in(node: ast.AST) -> list[ast.AST]:
@@ -418,6 +418,17 @@ def test_validation_findings_and_errors_come_out_in_japanese(bundle: mapper.Bund
     assert frame["value"].tolist() == ["20x4"]
 
 
+def test_a_file_the_checker_cannot_read_is_named_once_in_either_language(bundle: mapper.Bundle) -> None:
+    from mapper.validate import validate_upload
+
+    report = validate_upload("../sites.csv", b"\xff\xfea\x00b\x00", bundle.catalogue, "jumpp")
+    [problem] = report.problems
+    assert str(problem) == "sites.csv: is saved as UTF-16; save it as CSV UTF-8 (e.g. Excel: 'CSV UTF-8')"
+    assert problem.text(translator("ja")) == (
+        "sites.csv：UTF-16 で保存されています。CSV UTF-8 で保存し直してください（例：Excel の「CSV UTF-8」）"
+    )
+
+
 def _message_calls_without_a_literal() -> list[str]:
     """``Message(...)`` calls whose message id is not a string literal (extraction would miss them)."""
     offenders = []
@@ -436,6 +447,91 @@ def _message_calls_without_a_literal() -> list[str]:
 def test_every_message_of_the_library_has_a_literal_message_id() -> None:
     """A computed id (an f-string, a variable) cannot be extracted, so it would stay English."""
     assert _message_calls_without_a_literal() == []
+
+
+def _text(node: ast.AST) -> bool:
+    """A string literal with words, an f-string, or a sum of them: text that cannot be translated."""
+    if isinstance(node, ast.JoinedStr):  # with words of its own, not only values ("{key} = {value}")
+        return any(_text(v) or (isinstance(v, ast.Constant) and any(c.isalpha() for c in v.value)) for v in node.values)
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return " " in node.value.strip() and any(c.isalpha() for c in node.value)
+    if isinstance(node, ast.BinOp):
+        return _text(node.left) or _text(node.right)
+    return False
+
+
+def _untranslatable_messages(paths: list[Path], errors: set[str], rows: set[str]) -> list[str]:
+    """Errors raised with plain text in ``paths``, and, in the modules named in ``rows``, row
+    problems and notes given as plain text (a ``(row, column, value, text)`` tuple or a note
+    appended)."""
+    offenders = {}
+    for path in paths:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            text = None
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                func = node.exc.func
+                name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+                if name in errors and node.exc.args and _text(node.exc.args[0]):
+                    text = node.exc
+            elif path.name not in rows:
+                continue
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append":
+                for arg in node.args:
+                    last = arg.elts[-1] if isinstance(arg, ast.Tuple) and arg.elts else arg
+                    if _text(last):
+                        text = node
+            elif isinstance(node, ast.Tuple) and len(node.elts) in (3, 4) and _text(node.elts[-1]):
+                text = node  # (position, value, text) / (position, column, value, text) of an upload row
+            if text is not None:
+                offenders.setdefault((str(path.relative_to(ROOT)), node.lineno), ast.unparse(text)[:80])
+    return [f"{where}:{line}: {text}" for (where, line), text in sorted(offenders.items())]
+
+
+def _mapper_errors() -> set[str]:
+    """Names of the exceptions the mapper raises on purpose with a message as first argument
+    (subclasses of MapperError that do not build their message themselves)."""
+    import importlib
+    import pkgutil
+
+    from mapper._errors import MapperError
+
+    for info in pkgutil.iter_modules(mapper.__path__):
+        if info.name not in {"_store_postgis", "_serve"}:
+            importlib.import_module(f"mapper.{info.name}")
+    found, todo = set(), [MapperError]
+    while todo:
+        cls = todo.pop()
+        own = cls.__mro__[: cls.__mro__.index(MapperError)]
+        if not any("__init__" in c.__dict__ for c in own):  # UnknownLayerError(name, available) builds its own
+            found.add(cls.__name__)
+        todo += cls.__subclasses__()
+    return found
+
+
+def test_every_error_and_upload_row_problem_of_the_library_is_a_translatable_message() -> None:
+    """What reaches people (an error the mapper raises, an upload's rows set aside and its
+    notes) is a ``Message``, so the app and ``mapper --lang ja`` show it in Japanese."""
+    paths = sorted((ROOT / "src" / "mapper").glob("*.py"))
+    assert _untranslatable_messages(paths, _mapper_errors(), {"upload.py"}) == []
+
+
+def test_the_untranslatable_message_check_finds_plain_text(tmp_path: Path) -> None:
+    """The check above can fail: one wrapped and three plain messages."""
+    module = tmp_path / "m.py"
+    module.write_text(
+        "raise UploadError(Message('fine {x}', x=1))\n"
+        "raise UploadError(f'{name}: is bad')\n"
+        "problems.append((k, column, value, 'the name is empty'))\n"
+        "notes.append(f'{n} empty line(s) skipped')\n"
+    )
+    global ROOT
+    saved, ROOT = ROOT, tmp_path
+    try:
+        found = [o.split(":")[1] for o in _untranslatable_messages([module], {"UploadError"}, {"m.py"})]
+    finally:
+        ROOT = saved
+    assert found == ["2", "3", "4"]
 
 
 # --- the Japanese font embedded in the HTML map ------------------------------------------------

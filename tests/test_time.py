@@ -131,7 +131,7 @@ def test_the_cli_exports_as_of_a_year_with_japanese_labels(tmp_path: Path, capsy
     assert data["metadata"]["filter_description"] == "レイヤー jumpp；中核か関連か：中核；2021年時点"
     assert data["metadata"]["labels"]["jumpp"]["title"] == "JUMPPの活動"
     assert all(f["properties"]["year"] <= 2021 for f in data["features"])
-    assert "wrote" in capsys.readouterr().out
+    assert capsys.readouterr().out == f"{out} を書き出しました（jumpp: {len(data['features'])}）\n"  # --lang ja
 
 
 def test_the_cli_writes_a_japanese_html_map_with_a_year_control(tmp_path: Path) -> None:
@@ -249,3 +249,84 @@ def test_a_bad_status_history_is_reported_naming_record_field_and_value(layers_c
     for rid, value in written.items():
         assert bad[value] in str(found[rid]), str(found[rid])
         assert found[rid].value == value
+
+
+def test_the_live_map_colours_and_describes_a_record_by_its_status_in_the_year(history_bundle) -> None:
+    """As of a year, the map payload (a filter change, no rebuild) carries, for the records
+    whose status then was not today's, the colour, tooltip and popup text of that status:
+    the status every other output takes (the selection's, as the snapshot draws it)."""
+    from mapper.webmap import MapAssets, map_payload, popup_fields
+
+    bundle, ids = history_bundle
+    awarded = ids["awarded"]
+    layer = bundle.catalogue["wind_zones"]
+    index = int(bundle.layers["wind_zones"].index[bundle.layers["wind_zones"]["id"] == awarded][0])
+    assets = MapAssets(bundle, "ja")
+    refs = {name: name for name in ["countries", *bundle.layers]}
+
+    def payload(year: int | None) -> dict:
+        selection = select(bundle, FilterState(layers=("wind_zones",), as_of_year=year))
+        out = map_payload(selection, assets, refs)
+        [spec] = out["layers"]
+        return spec, out["legend"], selection.frames["wind_zones"]
+
+    spec, legend, frame = payload(2021)
+    changes = {c["i"]: c for c in spec["asof"]}
+    today = bundle.layers["wind_zones"]["status"]
+    assert set(changes) == {i for i in frame.index if frame.loc[i, "status"] != today[i]}  # only those
+    assert index in changes
+    assert frame.loc[index, "status"] == "designated"
+    change = changes[index]
+    assert change["color"] == layer.style.color_for("designated") != layer.style.color_for("awarded")
+    tip_fields = [f for f in layer.tooltip if f != layer.label_field]
+    assert change["tip"] == {str(tip_fields.index("status")): "区域指定済み"}  # the value in the map's language
+    pop_fields = [name for name, _, _ in popup_fields(layer)]
+    assert change["pop"] == {str(pop_fields.index("status")): "区域指定済み"}
+    assert "区域指定済み" in legend  # the legend of that year names the status it shows
+    # every record's colour is the one the snapshot gives the status it draws (one rule)
+    documents = assets.document("wind_zones")
+    for i, record in frame.iterrows():
+        shown = changes[i]["color"] if i in changes else None
+        expected = layer.style.color_for(record["status"])
+        if shown is None:
+            shown = (
+                documents["palette"][_color_code(documents, i)] if _color_code(documents, i) is not None else expected
+            )
+        assert shown == expected, record["id"]
+
+    spec, legend, _frame = payload(2026)
+    assert spec["asof"] == []  # today's status: the documents as they are
+    spec, _legend, _frame = payload(None)
+    assert "asof" not in spec
+
+
+def _color_code(document: dict, i: int) -> int | None:
+    """The palette code of record ``i`` in a layer document (None: not drawn, e.g. no site)."""
+    if "points" in document:
+        points = document["points"]
+        return points["c"][points["i"].index(i)] if i in points["i"] else None
+    return next((f["properties"]["c"] for f in document["features"] if f["properties"]["i"] == i), None)
+
+
+def test_the_html_map_carries_the_changes_of_every_year_for_its_year_control(history_bundle) -> None:
+    from mapper.webmap import MapAssets, map_payload, standalone_html
+
+    bundle, ids = history_bundle
+    frame = bundle.layers["wind_zones"]
+    awarded = int(frame.index[frame["id"] == ids["awarded"]][0])
+    cancelled = int(frame.index[frame["id"] == ids["cancelled"]][0])
+    layer = bundle.catalogue["wind_zones"]
+    selection = select(bundle, FilterState(layers=("wind_zones",)))
+    refs = {name: name for name in ["countries", *bundle.layers]}
+    [spec] = map_payload(selection, MapAssets(bundle), refs, years=(2015, 2026))["layers"]
+    by_year = {int(y): {c["i"]: c["color"] for c in changes} for y, changes in spec["years"].items()}
+    color = layer.style.color_for
+    assert by_year[2020][awarded] == by_year[2021][awarded] == color("designated")
+    assert by_year[2022][awarded] == by_year[2023][awarded] == color("auctioned")
+    assert awarded not in by_year.get(2024, {})  # awarded since 2024: today's colour
+    assert by_year[2019][cancelled] == color("proposed")
+    assert by_year[2021][cancelled] == color("designated")
+    assert "asof" not in spec
+    html = standalone_html(select(bundle, FilterState(layers=("wind_zones",), as_of_year=2021)))
+    assert '"years"' in html
+    assert color("designated") in html

@@ -57,6 +57,8 @@ class Problem:
     def text(self, tr: Translator | None = None) -> str:
         """Where, what and the value, in the language of ``tr`` (English by default)."""
         tr = tr or translator()
+        if self._names_its_file():
+            return tr.message(self.message)  # "{file}: cannot read ...": a read error, already complete
         where = self.file
         if self.feature is not None:
             where = tr.gettext("{file}, feature {feature}").format(file=where, feature=self.feature)
@@ -67,6 +69,19 @@ class Problem:
             return tr.gettext("{where}: {message}").format(where=where, message=message)
         return tr.gettext("{where}: {message} (value: {value})").format(
             where=where, message=message, value=repr(self.value)
+        )
+
+    def _names_its_file(self) -> bool:
+        """Whether the message is a whole sentence about this file (``"{file}: ..."``, e.g. a
+        file that cannot be read), with no field, feature or value to add."""
+        message = self.message
+        return (
+            isinstance(message, Message)
+            and message.msgid.startswith("{file}: ")
+            and str(message.params.get("file")) == self.file
+            and not self.field
+            and self.feature is None
+            and self.value is None
         )
 
 
@@ -177,9 +192,13 @@ class UnknownWorkspaceError(WorkspaceError, KeyError):
         return Message(
             "no {kind} with id {ident} in this deployment's store: it was deleted, or the link was made on "
             "another deployment. Ask for a new link, or pick one from the list on the Your data page.",
-            kind=self.kind,
+            kind=_WORKSPACE_KINDS.get(self.kind, self.kind),
             ident=repr(self.ident),
         )
+
+
+#: What an :class:`UnknownWorkspaceError` names, for people.
+_WORKSPACE_KINDS = {"workspace": Message("workspace"), "upload": Message("upload"), "saved view": Message("saved view")}
 
 
 class StoreUnavailableError(WorkspaceError, OSError):

@@ -18,6 +18,7 @@ from typing import Any
 
 from ._errors import StoreUnavailableError
 from ._store_sql import Execute, _SQLStore
+from .i18n import Message
 from .workspace import Limits
 
 SCHEMA_ENV = "MAPPER_DATABASE_SCHEMA"
@@ -75,15 +76,21 @@ class PostGISStore(_SQLStore):
             import psycopg
         except ImportError:
             raise StoreUnavailableError(
-                "MAPPER_DATABASE_URL is set but psycopg is not installed: pip install -e '.[postgis]' "
-                "(or unset MAPPER_DATABASE_URL to use the embedded store)"
+                Message(
+                    "MAPPER_DATABASE_URL is set but psycopg is not installed: pip install -e '.[postgis]' (or unset "
+                    "MAPPER_DATABASE_URL to use the embedded store)"
+                )
             ) from None
         self._psycopg = psycopg
         self.url = url
         self.schema = schema or os.environ.get(SCHEMA_ENV) or "mapper"
         if not _IDENT.match(self.schema):
             raise StoreUnavailableError(
-                f"{SCHEMA_ENV}={self.schema!r} is not a plain schema name: use lowercase letters, digits and _"
+                Message(
+                    "{env}={schema} is not a plain schema name: use lowercase letters, digits and _",
+                    env=SCHEMA_ENV,
+                    schema=repr(self.schema),
+                )
             )
         with self._connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(hashtext('mapper-workspaces-ddl'))")
@@ -99,8 +106,12 @@ class PostGISStore(_SQLStore):
             conn = self._psycopg.connect(self.url, connect_timeout=10)
         except self._psycopg.OperationalError as exc:
             raise StoreUnavailableError(
-                f"cannot reach the workspace database {redact(self.url)}: {str(exc).strip()}. Check that the server "
-                "runs and MAPPER_DATABASE_URL is right (or unset it to use the embedded store)."
+                Message(
+                    "cannot reach the workspace database {url}: {reason}. Check that the server runs and "
+                    "MAPPER_DATABASE_URL is right (or unset it to use the embedded store).",
+                    url=redact(self.url),
+                    reason=str(exc).strip(),
+                )
             ) from None
         with conn:
             yield conn

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ._errors import UnknownWorkspaceError, WorkspaceError
+from .i18n import Message
 from .workspace import Limits, SavedView, Upload, Workspace, WorkspaceStore, clean_name, is_id
 
 #: Runs one statement (``?`` placeholders) inside the current transaction; returns its rows.
@@ -152,7 +153,9 @@ class _SQLStore(WorkspaceStore):
     ) -> Upload:
         name = clean_name("file", name)
         if not isinstance(data, bytes | bytearray | memoryview):
-            raise WorkspaceError(f"{name}: the file's content must be bytes, not {type(data).__name__}")
+            raise WorkspaceError(
+                Message("{file}: the file's content must be bytes, not {kind}", file=name, kind=type(data).__name__)
+            )
         data = bytes(data)
         self.limits.check_size(name, len(data))
         if rows is not None:
@@ -161,7 +164,9 @@ class _SQLStore(WorkspaceStore):
             json.dumps(dict(mapping), allow_nan=False)
             mapping_value = self._mapping(mapping)
         except (TypeError, ValueError) as exc:
-            raise WorkspaceError(f"{name}: the column mapping cannot be saved as JSON ({exc})") from None
+            raise WorkspaceError(
+                Message("{file}: the column mapping cannot be saved as JSON ({reason})", file=name, reason=exc)
+            ) from None
         ident = new_id()
         with self._transaction(write=True) as run:
             self._workspace_row(run, workspace_id)

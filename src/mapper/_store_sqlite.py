@@ -16,6 +16,7 @@ from typing import Any
 
 from ._errors import StoreUnavailableError
 from ._store_sql import Execute, _SQLStore
+from .i18n import Message
 from .workspace import Limits
 
 _SCHEMA = """
@@ -64,8 +65,12 @@ class SQLiteStore(_SQLStore):
                 conn.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise StoreUnavailableError(
-                f"cannot open the workspace store {self.path} ({exc}); set MAPPER_DATA_DIR to a folder this "
-                "app may write to"
+                Message(
+                    "cannot open the workspace store {path} ({reason}); set MAPPER_DATA_DIR to a folder this app may "
+                    "write to",
+                    path=str(self.path),
+                    reason=exc,
+                )
             ) from None
 
     @property
@@ -86,7 +91,9 @@ class SQLiteStore(_SQLStore):
         try:
             conn = self._connect()
         except sqlite3.Error as exc:
-            raise StoreUnavailableError(f"cannot open the workspace store {self.path} ({exc})") from None
+            raise StoreUnavailableError(
+                Message("cannot open the workspace store {path} ({reason})", path=str(self.path), reason=exc)
+            ) from None
         with contextlib.closing(conn):
 
             def run(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:

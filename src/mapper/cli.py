@@ -19,6 +19,7 @@ from .i18n import Message
 
 if TYPE_CHECKING:
     from .data import Bundle
+    from .i18n import Translator
     from .query import FilterState
     from .style import Choropleth
 
@@ -128,8 +129,10 @@ def _read_uploads(args: argparse.Namespace) -> list:  # type: ignore[type-arg]
     if not adds:
         return []
     from ._errors import UploadError
+    from .i18n import translator
     from .upload import Mapping, apply_mapping, detect_mapping, read_upload, upload_layer
 
+    tr = translator(getattr(args, "lang", None))
     extra = []
     for k, add in enumerate(adds, start=1):
         path = Path(add["path"])
@@ -159,15 +162,35 @@ def _read_uploads(args: argparse.Namespace) -> list:  # type: ignore[type-arg]
                 mapping = mapping.with_changes(location=_location_kind(mapping, table.has_geometry))
         result = apply_mapping(table, mapping)
         layer_id = f"upload_{k}"
-        _progress(f"{path}: {result.summary()} → layer {layer_id} ({mapping.location})")
+        file = str(path)
+        _progress(
+            Message(
+                "{file}: {summary} → layer {layer} ({location})",
+                file=file,
+                summary=result.summary(),
+                layer=layer_id,
+                location=mapping.location,
+            ),
+            tr,
+        )
         for note in table.notes:
-            _progress(f"{path}: note: {note}")
-        for label, problems in (("set aside", result.rejected), ("warning", result.warnings)):
+            _progress(Message("{file}: note: {note}", file=file, note=note), tr)
+        for label, problems in ((Message("set aside"), result.rejected), (Message("warning"), result.warnings)):
             for row in problems.head(20).itertuples(index=False):
-                shown = "" if not isinstance(row.value, str) else f", value {row.value[:60]!r}"
-                _progress(f"{path}: {label}: row {row.row}, column {str(row.column)[:60]!r}{shown}: {row.problem}")
+                where = {"file": file, "label": label, "row": row.row, "column": repr(str(row.column)[:60])}
+                problem = tr.message(row.problem)  # a plain string in the frame: found again in the catalogue
+                if isinstance(row.value, str):
+                    line = Message(
+                        "{file}: {label}: row {row}, column {column}, value {value}: {problem}",
+                        value=repr(row.value[:60]),
+                        problem=problem,
+                        **where,
+                    )
+                else:
+                    line = Message("{file}: {label}: row {row}, column {column}: {problem}", problem=problem, **where)
+                _progress(line, tr)
             if len(problems) > 20:
-                _progress(f"{path}: … and {len(problems) - 20} more ({label})")
+                _progress(Message("{file}: … and {n} more ({label})", file=file, n=len(problems) - 20, label=label), tr)
         extra.append(upload_layer(result, mapping, layer_id=layer_id))
     return extra
 
@@ -318,11 +341,12 @@ def checked_state(args: argparse.Namespace, bundle: Bundle) -> FilterState:
     given = state_from_args(args)
     state = with_defaults(given, bundle.catalogue)
     state = normalise_state(state, bundle.catalogue, facet_choices(bundle.layers, bundle.catalogue))
-    _say_unfiltered(state.with_values(**{fid: () for fid, _ in state.choices if not given.choice(fid)}), bundle)
+    unfiltered = state.with_values(**{fid: () for fid, _ in state.choices if not given.choice(fid)})
+    _say_unfiltered(unfiltered, bundle, getattr(args, "lang", None))
     return state
 
 
-def _say_unfiltered(state: FilterState, bundle: Bundle) -> None:
+def _say_unfiltered(state: FilterState, bundle: Bundle, lang: str | None = None) -> None:
     """Say which selected layers a given facet does not filter (never a silent surprise)."""
     catalogue = bundle.catalogue
     for fid in state.facet_ids():
@@ -330,8 +354,13 @@ def _say_unfiltered(state: FilterState, bundle: Bundle) -> None:
         if fid == "search" or not untouched:
             continue
         _progress(
-            f"note: the {fid} filter does not apply to {', '.join(untouched)} (they have no {fid} field), so all "
-            "their records are kept; add --layer to choose layers"
+            Message(
+                "note: the {facet} filter does not apply to {layers} (they have no {facet} field), so all their "
+                "records are kept; add --layer to choose layers",
+                facet=fid,
+                layers=", ".join(untouched),
+            ),
+            lang,
         )
 
 
@@ -340,9 +369,20 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 
     bundle = load_bundle()
     table = layer_counts(bundle)
-    print(table.to_string(index=False))
     n_countries = int(bundle.countries["has_attributes"].sum())
-    print(f"\ncountries: {len(bundle.countries)} polygons, {n_countries} with attributes")
+    countries = Message(
+        "countries: {polygons} polygons, {attributes} with attributes",
+        polygons=len(bundle.countries),
+        attributes=n_countries,
+    )
+    if args.lang != "en":  # the column names and ids stay (scripts read them); titles are translated
+        from .i18n import translator
+
+        tr = translator(args.lang)
+        table["title"] = [tr.data(title) for title in table["title"]]
+        countries = tr.message(countries)
+    print(table.to_string(index=False))
+    print(f"\n{countries}")
     return 0
 
 
@@ -365,16 +405,26 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         fresh = freshness_report(bundle, today=args.today, max_age_days=args.max_age_days)
     from .i18n import translator
 
-    print(report.format(translator(args.lang)))
+    tr = translator(args.lang)
+    print(report.format(tr))
     if fresh is not None:
         today = args.today or dt.date.today()
         print(
-            f"freshness as of {today}: records not verified within {args.max_age_days} days, "
-            "and statuses or targets whose date has passed"
+            tr.message(
+                Message(
+                    "freshness as of {today}: records not verified within {days} days, and statuses or targets whose "
+                    "date has passed",
+                    today=today.isoformat(),
+                    days=args.max_age_days,
+                )
+            )
         )
         for problem in fresh.problems:
-            print(f"STALE: {problem.text(translator(args.lang))}")
-        print(f"freshness: {len(fresh.problems) or 'no'} finding(s)")
+            print(f"STALE: {problem.text(tr)}")  # the prefix stays for scripts, like ERROR: and WARNING:
+        if fresh.problems:
+            print(tr.message(Message("freshness: {n} finding(s)", n=len(fresh.problems))))
+        else:
+            print(tr.message(Message("freshness: no finding(s)")))
     if not report.ok:
         return 1
     if args.strict and report.warnings:
@@ -391,8 +441,21 @@ def _date_argument(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD, e.g. 2026-12-03") from None
 
 
-def _progress(message: str) -> None:
+def _progress(message: str, lang: str | Translator | None = None) -> None:
+    """A progress or note line on stderr in the language asked for (``--lang``); the
+    ``mapper:`` prefix stays for scripts."""
+    if lang is not None and lang != "en" and isinstance(message, Message):
+        from .i18n import Translator, translator
+
+        message = (lang if isinstance(lang, Translator) else translator(lang)).message(message)
     print(f"mapper: {message}", file=sys.stderr, flush=True)
+
+
+def _wrote(out: Path, lang: str | None) -> str:
+    """The line that names the file a command wrote (stdout), in the language asked for."""
+    from .i18n import translator
+
+    return translator(lang).message(Message("wrote {file}", file=str(out)))
 
 
 def _output(path: str, force: bool) -> Path:
@@ -424,14 +487,18 @@ def _cmd_export(args: argparse.Namespace) -> int:
     fmt = format_for(args.output, args.format)
     out = _output(args.output, args.force)
     extra = _read_uploads(args)  # a file that cannot be used stops the command before the data loads
-    _progress("loading and checking the data…")
+    _progress(Message("loading and checking the data…"), args.lang)
     bundle = _with_uploads(load_bundle(), extra, args)
     state = checked_state(args, bundle)
-    _progress(f"writing {fmt} ({state.describe()})…")
+    from .i18n import translator
+
+    tr = translator(args.lang)
+    described = state.describe(bundle.catalogue.facets, tr) if args.lang != "en" else state.describe()
+    _progress(Message("writing {format} ({filter})…", format=fmt, filter=described), args.lang)
     selection = select(bundle, state)
     write_export(selection, out, fmt, lang=args.lang)
     counts = ", ".join(f"{lid}: {n}" for lid, n in selection.counts.items())
-    print(f"wrote {out} ({counts})")
+    print(tr.message(Message("wrote {file} ({counts})", file=str(out), counts=counts)))
     return 0
 
 
@@ -457,10 +524,10 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         raise CliUsageError(Message("{file}: a snapshot is a .png, .svg or .pdf file", file=out.name))
     bbox, choropleth = _bbox(args.bbox), _choropleth(args)
     extra = _read_uploads(args)  # a file that cannot be used stops the command before the data loads
-    _progress("loading and checking the data…")
+    _progress(Message("loading and checking the data…"), args.lang)
     bundle = _with_uploads(load_bundle(), extra, args)
     state = checked_state(args, bundle)
-    _progress(f"drawing the {args.size or args.preset} snapshot…")
+    _progress(Message("drawing the {size} snapshot…", size=args.size or args.preset), args.lang)
     snapshot(
         select(bundle, state),
         out,
@@ -477,7 +544,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         locator=args.locator,
         lang=args.lang,
     )
-    print(f"wrote {out}")
+    print(_wrote(out, args.lang))
     return 0
 
 
@@ -490,10 +557,10 @@ def _cmd_html(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".html", ".htm"):
         raise CliUsageError(Message("{file}: the interactive snapshot is an .html file", file=out.name))
     extra = _read_uploads(args)  # a file that cannot be used stops the command before the data loads
-    _progress("loading and checking the data…")
+    _progress(Message("loading and checking the data…"), args.lang)
     bundle = _with_uploads(load_bundle(), extra, args)
     state = checked_state(args, bundle)
-    _progress("building the self-contained map…")
+    _progress(Message("building the self-contained map…"), args.lang)
     out.write_text(
         standalone_html(
             select(bundle, state),
@@ -503,7 +570,7 @@ def _cmd_html(args: argparse.Namespace) -> int:
         ),
         encoding="utf-8",
     )
-    print(f"wrote {out}")
+    print(_wrote(out, args.lang))
     return 0
 
 
@@ -525,6 +592,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = commands.add_parser("layers", help="list the layer catalogue with record counts")
+    p.add_argument(
+        "--lang",
+        default="en",
+        choices=list(OUTPUT_LANGUAGES),
+        help="language of the titles (ids and columns never change)",
+    )
     p.set_defaults(func=_cmd_layers)
 
     p = commands.add_parser("validate", help="check the bundled data (default) or given files")

@@ -21,7 +21,7 @@ import shapely
 
 from . import __version__
 from ._errors import MapperError
-from .i18n import N_, translator
+from .i18n import N_, Message, translator
 from .measures import MEASURES, shown_measures
 from .query import FilterState
 from .selection import Selection
@@ -43,15 +43,19 @@ def format_for(path: str | Path, fmt: str | None = None) -> str:
     """The export format: given explicitly, or from the file suffix."""
     if fmt:
         if fmt not in FORMATS:
-            raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+            raise ExportError(
+                Message("unknown format {fmt}; use one of {formats}", fmt=repr(fmt), formats=", ".join(FORMATS))
+            )
         return fmt
     suffix = Path(path).suffix.lower()
     for name, ext in FORMATS.items():
         if suffix == ext or (name == "geojson" and suffix == ".json"):
             return name
     raise ExportError(
-        f"cannot tell the format of {Path(path).name!r} from its suffix; use .geojson, .gpkg, .csv or .zip, "
-        "or pass --format"
+        Message(
+            "cannot tell the format of {file} from its suffix; use .geojson, .gpkg, .csv or .zip, or pass --format",
+            file=repr(Path(path).name),
+        )
     )
 
 
@@ -166,8 +170,12 @@ def _features_text(layer_id: str, frame: gpd.GeoDataFrame) -> str:
     start = text.find(_FEATURES_START)
     if start < 0 or not text.endswith(_FEATURES_END):
         raise ExportError(
-            f"GDAL {pyogrio.__gdal_version_string__} wrote the GeoJSON of layer {layer_id!r} in a layout this "
-            "version of the mapper does not know; export to GeoPackage or CSV instead and report this"
+            Message(
+                "GDAL {version} wrote the GeoJSON of layer {layer} in a layout this version of the mapper does not "
+                "know; export to GeoPackage or CSV instead and report this",
+                version=pyogrio.__gdal_version_string__,
+                layer=repr(layer_id),
+            )
         )
     return text[start + len(_FEATURES_START) : -len(_FEATURES_END)].strip()
 

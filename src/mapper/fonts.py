@@ -27,6 +27,7 @@ from typing import Any
 from matplotlib import font_manager
 
 from ._errors import MapperError
+from .i18n import Message
 
 #: The family name of the bundled Japanese font.
 JAPANESE_FAMILY = "IPAexGothic"
@@ -72,8 +73,10 @@ def japanese_font_path() -> Path:
             font_manager.fontManager.addfont(str(path))
             return path
     raise FontError(
-        "the Japanese font IPAexGothic was not found; install the 'japanize-matplotlib' package "
-        "(pip install japanize-matplotlib), which bundles it"
+        Message(
+            "the Japanese font IPAexGothic was not found; install the 'japanize-matplotlib' package (pip install "
+            "japanize-matplotlib), which bundles it"
+        )
     )
 
 

@@ -174,7 +174,9 @@ class Translator:
         if lang not in LANGUAGES:
             from ._errors import MapperError
 
-            raise MapperError(f"unknown language {lang!r}; use one of {', '.join(LANGUAGES)}")
+            raise MapperError(
+                Message("unknown language {lang}; use one of {langs}", lang=repr(lang), langs=", ".join(LANGUAGES))
+            )
         self.lang = lang
         self._ui = _compiled(lang, "messages")
         self._data = _compiled(lang, "layers")

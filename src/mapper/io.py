@@ -71,11 +71,16 @@ def decode_text(name: str | Path, data: bytes) -> tuple[str, str]:
     """
     path = name
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise DataReadError(f"{path}: is saved as UTF-16; save it as CSV UTF-8 (e.g. Excel: 'CSV UTF-8')")
+        raise DataReadError(
+            Message("{file}: is saved as UTF-16; save it as CSV UTF-8 (e.g. Excel: 'CSV UTF-8')", file=str(path))
+        )
     if b"\x00" in data[:1_000_000]:
         raise DataReadError(
-            f"{path}: is a binary file (it holds NUL bytes), not a CSV text table; export it as CSV (UTF-8) "
-            "or upload the GeoPackage/GeoParquet file under its own suffix"
+            Message(
+                "{file}: is a binary file (it holds NUL bytes), not a CSV text table; export it as CSV (UTF-8) or "
+                "upload the GeoPackage/GeoParquet file under its own suffix",
+                file=str(path),
+            )
         )
     candidates: list[tuple[str, str]] = []
     try:
@@ -98,8 +103,12 @@ def decode_text(name: str | Path, data: bytes) -> tuple[str, str]:
     controls = len(_CONTROL.findall(text[:100_000]))
     if controls > 0:
         raise DataReadError(
-            f"{path}: holds control characters ({controls} in the first 100,000), so it is not a CSV text "
-            "table (binary or corrupted); export it again as CSV (UTF-8)"
+            Message(
+                "{file}: holds control characters ({n} in the first 100,000), so it is not a CSV text table (binary "
+                "or corrupted); export it again as CSV (UTF-8)",
+                file=str(path),
+                n=controls,
+            )
         )
     return text, encoding
 
@@ -109,7 +118,11 @@ def _read_bytes(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise DataReadError(
-            f"{path}: cannot be read ({exc.strerror or exc}); check the file and its permissions"
+            Message(
+                "{file}: cannot be read ({reason}); check the file and its permissions",
+                file=str(path),
+                reason=exc.strerror or exc,
+            )
         ) from exc
 
 
@@ -174,7 +187,9 @@ def read_table_bytes(
         If the bytes are empty, binary or not a CSV table.
     """
     if not data.strip():
-        raise DataReadError(f"{name}: is empty; a CSV table needs a header row and one row per record")
+        raise DataReadError(
+            Message("{file}: is empty; a CSV table needs a header row and one row per record", file=str(name))
+        )
     text, encoding = decode_text(name, data)
     delimiter = delimiter or sniff_delimiter(text)
     try:
@@ -192,10 +207,15 @@ def read_table_bytes(
             )
     except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError) as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        shown = {"\t": "tab", ",": "comma"}.get(delimiter, repr(delimiter))
+        shown = {"\t": Message("tab"), ",": Message("comma")}.get(delimiter, repr(delimiter))
         raise DataReadError(
-            f"{name}: cannot read as a CSV table ({detail}); check that every row has as many "
-            f"{shown}-separated cells as the header and that quotes are closed"
+            Message(
+                "{file}: cannot read as a CSV table ({detail}); check that every row has as many {delimiter}-separated "
+                "cells as the header and that quotes are closed",
+                file=str(name),
+                detail=detail,
+                delimiter=shown,
+            )
         ) from exc
     return table, encoding, delimiter
 
@@ -234,7 +254,11 @@ def read_layer_file(
             frame = gpd.read_parquet(path)
         except (ValueError, OSError, TypeError, RuntimeError, KeyError) as exc:
             raise DataReadError(
-                f"{path}: cannot read as GeoParquet ({_first_line(exc)}); is it a GeoParquet file?"
+                Message(
+                    "{file}: cannot read as GeoParquet ({reason}); is it a GeoParquet file?",
+                    file=str(path),
+                    reason=_first_line(exc),
+                )
             ) from exc
     elif suffix in _VECTOR_SUFFIXES:
         if suffix in (".zip", ".kmz"):
@@ -244,8 +268,12 @@ def read_layer_file(
         frame = _read_vector(path, layer, encoding)
     else:
         raise DataReadError(
-            f"{path}: unknown file type {suffix or '(no suffix)'!r}; use GeoJSON (.geojson), GeoPackage (.gpkg), "
-            "GeoParquet (.parquet) or CSV (.csv) with lon/lat columns"
+            Message(
+                "{file}: unknown file type {suffix}; use GeoJSON (.geojson), GeoPackage (.gpkg), GeoParquet (.parquet) "
+                "or CSV (.csv) with lon/lat columns",
+                file=str(path),
+                suffix=repr(suffix) if suffix else Message("(no suffix)"),
+            )
         )
     if frame.crs is None:
         # RFC 7946 GeoJSON and lon/lat CSV are WGS 84 by definition.
@@ -256,8 +284,13 @@ def read_layer_file(
             frame = frame.to_crs(WGS84)
         except Exception as exc:  # pyproj raises several unrelated types
             raise DataReadError(
-                f"{path}: cannot convert from its CRS {_crs_name(frame.crs)} to WGS 84 ({_first_line(exc)}); "
-                "save the file in EPSG:4326 (longitude/latitude)"
+                Message(
+                    "{file}: cannot convert from its CRS {crs} to WGS 84 ({reason}); save the file in EPSG:4326 "
+                    "(longitude/latitude)",
+                    file=str(path),
+                    crs=_crs_name(frame.crs),
+                    reason=_first_line(exc),
+                )
             ) from exc
     return frame, problems
 
@@ -271,8 +304,13 @@ def _check_utf8(path: Path) -> None:
         if b"\x00" in data[:4096]:
             return  # binary: GDAL says it is not GeoJSON
         raise DataReadError(
-            f"{path}: is not UTF-8 (byte {data[exc.start : exc.start + 1]!r} at position {exc.start}; it may be "
-            "saved as Latin-1 or Shift-JIS); GeoJSON must be UTF-8 (RFC 7946): save it as UTF-8"
+            Message(
+                "{file}: is not UTF-8 (byte {byte} at position {position}; it may be saved as Latin-1 or Shift-JIS); "
+                "GeoJSON must be UTF-8 (RFC 7946): save it as UTF-8",
+                file=str(path),
+                byte=repr(data[exc.start : exc.start + 1]),
+                position=exc.start,
+            )
         ) from exc
 
 
@@ -303,10 +341,16 @@ def _check_crs_agrees(path: Path, frame: gpd.GeoDataFrame) -> None:
     maxx, maxy = coords.max(axis=0)
     if minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90:
         raise DataReadError(
-            f"{path}: its CRS is {_crs_name(frame.crs)} (projected, in metres) but every coordinate fits in "
-            f"longitude/latitude degrees (x {minx:g}..{maxx:g}, y {miny:g}..{maxy:g}): the declared CRS and the "
-            "coordinates disagree. If the coordinates are degrees, set the CRS to EPSG:4326 (e.g. ogr2ogr -a_srs "
-            "EPSG:4326); otherwise reproject the data correctly"
+            Message(
+                "{file}: its CRS is {crs} (projected, in metres) but every coordinate fits in longitude/latitude "
+                "degrees (x {x}, y {y}): the declared CRS and the coordinates disagree. If the coordinates are "
+                "degrees, set the CRS to EPSG:4326 (e.g. ogr2ogr -a_srs EPSG:4326); otherwise reproject the data "
+                "correctly",
+                file=str(path),
+                crs=_crs_name(frame.crs),
+                x=f"{minx:g}..{maxx:g}",
+                y=f"{miny:g}..{maxy:g}",
+            )
         )
 
 
@@ -315,10 +359,25 @@ def _existing(path: str | Path) -> Path:
     try:
         is_file = path.is_file()
     except (OSError, ValueError) as exc:  # e.g. a NUL byte or a too-long name
-        raise DataReadError(f"{str(path)[:200]!r}: not a usable file name ({exc}); rename the file") from exc
+        raise DataReadError(
+            Message(
+                "{file}: not a usable file name ({reason}); rename the file", file=repr(str(path)[:200]), reason=exc
+            )
+        ) from exc
     if not is_file:
-        what = "is a folder, not a file" if path.is_dir() else "no such file"
-        raise DataReadError(f"{path}: {what}; check the path (relative to {Path.cwd()})")
+        if path.is_dir():
+            raise DataReadError(
+                Message(
+                    "{file}: is a folder, not a file; check the path (relative to {folder})",
+                    file=str(path),
+                    folder=str(Path.cwd()),
+                )
+            )
+        raise DataReadError(
+            Message(
+                "{file}: no such file; check the path (relative to {folder})", file=str(path), folder=str(Path.cwd())
+            )
+        )
     return path
 
 
@@ -328,19 +387,33 @@ def _check_zip(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise DataReadError(f"{path}: is not a valid zip archive ({_first_line(exc)}); zip the files again") from exc
+        raise DataReadError(
+            Message(
+                "{file}: is not a valid zip archive ({reason}); zip the files again",
+                file=str(path),
+                reason=_first_line(exc),
+            )
+        ) from exc
     for info in infos:
         name = info.filename
         if PurePosixPath(name).is_absolute() or PureWindowsPath(name).is_absolute() or ".." in re.split(r"[\\/]", name):
             raise DataReadError(
-                f"{path}: holds the member {name[:200]!r}, whose path leaves the archive's folder (absolute or "
-                "with '..'); rebuild the archive with plain relative names"
+                Message(
+                    "{file}: holds the member {member}, whose path leaves the archive's folder (absolute or with "
+                    "'..'); rebuild the archive with plain relative names",
+                    file=str(path),
+                    member=repr(name[:200]),
+                )
             )
     total = sum(info.file_size for info in infos)
     if total > MAX_ZIP_BYTES:
         raise DataReadError(
-            f"{path}: would unpack to {total / 1e6:.0f} MB, more than the {MAX_ZIP_BYTES / 1e6:.0f} MB allowed; "
-            "send the layer file itself"
+            Message(
+                "{file}: would unpack to {size} MB, more than the {limit} MB allowed; send the layer file itself",
+                file=str(path),
+                size=f"{total / 1e6:.0f}",
+                limit=f"{MAX_ZIP_BYTES / 1e6:.0f}",
+            )
         )
 
 
@@ -351,21 +424,39 @@ def list_tables(path: str | Path) -> list[str]:
         return [str(name) for name, _ in pyogrio.list_layers(path)]
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError, ValueError) as exc:
         raise DataReadError(
-            f"{path}: GDAL cannot open it ({_first_line(exc)}); is it a valid {path.suffix} file?"
+            Message(
+                "{file}: GDAL cannot open it ({reason}); is it a valid {suffix} file?",
+                file=str(path),
+                reason=_first_line(exc),
+                suffix=path.suffix,
+            )
         ) from exc
 
 
 def _read_vector(path: Path, layer: str | None, encoding: str | None = None) -> gpd.GeoDataFrame:
     names = list_tables(path)
     if not names:
-        raise DataReadError(f"{path}: holds no layer (table) at all; export the layer into it again")
+        raise DataReadError(
+            Message("{file}: holds no layer (table) at all; export the layer into it again", file=str(path))
+        )
     if layer is None and len(names) > 1:
         raise DataReadError(
-            f"{path}: holds several layers ({', '.join(names)}); name the one to check, e.g. "
-            f"`mapper validate {path.name} --layer-name {names[0]}`"
+            Message(
+                "{file}: holds several layers ({layers}); name the one to check, e.g. `{command}`",
+                file=str(path),
+                layers=", ".join(names),
+                command=f"mapper validate {path.name} --layer-name {names[0]}",
+            )
         )
     if layer is not None and layer not in names:
-        raise DataReadError(f"{path}: has no layer named {layer!r}; its layers are: {', '.join(names)}")
+        raise DataReadError(
+            Message(
+                "{file}: has no layer named {layer}; its layers are: {layers}",
+                file=str(path),
+                layer=repr(layer),
+                layers=", ".join(names),
+            )
+        )
     try:
         with warnings.catch_warnings():
             # A column mixing numbers and text makes pyogrio warn; the values are kept as
@@ -384,7 +475,9 @@ def _read_vector(path: Path, layer: str | None, encoding: str | None = None) -> 
         TypeError,
         OSError,
     ) as exc:
-        raise DataReadError(f"{path}: GDAL cannot read it ({_first_line(exc)})") from exc
+        raise DataReadError(
+            Message("{file}: GDAL cannot read it ({reason})", file=str(path), reason=_first_line(exc))
+        ) from exc
 
 
 def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
@@ -399,8 +492,12 @@ def _read_csv(path: Path) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     wkt_col = _find(columns, _WKT_NAMES)
     if not ((lon_col and lat_col) or wkt_col):
         raise DataReadError(
-            f"{path}: a CSV layer needs longitude/latitude columns (named lon and lat) or a WKT "
-            f"column named geometry; found columns {[str(c)[:40] for c in columns][:30]}"
+            Message(
+                "{file}: a CSV layer needs longitude/latitude columns (named lon and lat) or a WKT column named "
+                "geometry; found columns {columns}",
+                file=str(path),
+                columns=str([str(c)[:40] for c in columns][:30]),
+            )
         )
     problems: list[Problem] = []
     if encoding in ("cp932", "cp1252"):

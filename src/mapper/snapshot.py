@@ -53,7 +53,7 @@ from .data import Bundle
 from .enrich import country_level_groups, has_site
 from .fonts import families
 from .geo import PACIFIC_SPLIT, display_lon, pacific_coords, pacific_view
-from .i18n import N_, Translator, translator
+from .i18n import N_, Message, Translator, translator
 from .selection import Selection, dates_text
 
 if TYPE_CHECKING:
@@ -172,22 +172,32 @@ def parse_size(text: str, dpi: int | None = None) -> Preset:
     match = _SIZE.match(str(text))
     if not match:
         raise SnapshotError(
-            f"custom size {text!r}: write width x height with a unit, e.g. 297x210mm, 21x29.7cm, 11x8.5in or 1600x900px"
+            Message(
+                "custom size {size}: write width x height with a unit, e.g. 297x210mm, 21x29.7cm, 11x8.5in or "
+                "1600x900px",
+                size=repr(text),
+            )
         )
     width, height, unit = float(match[1]), float(match[2]), match[3].lower()
     if unit == "px":
         dpi = dpi or 150
         if not (300 <= width <= 12000 and 300 <= height <= 12000):
-            raise SnapshotError(f"custom size {text!r}: each side must be 300 to 12000 px")
+            raise SnapshotError(Message("custom size {size}: each side must be 300 to 12000 px", size=repr(text)))
         width_in, height_in = width / dpi, height / dpi
     else:
         per_inch = {"mm": 25.4, "cm": 2.54, "in": 1.0}[unit]
         width_in, height_in = width / per_inch, height / per_inch
         dpi = dpi or 300
     if not (2.0 <= width_in <= 48 and 2.0 <= height_in <= 48):
-        raise SnapshotError(f"custom size {text!r}: each side must be between 51 mm (2 in) and 1219 mm (48 in)")
+        raise SnapshotError(
+            Message("custom size {size}: each side must be between 51 mm (2 in) and 1219 mm (48 in)", size=repr(text))
+        )
     if max(width_in, height_in) / min(width_in, height_in) > 4:
-        raise SnapshotError(f"custom size {text!r}: the page is too narrow; keep the long side at most 4x the short")
+        raise SnapshotError(
+            Message(
+                "custom size {size}: the page is too narrow; keep the long side at most 4x the short", size=repr(text)
+            )
+        )
     return Preset(f"custom-{text.strip()}", width_in, height_in, dpi)
 
 
@@ -199,7 +209,11 @@ def _page(preset: str, custom_size: str | None, dpi: int | None) -> Preset:
     if _SIZE.match(str(preset)):
         return parse_size(preset, dpi)
     raise SnapshotError(
-        f"unknown preset {preset!r}; use one of {', '.join(PRESETS)}, or a custom size such as 297x210mm or 1600x900px"
+        Message(
+            "unknown preset {preset}; use one of {presets}, or a custom size such as 297x210mm or 1600x900px",
+            preset=repr(preset),
+            presets=", ".join(PRESETS),
+        )
     )
 
 
@@ -212,7 +226,7 @@ def _extent_from(
     if bbox is not None:
         west, south, east, north = (float(v) for v in bbox)
         if not (-90 <= south < north <= 90):
-            raise SnapshotError(f"bbox {bbox}: south must be below north, both within -90..90")
+            raise SnapshotError(Message("bbox {bbox}: south must be below north, both within -90..90", bbox=str(bbox)))
         if east <= west:
             east += 360.0  # crosses the antimeridian
         if west < PACIFIC_SPLIT:  # the data is drawn in the Pacific-centred range (-30..330)
@@ -227,7 +241,11 @@ def _extent_from(
             geom = pacific_view(countries.loc[region.upper()].geometry)
             return _padded(geom.bounds, 0.08)
         raise SnapshotError(
-            f"unknown region {region!r}; use one of {', '.join(REGIONS)} or a country's ISO3 code (e.g. VNM)"
+            Message(
+                "unknown region {region}; use one of {regions} or a country's ISO3 code (e.g. VNM)",
+                region=repr(region),
+                regions=", ".join(REGIONS),
+            )
         )
     arrays = [f.geometry.to_numpy() for f in frames.values() if len(f)]
     geoms = np.concatenate(arrays) if arrays else np.array([], dtype=object)
@@ -275,7 +293,9 @@ def projection_for(extent: tuple[float, float, float, float], name: str = "web-m
     if name == "equal-area":
         lat0 = (south + north) / 2
         return pyproj.CRS.from_proj4(f"+proj=laea +lat_0={lat0:.4f} +lon_0={lon0:.4f} +datum=WGS84 +units=m +no_defs")
-    raise SnapshotError(f"unknown projection {name!r}; use one of {', '.join(PROJECTIONS)}")
+    raise SnapshotError(
+        Message("unknown projection {name}; use one of {names}", name=repr(name), names=", ".join(PROJECTIONS))
+    )
 
 
 class _Projector:
@@ -1028,7 +1048,11 @@ def draw(
     bundle, state, frames = selection.bundle, selection.filters, selection.frames
     catalogue = bundle.catalogue
     if projection not in PROJECTIONS:
-        raise SnapshotError(f"unknown projection {projection!r}; use one of {', '.join(PROJECTIONS)}")
+        raise SnapshotError(
+            Message(
+                "unknown projection {name}; use one of {names}", name=repr(projection), names=", ".join(PROJECTIONS)
+            )
+        )
     extent = _extent_from(bundle, frames, bbox, region)
     crs = projection_for(extent, projection)
     lon0 = (extent[0] + extent[2]) / 2
@@ -1622,7 +1646,7 @@ def save(fig: Figure, path: str | Path, *, dpi: int | None = None) -> Path:
     """
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
-        raise SnapshotError(f"cannot write {path.name!r}: use a .png, .svg or .pdf file name")
+        raise SnapshotError(Message("cannot write {file}: use a .png, .svg or .pdf file name", file=repr(path.name)))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(to_bytes(fig, path.suffix.lower()[1:], dpi=dpi))
     return path
@@ -1637,7 +1661,7 @@ def snapshot(selection: Selection, path: str | Path, **options) -> Path:
 def to_bytes(fig: Figure, fmt: str = "png", *, dpi: int | None = None) -> bytes:
     """Render the figure to PNG, SVG or PDF bytes (for previews and download buttons)."""
     if f".{fmt}" not in FORMATS:
-        raise SnapshotError(f"cannot render {fmt!r}: use png, svg or pdf")
+        raise SnapshotError(Message("cannot render {fmt}: use png, svg or pdf", fmt=repr(fmt)))
     _vector_font_settings()
     title = _title_of(fig)
     metadata: dict | None = {"Title": title, "Creator": "ip-clean-energy-mapper"}

@@ -74,11 +74,11 @@ import shapely
 from ._errors import DataReadError, UploadError, UploadLimitError
 from .catalogue import GEOMETRIES, Layer, layer_from_dict
 from .countrynames import country_code, country_hint, share_of_countries
-from .i18n import N_
+from .i18n import N_, Message
 from .io import WGS84, list_tables, read_layer_file, read_table_bytes
 from .schema import is_missing, schema_from_dict
 from .style import QUALITATIVE
-from .validate import _jumps_antimeridian, upload_name
+from .validate import _jumps_antimeridian, invalid_geometry_message, upload_name
 
 #: What :func:`read_upload` reads, by file suffix.
 FORMATS = {
@@ -154,10 +154,22 @@ def _env_number(name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise UploadError(
-            f"the environment variable {name}={raw!r} is not a number; set it to e.g. {default}"
+            Message(
+                "the environment variable {name}={raw} is not a number; set it to e.g. {default}",
+                name=name,
+                raw=repr(raw),
+                default=default,
+            )
         ) from None
     if not math.isfinite(value) or value <= 0:
-        raise UploadError(f"the environment variable {name}={raw!r} must be a positive number, e.g. {default}")
+        raise UploadError(
+            Message(
+                "the environment variable {name}={raw} must be a positive number, e.g. {default}",
+                name=name,
+                raw=repr(raw),
+                default=default,
+            )
+        )
     return value
 
 
@@ -250,16 +262,24 @@ def read_upload(name: str, data: bytes, *, sheet: str | None = None, layer: str 
     limit = max_bytes()
     if len(data) > limit:
         raise UploadLimitError(
-            f"{shown}: is {len(data) / 1e6:.1f} MB, more than the {limit / 1e6:.0f} MB allowed here; send a smaller "
-            "file (e.g. only the rows or columns you need) or ask the administrator to raise MAPPER_UPLOAD_MAX_MB"
+            Message(
+                "{file}: is {size} MB, more than the {limit} MB allowed here; send a smaller file (e.g. only the rows "
+                "or columns you need) or ask the administrator to raise MAPPER_UPLOAD_MAX_MB",
+                file=shown,
+                size=f"{len(data) / 1e6:.1f}",
+                limit=f"{limit / 1e6:.0f}",
+            )
         )
     suffix = Path(shown).suffix.lower()
     kind = FORMATS.get(suffix)
     if kind is None:
         raise DataReadError(
-            f"{shown}: cannot read {suffix or 'a file without suffix'!r} files; upload CSV (.csv), Excel (.xlsx), "
-            "GeoJSON (.geojson), GeoPackage (.gpkg), zipped Shapefile (.zip), KML/KMZ (.kml, .kmz) or GeoParquet "
-            "(.parquet)"
+            Message(
+                "{file}: cannot read {suffix} files; upload CSV (.csv), Excel (.xlsx), GeoJSON (.geojson), GeoPackage "
+                "(.gpkg), zipped Shapefile (.zip), KML/KMZ (.kml, .kmz) or GeoParquet (.parquet)",
+                file=shown,
+                suffix=repr(suffix) if suffix else Message("suffix-less"),
+            )
         )
     if kind == "csv":
         table = _read_csv(shown, data)
@@ -268,13 +288,28 @@ def read_upload(name: str, data: bytes, *, sheet: str | None = None, layer: str 
     else:
         table = _read_gis(shown, kind, suffix, data, layer)
     if table.frame.empty:
-        where = f" (sheet {table.sheet!r})" if table.sheet else f" (layer {table.layer!r})" if table.layer else ""
-        raise DataReadError(f"{shown}: holds no rows{where}, only a header; add one row per record below it")
+        if table.sheet or table.layer:
+            raise DataReadError(
+                Message(
+                    "{file}: holds no rows ({part} {name}), only a header; add one row per record below it",
+                    file=shown,
+                    part=Message("sheet") if table.sheet else Message("layer"),
+                    name=repr(table.sheet or table.layer),
+                )
+            )
+        raise DataReadError(
+            Message("{file}: holds no rows, only a header; add one row per record below it", file=shown)
+        )
     rows_limit = max_rows()
     if len(table.frame) > rows_limit:
         raise UploadLimitError(
-            f"{shown}: holds {len(table.frame):,} rows, more than the {rows_limit:,} allowed here; split the file or "
-            "ask the administrator to raise MAPPER_UPLOAD_MAX_ROWS"
+            Message(
+                "{file}: holds {rows} rows, more than the {limit} allowed here; split the file or ask the "
+                "administrator to raise MAPPER_UPLOAD_MAX_ROWS",
+                file=shown,
+                rows=f"{len(table.frame):,}",
+                limit=f"{rows_limit:,}",
+            )
         )
     return table
 
@@ -320,9 +355,9 @@ def _read_csv(shown: str, data: bytes) -> UploadTable:
     notes = []
     if encoding in ("cp932", "cp1252"):
         label = {"cp932": "Shift-JIS (cp932)", "cp1252": "Latin-1 (cp1252)"}[encoding]
-        notes.append(f"read as {label}; check that the text looks right")
+        notes.append(Message("read as {encoding}; check that the text looks right", encoding=label))
     if blank.any():
-        notes.append(f"{int(blank.sum())} empty line(s) skipped")
+        notes.append(Message("{n} empty line(s) skipped", n=int(blank.sum())))
     table = table[~blank].reset_index(drop=True)
     return UploadTable(
         shown,
@@ -344,13 +379,24 @@ def _read_xlsx(shown: str, data: bytes, sheet: str | None) -> UploadTable:
         names = [str(n) for n in workbook.sheet_names]
     except (python_calamine.CalamineError, ValueError, OSError) as exc:  # ZipError, XmlError subclass CalamineError
         raise DataReadError(
-            f"{shown}: cannot read as an Excel workbook ({str(exc)[:200] or type(exc).__name__}); save it again as "
-            ".xlsx (Excel Workbook) or as CSV UTF-8"
+            Message(
+                "{file}: cannot read as an Excel workbook ({reason}); save it again as .xlsx (Excel Workbook) or as "
+                "CSV UTF-8",
+                file=shown,
+                reason=str(exc)[:200] or type(exc).__name__,
+            )
         ) from exc
     if not names:
-        raise DataReadError(f"{shown}: holds no sheet; add the table to a sheet")
+        raise DataReadError(Message("{file}: holds no sheet; add the table to a sheet", file=shown))
     if sheet is not None and sheet not in names:
-        raise DataReadError(f"{shown}: has no sheet named {sheet[:60]!r}; its sheets are: {', '.join(names)}")
+        raise DataReadError(
+            Message(
+                "{file}: has no sheet named {sheet}; its sheets are: {sheets}",
+                file=shown,
+                sheet=repr(sheet[:60]),
+                sheets=", ".join(names),
+            )
+        )
     picked = sheet
     cells: list[list[Any]] = []
     start = (0, 0)
@@ -362,7 +408,13 @@ def _read_xlsx(shown: str, data: bytes, sheet: str | None) -> UploadTable:
             picked, start, merged = candidate, tuple(ws.start or (0, 0)), list(ws.merged_cell_ranges or [])
             break
     if not any(any(_cell_text(v) for v in row) for row in cells):
-        raise DataReadError(f"{shown}: sheet {picked or names[0]!r} holds no cells; pick the sheet with the table")
+        raise DataReadError(
+            Message(
+                "{file}: sheet {sheet} holds no cells; pick the sheet with the table",
+                file=shown,
+                sheet=repr(picked or names[0]),
+            )
+        )
     text = [[_cell_text(v) for v in row] for row in cells]
     width = max(len(r) for r in text)
     text = [r + [None] * (width - len(r)) for r in text]
@@ -399,9 +451,13 @@ def _read_xlsx(shown: str, data: bytes, sheet: str | None) -> UploadTable:
     frame = frame.where(frame.notna(), None)
     rows = np.arange(len(frame)) + first_row
     blank = frame.isna().all(axis=1).to_numpy() if len(frame) else np.zeros(0, dtype=bool)
-    notes = [f"header: sheet row(s) {row0 + header + 1}–{row0 + header + depth}" if depth > 1 else ""]
+    notes = [
+        Message("header: sheet row(s) {first}–{last}", first=row0 + header + 1, last=row0 + header + depth)
+        if depth > 1
+        else ""
+    ]
     if blank.any():
-        notes.append(f"{int(blank.sum())} empty row(s) skipped")
+        notes.append(Message("{n} empty row(s) skipped", n=int(blank.sum())))
     return UploadTable(
         shown,
         "xlsx",
@@ -429,10 +485,17 @@ def _read_gis(shown: str, kind: str, suffix: str, data: bytes, layer: str | None
             if kind in ("gpkg", "kml", "shapefile"):
                 names = list_tables(path)
                 if not names:
-                    raise DataReadError(f"{path}: holds no layer (table) at all; export the layer into it again")
+                    raise DataReadError(
+                        Message("{file}: holds no layer (table) at all; export the layer into it again", file=shown)
+                    )
                 if layer is not None and layer not in names:
                     raise DataReadError(
-                        f"{path}: has no layer named {layer[:60]!r}; its layers are: {', '.join(names)}"
+                        Message(
+                            "{file}: has no layer named {layer}; its layers are: {layers}",
+                            file=shown,
+                            layer=repr(layer[:60]),
+                            layers=", ".join(names),
+                        )
                     )
                 layer = layer or names[0]
             encoding = _dbf_encoding(data) if kind == "shapefile" else None
@@ -443,7 +506,8 @@ def _read_gis(shown: str, kind: str, suffix: str, data: bytes, layer: str | None
                     raise
                 frame = _plain_parquet(path)
         except DataReadError as exc:
-            message = str(exc).replace(str(path), shown).replace(tmp, "").replace(path.name, shown)
+            # the temporary path never reaches the user (a Message stays one: only its parameters change)
+            message = (exc.message or str(exc)).replace(str(path), shown).replace(tmp, "").replace(path.name, shown)
             raise DataReadError(message) from None
     if isinstance(frame, gpd.GeoDataFrame):
         geoms = frame.geometry.to_numpy()
@@ -457,7 +521,11 @@ def _read_gis(shown: str, kind: str, suffix: str, data: bytes, layer: str | None
     attributes = [c for c in frame.columns if c != getattr(frame, "geometry", pd.Series(name=None)).name]
     renamed = dict(zip(attributes, _unique_names([str(c) for c in attributes]), strict=True))
     frame = frame.rename(columns=renamed)
-    notes = (f"the Shapefile has no .cpg file; its text was read as {encoding}",) if encoding else ()
+    notes = (
+        (Message("the Shapefile has no .cpg file; its text was read as {encoding}", encoding=encoding),)
+        if encoding
+        else ()
+    )
     return UploadTable(
         shown,
         kind,
@@ -476,7 +544,13 @@ def _plain_parquet(path: Path) -> pd.DataFrame:
     try:
         table = pd.read_parquet(path)
     except (ValueError, OSError, TypeError) as exc:
-        raise DataReadError(f"{path}: cannot read as Parquet ({str(exc)[:200]}); is it a (Geo)Parquet file?") from exc
+        raise DataReadError(
+            Message(
+                "{file}: cannot read as Parquet ({reason}); is it a (Geo)Parquet file?",
+                file=str(path),
+                reason=str(exc)[:200],
+            )
+        ) from exc
     return table.astype(object).map(_cell_text) if len(table) else table.astype(object)
 
 
@@ -510,19 +584,31 @@ def _check_shapefile_zip(shown: str, data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = [n.lower() for n in archive.namelist()]
     except zipfile.BadZipFile as exc:
-        raise DataReadError(f"{shown}: is not a valid zip archive ({exc}); zip the Shapefile's files again") from exc
+        raise DataReadError(
+            Message(
+                "{file}: is not a valid zip archive ({reason}); zip the Shapefile's files again", file=shown, reason=exc
+            )
+        ) from exc
     shp = [n for n in members if n.endswith(".shp")]
     if not shp:
         raise DataReadError(
-            f"{shown}: the zip holds no .shp file; a zipped Shapefile needs the .shp, .shx, .dbf and .prj files "
-            "(and .cpg for the text encoding) of one layer"
+            Message(
+                "{file}: the zip holds no .shp file; a zipped Shapefile needs the .shp, .shx, .dbf and .prj files "
+                "(and .cpg for the text encoding) of one layer",
+                file=shown,
+            )
         )
     for stem in (n[:-4] for n in shp):
         missing = [ext for ext in (".shx", ".dbf") if stem + ext not in members]
         if missing:
             raise DataReadError(
-                f"{shown}: the Shapefile {Path(stem).name}.shp comes without its {' and '.join(missing)} file(s); "
-                "zip all the files that share its name"
+                Message(
+                    "{file}: the Shapefile {shp} comes without its {missing} file(s); zip all the files that share "
+                    "its name",
+                    file=shown,
+                    shp=f"{Path(stem).name}.shp",
+                    missing=" / ".join(missing),
+                )
             )
 
 
@@ -588,14 +674,22 @@ class Mapping:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(raw) - known)
         if unknown:
-            raise UploadError(f"unknown mapping key(s) {', '.join(unknown)}; use {', '.join(sorted(known))}")
+            raise UploadError(
+                Message(
+                    "unknown mapping key(s) {keys}; use {known}",
+                    keys=", ".join(unknown),
+                    known=", ".join(sorted(known)),
+                )
+            )
         values = dict(raw)
         if "tooltip" in values:
             tip = values["tooltip"]
             values["tooltip"] = [tip] if isinstance(tip, str) else list(tip or [])
         for key, value in values.items():
             if key != "tooltip" and value is not None and not isinstance(value, str):
-                raise UploadError(f"mapping {key} must be text (a column name), got {value!r}")
+                raise UploadError(
+                    Message("mapping {key} must be text (a column name), got {value}", key=key, value=repr(value))
+                )
         return cls(**values)
 
     def with_changes(self, **changes: Any) -> Mapping:
@@ -785,9 +879,12 @@ def detect_mapping(table: UploadTable) -> Mapping:
         location = "country"
     else:
         raise UploadError(
-            f"{table.name}: found no location: name the coordinate columns lon and lat (or 経度 and 緯度), add a WKT "
-            "column (e.g. POINT (102.6 17.97)) or a country column (ISO code or name); columns: "
-            + ", ".join(repr(c[:40]) for c in columns[:30])
+            Message(
+                "{file}: found no location: name the coordinate columns lon and lat (or 経度 and 緯度), add a WKT "
+                "column (e.g. POINT (102.6 17.97)) or a country column (ISO code or name); columns: {columns}",
+                file=table.name,
+                columns=", ".join(repr(c[:40]) for c in columns[:30]),
+            )
         )
     text_columns = [c for c in columns if c not in used and stats.numeric_share(c) < 0.8]
     name = best(_NAME, lambda c: True, text_columns)
@@ -903,14 +1000,19 @@ class UploadResult:
         """Rows in the upload (good + rejected)."""
         return len(self.table.frame)
 
-    def summary(self) -> str:
+    def summary(self) -> Message:
         """E.g. ``"18 of 20 rows mapped (15 at a place, 3 on their country); 2 set aside"``."""
         located = int((self.frame["location_precision"] == "exact").sum()) if len(self.frame) else 0
         mapped = len(self.frame)
-        text = f"{mapped} of {self.total} rows mapped ({located} at a place, {mapped - located} on their country)"
+        counts = {"mapped": mapped, "total": self.total, "located": located, "country": mapped - located}
         if self.rejected_count:
-            text += f"; {self.rejected_count} set aside"
-        return text
+            return Message(
+                "{mapped} of {total} rows mapped ({located} at a place, {country} on their country); {rejected} set "
+                "aside",
+                rejected=self.rejected_count,
+                **counts,
+            )
+        return Message("{mapped} of {total} rows mapped ({located} at a place, {country} on their country)", **counts)
 
 
 _PROBLEM_COLUMNS = ["row", "column", "value", "problem"]
@@ -983,13 +1085,20 @@ def apply_mapping(
             problems.append((k, mapping.country, value, country_hint(value)))
         else:
             what = {
-                "lonlat": f"{mapping.lon}/{mapping.lat} are empty",
-                "wkt": f"{mapping.wkt} is empty",
-                "geometry": "the feature has no geometry",
-                "country": f"{mapping.country} is empty",
+                "lonlat": Message("{columns} are empty", columns=f"{mapping.lon}/{mapping.lat}"),
+                "wkt": Message("{column} is empty", column=mapping.wkt),
+                "geometry": Message("the feature has no geometry"),
+                "country": Message("{column} is empty", column=mapping.country),
             }[mapping.location]
-            fix = f" or the country in {mapping.country}" if mapping.country and mapping.location != "country" else ""
-            problems.append((k, reason_column, None, f"{what}: give the location{fix}, or remove the row"))
+            if mapping.country and mapping.location != "country":
+                fix = Message(
+                    "{what}: give the location or the country in {column}, or remove the row",
+                    what=what,
+                    column=mapping.country,
+                )
+            else:
+                fix = Message("{what}: give the location, or remove the row", what=what)
+            problems.append((k, reason_column, None, fix))
 
     if mapping.location == "lonlat":
         _lonlat(frame, mapping, geoms, problems, country_fallback)
@@ -1005,7 +1114,10 @@ def apply_mapping(
                 country_fallback(k, mapping.wkt, None, "")
             else:
                 country_fallback(
-                    k, mapping.wkt, texts.iat[k], "is not WKT; write it like POINT (102.6 17.97) (longitude first)"
+                    k,
+                    mapping.wkt,
+                    texts.iat[k],
+                    Message("is not WKT; write it like POINT (102.6 17.97) (longitude first)"),
                 )
     elif mapping.location == "geometry":
         given = frame.geometry.to_numpy()
@@ -1023,7 +1135,7 @@ def apply_mapping(
         values = frame[mapping.country].tolist()
         for k in np.flatnonzero((precision == "exact") & pd.isna(codes)):
             if not is_missing(values[k]):
-                hint = country_hint(values[k]) + "; the row is mapped by its location"
+                hint = Message("{hint}; the row is mapped by its location", hint=country_hint(values[k]))
                 warnings.append((int(k), mapping.country, values[k], hint))
 
     family = _family(geoms)
@@ -1036,8 +1148,12 @@ def apply_mapping(
                     int(k),
                     mapping.wkt or "geometry",
                     kind,
-                    f"is a {kind} but most rows are {family}s; upload {kind}s as a separate "
-                    "file (a layer holds one kind of geometry)",
+                    Message(
+                        "is a {kind} but most rows are {family}s; upload {kind}s as a separate file (a layer holds "
+                        "one kind of geometry)",
+                        kind=kind,
+                        family=family,
+                    ),
                 )
             )
             geoms[k] = None
@@ -1045,7 +1161,12 @@ def apply_mapping(
         names = frame[mapping.name]
         for k in np.flatnonzero(_missing(names)):
             problems.append(
-                (int(k), mapping.name, names.iat[k], "the name is empty: fill it in (or choose another name column)")
+                (
+                    int(k),
+                    mapping.name,
+                    names.iat[k],
+                    Message("the name is empty: fill it in (or choose another name column)"),
+                )
             )
 
     columns = _safe_columns(table.columns)
@@ -1158,7 +1279,13 @@ def _parse_wkt_column(texts: pd.Series, missing: np.ndarray) -> np.ndarray:
 
 def _check_mapping(table: UploadTable, mapping: Mapping, today: _dt.date | None = None) -> None:
     if mapping.location not in LOCATION_KINDS:
-        raise UploadError(f"location kind {mapping.location!r} is unknown; use one of {', '.join(LOCATION_KINDS)}")
+        raise UploadError(
+            Message(
+                "location kind {kind} is unknown; use one of {kinds}",
+                kind=repr(mapping.location),
+                kinds=", ".join(LOCATION_KINDS),
+            )
+        )
     columns = set(table.columns)
     bad = []
     for key in ("name", "lon", "lat", "wkt", "country", "category", "year", "number"):
@@ -1168,18 +1295,31 @@ def _check_mapping(table: UploadTable, mapping: Mapping, today: _dt.date | None 
     bad += [f"tooltip {c[:60]!r}" for c in mapping.tooltip if c not in columns]
     if bad:
         raise UploadError(
-            f"{table.name}: the mapping names columns the file does not have ({'; '.join(bad)}); its columns are: "
-            + ", ".join(repr(c[:40]) for c in table.columns[:40])
+            Message(
+                "{file}: the mapping names columns the file does not have ({bad}); its columns are: {columns}",
+                file=table.name,
+                bad="; ".join(bad),
+                columns=", ".join(repr(c[:40]) for c in table.columns[:40]),
+            )
         )
     need = {"lonlat": ("lon", "lat"), "wkt": ("wkt",), "country": ("country",), "geometry": ()}[mapping.location]
     missing = [key for key in need if getattr(mapping, key) is None]
     if missing:
         raise UploadError(
-            f"{table.name}: location {mapping.location!r} needs the {' and '.join(missing)} column(s); choose them"
+            Message(
+                "{file}: location {kind} needs the {columns} column(s); choose them",
+                file=table.name,
+                kind=repr(mapping.location),
+                columns=" / ".join(missing),
+            )
         )
     url = mapping.source_url.strip()
     if url and not re.fullmatch(r"https?://[^\s<>\"']+", url):
-        raise UploadError(f"the source URL {url[:80]!r} is not an http(s) address; give e.g. https://example.org/list")
+        raise UploadError(
+            Message(
+                "the source URL {url} is not an http(s) address; give e.g. https://example.org/list", url=repr(url[:80])
+            )
+        )
     verified = mapping.verified_on.strip()
     if verified:
         try:
@@ -1188,16 +1328,27 @@ def _check_mapping(table: UploadTable, mapping: Mapping, today: _dt.date | None 
             day = None
         if day is None:
             raise UploadError(
-                f"the date the records were last checked, {verified[:40]!r}, is not a date; write it as YYYY-MM-DD "
-                "(e.g. 2026-11-30), or leave it empty to use the upload date"
+                Message(
+                    "the date the records were last checked, {date}, is not a date; write it as YYYY-MM-DD (e.g. "
+                    "2026-11-30), or leave it empty to use the upload date",
+                    date=repr(verified[:40]),
+                )
             )
         if today is not None and day > today:
             raise UploadError(
-                f"the date the records were last checked, {verified}, is after the upload date {today}; give the "
-                "day their source was actually read, or leave it empty to use the upload date"
+                Message(
+                    "the date the records were last checked, {date}, is after the upload date {today}; give the day "
+                    "their source was actually read, or leave it empty to use the upload date",
+                    date=verified,
+                    today=today.isoformat(),
+                )
             )
     if mapping.location == "geometry" and not table.has_geometry:
-        raise UploadError(f"{table.name}: is a table without geometry; locate it by lon/lat, WKT or country columns")
+        raise UploadError(
+            Message(
+                "{file}: is a table without geometry; locate it by lon/lat, WKT or country columns", file=table.name
+            )
+        )
 
 
 def _lonlat(frame: pd.DataFrame, mapping: Mapping, geoms: np.ndarray, problems: list, country_fallback) -> None:  # type: ignore[no-untyped-def,type-arg]
@@ -1215,22 +1366,42 @@ def _lonlat(frame: pd.DataFrame, mapping: Mapping, geoms: np.ndarray, problems: 
             (mapping.lon, lon_raw.iat[k], lon[k], lon_missing[k], 180),
             (mapping.lat, lat_raw.iat[k], lat[k], lat_missing[k], 90),
         ):
-            kind = "longitude" if limit == 180 else "latitude"
+            kind = Message("longitude") if limit == 180 else Message("latitude")
             if missing:
                 problems.append(
-                    (k, column, None, f"the {kind} is empty while the other coordinate is given: fill it in")
+                    (
+                        k,
+                        column,
+                        None,
+                        Message("the {kind} is empty while the other coordinate is given: fill it in", kind=kind),
+                    )
                 )
             elif not np.isfinite(value):
                 problems.append(
-                    (k, column, raw, f"the {kind} {str(raw)[:40]!r} is not a number: write decimal degrees, e.g. 102.6")
+                    (
+                        k,
+                        column,
+                        raw,
+                        Message(
+                            "the {kind} {value} is not a number: write decimal degrees, e.g. 102.6",
+                            kind=kind,
+                            value=repr(str(raw)[:40]),
+                        ),
+                    )
                 )
             elif abs(value) > limit:
-                hint = (
-                    ": check the lat/lon columns are not swapped"
-                    if limit == 90 and abs(lon[k]) <= 90 and abs(value) <= 180
-                    else ": check the value (decimal degrees, WGS 84)"
-                )
-                problems.append((k, column, raw, f"{kind} {value:g} is outside -{limit}..{limit}{hint}"))
+                params = {"kind": kind, "value": f"{value:g}", "limit": limit}
+                if limit == 90 and abs(lon[k]) <= 90 and abs(value) <= 180:
+                    message = Message(
+                        "{kind} {value} is outside -{limit}..{limit}: check the lat/lon columns are not swapped",
+                        **params,
+                    )
+                else:
+                    message = Message(
+                        "{kind} {value} is outside -{limit}..{limit}: check the value (decimal degrees, WGS 84)",
+                        **params,
+                    )
+                problems.append((k, column, raw, message))
 
 
 def _geometry_problems(geoms: np.ndarray) -> list[tuple[int, Any, str]]:
@@ -1249,17 +1420,25 @@ def _geometry_problems(geoms: np.ndarray) -> list[tuple[int, Any, str]]:
     for j in np.flatnonzero(~finite | ~valid | ~inside):
         k, geom = int(present[j]), shapes[j]
         if not finite[j]:
-            out.append((k, geom.geom_type, "has coordinates that are not numbers (NaN or infinity); give real degrees"))
+            out.append(
+                (
+                    k,
+                    geom.geom_type,
+                    Message("has coordinates that are not numbers (NaN or infinity); give real degrees"),
+                )
+            )
         elif not valid[j]:
             reason = shapely.is_valid_reason(geom)
-            out.append((k, geom.geom_type, f"is invalid ({reason}); fix it, e.g. with QGIS 'Fix geometries'"))
+            out.append((k, geom.geom_type, invalid_geometry_message(reason)))
         else:
             out.append(
                 (
                     k,
                     f"bounds {tuple(round(float(b), 4) for b in bounds[j])}",
-                    "has coordinates outside longitude -180..180 / latitude -90..90: check that longitude and "
-                    "latitude are not swapped, and that a file in a projected CRS (metres) declares it",
+                    Message(
+                        "has coordinates outside longitude -180..180 / latitude -90..90; check that longitude and "
+                        "latitude are not swapped, and that a file in a projected CRS (metres) declares it"
+                    ),
                 )
             )
     if shapes[0].geom_type not in ("Point", "MultiPoint"):
@@ -1269,8 +1448,10 @@ def _geometry_problems(geoms: np.ndarray) -> list[tuple[int, Any, str]]:
                     (
                         int(present[j]),
                         shapes[j].geom_type,
-                        "has a segment that jumps more than 180° of longitude, so it would be drawn across the whole "
-                        "map; split it at the antimeridian (RFC 7946 section 3.1.9)",
+                        Message(
+                            "has a segment that jumps more than 180° of longitude, so it would be drawn across the "
+                            "whole map; split it at the antimeridian (RFC 7946 section 3.1.9)"
+                        ),
                     )
                 )
     return out
@@ -1520,8 +1701,12 @@ def upload_layer(result: UploadResult, mapping: Mapping, *, layer_id: str) -> tu
     """
     if result.frame.empty:
         raise UploadError(
-            f"{result.table.name}: none of its {result.total} rows could be mapped; see the rows set aside "
-            "(row, column, value, what to do) and fix them or choose other columns"
+            Message(
+                "{file}: none of its {total} rows could be mapped; see the rows set aside (row, column, value, what to "
+                "do) and fix them or choose other columns",
+                file=result.table.name,
+                total=result.total,
+            )
         )
     spec, schema_raw = layer_spec(result, mapping, layer_id=layer_id)
     schema = schema_from_dict(schema_raw, f"upload:{layer_id}")

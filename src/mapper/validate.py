@@ -366,7 +366,8 @@ def validate_paths(
             else:
                 report.extend(read_checked(path, schema, layer=layer, catalogue=catalogue, table=layer_name)[1])
         except DataReadError as exc:
-            report.problems.append(Problem(str(path), "", str(exc).removeprefix(f"{path}: ")))
+            # the message names the file already (and is shown as it is, in either language)
+            report.problems.append(Problem(str(path), "", exc.message or str(exc).removeprefix(f"{path}: ")))
     return report
 
 
@@ -422,7 +423,7 @@ def upload_tables(name: str, content: bytes) -> list[str]:
         try:
             return list_tables(path)
         except DataReadError as exc:
-            raise DataReadError(str(exc).replace(str(path), upload_name(name))) from None
+            raise DataReadError((exc.message or str(exc)).replace(str(path), upload_name(name))) from None
 
 
 def validate_upload(

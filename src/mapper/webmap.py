@@ -62,8 +62,8 @@ from .fonts import WEB_FAMILY, WEB_FONT_NOTICE, page_characters, web_font
 from .geo import pacific_coords, pacific_view
 from .i18n import Translator, translator
 from .measures import shown_measures
-from .query import active_spans
-from .schema import split_list
+from .query import active_spans, status_as_of
+from .schema import HISTORY_SUFFIX, split_list
 from .selection import Selection, dates_text
 from .style import BASE_FILL, NO_DATA, Choropleth, Legend, classify, layer_legend
 from .viewstate import MapView
@@ -344,6 +344,7 @@ class MapAssets:
         self._documents: dict[str, dict[str, Any]] = {}
         self._popups: dict[str, list[str]] = {}
         self._legends: dict[str, Legend] = {}
+        self._year_legends: dict[tuple[str, tuple[int, ...]], Legend] = {}
         self._classified: dict[Choropleth, Any] = {}
         self._labels: dict[str, tuple[float, float, str]] | None = None
         self._bounds: dict[str, tuple[float, float, float, float]] | None = None
@@ -521,12 +522,64 @@ class MapAssets:
         east, north = max(b[2] for b in boxes), max(b[3] for b in boxes)
         return [[south, west], [north, east]]
 
-    def legend(self, layer_id: str) -> Legend:
-        """The legend of a whole layer (it does not change with filters)."""
+    def legend(self, layer_id: str, years: Iterable[int] = (), *, with_today: bool = False) -> Legend:
+        """The legend of a whole layer (it does not change with filters). With ``years``, of
+        the layer as of those years (:func:`mapper.query.status_as_of`, the statuses then),
+        e.g. ``designated`` for a zone awarded since: the values of any of them, and of today
+        too ``with_today`` (the HTML export's year control can also show all years)."""
+        layer = self.bundle.catalogue[layer_id]
+        years = tuple(sorted(set(years)))
+        if years and _status_fields(layer):
+            key = (layer_id, (*years, 0) if with_today else years)
+            if key not in self._year_legends:
+                frame = self.bundle.layers[layer_id]
+                then = [status_as_of(frame, layer, year) for year in years]
+                self._year_legends[key] = layer_legend(
+                    layer, pd.concat([frame, *then] if with_today else then), self.tr
+                )
+            return self._year_legends[key]
         if layer_id not in self._legends:
-            layer = self.bundle.catalogue[layer_id]
             self._legends[layer_id] = layer_legend(layer, self.bundle.layers[layer_id], self.tr)
         return self._legends[layer_id]
+
+    def year_changes(self, layer_id: str, frame: pd.DataFrame) -> list[dict[str, Any]]:
+        """What the map must show differently from the layer's documents (today's values)
+        for the records of ``frame``, the layer's records as of a year as every output takes
+        them (:func:`mapper.query.status_as_of`): for each record whose status then was not
+        today's, its index ``i``, its ``color``, and the texts of its tooltip (``tip``) and
+        popup (``pop``) columns that differ, by position. The runtime draws them over the
+        documents, so the live map changes colours on a filter change without a rebuild."""
+        layer = self.bundle.catalogue[layer_id]
+        base = self.bundle.layers[layer_id]
+        fields = [f for f in _status_fields(layer) if f in frame.columns and f in base.columns]
+        if not fields or frame.empty:
+            return []
+        positions = frame.index.to_numpy()
+        changed = np.zeros(len(frame), dtype=bool)
+        for field in fields:
+            then = frame[field].astype("string").fillna("\0").to_numpy(dtype=object)
+            now = base[field].astype("string").fillna("\0").to_numpy(dtype=object)[positions]
+            changed |= then != now
+        if not changed.any():
+            return []
+        moved = frame[changed]
+        style = layer.style
+        tip_fields = [f for f in layer.tooltip if f != layer.label_field and f in base.columns]  # as in the document
+        pop_fields = [name for name, _, _ in popup_fields(layer)]
+        tips = {str(k): _column_text(moved[f], self.tr) for k, f in enumerate(tip_fields) if f in fields}
+        pops = {str(k): _column_text(moved[f], self.tr) for k, f in enumerate(pop_fields) if f in fields}
+        colors = _per_distinct(moved[style.color_by], style.color_for) if style.color_by in fields else None
+        out = []
+        for j, index in enumerate(moved.index.tolist()):
+            change: dict[str, Any] = {"i": int(index)}
+            if colors is not None:
+                change["color"] = colors[j]
+            if tips:
+                change["tip"] = {k: texts[j] for k, texts in tips.items()}
+            if pops:
+                change["pop"] = {k: texts[j] for k, texts in pops.items()}
+            out.append(change)
+        return out
 
     def classified(self, choropleth: Choropleth) -> Any:
         """The countries classified for a choropleth (computed once per choropleth)."""
@@ -577,6 +630,16 @@ class MapAssets:
             urls[name] = _write_document(folder, name, document, url_base, compressed)
             self._published[name] = (where, urls[name])
         return urls
+
+
+def _status_fields(layer: Layer) -> list[str]:
+    """The fields of a layer that have a dated history (``status`` of ``status_history``):
+    the values an as-of year can change."""
+    return [
+        spec.name.removesuffix(HISTORY_SUFFIX)
+        for spec in layer.schema.fields.values()
+        if spec.type == "status_history" and spec.name.removesuffix(HISTORY_SUFFIX) in layer.schema.fields
+    ]
 
 
 def _write_document(folder: Path, name: str, document: object, url_base: str, compressed: bool = False) -> str:
@@ -667,8 +730,13 @@ def map_payload(
     basemap: str | None = None,
     highlight: Iterable[str] | None = None,
     view: Mapping[str, Any] | None = None,
+    years: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
     """What the map shows for a selection, as a JSON-able dict for the runtime.
+
+    As of a year (the selection's ``as_of_year``), each layer carries ``asof``: the records
+    whose colour, tooltip or popup then differ from today's (:meth:`MapAssets.year_changes`),
+    and the legend is the layer's as of that year.
 
     Parameters
     ----------
@@ -681,6 +749,10 @@ def map_payload(
         A view request ``{"seq": n, "center": [lat, lon], "zoom": z}`` or
         ``{"seq": n, "bounds": [[s, w], [n, e]]}``; the runtime applies a request once per
         ``seq`` and otherwise leaves the view to the user.
+    years
+        ``(first, last)`` of the runtime's own year control (the HTML export): each layer
+        carries ``years``, its changes for each year of the range that has any, and the
+        legend holds every value of those years and of today.
     """
     legends: list[Legend] = []
     highlight = selection.filters.countries if highlight is None else highlight
@@ -700,12 +772,24 @@ def map_payload(
         countries["fill"] = BASE_FILL
     countries["opacity"] = (0.55 if choropleth else 0.0) if basemap else 1.0
     layers = []
+    as_of = selection.filters.as_of_year
     for layer, frame in selection.layers():
         style = layer.style
-        legends.append(assets.legend(layer.id))
+        spec: dict[str, Any] = {}
+        if as_of is not None:
+            spec["asof"] = assets.year_changes(layer.id, frame)
+            legends.append(assets.legend(layer.id, [as_of]))
+        elif years is not None and _status_fields(layer):
+            each = {year: assets.year_changes(layer.id, status_as_of(frame, layer, year)) for year in range(*years)}
+            each[years[1]] = assets.year_changes(layer.id, status_as_of(frame, layer, years[1]))
+            spec["years"] = {str(year): changes for year, changes in each.items() if changes}
+            legends.append(assets.legend(layer.id, range(years[0], years[1] + 1), with_today=True))
+        else:
+            legends.append(assets.legend(layer.id))
         sited = has_site(frame).to_numpy()
         layers.append(
             {
+                **spec,
                 "id": layer.id,
                 "name": assets.tr.data(layer.title),
                 "src": refs[layer.id],
@@ -855,6 +939,7 @@ def build_map(
         choropleth=choropleth,
         basemap=basemap,
         view=request,
+        years=(time["min"], time["max"]) if time else None,
     )
     if time:
         payload["time"] = dict(time)

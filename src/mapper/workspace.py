@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import StoreUnavailableError, UnknownWorkspaceError, UploadLimitError, WorkspaceError
+from .i18n import Message
 
 #: Environment variables that configure the store and its limits.
 DATA_DIR_ENV = "MAPPER_DATA_DIR"
@@ -90,17 +91,28 @@ class Limits:
         """Raise :class:`UploadLimitError` when a file of ``size`` bytes is too large."""
         if size > self.max_bytes:
             raise UploadLimitError(
-                f"{name}: the file is {size / 1024 / 1024:.1f} MB; this deployment keeps files up to "
-                f"{self.max_bytes / 1024 / 1024:.0f} MB. Split it (by country or year), drop columns the map "
-                f"does not need, or ask the administrator to raise {MAX_MB_ENV}."
+                Message(
+                    "{file}: the file is {size} MB; this deployment keeps files up to {limit} MB. Split it (by "
+                    "country or year), drop columns the map does not need, or ask the administrator to raise {env}.",
+                    file=name,
+                    size=f"{size / 1024 / 1024:.1f}",
+                    limit=f"{self.max_bytes / 1024 / 1024:.0f}",
+                    env=MAX_MB_ENV,
+                )
             )
 
     def check_rows(self, name: str, rows: int) -> None:
         """Raise :class:`UploadLimitError` when a table of ``rows`` records is too long."""
         if rows > self.max_rows:
             raise UploadLimitError(
-                f"{name}: the table has {rows:,} rows; this deployment maps up to {self.max_rows:,} rows per "
-                f"upload. Split it (by country or year), or ask the administrator to raise {MAX_ROWS_ENV}."
+                Message(
+                    "{file}: the table has {rows} rows; this deployment maps up to {limit} rows per upload. Split it "
+                    "(by country or year), or ask the administrator to raise {env}.",
+                    file=name,
+                    rows=f"{rows:,}",
+                    limit=f"{self.max_rows:,}",
+                    env=MAX_ROWS_ENV,
+                )
             )
 
 
@@ -248,14 +260,26 @@ class WorkspaceStore(abc.ABC):
         """Release resources held by the store (connections)."""
 
 
+#: What :func:`clean_name` names, for people.
+_KINDS = {"workspace": Message("workspace"), "file": Message("file"), "view": Message("view")}
+
+
 def clean_name(kind: str, name: object) -> str:
     """A workspace/upload/view name with surrounding blanks removed; empty or too long names
     raise :class:`WorkspaceError` saying what to do."""
     text = str(name or "").strip()
+    shown = _KINDS.get(kind, kind)
     if not text:
-        raise WorkspaceError(f"a {kind} needs a name: type one (any language)")
+        raise WorkspaceError(Message("a {kind} needs a name: type one (any language)", kind=shown))
     if len(text) > MAX_NAME:
-        raise WorkspaceError(f"the {kind} name is {len(text)} characters long; use at most {MAX_NAME}")
+        raise WorkspaceError(
+            Message(
+                "the {kind} name is {length} characters long; use at most {limit}",
+                kind=shown,
+                length=len(text),
+                limit=MAX_NAME,
+            )
+        )
     return text
 
 
@@ -285,8 +309,11 @@ def open_store(
     if url:
         if not url.startswith(("postgresql://", "postgres://")):
             raise StoreUnavailableError(
-                f"{DATABASE_URL_ENV} must be a postgresql:// URL (got one starting {url.split(':', 1)[0]!r}); "
-                "unset it to use the embedded store"
+                Message(
+                    "{env} must be a postgresql:// URL (got one starting {scheme}); unset it to use the embedded store",
+                    env=DATABASE_URL_ENV,
+                    scheme=repr(url.split(":", 1)[0]),
+                )
             )
         from ._store_postgis import PostGISStore
 

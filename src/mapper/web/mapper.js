@@ -232,10 +232,12 @@
     });
   }
 
-  function tipHtml(data, i) {
+  // as of a year, a record whose status then differs from today's (the payload's "asof", or
+  // the HTML map's "years") has its colour and texts of that year: change = {color, tip, pop}
+  function tipHtml(data, i, change) {
     var rows = (data.columns || [])
-      .map(function (column) {
-        var value = column[1][column[2][i]];
+      .map(function (column, k) {
+        var value = change && change.tip && k in change.tip ? change.tip[k] : column[1][column[2][i]];
         return value ? "<tr><th>" + esc(column[0]) + "</th><td>" + esc(value) + "</td></tr>" : "";
       })
       .join("");
@@ -262,11 +264,11 @@
   }
 
   // A popup built here from plain-text columns (label first, then one per popup field).
-  function renderPopup(data, columns, j) {
+  function renderPopup(data, columns, j, change) {
     if (!columns || !columns.length) return "";
     var rows = (data.popup_fields || [])
       .map(function (field, k) {
-        var value = columns[k + 1] ? columns[k + 1][j] : "";
+        var value = change && change.pop && k in change.pop ? change.pop[k] : columns[k + 1] ? columns[k + 1][j] : "";
         return value ? "<tr><th>" + esc(field[0]) + "</th><td>" + cellHtml(field[1], value) + "</td></tr>" : "";
       })
       .join("");
@@ -276,11 +278,11 @@
     );
   }
 
-  function popupHtml(data, i) {
-    if (data.popups) return Promise.resolve(renderPopup(data, data.popups, i));
+  function popupHtml(data, i, change) {
+    if (data.popups) return Promise.resolve(renderPopup(data, data.popups, i, change));
     var k = Math.floor(i / data.popup_chunk);
     return load(data.popup_urls[k]).then(function (chunk) {
-      return renderPopup(data, chunk, i - k * data.popup_chunk);
+      return renderPopup(data, chunk, i - k * data.popup_chunk, change);
     });
   }
 
@@ -298,8 +300,13 @@
     });
   }
 
-  function featureStyle(spec, data, p) {
-    var color = data.palette[p.c];
+  function changeOf(st, lid, i) {
+    var entry = st.layers[lid];
+    return entry && entry.changes ? entry.changes[i] : undefined;
+  }
+
+  function featureStyle(spec, data, p, change) {
+    var color = change && change.color ? change.color : data.palette[p.c];
     if (spec.geometry === "line") return { color: color, weight: p.w, opacity: 0.9 };
     return {
       color: spec.stroke || color,
@@ -309,22 +316,35 @@
     };
   }
 
+  // a small feature's symbol: a dot in the feature's colour
+  function symbolStyle(spec, data, properties, change) {
+    var options = featureStyle(spec, data, properties, change);
+    options.radius = 5;
+    options.weight = 1.5;
+    options.fillOpacity = 0.9;
+    options.fillColor = change && change.color ? change.color : data.palette[properties.c];
+    return options;
+  }
+
   function bindFeature(st, spec, data, layer, properties) {
     var i = properties.i;
     layer.bindTooltip(
       function () {
-        return tipHtml(data, i);
+        return tipHtml(data, i, changeOf(st, spec.id, i));
       },
       { sticky: true }
     );
     lazyPopup(st, layer, function () {
-      return popupHtml(data, i);
+      return popupHtml(data, i, changeOf(st, spec.id, i));
     });
     layer.on("mouseover", function () {
       layer.setStyle({ weight: 5, fillOpacity: 0.7 });
     });
     layer.on("mouseout", function () {
-      layer.setStyle(featureStyle(spec, data, properties));
+      var change = changeOf(st, spec.id, i);
+      layer.setStyle(
+        layer.options.mapperSymbol ? symbolStyle(spec, data, properties, change) : featureStyle(spec, data, properties, change)
+      );
     });
   }
 
@@ -370,11 +390,7 @@
       Object.keys(byIndex).forEach(function (key) {
         var shape = byIndex[key];
         var properties = shape.feature.properties;
-        var options = featureStyle(spec, data, properties);
-        options.radius = 5;
-        options.weight = 1.5;
-        options.fillOpacity = 0.9;
-        options.fillColor = data.palette[properties.c];
+        var options = symbolStyle(spec, data, properties);
         options.pane = pane(map, "point");
         var symbol = L.circleMarker(shape.getBounds().getCenter(), options);
         symbol.feature = shape.feature;
@@ -547,7 +563,7 @@
     lazyPopup(st, marker, function () {
       return Promise.all(
         members.map(function (i) {
-          return popupHtml(data, i);
+          return popupHtml(data, i, changeOf(st, spec.id, i));
         })
       ).then(function (parts) {
         return '<div class="mapper-group"><b>' + header + "</b>" + parts.join("") + "</div>";
@@ -584,6 +600,7 @@
       entry.src = spec.src;
       st.layers[spec.id] = entry;
     }
+    restyle(st, spec, entry);
     var kept = decodeMask(spec.keep);
     var count = 0;
     var add = [];
@@ -615,6 +632,31 @@
     if (!st.root.hasLayer(entry.badges)) st.root.addLayer(entry.badges);
     entry.active = true;
     entry.count = count;
+  }
+
+  // the changes of the year shown: the payload's (the app, as of a year) or, with the HTML map's
+  // own year control, that year's; a record whose colour changed is drawn again in place
+  function restyle(st, spec, entry) {
+    var list = st.time ? (st.year === null ? [] : (spec.years || {})[String(st.year)] || []) : spec.asof || [];
+    var changes = {};
+    list.forEach(function (c) {
+      changes[c.i] = c;
+    });
+    var before = entry.changes || {};
+    entry.changes = changes;
+    var keys = {};
+    Object.keys(before).concat(Object.keys(changes)).forEach(function (key) {
+      keys[key] = true;
+    });
+    Object.keys(keys).forEach(function (key) {
+      var was = before[key] && before[key].color;
+      var now = changes[key] && changes[key].color;
+      var shape = entry.byIndex[key];
+      if (was === now || !shape) return;
+      shape.setStyle(featureStyle(spec, entry.data, shape.feature.properties, changes[key]));
+      var symbol = entry.symbols && entry.symbols[key];
+      if (symbol) symbol.setStyle(symbolStyle(spec, entry.data, shape.feature.properties, changes[key]));
+    });
   }
 
   function deactivate(st, lid) {
