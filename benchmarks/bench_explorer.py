@@ -4,7 +4,8 @@ redesign (commit ``BASELINE``), side by side in one run on this machine.
 1. Server-side cost of one filter change and of a rerun where nothing changed, measured
    with Streamlit's ``AppTest`` (each app in its own process, its own ``mapper`` on the path).
 2. In headless Chromium with the network cut off, each app served on a warm server:
-   navigation to first features drawn; a filter change (Status) to the map updated, and the
+   navigation to first features drawn (a new browser profile each time, and a returning
+   visitor whose browser cache is warm); a filter change (Status) to the map updated, and the
    bytes the server sent for it; the Export page usable (the app idle) after clicking its
    link in the sidebar.
 3. The floor: the same map, runtime and data with nothing else on the page
@@ -169,6 +170,21 @@ def _browser(app: Path, browser, logs: Path) -> dict[str, list[float]]:
                 results["filter"].append(updated)
                 results["filter_bytes"].append(sent)
                 results["export"].append(export)
+        # a returning visitor: the same browser profile opens the app again (its HTTP cache
+        # holds Streamlit's and the map's front-end files and the content-addressed documents)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(120_000)
+        page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+        results["returning"] = []
+        for run in range(RUNS + 1):
+            start = time.monotonic()
+            page.goto(url)
+            _wait_features(page)
+            if run:
+                results["returning"].append(time.monotonic() - start)
+            wait_idle(page)
+        context.close()
     return results
 
 
@@ -240,6 +256,7 @@ def main() -> None:
         print("\nin Chromium, offline, warm server      baseline          now   baseline/now")
         rows = (
             ("first", "navigation → first features"),
+            ("returning", "  the same, browser cache warm"),
             ("filter", "filter change → map updated"),
             ("export", "Export page → usable (idle)"),
         )
