@@ -223,3 +223,41 @@ def show_notices() -> None:
             )
         )
     st.button(t.gettext("Dismiss"), key="dismiss_notices", on_click=_dismiss_notices)
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string literal: every character but ASCII letters and digits written
+    as a six-digit escape, so no text can end the string or the rule (spaces too: CSS takes a
+    space after an escape as the escape's end)."""
+    return '"' + "".join(c if c.isascii() and c.isalnum() else f"\\{ord(c):06x}" for c in text) + '"'
+
+
+#: Streamlit's option holding the largest upload it accepts (MB).
+_UPLOAD_SIZE_OPTION = "server.maxUploadSize"
+
+
+def _uploader_css(key: str, button: str, limit: str) -> str:
+    """A style replacing one uploader's button label and size limit (Streamlit's ``st-key-``
+    class scopes it to that uploader); the texts are CSS-escaped."""
+    scope = f".st-key-{re.sub(r'[^A-Za-z0-9_-]', '', key)} [data-testid='stFileUploaderDropzone']"
+    text = "font-size:0.875rem;line-height:1.6"
+    return (
+        "<style>"
+        f"{scope} button [data-testid='stMarkdownContainer'] p{{font-size:0}}"
+        f"{scope} button [data-testid='stMarkdownContainer'] p::after{{content:{_css_string(button)};{text}}}"
+        f"{scope} [data-testid='stFileUploaderDropzoneInstructions'] span{{font-size:0}}"
+        f"{scope} [data-testid='stFileUploaderDropzoneInstructions'] span::after{{content:{_css_string(limit)};{text}}}"
+        "</style>"
+    )
+
+
+def file_uploader(label: str, types: list[str], key: str) -> object:
+    """``st.file_uploader`` with its own texts in the page's language: Streamlit writes its
+    button ("Upload") and the size limit in English only, so a style replaces them with this
+    catalogue's texts, for this uploader only."""
+    _ = tr().gettext
+    size = int(st.get_option(_UPLOAD_SIZE_OPTION))
+    button = _("Upload")
+    limit = _("Up to {size} MB per file: {types}").format(size=size, types=", ".join(t.upper() for t in types))
+    st.html(_uploader_css(key, button, limit))
+    return st.file_uploader(label, type=types, key=key)

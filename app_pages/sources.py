@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._shared import current_view, get_bundle, md_escape, show_notices, sync_url, tr
+from app_pages._shared import current_view, file_uploader, get_bundle, md_escape, show_notices, sync_url, tr
 from mapper import MapperError
 from mapper.schema import describe
 from mapper.validate import MAX_VERIFIED_AGE_DAYS, freshness_report, upload_name, upload_tables, validate_upload
@@ -104,7 +104,7 @@ st.caption(
 target = st.selectbox(
     _("Layer the file is for"), list(catalogue), format_func=lambda i: t.data(catalogue[i].title), key="u_layer"
 )
-upload = st.file_uploader(_("File"), type=["geojson", "json", "gpkg", "parquet", "csv"], key="u_file")
+upload = file_uploader(_("File"), ["geojson", "json", "gpkg", "parquet", "csv"], key="u_file")
 if upload is not None:
     # the uploaded name is only shown (sanitised), never used as a path
     shown = upload_name(upload.name)

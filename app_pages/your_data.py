@@ -19,6 +19,7 @@ import streamlit as st
 
 from app_pages._shared import (
     current_view,
+    file_uploader,
     get_bundle,
     get_store,
     md_escape,
@@ -150,9 +151,9 @@ if open_id is None:
 
 # ---- upload and map ------------------------------------------------------------------------
 st.header(_("Add a file"))
-upload = st.file_uploader(
+upload = file_uploader(
     _("CSV (any common encoding), Excel, GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ or GeoParquet"),
-    type=sorted({suffix.lstrip(".") for suffix in FORMATS}),
+    sorted({suffix.lstrip(".") for suffix in FORMATS}),
     key="yd_file",
 )
 

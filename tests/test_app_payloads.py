@@ -16,7 +16,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from app_pages._shared import md_escape
+from app_pages._shared import _css_string, md_escape
 
 REPO = Path(__file__).resolve().parents[1]
 PAYLOAD = (
@@ -105,4 +105,18 @@ def test_the_records_table_holds_the_text_itself(hostile_home: Path) -> None:
 def test_md_escape_leaves_nothing_for_markdown_to_interpret() -> None:
     escaped = md_escape(PAYLOAD)
     offenders = [p.pattern for p in RENDERED[:-1] if p.search(escaped)]
+    assert offenders == []
+
+
+def test_texts_put_into_a_style_cannot_leave_their_css_string() -> None:
+    """The uploader's translated texts go into a <style> (CSS ``content``): every character
+    but ASCII letters and digits is escaped, so none can close the string, the rule or the tag."""
+    texts = ['"}</style><script>alert(1)</script>', "a\\\"b'c;}{@import url(x)", "1ファイル 200 MB：CSV, \n"]
+    offenders = []
+    for text in texts:
+        literal = _css_string(text)
+        inner = literal[1:-1]
+        decoded = re.sub(r"\\([0-9a-f]{6})", lambda m: chr(int(m.group(1), 16)), inner)
+        if any(c in inner for c in "\"'<>{};:/ \n") or decoded != text:
+            offenders.append((text, literal))
     assert offenders == []

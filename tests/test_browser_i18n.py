@@ -126,6 +126,25 @@ def test_an_english_browser_gets_no_japanese_ui_text(server: str, english_user: 
     assert user.errors == []
 
 
+_UPLOADER_TEXTS = """() => [...document.querySelectorAll("[data-testid='stFileUploaderDropzone']")].map(zone => [
+    getComputedStyle(zone.querySelector("button [data-testid='stMarkdownContainer'] p"), "::after").content,
+    getComputedStyle(zone.querySelector("[data-testid='stFileUploaderDropzoneInstructions'] span"), "::after").content,
+])"""
+
+
+def test_the_file_uploader_speaks_the_pages_language(server: str, japanese_user: Session) -> None:  # noqa: F811
+    """Streamlit writes the uploader's button and size limit in English only: the page puts
+    its own texts there, in Japanese for a Japanese page."""
+    user = japanese_user
+    user.page.goto(f"{server}/?lang=ja")
+    user.wait_map()
+    user.go("データと出典")
+    user.page.get_by_test_id("stFileUploaderDropzone").first.wait_for()
+    shown = user.page.evaluate(_UPLOADER_TEXTS)
+    assert shown == [['"アップロード"', '"1ファイル200 MBまで：GEOJSON, JSON, GPKG, PARQUET, CSV"']]
+    assert user.errors == []
+
+
 def test_switching_to_japanese_in_the_sidebar_and_sharing_the_link(server: str, browser, english_user) -> None:  # noqa: F811
     user = english_user
     user.page.goto(server)
