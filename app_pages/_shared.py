@@ -15,6 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 import mapper
+from mapper import _trace
 from mapper._errors import MapperError, StoreUnavailableError, UnknownWorkspaceError, WorkspaceError
 from mapper.data import Bundle
 from mapper.i18n import Translator, language_from, translator
@@ -67,7 +68,8 @@ def store_problem() -> str:
 def _workspace_layers(workspace_id: str, revision: tuple[str, ...]) -> WorkspaceLayers:
     """A workspace's uploads rebuilt into layers (once per content: ``revision`` changes
     with every upload, re-upload or deletion)."""
-    return workspace_bundle(base_bundle(), get_store(), workspace_id)
+    with _trace.span("workspace_bundle"):
+        return workspace_bundle(base_bundle(), get_store(), workspace_id)
 
 
 def _active_workspace() -> str | None:

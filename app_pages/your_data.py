@@ -29,7 +29,7 @@ from app_pages._shared import (
     tr,
     workspace_layers,
 )
-from mapper import MapperError
+from mapper import MapperError, _trace
 from mapper.upload import FORMATS, LOCATION_KINDS, Mapping, apply_mapping, detect_mapping, read_upload, rejected_csv
 from mapper.upload import upload_layer as build_layer
 from mapper.userlayers import (
@@ -165,13 +165,13 @@ def _memo(key: tuple[Any, ...], build: Callable[[], Any], keep: int = 4) -> Any:
 
 
 def _read(name: str, data: bytes, tag: str, sheet: str | None, layer: str | None) -> Any:
-    with st.spinner(_("Reading the file…")):
+    with st.spinner(_("Reading the file…")), _trace.span("read_upload"):
         return _memo(("read", name, tag, sheet, layer), lambda: read_upload(name, data, sheet=sheet, layer=layer))
 
 
 def _apply(table: Any, tag: str, mapping: Mapping, uploaded: dt.datetime) -> Any:
     key = ("apply", table.name, tag, table.sheet, table.layer, json.dumps(mapping.to_dict(), sort_keys=True), uploaded)
-    with st.spinner(_("Checking every row…")):
+    with st.spinner(_("Checking every row…")), _trace.span("apply_mapping"):
         return _memo(key, lambda: apply_mapping(table, mapping, uploaded=uploaded))
 
 
@@ -298,17 +298,19 @@ if upload is not None:
             if st.button(_("Add to map"), type="primary", key=f"yd_add_{tag}", disabled=not len(result.frame)):
                 lid = layer_id(name)
                 try:
-                    built = build_layer(result, mapping, layer_id=lid)  # refuse before saving what cannot be shown
-                    saved = store.save_upload(
-                        open_id,
-                        name,
-                        data,
-                        mapping=mapping.to_dict(),
-                        sheet=table.sheet,
-                        layer=table.layer,
-                        rows=len(table.frame),
-                        created=result.uploaded,
-                    )
+                    with _trace.span("upload_layer"):
+                        built = build_layer(result, mapping, layer_id=lid)  # refuse before saving what cannot be shown
+                    with _trace.span("save_upload"):
+                        saved = store.save_upload(
+                            open_id,
+                            name,
+                            data,
+                            mapping=mapping.to_dict(),
+                            sheet=table.sheet,
+                            layer=table.layer,
+                            rows=len(table.frame),
+                            created=result.uploaded,
+                        )
                 except MapperError as exc:
                     st.error(md_escape(t.message(exc)))
                 else:
