@@ -68,7 +68,7 @@ def store_problem() -> str:
 def _workspace_layers(workspace_id: str, revision: tuple[str, ...]) -> WorkspaceLayers:
     """A workspace's uploads rebuilt into layers (once per content: ``revision`` changes
     with every upload, re-upload or deletion)."""
-    with _trace.span("workspace_bundle"):
+    with _trace.span("workspace_bundle", workspace=workspace_id, uploads=len(revision)):
         return workspace_bundle(base_bundle(), get_store(), workspace_id)
 
 

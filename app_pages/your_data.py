@@ -18,6 +18,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._shared import (
+    STATIC_DIR,
+    base_bundle,
     current_view,
     get_bundle,
     get_store,
@@ -30,18 +32,23 @@ from app_pages._shared import (
     workspace_layers,
 )
 from mapper import MapperError, _trace
+from mapper.assets import STREAMLIT_STATIC_URL
 from mapper.upload import FORMATS, LOCATION_KINDS, Mapping, apply_mapping, detect_mapping, read_upload, rejected_csv
 from mapper.upload import upload_layer as build_layer
 from mapper.userlayers import (
+    built_layer,
     layer_id,
     open_workspace,
+    prepare,
     remember,
     saved_view_state,
     show_layer,
+    upload_key,
     view_link,
     view_query,
 )
 from mapper.validate import upload_name
+from mapper.webmap import MapAssets
 
 t = tr()
 _ = t.gettext
@@ -175,10 +182,19 @@ def _apply(table: Any, tag: str, mapping: Mapping, uploaded: dt.datetime) -> Any
         return _memo(key, lambda: apply_mapping(table, mapping, uploaded=uploaded))
 
 
+def _documents(bundle: Any, lang: str) -> MapAssets:
+    """The map's documents of a bundle, published where the Map page serves them from; the
+    object is returned to be kept (the Map page takes its documents over while it lives)."""
+    assets = MapAssets(bundle, lang)
+    assets.publish(STATIC_DIR, STREAMLIT_STATIC_URL)
+    return assets
+
+
 if upload is not None:
     name, data = upload.name, upload.getvalue()
     shown = upload_name(name)
-    tag = hashlib.sha256(data).hexdigest()[:16]  # widget keys per file: a new file starts afresh
+    digest = hashlib.sha256(data).hexdigest()
+    tag = digest[:16]  # widget keys per file: a new file starts afresh
     # the upload time: when this file reached the page (its records carry it; the store keeps it)
     uploaded = _memo(("uploaded", upload.file_id), lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     try:
@@ -268,6 +284,18 @@ if upload is not None:
         except MapperError as exc:
             st.error(md_escape(t.message(exc)))
             result = None
+        lid = layer_id(name)
+        if result is not None:  # the version "Add to map" would save, known before it is saved
+            ahead = upload_key(name, digest, mapping.to_dict(), table.sheet, table.layer, result.uploaded)
+        if result is not None and len(result.frame):
+            # while the user looks at the preview, the layer is built, checked against the
+            # countries and its map documents written, in the background: "Add to map" finds them
+            prepare(
+                ahead,
+                base_bundle(),
+                lambda: build_layer(result, mapping, layer_id=lid),
+                lambda bundle, lang=t.lang: _documents(bundle, lang),
+            )
         if result is not None:
             (st.success if not result.rejected_count else st.warning)(md_escape(result.summary()))
             if result.rejected_count:
@@ -296,10 +324,9 @@ if upload is not None:
                     width="stretch",
                 )
             if st.button(_("Add to map"), type="primary", key=f"yd_add_{tag}", disabled=not len(result.frame)):
-                lid = layer_id(name)
                 try:
-                    with _trace.span("upload_layer"):
-                        built = build_layer(result, mapping, layer_id=lid)  # refuse before saving what cannot be shown
+                    with _trace.span("upload_layer"):  # refuse before saving what cannot be shown
+                        built = built_layer(ahead, lambda: build_layer(result, mapping, layer_id=lid))
                     with _trace.span("save_upload"):
                         saved = store.save_upload(
                             open_id,

@@ -176,3 +176,65 @@ def test_an_uploads_layer_is_built_enriched_and_drawn_once_per_process(
     keys = {content_key(first), content_key(again), content_key(changed)}
     assert len(keys) == 3
     assert content_key(store.upload(first.id)) == content_key(first)  # the same from the store, any process
+
+
+def test_an_upload_prepared_ahead_is_not_built_again_once_saved(
+    store: WorkspaceStore, bundle: mapper.Bundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What is prepared while the user looks at the preview (layer, country check, map
+    documents) is what "Add to map" and the map page use: the saved version's key is the key
+    it was prepared under, and nothing is read, checked, enriched or drawn again."""
+    import hashlib
+
+    from mapper import upload
+    from mapper.userlayers import built_layer, content_key, prepare, remember, upload_key, workspace_bundle
+    from mapper.webmap import MapAssets
+
+    ws = store.create_workspace("Ahead")
+    table = upload.read_upload("ahead.csv", _CSV)
+    mapping = upload.detect_mapping(table)
+    result = upload.apply_mapping(table, mapping)
+    key = upload_key(
+        "ahead.csv", hashlib.sha256(_CSV).hexdigest(), mapping.to_dict(), table.sheet, table.layer, result.uploaded
+    )
+    lid = layer_id("ahead.csv")
+    made: list[MapAssets] = []
+
+    def documents(prepared: mapper.Bundle) -> MapAssets:
+        made.append(MapAssets(prepared, "en"))
+        made[-1].document(lid)
+        return made[-1]
+
+    prepare(key, bundle, lambda: upload.upload_layer(result, mapping, layer_id=lid), documents)
+    built = built_layer(key, lambda: pytest.fail("built again"))  # waits for the preparation
+    saved = store.save_upload(
+        ws.id,
+        "ahead.csv",
+        _CSV,
+        mapping=mapping.to_dict(),
+        sheet=table.sheet,
+        layer=table.layer,
+        rows=len(table.frame),
+        created=result.uploaded,
+    )
+    assert content_key(saved) == key
+    remember(saved, built)
+    monkeypatch.setattr(upload, "read_upload", lambda *a, **kw: pytest.fail("read again"))
+    monkeypatch.setattr(mapper.Bundle, "enrich", lambda *a, **kw: pytest.fail("checked and enriched again"))
+    shown = workspace_bundle(bundle, store, ws.id)
+    assert not shown.problems
+    assert shown.bundle.layers[lid] is made[0].bundle.layers[lid]
+    assert MapAssets(shown.bundle, "en").document(lid) is made[0].document(lid)
+
+
+def test_a_failed_preparation_leaves_the_error_to_add_to_map(bundle: mapper.Bundle) -> None:
+    """A layer that cannot be built ahead is not kept: "Add to map" builds it and shows why."""
+    from mapper import UploadError
+    from mapper.userlayers import built_layer, prepare
+
+    def refuse() -> tuple:  # type: ignore[type-arg]
+        raise UploadError("none of its rows could be mapped")
+
+    prepare("no-rows-key", bundle, refuse)
+    with pytest.raises(UploadError, match="none of its rows"):
+        built_layer("no-rows-key", refuse)

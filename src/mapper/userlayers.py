@@ -9,18 +9,21 @@ saved views (``view=<id>``); ids the store does not hold give a notice, never an
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
 import urllib.parse
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC
+from datetime import UTC, datetime
 
 import geopandas as gpd
 
+from . import _trace
 from ._errors import MapperError, UnknownWorkspaceError
 from .catalogue import Layer
 from .data import Bundle, EnrichedLayer
@@ -61,13 +64,21 @@ def content_key(saved: Upload) -> str:
     the mapping, the sheet or layer picked, the upload time (the records carry it) and the
     layer id. Two versions with the same key give the same layer, whichever process or
     session builds it."""
+    return upload_key(saved.name, saved.sha256, saved.mapping, saved.sheet, saved.layer, saved.created)
+
+
+def upload_key(
+    name: str, sha256: str, mapping: Mapping[str, object], sheet: str | None, layer: str | None, created: datetime
+) -> str:
+    """:func:`content_key` of the version that saving these would make (known before it is
+    saved: ``sha256`` is the file's SHA-256 in hex, ``created`` the upload time)."""
     made_of = {
-        "sha256": saved.sha256,
-        "mapping": saved.mapping,
-        "sheet": saved.sheet,
-        "layer": saved.layer,
-        "uploaded": saved.created.astimezone(UTC).isoformat() if saved.created.tzinfo else saved.created.isoformat(),
-        "layer_id": layer_id(saved.name),
+        "sha256": sha256,
+        "mapping": dict(mapping),
+        "sheet": sheet,
+        "layer": layer,
+        "uploaded": created.astimezone(UTC).isoformat() if created.tzinfo else created.isoformat(),
+        "layer_id": layer_id(name),
     }
     return hashlib.sha256(json.dumps(made_of, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
@@ -75,12 +86,15 @@ def content_key(saved: Upload) -> str:
 @dataclass
 class _Built:
     """An upload's layer and records as built, and once enriched, by the countries of the
-    bundle it was enriched against (held weakly: a reloaded bundle enriches again)."""
+    bundle it was enriched against (held weakly: a reloaded bundle enriches again), and
+    whatever was made from them ahead (``ahead``: e.g. the map's documents, kept alive
+    here so that the map page takes them over)."""
 
     layer: Layer
     frame: gpd.GeoDataFrame
     enriched: EnrichedLayer | None = None
     countries: weakref.ref[gpd.GeoDataFrame] | None = None
+    ahead: object = None
 
 
 #: Layers built from uploads in this process, by :func:`content_key` (a version never
@@ -94,21 +108,96 @@ _BUILT_LOCK = threading.Lock()
 
 def remember(saved: Upload, built: tuple[Layer, gpd.GeoDataFrame]) -> None:
     """Keep the layer just built for an upload version (so that showing it right after
-    saving does not read and check the file a second time)."""
+    saving does not read and check the file a second time). What :func:`prepare` made of
+    the same layer objects is kept with it."""
+    _keep(content_key(saved), built)
+
+
+def _keep(key: str, built: tuple[Layer, gpd.GeoDataFrame]) -> _Built:
     with _BUILT_LOCK:
-        key = content_key(saved)
-        _BUILT[key] = _Built(*built)
+        found = _BUILT.get(key)
+        if found is None or found.layer is not built[0] or found.frame is not built[1]:
+            found = _BUILT[key] = _Built(*built)
         _BUILT.move_to_end(key)
         while len(_BUILT) > _BUILT_MAX:
             _BUILT.popitem(last=False)
+        return found
 
 
 def _built(key: str) -> _Built | None:
+    _wait(key)
     with _BUILT_LOCK:
         found = _BUILT.get(key)
         if found is not None:
             _BUILT.move_to_end(key)
         return found
+
+
+#: Uploads being prepared ahead (:func:`prepare`), by :func:`upload_key`: one at a time, in
+#: a thread of their own, while the user looks at the preview.
+_AHEAD: dict[str, Future[None]] = {}
+_AHEAD_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mapper-upload-ahead")
+
+
+def _wait(key: str) -> None:
+    """Let a preparation of ``key`` under way finish (its failure is left to the caller,
+    which builds again and reports it)."""
+    with _BUILT_LOCK:
+        pending = _AHEAD.get(key)
+    if pending is not None:
+        with contextlib.suppress(Exception):
+            pending.result()
+
+
+def prepare(
+    key: str,
+    base: Bundle,
+    build: Callable[[], tuple[Layer, gpd.GeoDataFrame]],
+    then: Callable[[Bundle], object] | None = None,
+) -> None:
+    """Build, check and enrich an upload's layer in the background, before it is saved.
+
+    While the user looks at the preview, the layer (``build()``) is made and enriched
+    against ``base`` (the country check included), and ``then`` gets ``base`` with the layer
+    (e.g. to publish the map's documents; what it returns is kept with the layer). Saving
+    the upload then finds all of it by ``key`` (:func:`upload_key`, equal to the saved
+    version's :func:`content_key`): "Add to map" and the map page do not do it again. Every
+    check runs as it would after saving; a failure is not kept (the caller builds again on
+    "Add to map" and shows the error). Returns at once; does nothing if ``key`` is built or
+    under way.
+    """
+
+    def run() -> None:
+        try:
+            with _trace.span("prepare (background)"):
+                _prepare(key, base, build, then)
+        finally:
+            with _BUILT_LOCK:
+                _AHEAD.pop(key, None)
+
+    with _BUILT_LOCK:
+        if key not in _BUILT and key not in _AHEAD:
+            _AHEAD[key] = _AHEAD_POOL.submit(run)
+
+
+def _prepare(
+    key: str,
+    base: Bundle,
+    build: Callable[[], tuple[Layer, gpd.GeoDataFrame]],
+    then: Callable[[Bundle], object] | None,
+) -> None:
+    entry = _keep(key, build())
+    enriched = EnrichedLayer(entry.layer, *base.enrich(entry.layer, entry.frame))
+    with _BUILT_LOCK:
+        entry.enriched, entry.countries = enriched, weakref.ref(base.countries)
+    if then is not None:
+        entry.ahead = then(base.with_enriched_layers([enriched]))
+
+
+def built_layer(key: str, build: Callable[[], tuple[Layer, gpd.GeoDataFrame]]) -> tuple[Layer, gpd.GeoDataFrame]:
+    """The layer :func:`prepare` made for ``key`` (waiting for it if under way), else ``build()``."""
+    found = _built(key)
+    return (found.layer, found.frame) if found is not None else build()
 
 
 def build_upload_layer(store: WorkspaceStore, saved: Upload) -> tuple[Layer, gpd.GeoDataFrame]:
