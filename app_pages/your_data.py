@@ -56,6 +56,8 @@ NONE = ""
 #: Session-state keys: the message a button's callback left for the next run; the memo.
 MESSAGE_KEY = "yd_message"
 MEMO_KEY = "yd_memo"
+#: Session-state key: "Add to map" saved the upload; the run goes to the Map page at once.
+GO_MAP_KEY = "yd_go_map"
 MAP_PAGE = "app_pages/map.py"
 LOCATION_LABELS = {
     "lonlat": _("Longitude and latitude columns"),
@@ -71,6 +73,8 @@ COLUMN_ROLES = {
     "number": _("Number (filter and size)"),
 }
 
+if st.session_state.pop(GO_MAP_KEY, False):
+    st.switch_page(MAP_PAGE)  # before anything of this page is drawn again
 bundle = get_bundle()
 view = current_view(bundle)
 store = get_store()
@@ -180,6 +184,39 @@ def _apply(table: Any, tag: str, mapping: Mapping, uploaded: dt.datetime) -> Any
     key = ("apply", table.name, tag, table.sheet, table.layer, json.dumps(mapping.to_dict(), sort_keys=True), uploaded)
     with st.spinner(_("Checking every row…")), _trace.span("apply_mapping"):
         return _memo(key, lambda: apply_mapping(table, mapping, uploaded=uploaded))
+
+
+def _add_to_map(open_id: str, name: str, data: bytes, table: Any, mapping: Mapping, result: Any, ahead: str) -> None:
+    """Callback of "Add to map": save the upload as the workspace's next version, show its
+    layer and go to the Map page (first thing in the next run: this page is not drawn again);
+    a problem is shown on this page instead."""
+    lid = layer_id(name)
+    try:
+        with _trace.span("upload_layer"):  # refuse before saving what cannot be shown
+            built = built_layer(ahead, lambda: build_layer(result, mapping, layer_id=lid))
+        with _trace.span("save_upload"):
+            saved = store.save_upload(
+                open_id,
+                name,
+                data,
+                mapping=mapping.to_dict(),
+                sheet=table.sheet,
+                layer=table.layer,
+                rows=len(table.frame),
+                created=result.uploaded,
+            )
+    except MapperError as exc:
+        _say("error", tr().message(exc))
+        return
+    remember(saved, built)
+    set_view(show_layer(current_view(get_bundle()), lid))
+    _say(
+        "success",
+        tr()
+        .gettext("{file} saved as version {version} and added to the map.")
+        .format(file=upload_name(name), version=saved.version),
+    )
+    st.session_state[GO_MAP_KEY] = True
 
 
 def _documents(bundle: Any, lang: str) -> MapAssets:
@@ -323,33 +360,14 @@ if upload is not None:
                     hide_index=True,
                     width="stretch",
                 )
-            if st.button(_("Add to map"), type="primary", key=f"yd_add_{tag}", disabled=not len(result.frame)):
-                try:
-                    with _trace.span("upload_layer"):  # refuse before saving what cannot be shown
-                        built = built_layer(ahead, lambda: build_layer(result, mapping, layer_id=lid))
-                    with _trace.span("save_upload"):
-                        saved = store.save_upload(
-                            open_id,
-                            name,
-                            data,
-                            mapping=mapping.to_dict(),
-                            sheet=table.sheet,
-                            layer=table.layer,
-                            rows=len(table.frame),
-                            created=result.uploaded,
-                        )
-                except MapperError as exc:
-                    st.error(md_escape(t.message(exc)))
-                else:
-                    remember(saved, built)
-                    set_view(show_layer(current_view(get_bundle()), lid))
-                    _say(
-                        "success",
-                        _("{file} saved as version {version} and added to the map.").format(
-                            file=shown, version=saved.version
-                        ),
-                    )
-                    st.switch_page(MAP_PAGE)
+            st.button(
+                _("Add to map"),
+                type="primary",
+                key=f"yd_add_{tag}",
+                disabled=not len(result.frame),
+                on_click=_add_to_map,
+                args=(open_id, name, data, table, mapping, result, ahead),
+            )
 
 # ---- what the workspace holds ----------------------------------------------------------------
 st.header(_("In this workspace"))

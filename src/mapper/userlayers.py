@@ -9,7 +9,6 @@ saved views (``view=<id>``); ids the store does not hold give a notice, never an
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import threading
@@ -95,6 +94,9 @@ class _Built:
     enriched: EnrichedLayer | None = None
     countries: weakref.ref[gpd.GeoDataFrame] | None = None
     ahead: object = None
+    #: False while :func:`prepare` checks the records against the countries (``enriched``
+    #: has no findings yet).
+    checked: bool = True
 
 
 #: Layers built from uploads in this process, by :func:`content_key` (a version never
@@ -133,20 +135,28 @@ def _built(key: str) -> _Built | None:
         return found
 
 
+@dataclass
+class _Ahead:
+    """A preparation under way: its job, and whether its layer can be drawn yet (set once
+    the layer is built, enriched and its documents made, or once the job failed)."""
+
+    job: Future[None]
+    drawable: threading.Event
+
+
 #: Uploads being prepared ahead (:func:`prepare`), by :func:`upload_key`: one at a time, in
 #: a thread of their own, while the user looks at the preview.
-_AHEAD: dict[str, Future[None]] = {}
+_AHEAD: dict[str, _Ahead] = {}
 _AHEAD_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mapper-upload-ahead")
 
 
 def _wait(key: str) -> None:
-    """Let a preparation of ``key`` under way finish (its failure is left to the caller,
-    which builds again and reports it)."""
+    """Let a preparation of ``key`` under way get its layer drawable (its country check may
+    still run; a failure is left to the caller, which builds again and reports it)."""
     with _BUILT_LOCK:
         pending = _AHEAD.get(key)
     if pending is not None:
-        with contextlib.suppress(Exception):
-            pending.result()
+        pending.drawable.wait()
 
 
 def prepare(
@@ -155,29 +165,32 @@ def prepare(
     build: Callable[[], tuple[Layer, gpd.GeoDataFrame]],
     then: Callable[[Bundle], object] | None = None,
 ) -> None:
-    """Build, check and enrich an upload's layer in the background, before it is saved.
+    """Build, enrich and check an upload's layer in the background, before it is saved.
 
     While the user looks at the preview, the layer (``build()``) is made and enriched
-    against ``base`` (the country check included), and ``then`` gets ``base`` with the layer
-    (e.g. to publish the map's documents; what it returns is kept with the layer). Saving
-    the upload then finds all of it by ``key`` (:func:`upload_key`, equal to the saved
-    version's :func:`content_key`): "Add to map" and the map page do not do it again. Every
-    check runs as it would after saving; a failure is not kept (the caller builds again on
-    "Add to map" and shows the error). Returns at once; does nothing if ``key`` is built or
-    under way.
+    against ``base``, ``then`` gets ``base`` with the layer (e.g. to publish the map's
+    documents; what it returns is kept with the layer), and last the records are checked
+    against the countries they name. Saving the upload then finds all of it by ``key``
+    (:func:`upload_key`, equal to the saved version's :func:`content_key`): "Add to map" and
+    the Map page do not do it again, and draw the layer without waiting for the check; its
+    findings join the workspace's report when the check ends (:func:`checking` says which
+    uploads are still checked). A failure is not kept: the caller builds again on "Add to
+    map" and shows the error. Returns at once; does nothing if ``key`` is built or under way.
     """
+    drawable = threading.Event()
 
     def run() -> None:
         try:
             with _trace.span("prepare (background)"):
-                _prepare(key, base, build, then)
+                _prepare(key, base, build, then, drawable)
         finally:
+            drawable.set()
             with _BUILT_LOCK:
                 _AHEAD.pop(key, None)
 
     with _BUILT_LOCK:
         if key not in _BUILT and key not in _AHEAD:
-            _AHEAD[key] = _AHEAD_POOL.submit(run)
+            _AHEAD[key] = _Ahead(_AHEAD_POOL.submit(run), drawable)
 
 
 def _prepare(
@@ -185,13 +198,38 @@ def _prepare(
     base: Bundle,
     build: Callable[[], tuple[Layer, gpd.GeoDataFrame]],
     then: Callable[[Bundle], object] | None,
+    drawable: threading.Event,
 ) -> None:
     entry = _keep(key, build())
-    enriched = EnrichedLayer(entry.layer, *base.enrich(entry.layer, entry.frame))
+    frame, _ = base.enrich(entry.layer, entry.frame, check=False)
+    unchecked = EnrichedLayer(entry.layer, frame, [])
     with _BUILT_LOCK:
-        entry.enriched, entry.countries = enriched, weakref.ref(base.countries)
-    if then is not None:
-        entry.ahead = then(base.with_enriched_layers([enriched]))
+        entry.enriched, entry.countries, entry.checked = unchecked, weakref.ref(base.countries), False
+    try:
+        if then is not None:
+            entry.ahead = then(base.with_enriched_layers([unchecked]))
+        drawable.set()
+        with _trace.span("country check (background)"):
+            findings = base.check(entry.layer, frame)
+    except BaseException:
+        with _BUILT_LOCK:  # not shown without its check: the next use builds it all again
+            _BUILT.pop(key, None)
+        raise
+    with _BUILT_LOCK:
+        entry.enriched, entry.checked = EnrichedLayer(entry.layer, frame, findings), True
+
+
+def checking(store: WorkspaceStore, workspace_id: str) -> tuple[str, ...]:
+    """The ids of the workspace's uploads whose layer is shown while its country check still
+    runs (:func:`prepare`): part of a cache key of the workspace's bundle, so that a bundle
+    made before the findings is made again once they are in."""
+    pending = []
+    for saved in store.uploads(workspace_id):
+        with _BUILT_LOCK:
+            found = _BUILT.get(content_key(saved))
+        if found is not None and not found.checked:
+            pending.append(saved.id)
+    return tuple(pending)
 
 
 def built_layer(key: str, build: Callable[[], tuple[Layer, gpd.GeoDataFrame]]) -> tuple[Layer, gpd.GeoDataFrame]:
