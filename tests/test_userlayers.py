@@ -270,3 +270,47 @@ def test_a_failed_preparation_leaves_the_error_to_add_to_map(bundle: mapper.Bund
     prepare("no-rows-key", bundle, refuse)
     with pytest.raises(UploadError, match="none of its rows"):
         built_layer("no-rows-key", refuse)
+
+
+def test_a_newer_preview_drops_the_preparations_still_queued(
+    bundle: mapper.Bundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each change of the mapping is a new preview: only the newest is prepared after the
+    one under way, and "Add to map" on a dropped one builds it at once (never waits for it)."""
+    import threading
+
+    from mapper import upload
+    from mapper.userlayers import built_layer, prepare
+
+    release = threading.Event()
+    real_check = mapper.Bundle.check
+
+    def held_check(self: mapper.Bundle, *args: object) -> list:  # type: ignore[type-arg]
+        release.wait()
+        return real_check(self, *args)
+
+    monkeypatch.setattr(mapper.Bundle, "check", held_check)
+    table = upload.read_upload("queue.csv", _CSV)
+    mapping = upload.detect_mapping(table)
+    result = upload.apply_mapping(table, mapping)
+    made: list[str] = []
+
+    def build(name: str):  # type: ignore[no-untyped-def]
+        def run():  # type: ignore[no-untyped-def]
+            made.append(name)
+            return upload.upload_layer(result, mapping, layer_id=layer_id(name))
+
+        return run
+
+    try:
+        prepare("queue-a", bundle, build("a.csv"))
+        built_layer("queue-a", build("a.csv"))  # a: drawable, its check held: the worker is busy
+        prepare("queue-b", bundle, build("b.csv"))  # queued behind a
+        prepare("queue-c", bundle, build("c.csv"))  # b is dropped
+        layer, _ = built_layer("queue-b", build("b.csv"))  # built here, not waited for
+        assert layer.id == layer_id("b.csv")
+        assert made == ["a.csv", "b.csv"]
+    finally:
+        release.set()
+    built_layer("queue-c", lambda: pytest.fail("c was prepared"))
+    assert made == ["a.csv", "b.csv", "c.csv"]

@@ -175,7 +175,8 @@ def prepare(
     the Map page do not do it again, and draw the layer without waiting for the check; its
     findings join the workspace's report when the check ends (:func:`checking` says which
     uploads are still checked). A failure is not kept: the caller builds again on "Add to
-    map" and shows the error. Returns at once; does nothing if ``key`` is built or under way.
+    map" and shows the error. Returns at once; does nothing if ``key`` is built or under way,
+    and drops the preparations still queued (a preview changed since: the newest counts).
     """
     drawable = threading.Event()
 
@@ -189,8 +190,13 @@ def prepare(
                 _AHEAD.pop(key, None)
 
     with _BUILT_LOCK:
-        if key not in _BUILT and key not in _AHEAD:
-            _AHEAD[key] = _Ahead(_AHEAD_POOL.submit(run), drawable)
+        if key in _BUILT or key in _AHEAD:
+            return
+        for other, queued in list(_AHEAD.items()):  # an older preview not started: not needed now
+            if queued.job.cancel():
+                queued.drawable.set()  # (whoever waits for it builds it)
+                del _AHEAD[other]
+        _AHEAD[key] = _Ahead(_AHEAD_POOL.submit(run), drawable)
 
 
 def _prepare(
