@@ -65,10 +65,10 @@ def store_problem() -> str:
 
 
 @st.cache_resource(max_entries=16, show_spinner="Loading your workspace's data…")
-def _workspace_layers(workspace_id: str, revision: tuple[str, ...], checking: tuple[str, ...] = ()) -> WorkspaceLayers:
+def _workspace_layers(workspace_id: str, revision: tuple[str, ...], unchecked: tuple[str, ...] = ()) -> WorkspaceLayers:
     """A workspace's uploads rebuilt into layers (once per content: ``revision`` changes
     with every upload, re-upload or deletion; and once more when the country check of an
-    upload shown before it ended, ``checking``, has its findings)."""
+    upload shown before it ended, ``unchecked``, has its findings)."""
     with _trace.span("workspace_bundle", workspace=workspace_id, uploads=len(revision)):
         return workspace_bundle(base_bundle(), get_store(), workspace_id)
 
