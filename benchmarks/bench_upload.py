@@ -286,7 +286,8 @@ def trace() -> None:
         root = Path(os.environ.get("BENCH_KEEP") or tmp)
         csv = synthetic_csv(root / "sites.csv")
         spans = root / "spans.jsonl"
-        env = {"MAPPER_DATA_DIR": str(root / "data"), "PYTHONWARNINGS": "ignore", "MAPPER_TRACE": str(spans)}
+        data = root / f"data-{os.getpid()}"  # a store of its own: no workspace of an earlier trace
+        env = {"MAPPER_DATA_DIR": str(data), "PYTHONWARNINGS": "ignore", "MAPPER_TRACE": str(spans)}
         events: list[tuple[float, str]] = []
         with sync_playwright() as p, serve(REPO, env=env, log=root / "trace.log") as server:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
