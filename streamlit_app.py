@@ -13,6 +13,7 @@ import streamlit as st
 
 import mapper.assets
 from app_pages._shared import LANG_KEY, VIEW_KEY, current_view, get_bundle, set_view, sync_url, tr
+from mapper import _trace
 from mapper.assets import install_static
 from mapper.i18n import LANGUAGES, language_from
 from mapper.viewstate import ViewState
@@ -28,7 +29,8 @@ def _install_static() -> Path:
 _install_static()
 
 # ---- the language: the link's, else the browser's; the sidebar control changes it ------------
-view = current_view(get_bundle())
+with _trace.span("prelude"):
+    view = current_view(get_bundle())
 if view.lang is None:
     view = replace(view, lang=language_from(st.context.locale))
     set_view(view)
@@ -67,7 +69,8 @@ page = st.navigation(pages)
 current = page.url_path or "map"  # the default page's path is ""
 st.session_state["map_fresh"] = current == "map" and st.session_state.get("last_page") != "map"
 st.session_state["last_page"] = current
-page.run()
+with _trace.span("page", page=current):
+    page.run()
 # Written again at the end of the run: on a page switch the browser may apply its own
 # (query-less) address after the page wrote the view into it.
 if isinstance(st.session_state.get(VIEW_KEY), ViewState):

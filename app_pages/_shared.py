@@ -15,12 +15,13 @@ from pathlib import Path
 import streamlit as st
 
 import mapper
+from mapper import _trace
 from mapper._errors import MapperError, StoreUnavailableError, UnknownWorkspaceError, WorkspaceError
 from mapper.data import Bundle
 from mapper.i18n import Translator, language_from, translator
 from mapper.query import FilterState
 from mapper.selection import Selection, select
-from mapper.userlayers import WorkspaceLayers, resolve_link, revision, workspace_bundle
+from mapper.userlayers import WorkspaceLayers, checking, resolve_link, revision, workspace_bundle
 from mapper.viewstate import WORKSPACE_PARAM, ViewState, view_from_query
 from mapper.workspace import WorkspaceStore, open_store
 
@@ -66,10 +67,12 @@ def store_problem() -> str:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)  # the caller shows a spinner in the user's language
-def _workspace_layers(workspace_id: str, revision: tuple[str, ...]) -> WorkspaceLayers:
+def _workspace_layers(workspace_id: str, revision: tuple[str, ...], unchecked: tuple[str, ...] = ()) -> WorkspaceLayers:
     """A workspace's uploads rebuilt into layers (once per content: ``revision`` changes
-    with every upload, re-upload or deletion)."""
-    return workspace_bundle(base_bundle(), get_store(), workspace_id)
+    with every upload, re-upload or deletion; and once more when the country check of an
+    upload shown before it ended, ``unchecked``, has its findings)."""
+    with _trace.span("workspace_bundle", workspace=workspace_id, uploads=len(revision)):
+        return workspace_bundle(base_bundle(), get_store(), workspace_id)
 
 
 def _active_workspace() -> str | None:
@@ -98,7 +101,7 @@ def workspace_layers() -> WorkspaceLayers | None:
         return None
     try:
         with st.spinner(tr().gettext("Loading your workspace's data…")):
-            return _workspace_layers(ws, revision(store, ws))
+            return _workspace_layers(ws, revision(store, ws), checking(store, ws))
     except UnknownWorkspaceError as exc:
         view = st.session_state.get(VIEW_KEY)
         if isinstance(view, ViewState):

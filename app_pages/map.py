@@ -31,6 +31,7 @@ from app_pages._shared import (
     sync_url,
     tr,
 )
+from mapper import _trace
 from mapper.assets import STREAMLIT_STATIC_URL, runtime_version
 from mapper.data import Bundle
 from mapper.query import YEAR_FACET
@@ -65,9 +66,10 @@ bundle = get_bundle()
 key = bundle_key()
 catalogue = bundle.catalogue
 spec = catalogue.countries
-with st.spinner(_("Preparing the map data…")):
+with st.spinner(_("Preparing the map data…")), _trace.span("map_assets"):
     assets, refs = _map_assets(key, t.lang, bundle)
-controls = _controls(key, bundle)
+with _trace.span("controls"):
+    controls = _controls(key, bundle)
 first_year, last_year = (int(v) for v in controls.ranges.get(YEAR_FACET, (0, 0)))  # the as-of control
 attributes = numeric_attributes(spec) + categorical_attributes(spec)
 providers = tile_providers()
@@ -267,9 +269,10 @@ elif new_view.filters.countries and new_view.filters.countries != view.filters.c
 view = new_view
 set_view(view)
 
-selection = (
-    Selection(bundle=bundle, filters=view.filters, frames={}) if view.layers_off else selection_for(view.filters)
-)
+with _trace.span("selection"):
+    selection = (
+        Selection(bundle=bundle, filters=view.filters, frames={}) if view.layers_off else selection_for(view.filters)
+    )
 
 # ---- the map --------------------------------------------------------------------------------
 st.title(_("Indo-Pacific clean-energy partnerships"))
@@ -294,22 +297,24 @@ with left:
             st.toast(_("No record with a site to zoom to."))
     if buttons.button(_("Reset view"), key="reset_view", help=_("Back to the whole Indo-Pacific")):
         request = _request(center=list(MapView().center), zoom=MapView().zoom)
-    payload = map_payload(
-        selection,
-        assets,
-        refs,
-        choropleth=view.choropleth_spec(),
-        basemap=view.basemap,
-        view=request,
-    )
-    result = st_folium(
-        web_map(asset_base_url=STREAMLIT_STATIC_URL, runtime_version=runtime_version()),
-        key="map",
-        feature_group_to_add=payload_group(payload),
-        height=620,
-        use_container_width=True,
-        returned_objects=["last_active_drawing", "center", "zoom", "bounds"],
-    )
+    with _trace.span("payload"):
+        payload = map_payload(
+            selection,
+            assets,
+            refs,
+            choropleth=view.choropleth_spec(),
+            basemap=view.basemap,
+            view=request,
+        )
+    with _trace.span("st_folium"):
+        result = st_folium(
+            web_map(asset_base_url=STREAMLIT_STATIC_URL, runtime_version=runtime_version()),
+            key="map",
+            feature_group_to_add=payload_group(payload),
+            height=620,
+            use_container_width=True,
+            returned_objects=["last_active_drawing", "center", "zoom", "bounds"],
+        )
     st.caption(
         md_escape(
             _("As of {date}. Sources: {sources}. Open a feature's popup for its source.").format(

@@ -18,6 +18,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._shared import (
+    STATIC_DIR,
+    base_bundle,
     current_view,
     file_uploader,
     get_bundle,
@@ -30,19 +32,24 @@ from app_pages._shared import (
     tr,
     workspace_layers,
 )
-from mapper import MapperError
+from mapper import MapperError, _trace
+from mapper.assets import STREAMLIT_STATIC_URL
 from mapper.upload import FORMATS, LOCATION_KINDS, Mapping, apply_mapping, detect_mapping, read_upload, rejected_csv
 from mapper.upload import upload_layer as build_layer
 from mapper.userlayers import (
+    built_layer,
     layer_id,
     open_workspace,
+    prepare,
     remember,
     saved_view_state,
     show_layer,
+    upload_key,
     view_link,
     view_query,
 )
 from mapper.validate import upload_name
+from mapper.webmap import MapAssets
 
 t = tr()
 _ = t.gettext
@@ -50,6 +57,8 @@ NONE = ""
 #: Session-state keys: the message a button's callback left for the next run; the memo.
 MESSAGE_KEY = "yd_message"
 MEMO_KEY = "yd_memo"
+#: Session-state key: "Add to map" saved the upload; the run goes to the Map page at once.
+GO_MAP_KEY = "yd_go_map"
 MAP_PAGE = "app_pages/map.py"
 LOCATION_LABELS = {
     "lonlat": _("Longitude and latitude columns"),
@@ -65,6 +74,8 @@ COLUMN_ROLES = {
     "number": _("Number (filter and size)"),
 }
 
+if st.session_state.pop(GO_MAP_KEY, False):
+    st.switch_page(MAP_PAGE)  # before anything of this page is drawn again
 bundle = get_bundle()
 view = current_view(bundle)
 store = get_store()
@@ -170,20 +181,62 @@ def _memo(key: tuple[Any, ...], build: Callable[[], Any], keep: int = 4) -> Any:
 
 
 def _read(name: str, data: bytes, tag: str, sheet: str | None, layer: str | None) -> Any:
-    with st.spinner(_("Reading the file…")):
+    with st.spinner(_("Reading the file…")), _trace.span("read_upload"):
         return _memo(("read", name, tag, sheet, layer), lambda: read_upload(name, data, sheet=sheet, layer=layer))
 
 
 def _apply(table: Any, tag: str, mapping: Mapping, uploaded: dt.datetime) -> Any:
     key = ("apply", table.name, tag, table.sheet, table.layer, json.dumps(mapping.to_dict(), sort_keys=True), uploaded)
-    with st.spinner(_("Checking every row…")):
+    with st.spinner(_("Checking every row…")), _trace.span("apply_mapping"):
         return _memo(key, lambda: apply_mapping(table, mapping, uploaded=uploaded))
+
+
+def _add_to_map(open_id: str, name: str, data: bytes, table: Any, mapping: Mapping, result: Any, ahead: str) -> None:
+    """Callback of "Add to map": save the upload as the workspace's next version, show its
+    layer and go to the Map page (first thing in the next run: this page is not drawn again);
+    a problem is shown on this page instead."""
+    lid = layer_id(name)
+    try:
+        with _trace.span("upload_layer"):  # refuse before saving what cannot be shown
+            built = built_layer(ahead, lambda: build_layer(result, mapping, layer_id=lid))
+        with _trace.span("save_upload"):
+            saved = store.save_upload(
+                open_id,
+                name,
+                data,
+                mapping=mapping.to_dict(),
+                sheet=table.sheet,
+                layer=table.layer,
+                rows=len(table.frame),
+                created=result.uploaded,
+            )
+    except MapperError as exc:
+        _say("error", tr().message(exc))
+        return
+    remember(saved, built)
+    set_view(show_layer(current_view(get_bundle()), lid))
+    _say(
+        "success",
+        tr()
+        .gettext("{file} saved as version {version} and added to the map.")
+        .format(file=upload_name(name), version=saved.version),
+    )
+    st.session_state[GO_MAP_KEY] = True
+
+
+def _documents(bundle: Any, lang: str) -> MapAssets:
+    """The map's documents of a bundle, published where the Map page serves them from; the
+    object is returned to be kept (the Map page takes its documents over while it lives)."""
+    assets = MapAssets(bundle, lang)
+    assets.publish(STATIC_DIR, STREAMLIT_STATIC_URL)
+    return assets
 
 
 if upload is not None:
     name, data = upload.name, upload.getvalue()
     shown = upload_name(name)
-    tag = hashlib.sha256(data).hexdigest()[:16]  # widget keys per file: a new file starts afresh
+    digest = hashlib.sha256(data).hexdigest()
+    tag = digest[:16]  # widget keys per file: a new file starts afresh
     # the upload time: when this file reached the page (its records carry it; the store keeps it)
     uploaded = _memo(("uploaded", upload.file_id), lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     try:
@@ -273,6 +326,18 @@ if upload is not None:
         except MapperError as exc:
             st.error(md_escape(t.message(exc)))
             result = None
+        lid = layer_id(name)
+        if result is not None:  # the version "Add to map" would save, known before it is saved
+            ahead = upload_key(name, digest, mapping.to_dict(), table.sheet, table.layer, result.uploaded)
+        if result is not None and len(result.frame):
+            # while the user looks at the preview, the layer is built, checked against the
+            # countries and its map documents written, in the background: "Add to map" finds them
+            prepare(
+                ahead,
+                base_bundle(),
+                lambda: build_layer(result, mapping, layer_id=lid),
+                lambda bundle, lang=t.lang: _documents(bundle, lang),
+            )
         if result is not None:
             (st.success if not result.rejected_count else st.warning)(md_escape(t.message(result.summary())))
             if result.rejected_count:
@@ -300,32 +365,14 @@ if upload is not None:
                     hide_index=True,
                     width="stretch",
                 )
-            if st.button(_("Add to map"), type="primary", key=f"yd_add_{tag}", disabled=not len(result.frame)):
-                lid = layer_id(name)
-                try:
-                    built = build_layer(result, mapping, layer_id=lid)  # refuse before saving what cannot be shown
-                    saved = store.save_upload(
-                        open_id,
-                        name,
-                        data,
-                        mapping=mapping.to_dict(),
-                        sheet=table.sheet,
-                        layer=table.layer,
-                        rows=len(table.frame),
-                        created=result.uploaded,
-                    )
-                except MapperError as exc:
-                    st.error(md_escape(t.message(exc)))
-                else:
-                    remember(saved, built)
-                    set_view(show_layer(current_view(get_bundle()), lid))
-                    _say(
-                        "success",
-                        _("{file} saved as version {version} and added to the map.").format(
-                            file=shown, version=saved.version
-                        ),
-                    )
-                    st.switch_page(MAP_PAGE)
+            st.button(
+                _("Add to map"),
+                type="primary",
+                key=f"yd_add_{tag}",
+                disabled=not len(result.frame),
+                on_click=_add_to_map,
+                args=(open_id, name, data, table, mapping, result, ahead),
+            )
 
 # ---- what the workspace holds ----------------------------------------------------------------
 st.header(_("In this workspace"))

@@ -176,3 +176,141 @@ def test_an_uploads_layer_is_built_enriched_and_drawn_once_per_process(
     keys = {content_key(first), content_key(again), content_key(changed)}
     assert len(keys) == 3
     assert content_key(store.upload(first.id)) == content_key(first)  # the same from the store, any process
+
+
+def test_an_upload_prepared_ahead_is_drawn_before_its_check_and_not_built_again(
+    store: WorkspaceStore, bundle: mapper.Bundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What is prepared while the user looks at the preview (layer, map documents, country
+    check) is what "Add to map" and the map page use: the saved version's key is the key it
+    was prepared under, nothing is read, enriched or drawn again, the layer is shown while
+    the check still runs, and the check's findings join the report when it ends."""
+    import hashlib
+    import threading
+    import time
+
+    from mapper import upload
+    from mapper.userlayers import (
+        built_layer,
+        checking,
+        content_key,
+        prepare,
+        remember,
+        upload_key,
+        workspace_bundle,
+    )
+    from mapper.webmap import MapAssets
+
+    data = _CSV + b"Site C,13.7563,100.5018,LAO\n"  # Bangkok, named as in Laos: a finding
+    release = threading.Event()
+    real_check = mapper.Bundle.check
+
+    def held_check(self: mapper.Bundle, *args: object) -> list:  # type: ignore[type-arg]
+        release.wait()
+        return real_check(self, *args)
+
+    monkeypatch.setattr(mapper.Bundle, "check", held_check)
+    ws = store.create_workspace("Ahead")
+    table = upload.read_upload("ahead.csv", data)
+    mapping = upload.detect_mapping(table)
+    result = upload.apply_mapping(table, mapping)
+    key = upload_key(
+        "ahead.csv", hashlib.sha256(data).hexdigest(), mapping.to_dict(), table.sheet, table.layer, result.uploaded
+    )
+    lid = layer_id("ahead.csv")
+    made: list[MapAssets] = []
+
+    def documents(prepared: mapper.Bundle) -> MapAssets:
+        made.append(MapAssets(prepared, "en"))
+        made[-1].document(lid)
+        return made[-1]
+
+    prepare(key, bundle, lambda: upload.upload_layer(result, mapping, layer_id=lid), documents)
+    built = built_layer(key, lambda: pytest.fail("built again"))  # waits until it can be drawn
+    saved = store.save_upload(
+        ws.id,
+        "ahead.csv",
+        data,
+        mapping=mapping.to_dict(),
+        sheet=table.sheet,
+        layer=table.layer,
+        rows=len(table.frame),
+        created=result.uploaded,
+    )
+    assert content_key(saved) == key
+    remember(saved, built)
+    monkeypatch.setattr(upload, "read_upload", lambda *a, **kw: pytest.fail("read again"))
+    monkeypatch.setattr(mapper.Bundle, "enrich", lambda *a, **kw: pytest.fail("enriched again"))
+
+    assert checking(store, ws.id) == (saved.id,)  # shown, its check still running
+    early = workspace_bundle(bundle, store, ws.id).bundle
+    assert early.layers[lid] is made[0].bundle.layers[lid]
+    assert MapAssets(early, "en").document(lid) is made[0].document(lid)
+    assert not [p for p in early.report.warnings if "ahead" in str(p.file)]
+
+    release.set()
+    deadline = time.monotonic() + 60
+    while checking(store, ws.id) and time.monotonic() < deadline:
+        release.wait(0.05)  # the condition polled: the check's thread ends on its own
+    assert checking(store, ws.id) == ()
+    late = workspace_bundle(bundle, store, ws.id).bundle
+    assert late.layers[lid] is early.layers[lid]  # the same records, now with their findings
+    findings = [p for p in late.report.warnings if "ahead" in str(p.file)]
+    assert [p.value for p in findings] == ["LAO"], findings
+
+
+def test_a_failed_preparation_leaves_the_error_to_add_to_map(bundle: mapper.Bundle) -> None:
+    """A layer that cannot be built ahead is not kept: "Add to map" builds it and shows why."""
+    from mapper import UploadError
+    from mapper.userlayers import built_layer, prepare
+
+    def refuse() -> tuple:  # type: ignore[type-arg]
+        raise UploadError("none of its rows could be mapped")
+
+    prepare("no-rows-key", bundle, refuse)
+    with pytest.raises(UploadError, match="none of its rows"):
+        built_layer("no-rows-key", refuse)
+
+
+def test_a_newer_preview_drops_the_preparations_still_queued(
+    bundle: mapper.Bundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each change of the mapping is a new preview: only the newest is prepared after the
+    one under way, and "Add to map" on a dropped one builds it at once (never waits for it)."""
+    import threading
+
+    from mapper import upload
+    from mapper.userlayers import built_layer, prepare
+
+    release = threading.Event()
+    real_check = mapper.Bundle.check
+
+    def held_check(self: mapper.Bundle, *args: object) -> list:  # type: ignore[type-arg]
+        release.wait()
+        return real_check(self, *args)
+
+    monkeypatch.setattr(mapper.Bundle, "check", held_check)
+    table = upload.read_upload("queue.csv", _CSV)
+    mapping = upload.detect_mapping(table)
+    result = upload.apply_mapping(table, mapping)
+    made: list[str] = []
+
+    def build(name: str):  # type: ignore[no-untyped-def]
+        def run():  # type: ignore[no-untyped-def]
+            made.append(name)
+            return upload.upload_layer(result, mapping, layer_id=layer_id(name))
+
+        return run
+
+    try:
+        prepare("queue-a", bundle, build("a.csv"))
+        built_layer("queue-a", build("a.csv"))  # a: drawable, its check held: the worker is busy
+        prepare("queue-b", bundle, build("b.csv"))  # queued behind a
+        prepare("queue-c", bundle, build("c.csv"))  # b is dropped
+        layer, _ = built_layer("queue-b", build("b.csv"))  # built here, not waited for
+        assert layer.id == layer_id("b.csv")
+        assert made == ["a.csv", "b.csv"]
+    finally:
+        release.set()
+    built_layer("queue-c", lambda: pytest.fail("c was prepared"))
+    assert made == ["a.csv", "b.csv", "c.csv"]

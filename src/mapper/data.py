@@ -15,7 +15,7 @@ import shapely
 from . import _diskcache
 from ._errors import Problem, SpecError
 from .catalogue import Catalogue, Layer, load_catalogue
-from .enrich import countries_frame, enrich_layer
+from .enrich import check_locations, countries_frame, enrich_layer
 from .io import read_layer_file
 from .validate import ValidationReport, read_attributes, read_checked
 
@@ -71,16 +71,24 @@ class Bundle:
         """
         return self.with_enriched_layers(EnrichedLayer(layer, *self.enrich(layer, frame)) for layer, frame in extra)
 
-    def enrich(self, layer: Layer, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    def enrich(
+        self, layer: Layer, frame: gpd.GeoDataFrame, *, check: bool = True
+    ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
         """A layer's records enriched against this bundle's countries (names, attributes,
         measures), indexed 0..n-1, and its consistency findings; what :meth:`with_layers`
         does to each extra layer, for a caller that keeps the result (an upload's layer is
-        enriched once, not at every change of its workspace)."""
+        enriched once, not at every change of its workspace). With ``check=False`` the
+        findings are left for :meth:`check` (the records are the same)."""
         needs_land = any(m in ("coast_distance_km", "land_share_pct") for m in layer.measures)
         enriched, findings = enrich_layer(
-            frame, layer, self.countries, self.catalogue.countries, self.land if needs_land else None
+            frame, layer, self.countries, self.catalogue.countries, self.land if needs_land else None, check=check
         )
         return enriched.reset_index(drop=True), findings
+
+    def check(self, layer: Layer, enriched: gpd.GeoDataFrame) -> list[Problem]:
+        """The consistency findings of records :meth:`enrich` gave with ``check=False`` (a
+        point outside the country it names, ...): what ``check=True`` adds."""
+        return check_locations(enriched, layer, self.countries)
 
     def with_enriched_layers(self, extra: Iterable[EnrichedLayer]) -> Bundle:
         """:meth:`with_layers` for layers already enriched by :meth:`enrich` of a bundle with

@@ -292,13 +292,15 @@ def enrich_layer(
     countries: gpd.GeoDataFrame,
     spec: CountrySpec,
     land: BaseGeometry | None,
+    *,
+    check: bool = True,
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Join country attributes, add geodesic measures and check locations (``land``, the
     union of the country polygons, is needed only for ``coast_distance_km`` and
-    ``land_share_pct``)."""
+    ``land_share_pct``; ``check=False`` leaves the check to :func:`check_locations`)."""
     frame = add_measures(frame, layer, land)
     frame = join_countries(frame, layer, countries, spec)
-    return frame, check_locations(frame, layer, countries)
+    return frame, check_locations(frame, layer, countries) if check else []
 
 
 def has_site(frame: gpd.GeoDataFrame) -> pd.Series:

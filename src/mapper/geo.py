@@ -33,8 +33,13 @@ def area_km2(geom: BaseGeometry | None) -> float:
 
 @lru_cache(maxsize=512)
 def _to_local(lon: float, lat: float) -> pyproj.Transformer:
-    local = pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={lat:.4f} +lon_0={lon:.4f} +datum=WGS84 +units=m")
-    return pyproj.Transformer.from_crs("EPSG:4326", local, always_xy=True)
+    """Longitude/latitude (WGS 84, degrees) to metres in an azimuthal equidistant projection
+    centred on ``(lon, lat)``: the pipeline ``from_crs`` finds for it, given directly (the same
+    numbers, without the ~20 ms search of PROJ's database per centre)."""
+    return pyproj.Transformer.from_pipeline(
+        "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
+        f"+step +proj=aeqd +lat_0={lat:.4f} +lon_0={lon:.4f} +ellps=WGS84 +units=m"
+    )
 
 
 def _local(geom: BaseGeometry, transformer: pyproj.Transformer) -> BaseGeometry:

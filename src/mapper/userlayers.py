@@ -15,12 +15,14 @@ import threading
 import urllib.parse
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC
+from datetime import UTC, datetime
 
 import geopandas as gpd
 
+from . import _trace
 from ._errors import MapperError, UnknownWorkspaceError
 from .catalogue import Layer
 from .data import Bundle, EnrichedLayer
@@ -61,13 +63,21 @@ def content_key(saved: Upload) -> str:
     the mapping, the sheet or layer picked, the upload time (the records carry it) and the
     layer id. Two versions with the same key give the same layer, whichever process or
     session builds it."""
+    return upload_key(saved.name, saved.sha256, saved.mapping, saved.sheet, saved.layer, saved.created)
+
+
+def upload_key(
+    name: str, sha256: str, mapping: Mapping[str, object], sheet: str | None, layer: str | None, created: datetime
+) -> str:
+    """:func:`content_key` of the version that saving these would make (known before it is
+    saved: ``sha256`` is the file's SHA-256 in hex, ``created`` the upload time)."""
     made_of = {
-        "sha256": saved.sha256,
-        "mapping": saved.mapping,
-        "sheet": saved.sheet,
-        "layer": saved.layer,
-        "uploaded": saved.created.astimezone(UTC).isoformat() if saved.created.tzinfo else saved.created.isoformat(),
-        "layer_id": layer_id(saved.name),
+        "sha256": sha256,
+        "mapping": dict(mapping),
+        "sheet": sheet,
+        "layer": layer,
+        "uploaded": created.astimezone(UTC).isoformat() if created.tzinfo else created.isoformat(),
+        "layer_id": layer_id(name),
     }
     return hashlib.sha256(json.dumps(made_of, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
@@ -75,12 +85,18 @@ def content_key(saved: Upload) -> str:
 @dataclass
 class _Built:
     """An upload's layer and records as built, and once enriched, by the countries of the
-    bundle it was enriched against (held weakly: a reloaded bundle enriches again)."""
+    bundle it was enriched against (held weakly: a reloaded bundle enriches again), and
+    whatever was made from them ahead (``ahead``: e.g. the map's documents, kept alive
+    here so that the map page takes them over)."""
 
     layer: Layer
     frame: gpd.GeoDataFrame
     enriched: EnrichedLayer | None = None
     countries: weakref.ref[gpd.GeoDataFrame] | None = None
+    ahead: object = None
+    #: False while :func:`prepare` checks the records against the countries (``enriched``
+    #: has no findings yet).
+    checked: bool = True
 
 
 #: Layers built from uploads in this process, by :func:`content_key` (a version never
@@ -94,21 +110,138 @@ _BUILT_LOCK = threading.Lock()
 
 def remember(saved: Upload, built: tuple[Layer, gpd.GeoDataFrame]) -> None:
     """Keep the layer just built for an upload version (so that showing it right after
-    saving does not read and check the file a second time)."""
+    saving does not read and check the file a second time). What :func:`prepare` made of
+    the same layer objects is kept with it."""
+    _keep(content_key(saved), built)
+
+
+def _keep(key: str, built: tuple[Layer, gpd.GeoDataFrame]) -> _Built:
     with _BUILT_LOCK:
-        key = content_key(saved)
-        _BUILT[key] = _Built(*built)
+        found = _BUILT.get(key)
+        if found is None or found.layer is not built[0] or found.frame is not built[1]:
+            found = _BUILT[key] = _Built(*built)
         _BUILT.move_to_end(key)
         while len(_BUILT) > _BUILT_MAX:
             _BUILT.popitem(last=False)
+        return found
 
 
 def _built(key: str) -> _Built | None:
+    _wait(key)
     with _BUILT_LOCK:
         found = _BUILT.get(key)
         if found is not None:
             _BUILT.move_to_end(key)
         return found
+
+
+@dataclass
+class _Ahead:
+    """A preparation under way: its job, and whether its layer can be drawn yet (set once
+    the layer is built, enriched and its documents made, or once the job failed)."""
+
+    job: Future[None]
+    drawable: threading.Event
+
+
+#: Uploads being prepared ahead (:func:`prepare`), by :func:`upload_key`: one at a time, in
+#: a thread of their own, while the user looks at the preview.
+_AHEAD: dict[str, _Ahead] = {}
+_AHEAD_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mapper-upload-ahead")
+
+
+def _wait(key: str) -> None:
+    """Let a preparation of ``key`` under way get its layer drawable (its country check may
+    still run; a failure is left to the caller, which builds again and reports it)."""
+    with _BUILT_LOCK:
+        pending = _AHEAD.get(key)
+    if pending is not None:
+        pending.drawable.wait()
+
+
+def prepare(
+    key: str,
+    base: Bundle,
+    build: Callable[[], tuple[Layer, gpd.GeoDataFrame]],
+    then: Callable[[Bundle], object] | None = None,
+) -> None:
+    """Build, enrich and check an upload's layer in the background, before it is saved.
+
+    While the user looks at the preview, the layer (``build()``) is made and enriched
+    against ``base``, ``then`` gets ``base`` with the layer (e.g. to publish the map's
+    documents; what it returns is kept with the layer), and last the records are checked
+    against the countries they name. Saving the upload then finds all of it by ``key``
+    (:func:`upload_key`, equal to the saved version's :func:`content_key`): "Add to map" and
+    the Map page do not do it again, and draw the layer without waiting for the check; its
+    findings join the workspace's report when the check ends (:func:`checking` says which
+    uploads are still checked). A failure is not kept: the caller builds again on "Add to
+    map" and shows the error. Returns at once; does nothing if ``key`` is built or under way,
+    and drops the preparations still queued (a preview changed since: the newest counts).
+    """
+    drawable = threading.Event()
+
+    def run() -> None:
+        try:
+            with _trace.span("prepare (background)"):
+                _prepare(key, base, build, then, drawable)
+        finally:
+            drawable.set()
+            with _BUILT_LOCK:
+                _AHEAD.pop(key, None)
+
+    with _BUILT_LOCK:
+        if key in _BUILT or key in _AHEAD:
+            return
+        for other, queued in list(_AHEAD.items()):  # an older preview not started: not needed now
+            if queued.job.cancel():
+                queued.drawable.set()  # (whoever waits for it builds it)
+                del _AHEAD[other]
+        _AHEAD[key] = _Ahead(_AHEAD_POOL.submit(run), drawable)
+
+
+def _prepare(
+    key: str,
+    base: Bundle,
+    build: Callable[[], tuple[Layer, gpd.GeoDataFrame]],
+    then: Callable[[Bundle], object] | None,
+    drawable: threading.Event,
+) -> None:
+    entry = _keep(key, build())
+    frame, _ = base.enrich(entry.layer, entry.frame, check=False)
+    unchecked = EnrichedLayer(entry.layer, frame, [])
+    with _BUILT_LOCK:
+        entry.enriched, entry.countries, entry.checked = unchecked, weakref.ref(base.countries), False
+    try:
+        if then is not None:
+            entry.ahead = then(base.with_enriched_layers([unchecked]))
+        drawable.set()
+        with _trace.span("country check (background)"):
+            findings = base.check(entry.layer, frame)
+    except BaseException:
+        with _BUILT_LOCK:  # not shown without its check: the next use builds it all again
+            _BUILT.pop(key, None)
+        raise
+    with _BUILT_LOCK:
+        entry.enriched, entry.checked = EnrichedLayer(entry.layer, frame, findings), True
+
+
+def checking(store: WorkspaceStore, workspace_id: str) -> tuple[str, ...]:
+    """The ids of the workspace's uploads whose layer is shown while its country check still
+    runs (:func:`prepare`): part of a cache key of the workspace's bundle, so that a bundle
+    made before the findings is made again once they are in."""
+    pending = []
+    for saved in store.uploads(workspace_id):
+        with _BUILT_LOCK:
+            found = _BUILT.get(content_key(saved))
+        if found is not None and not found.checked:
+            pending.append(saved.id)
+    return tuple(pending)
+
+
+def built_layer(key: str, build: Callable[[], tuple[Layer, gpd.GeoDataFrame]]) -> tuple[Layer, gpd.GeoDataFrame]:
+    """The layer :func:`prepare` made for ``key`` (waiting for it if under way), else ``build()``."""
+    found = _built(key)
+    return (found.layer, found.frame) if found is not None else build()
 
 
 def build_upload_layer(store: WorkspaceStore, saved: Upload) -> tuple[Layer, gpd.GeoDataFrame]:

@@ -348,6 +348,39 @@
     });
   }
 
+  // compact points: one tooltip, popup and hover binding on the layer's group, which Leaflet
+  // hands the marker under the pointer (not four objects and handlers per marker)
+  function bindGroup(st, spec, data, group) {
+    function index(layer) {
+      return layer.feature.properties.i;
+    }
+    group.bindTooltip(
+      function (layer) {
+        return tipHtml(data, index(layer));
+      },
+      { sticky: true }
+    );
+    group.bindPopup("…", { maxWidth: 460, maxHeight: 320 });
+    group.on("popupopen", function (e) {
+      var source = e.popup._source;
+      if (!source || !source.feature) return;
+      popupHtml(data, index(source)).then(
+        function (html) {
+          e.popup.setContent(html);
+        },
+        function (err) {
+          e.popup.setContent(esc(say(st, "popup_failed", { error: err.message })));
+        }
+      );
+    });
+    group.on("mouseover", function (e) {
+      if (e.layer && e.layer.setStyle) e.layer.setStyle({ weight: 5, fillOpacity: 0.7 });
+    });
+    group.on("mouseout", function (e) {
+      if (e.layer && e.layer.setStyle) e.layer.setStyle(featureStyle(spec, data, e.layer.feature.properties));
+    });
+  }
+
   function buildLayer(map, st, spec, data) {
     var paneId = pane(map, spec.geometry);
     var renderer = spec.canvas ? L.canvas({ pane: paneId }) : undefined;
@@ -365,7 +398,6 @@
         options.renderer = renderer;
         var marker = L.circleMarker([y, x], options);
         marker.feature = { type: "Feature", properties: properties, geometry: { type: "Point", coordinates: [x, y] } };
-        bindFeature(st, spec, data, marker, properties);
         byIndex[properties.i] = marker;
       }
     } else {
@@ -408,6 +440,7 @@
       badges: L.featureGroup(),
       visible: {},
     };
+    if (data.points) bindGroup(st, spec, data, entry.shown);
     if (data.bands) {
       entry.band = -1; // -1: the features' own geometry
       entry.position = {}; // record index -> position in data.features (the bands' order)
