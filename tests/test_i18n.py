@@ -461,9 +461,10 @@ def _text(node: ast.AST) -> bool:
 
 
 def _untranslatable_messages(paths: list[Path], errors: set[str], rows: set[str]) -> list[str]:
-    """Errors raised with plain text in ``paths``, and, in the modules named in ``rows``, row
-    problems and notes given as plain text (a ``(row, column, value, text)`` tuple or a note
-    appended)."""
+    """Errors raised with plain text in ``paths`` (as their message or in the list of problems
+    a ``SpecError`` carries), and, in the modules named in ``rows``, row problems, spec
+    problems and notes given as plain text (a ``(row, column, value, text)`` tuple, a problem
+    or note appended, or a list of them built by a comprehension)."""
     offenders = {}
     for path in paths:
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -472,7 +473,12 @@ def _untranslatable_messages(paths: list[Path], errors: set[str], rows: set[str]
             if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
                 func = node.exc.func
                 name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-                if name in errors and node.exc.args and _text(node.exc.args[0]):
+                listed = [  # SpecError(path, [problem, ...]): the problems listed, or made in a comprehension
+                    e
+                    for a in node.exc.args[1:]
+                    for e in (a.elts if isinstance(a, ast.List) else [a.elt] if isinstance(a, ast.ListComp) else [])
+                ]
+                if name in errors and node.exc.args and (_text(node.exc.args[0]) or any(map(_text, listed))):
                     text = node.exc
             elif path.name not in rows:
                 continue
@@ -481,6 +487,13 @@ def _untranslatable_messages(paths: list[Path], errors: set[str], rows: set[str]
                     last = arg.elts[-1] if isinstance(arg, ast.Tuple) and arg.elts else arg
                     if _text(last):
                         text = node
+            elif (
+                isinstance(node, ast.Assign)
+                and [ast.unparse(t) for t in node.targets] == ["problems"]
+                and isinstance(node.value, ast.ListComp)
+                and _text(node.value.elt)
+            ):
+                text = node.value  # problems = [f"... {x}" for x in ...]
             elif isinstance(node, ast.Tuple) and len(node.elts) in (3, 4) and _text(node.elts[-1]):
                 text = node  # (position, value, text) / (position, column, value, text) of an upload row
             if text is not None:
@@ -511,27 +524,56 @@ def _mapper_errors() -> set[str]:
 
 def test_every_error_and_upload_row_problem_of_the_library_is_a_translatable_message() -> None:
     """What reaches people (an error the mapper raises, an upload's rows set aside and its
-    notes) is a ``Message``, so the app and ``mapper --lang ja`` show it in Japanese."""
+    notes, the problems of a layer spec, schema or facet) is a ``Message``, so the app and
+    ``mapper validate --lang ja`` show it in Japanese."""
     paths = sorted((ROOT / "src" / "mapper").glob("*.py"))
-    assert _untranslatable_messages(paths, _mapper_errors(), {"upload.py"}) == []
+    rows = {"upload.py", "catalogue.py", "facets.py", "schema.py"}
+    assert _untranslatable_messages(paths, _mapper_errors(), rows) == []
+
+
+def test_the_problems_of_a_broken_spec_are_shown_in_japanese(tmp_path: Path) -> None:
+    """``mapper validate --lang ja``: every problem of a broken schema is Japanese, while the
+    file, the field names and the values stay as written."""
+    from mapper._errors import SpecError
+    from mapper.schema import load_schema
+
+    path = tmp_path / "plants.toml"
+    path.write_text(
+        'id = "plants"\ntitle = "Plants"\n[fields.size]\ntype = "number"\nmin = "1"\npattern = "("\nq = 1\n'
+        '[fields.kind]\ntype = "text"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(SpecError) as info:
+        load_schema(path)
+    english = info.value.text(translator("en")).splitlines()[1:]
+    japanese = info.value.text(translator("ja")).splitlines()[1:]
+    assert len(english) == len(japanese) == 4
+    kana = re.compile(r"[\u3040-\u30ff]")
+    assert [line for line in japanese if not kana.search(line)] == []
+    for kept in ("fields.size.min", "'1'", "fields.size.pattern", "['q']", "fields.kind.type", "'text'"):
+        assert kept in "\n".join(japanese)
+    assert str(path) in info.value.text(translator("ja"))
 
 
 def test_the_untranslatable_message_check_finds_plain_text(tmp_path: Path) -> None:
-    """The check above can fail: one wrapped and three plain messages."""
+    """The check above can fail: two wrapped and five plain messages."""
     module = tmp_path / "m.py"
     module.write_text(
         "raise UploadError(Message('fine {x}', x=1))\n"
         "raise UploadError(f'{name}: is bad')\n"
         "problems.append((k, column, value, 'the name is empty'))\n"
         "notes.append(f'{n} empty line(s) skipped')\n"
+        "raise SpecError(str(path), [Message('fine'), 'is not valid TOML'])\n"
+        "problems = [f'facets.{fid} is declared twice' for fid in taken]\n"
+        "raise SpecError(path, [Message('fine {x}', x=x) for x in taken])\n"
     )
     global ROOT
     saved, ROOT = ROOT, tmp_path
     try:
-        found = [o.split(":")[1] for o in _untranslatable_messages([module], {"UploadError"}, {"m.py"})]
+        found = [o.split(":")[1] for o in _untranslatable_messages([module], {"UploadError", "SpecError"}, {"m.py"})]
     finally:
         ROOT = saved
-    assert found == ["2", "3", "4"]
+    assert found == ["2", "3", "4", "5", "6"]
 
 
 # --- the Japanese font embedded in the HTML map ------------------------------------------------

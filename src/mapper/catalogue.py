@@ -15,6 +15,7 @@ from typing import Any
 from . import _paths
 from ._errors import SpecError, UnknownLayerError
 from .facets import Facet, merge_facets, parse_facets
+from .i18n import Message
 from .measures import CHECK_NEEDS, CHECKS, MEASURES
 from .schema import Schema, load_schemas, read_toml
 
@@ -161,7 +162,8 @@ class Catalogue(Mapping[str, Layer]):
         taken = [lid for lid in extra if lid in self._layers]
         if taken:
             raise SpecError(
-                ", ".join(taken), [f"layer id {lid!r} is already in the catalogue; pick another" for lid in taken]
+                ", ".join(taken),
+                [Message("layer id {lid} is already in the catalogue; pick another", lid=repr(lid)) for lid in taken],
             )
         return Catalogue(
             {**self._layers, **extra}, self.countries, self.root, self._base_facets, added=self.added | set(extra)
@@ -210,11 +212,13 @@ def _listed(raw: Any, key: str, known: Mapping[str, object], problems: list[str]
     if raw is None:
         return ()
     if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-        problems.append(f"'{key}' must be a list of names; known: {', '.join(known)}")
+        problems.append(Message("'{key}' must be a list of names; known: {known}", key=key, known=", ".join(known)))
         return ()
     for name in raw:
         if name not in known:
-            problems.append(f"'{key}' names {name!r}; known: {', '.join(known)}")
+            problems.append(
+                Message("'{key}' names {name}; known: {known}", key=key, name=repr(name), known=", ".join(known))
+            )
     return tuple(dict.fromkeys(n for n in raw if n in known))
 
 
@@ -225,8 +229,12 @@ def _check_filters(layer: Layer, facets: Mapping[str, Facet]) -> None:
         facet = facets.get(fid)
         if facet is None:
             problems.append(
-                f"filters.{fid} is not a declared facet; use one of {', '.join(facets)} "
-                f"or declare it under [facets.{fid}] (see layers/facets.toml)"
+                Message(
+                    "filters.{fid} is not a declared facet; use one of {facets} "
+                    "or declare it under [facets.{fid}] (see layers/facets.toml)",
+                    fid=fid,
+                    facets=", ".join(facets),
+                )
             )
             continue
         allowed = _FACET_TYPES[facet.kind]
@@ -234,8 +242,14 @@ def _check_filters(layer: Layer, facets: Mapping[str, Facet]) -> None:
             spec = layer.schema.fields.get(name)
             if allowed is not None and spec is not None and spec.type not in allowed:
                 problems.append(
-                    f"filters.{fid} names {name!r} of type {spec.type!r}; a {facet.kind} facet needs one of "
-                    f"{', '.join(sorted(allowed))}"
+                    Message(
+                        "filters.{fid} names {name} of type {type}; a {kind} facet needs one of {types}",
+                        fid=fid,
+                        name=repr(name),
+                        type=repr(spec.type),
+                        kind=facet.kind,
+                        types=", ".join(sorted(allowed)),
+                    )
                 )
     if problems:
         raise SpecError(str(layer.spec_path or layer.id), problems)
@@ -244,7 +258,7 @@ def _check_filters(layer: Layer, facets: Mapping[str, Facet]) -> None:
 def _text(raw: dict[str, Any], key: str, problems: list[str], *, required: bool = True) -> str:
     value = raw.get(key, "")
     if not isinstance(value, str) or (required and not value.strip()):
-        problems.append(f"'{key}' is missing or not text")
+        problems.append(Message("'{key}' is missing or not text", key=key))
         return ""
     return value
 
@@ -255,42 +269,70 @@ def _names(raw: Any, key: str, schema: Schema | None, problems: list[str]) -> tu
     if isinstance(raw, str):
         raw = [raw]
     if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-        problems.append(f"'{key}' must be a list of field names")
+        problems.append(Message("'{key}' must be a list of field names", key=key))
         return ()
     if schema is not None:
         for name in raw:
             if name not in schema.fields:
-                problems.append(f"'{key}' names {name!r}, which is not a field of schema '{schema.id}'")
+                problems.append(
+                    Message(
+                        "'{key}' names {name}, which is not a field of schema '{schema}'",
+                        key=key,
+                        name=repr(name),
+                        schema=schema.id,
+                    )
+                )
     return tuple(raw)
 
 
 def _inside(root: Path, text: str, key: str, problems: list[str]) -> Path:
     """The file a spec's path names, which must be a file inside the catalogue root."""
-    where = "the catalogue root"
+    value = repr(text[:200])
     if "\x00" in text:
-        problems.append(f"'{key}' holds a NUL character ({text[:200]!r}); write a plain relative path")
+        problems.append(
+            Message("'{key}' holds a NUL character ({value}); write a plain relative path", key=key, value=value)
+        )
         return root
     path = root / text
     if Path(text).is_absolute() or ".." in Path(text).parts:
         problems.append(
-            f"'{key}' is {text[:200]!r}, which points outside {where} ({root}); write a path relative to it, "
-            "e.g. geodata/my_layer.geojson, and keep the file inside"
+            Message(
+                "'{key}' is {value}, which points outside the catalogue root ({root}); write a path relative to "
+                "it, e.g. geodata/my_layer.geojson, and keep the file inside",
+                key=key,
+                value=value,
+                root=str(root),
+            )
         )
         return root
     try:
         inside = path.resolve().is_relative_to(root.resolve())
         is_file = path.is_file()
     except (OSError, ValueError) as exc:
-        problems.append(f"'{key}' is {text[:200]!r}, which is not a usable path ({exc}); rename the file")
+        problems.append(
+            Message(
+                "'{key}' is {value}, which is not a usable path ({error}); rename the file",
+                key=key,
+                value=value,
+                error=str(exc),
+            )
+        )
         return root
     if not inside:
         problems.append(
-            f"'{key}' is {text[:200]!r}, which resolves outside {where} ({root}) through a link; "
-            "keep the data file inside the catalogue"
+            Message(
+                "'{key}' is {value}, which resolves outside the catalogue root ({root}) through a link; "
+                "keep the data file inside the catalogue",
+                key=key,
+                value=value,
+                root=str(root),
+            )
         )
         return root
     if not is_file:
-        problems.append(f"'{key}' is {text[:200]!r}, but there is no such file under {root}")
+        problems.append(
+            Message("'{key}' is {value}, but there is no such file under {root}", key=key, value=value, root=str(root))
+        )
     return path
 
 
@@ -303,7 +345,7 @@ def _as_of(raw: dict[str, Any], problems: list[str]) -> str:
             return _dt.date.fromisoformat(value).isoformat()
         except ValueError:
             pass
-    problems.append(f"'as_of' must be a date (YYYY-MM-DD), got {value!r}")
+    problems.append(Message("'as_of' must be a date (YYYY-MM-DD), got {value}", value=repr(value)[:200]))
     return ""
 
 
@@ -311,7 +353,7 @@ def _style(raw: Any, schema: Schema | None, problems: list[str]) -> Style:
     if raw is None:
         return Style()
     if not isinstance(raw, dict):
-        problems.append("[style] must be a table")
+        problems.append(Message("[style] must be a table"))
         return Style()
     known = {
         "color_by",
@@ -326,55 +368,85 @@ def _style(raw: Any, schema: Schema | None, problems: list[str]) -> Style:
     }
     unknown = set(raw) - known
     if unknown:
-        problems.append(f"[style] has unknown keys {sorted(unknown)}; allowed: {sorted(known)}")
+        problems.append(
+            Message(
+                "[style] has unknown keys {unknown}; allowed: {known}",
+                unknown=str(sorted(unknown)),
+                known=str(sorted(known)),
+            )
+        )
     color_by = raw.get("color_by")
     if color_by is not None and not isinstance(color_by, str):
-        problems.append(f"style.color_by must be a field name (text), got {color_by!r}")
+        problems.append(Message("style.color_by must be a field name (text), got {value}", value=repr(color_by)[:200]))
         color_by = None
     if color_by is not None and schema is not None and color_by not in schema.fields:
-        problems.append(f"style.color_by names {color_by!r}, which is not a field of schema '{schema.id}'")
+        problems.append(
+            Message(
+                "style.color_by names {name}, which is not a field of schema '{schema}'",
+                name=repr(color_by),
+                schema=schema.id,
+            )
+        )
     palette = raw.get("palette", {})
     if not isinstance(palette, dict):
-        problems.append('style.palette must be a table of value = "#rrggbb"')
+        problems.append(Message('style.palette must be a table of value = "#rrggbb"'))
         palette = {}
     for key, colour in palette.items():
         if not isinstance(colour, str) or not _HEX.match(colour):
-            problems.append(f'style.palette.{key} is {colour!r}; write colours as "#rrggbb"')
+            problems.append(
+                Message('style.palette.{key} is {value}; write colours as "#rrggbb"', key=key, value=repr(colour)[:200])
+            )
     if color_by and schema is not None and color_by in schema.fields:
         allowed = schema.fields[color_by].allowed
         if allowed:
             for key in palette:
                 if key not in allowed:
-                    problems.append(f"style.palette.{key} is not an allowed value of {color_by!r}")
+                    problems.append(
+                        Message("style.palette.{key} is not an allowed value of {field}", key=key, field=repr(color_by))
+                    )
             for value in allowed:
                 if value not in palette:
-                    problems.append(f"style.palette has no colour for {color_by} = {value!r}")
+                    problems.append(
+                        Message("style.palette has no colour for {field} = {value}", field=color_by, value=repr(value))
+                    )
     default_color = raw.get("default_color", "#555555")
     if not isinstance(default_color, str) or not _HEX.match(default_color):
-        problems.append(f'style.default_color is {default_color!r}; write colours as "#rrggbb"')
+        problems.append(
+            Message('style.default_color is {value}; write colours as "#rrggbb"', value=repr(default_color)[:200])
+        )
     stroke_color = raw.get("stroke_color")
     if stroke_color is not None and (not isinstance(stroke_color, str) or not _HEX.match(stroke_color)):
-        problems.append(f'style.stroke_color is {stroke_color!r}; write colours as "#rrggbb"')
+        problems.append(
+            Message('style.stroke_color is {value}; write colours as "#rrggbb"', value=repr(stroke_color)[:200])
+        )
         stroke_color = None
     width_by = raw.get("width_by")
     if width_by is not None and not isinstance(width_by, str):
-        problems.append(f"style.width_by must be a field name (text), got {width_by!r}")
+        problems.append(Message("style.width_by must be a field name (text), got {value}", value=repr(width_by)[:200]))
         width_by = None
     if width_by is not None and schema is not None and width_by not in schema.fields:
-        problems.append(f"style.width_by names {width_by!r}, which is not a field of schema '{schema.id}'")
+        problems.append(
+            Message(
+                "style.width_by names {name}, which is not a field of schema '{schema}'",
+                name=repr(width_by),
+                schema=schema.id,
+            )
+        )
     stops_raw = raw.get("width_stops", [])
     stops: list[tuple[float, float]] = []
     if not isinstance(stops_raw, list) or not all(
         isinstance(s, list) and len(s) == 2 and all(isinstance(x, int | float) for x in s) for s in stops_raw
     ):
-        problems.append("style.width_stops must be a list of [threshold, width] pairs")
+        problems.append(Message("style.width_stops must be a list of [threshold, width] pairs"))
     else:
         stops = sorted((float(a), float(b)) for a, b in stops_raw)
     numbers = {}
     for key, default in (("width", 2.0), ("radius", 6.0), ("fill_opacity", 0.35)):
         value = raw.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < float("inf"):
-            problems.append(f"style.{key} must be a non-negative number, got {value!r}")
+            problems.append(
+                Message("style.{key} must be a non-negative number, got {value}", key=key, value=repr(value)[:200])
+            )
             value = default
         numbers[key] = float(value)
     return Style(
@@ -443,12 +515,21 @@ def _load_layer(
     }
     unknown = set(raw) - known
     if unknown:
-        problems.append(f"unknown keys {sorted(unknown)}; allowed: {sorted(known)}")
+        problems.append(
+            Message("unknown keys {unknown}; allowed: {known}", unknown=str(sorted(unknown)), known=str(sorted(known)))
+        )
     layer_id = _text(raw, "id", problems)
     if layer_id and not _ID.match(layer_id):
-        problems.append(f"'id' is {layer_id!r}; use lower-case letters, digits and '_'")
+        problems.append(Message("'id' is {value}; use lower-case letters, digits and '_'", value=repr(layer_id)))
     if layer_id and source is None and layer_id != path.stem:
-        problems.append(f"'id' is {layer_id!r} but the file is {path.name}; name the file {layer_id}.toml")
+        problems.append(
+            Message(
+                "'id' is {value} but the file is {file}; name the file {name}",
+                value=repr(layer_id),
+                file=path.name,
+                name=f"{layer_id}.toml",
+            )
+        )
     title = _text(raw, "title", problems)
     description = _text(raw, "description", problems)
     source_text = _text(raw, "source", problems)
@@ -457,12 +538,27 @@ def _load_layer(
     schema_id = _text(raw, "schema", problems)
     schema = schemas.get(schema_id)
     if schema_id and schema is None:
-        problems.append(f"'schema' is {schema_id!r}; known schemas: {', '.join(sorted(schemas))}")
+        problems.append(
+            Message(
+                "'schema' is {value}; known schemas: {schemas}",
+                value=repr(schema_id),
+                schemas=", ".join(sorted(schemas)),
+            )
+        )
     geometry = _text(raw, "geometry", problems)
     if geometry and geometry not in GEOMETRIES:
-        problems.append(f"'geometry' is {geometry!r}; use one of {', '.join(GEOMETRIES)}")
+        problems.append(
+            Message("'geometry' is {value}; use one of {kinds}", value=repr(geometry), kinds=", ".join(GEOMETRIES))
+        )
     elif geometry and schema is not None and not set(schema.geometry_types) <= set(GEOMETRIES[geometry]):
-        problems.append(f"'geometry' is {geometry!r} but schema '{schema.id}' holds {list(schema.geometry_types)}")
+        problems.append(
+            Message(
+                "'geometry' is {value} but schema '{schema}' holds {kinds}",
+                value=repr(geometry),
+                schema=schema.id,
+                kinds=str(list(schema.geometry_types)),
+            )
+        )
     attribution = _text(raw, "attribution", problems)
     licence = _text(raw, "licence", problems)
     as_of = _as_of(raw, problems)
@@ -470,24 +566,26 @@ def _load_layer(
     tooltip = _names(raw.get("tooltip"), "tooltip", schema, problems)
     popup = _names(raw.get("popup"), "popup", schema, problems)
     if not tooltip:
-        problems.append("'tooltip' must list at least one field")
+        problems.append(Message("'tooltip' must list at least one field"))
     filters_raw = raw.get("filters", {})
     filters: dict[str, tuple[str, ...]] = {}
     if not isinstance(filters_raw, dict):
-        problems.append("[filters] must be a table of facet = [fields]")
+        problems.append(Message("[filters] must be a table of facet = [fields]"))
         filters_raw = {}
     for facet, names in filters_raw.items():
         filters[facet] = _names(names, f"filters.{facet}", schema, problems)
     measures = _listed(raw.get("measures"), "measures", MEASURES, problems)
     for name in measures:
         if geometry in GEOMETRIES and geometry not in MEASURES[name].geometries:
-            problems.append(f"measures names {name!r}, which does not apply to {geometry} layers")
+            problems.append(
+                Message("measures names {name}, which does not apply to {kind} layers", name=repr(name), kind=geometry)
+            )
     checks = _listed(raw.get("checks"), "checks", CHECKS, problems)
     measures += tuple(n for c in checks for n in CHECK_NEEDS.get(c, ()) if n not in measures)
     if "at_sea" in checks and geometry != "polygon":
-        problems.append("checks names 'at_sea', which applies to polygon layers only")
+        problems.append(Message("checks names 'at_sea', which applies to polygon layers only"))
     if checks and not raw.get("country_fields"):
-        problems.append("checks need 'country_fields' (the fields naming each record's countries)")
+        problems.append(Message("checks need 'country_fields' (the fields naming each record's countries)"))
     own_facets: dict[str, Facet] = {}
     if "facets" in raw:
         try:
@@ -497,17 +595,27 @@ def _load_layer(
     country_fields = _names(raw.get("country_fields"), "country_fields", schema, problems)
     labels = raw.get("labels", {})
     if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
-        problems.append('[labels] must be a table of field = "Label"')
+        problems.append(Message('[labels] must be a table of field = "Label"'))
         labels = {}
     label_field = raw.get("label_field", "name")
     if not isinstance(label_field, str):
-        problems.append(f"'label_field' must be a field name (text), got {label_field!r}")
+        problems.append(
+            Message("'label_field' must be a field name (text), got {value}", value=repr(label_field)[:200])
+        )
         label_field = "name"
     elif schema is not None and label_field not in schema.fields:
-        problems.append(f"'label_field' names {label_field!r}, which is not a field of schema '{schema.id}'")
+        problems.append(
+            Message(
+                "'label_field' names {name}, which is not a field of schema '{schema}'",
+                name=repr(label_field),
+                schema=schema.id,
+            )
+        )
     tolerance = raw.get("location_tolerance_km", 10.0)
     if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not 0 <= tolerance < float("inf"):
-        problems.append(f"'location_tolerance_km' must be a non-negative number, got {tolerance!r}")
+        problems.append(
+            Message("'location_tolerance_km' must be a non-negative number, got {value}", value=repr(tolerance)[:200])
+        )
         tolerance = 10.0
     if problems or schema is None:
         raise SpecError(str(path), problems)
@@ -547,14 +655,20 @@ def _load_countries(path: Path, raw: dict[str, Any], schemas: dict[str, Schema],
     schema_id = _text(raw, "schema", problems)
     schema = schemas.get(schema_id)
     if schema_id and schema is None:
-        problems.append(f"'schema' is {schema_id!r}; known schemas: {', '.join(sorted(schemas))}")
+        problems.append(
+            Message(
+                "'schema' is {value}; known schemas: {schemas}",
+                value=repr(schema_id),
+                schemas=", ".join(sorted(schemas)),
+            )
+        )
     attribution = _text(raw, "attribution", problems)
     licence = _text(raw, "licence", problems)
     as_of = _as_of(raw, problems)
     join_fields = _names(raw.get("join_fields"), "join_fields", schema, problems)
     labels = raw.get("labels", {})
     if not isinstance(labels, dict):
-        problems.append('[labels] must be a table of field = "Label"')
+        problems.append(Message('[labels] must be a table of field = "Label"'))
         labels = {}
     if problems or schema is None:
         raise SpecError(str(path), problems)
@@ -603,12 +717,18 @@ def load_catalogue(folder: str | Path | None = None, *, root: str | Path | None 
             unknown = set(raw) - {"kind", "facets"}
             if unknown:
                 raise SpecError(
-                    str(path), [f"unknown keys {sorted(unknown)}; a facets file holds [facets.<id>] blocks"]
+                    str(path),
+                    [
+                        Message(
+                            "unknown keys {unknown}; a facets file holds [facets.<id>] blocks",
+                            unknown=str(sorted(unknown)),
+                        )
+                    ],
                 )
             facets = parse_facets(raw.get("facets", {}), str(path))
         else:
             layer = _load_layer(path, raw, schemas, root)
             layers[layer.id] = layer
     if countries is None:
-        raise SpecError(str(folder), ['no countries spec: add countries.toml with kind = "countries"'])
+        raise SpecError(str(folder), [Message('no countries spec: add countries.toml with kind = "countries"')])
     return Catalogue(layers, countries, root, facets)

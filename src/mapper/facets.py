@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._errors import SpecError
+from .i18n import Message
 
 KINDS = ("choice", "range", "text")
 #: URL keys the view state itself uses; no facet may take them.
@@ -141,53 +142,96 @@ def parse_facets(raw: Any, where: str) -> dict[str, Facet]:
 def _parse_one(fid: str, block: Any, problems: list[str]) -> Facet | None:
     name = f"facets.{fid}"
     if not _ID.match(str(fid)):
-        problems.append(f"{name}: the id must be lower-case letters, digits and '_', starting with a letter")
+        problems.append(
+            Message("{name}: the id must be lower-case letters, digits and '_', starting with a letter", name=name)
+        )
         return None
     if not isinstance(block, dict):
-        problems.append(f"{name} must be a table with at least kind and label")
+        problems.append(Message("{name} must be a table with at least kind and label", name=name))
         return None
     unknown = set(block) - _KNOWN
     if unknown:
-        problems.append(f"{name} has unknown keys {sorted(unknown)}; allowed: {sorted(_KNOWN)}")
+        problems.append(
+            Message(
+                "{name} has unknown keys {unknown}; allowed: {known}",
+                name=name,
+                unknown=str(sorted(unknown)),
+                known=str(sorted(_KNOWN)),
+            )
+        )
     kind = block.get("kind")
     if kind not in KINDS:
-        problems.append(f"{name}.kind is {kind!r}; use one of {', '.join(KINDS)}")
+        problems.append(
+            Message(
+                "{name}.kind is {value}; use one of {kinds}", name=name, value=repr(kind)[:200], kinds=", ".join(KINDS)
+            )
+        )
         return None
     label = block.get("label")
     if not isinstance(label, str) or not label.strip():
-        problems.append(f"{name}.label is missing or not text")
+        problems.append(Message("{name}.label is missing or not text", name=name))
         return None
     texts = {k: block.get(k, "") for k in ("help", "unit", "placeholder")}
     for key, value in texts.items():
         if not isinstance(value, str):
-            problems.append(f"{name}.{key} must be text, got {value!r}")
+            problems.append(
+                Message("{name}.{key} must be text, got {value}", name=name, key=key, value=repr(value)[:200])
+            )
     values = block.get("values", "data")
     if values not in ("data", "country") or (values == "country" and kind != "choice"):
-        problems.append(f"{name}.values is {values!r}; use 'data', or 'country' for a choice of ISO3 codes")
+        problems.append(
+            Message(
+                "{name}.values is {value}; use 'data', or 'country' for a choice of ISO3 codes",
+                name=name,
+                value=repr(values)[:200],
+            )
+        )
     integer = block.get("integer", False)
     total = block.get("total", False)
     for key, flag in (("integer", integer), ("total", total)):
         if not isinstance(flag, bool):
-            problems.append(f"{name}.{key} must be true or false, got {flag!r}")
+            problems.append(
+                Message("{name}.{key} must be true or false, got {value}", name=name, key=key, value=repr(flag)[:200])
+            )
     aliases = block.get("aliases", [])
     if not (isinstance(aliases, list) and all(isinstance(a, str) for a in aliases)):
-        problems.append(f"{name}.aliases must be a list of URL keys, got {aliases!r}")
+        problems.append(
+            Message("{name}.aliases must be a list of URL keys, got {value}", name=name, value=repr(aliases)[:200])
+        )
         aliases = []
     if kind == "range" and len(aliases) % 2:
-        problems.append(f"{name}.aliases of a range come in pairs (low, high), got {aliases!r}")
+        problems.append(
+            Message(
+                "{name}.aliases of a range come in pairs (low, high), got {value}", name=name, value=repr(aliases)[:200]
+            )
+        )
     default = block.get("default", [])
     if not (isinstance(default, list) and all(isinstance(v, str) and v.strip() for v in default)):
-        problems.append(f'{name}.default must be a list of values, e.g. default = ["core"], got {default!r}')
+        problems.append(
+            Message(
+                '{name}.default must be a list of values, e.g. default = ["core"], got {value}',
+                name=name,
+                value=repr(default)[:200],
+            )
+        )
         default = []
     elif default and kind != "choice":
-        problems.append(f'{name}.default is only for a choice facet (kind = "choice"), not a {kind}')
+        problems.append(
+            Message('{name}.default is only for a choice facet (kind = "choice"), not a {kind}', name=name, kind=kind)
+        )
         default = []
     elif ALL_VALUES in default:
-        problems.append(f"{name}.default may not hold {ALL_VALUES!r} (it means every value); leave default out instead")
+        problems.append(
+            Message(
+                "{name}.default may not hold {value} (it means every value); leave default out instead",
+                name=name,
+                value=repr(ALL_VALUES),
+            )
+        )
         default = []
     order = block.get("order", 100)
     if isinstance(order, bool) or not isinstance(order, int):
-        problems.append(f"{name}.order must be a whole number, got {order!r}")
+        problems.append(Message("{name}.order must be a whole number, got {value}", name=name, value=repr(order)[:200]))
         order = 100
     facet = Facet(
         id=fid,
@@ -205,7 +249,13 @@ def _parse_one(fid: str, block: Any, problems: list[str]) -> Facet | None:
     )
     taken = RESERVED_KEYS.intersection((*facet.url_keys, *facet.aliases))
     if taken:
-        problems.append(f"{name} would use the URL key(s) {sorted(taken)}, which the view itself uses; rename it")
+        problems.append(
+            Message(
+                "{name} would use the URL key(s) {keys}, which the view itself uses; rename it",
+                name=name,
+                keys=str(sorted(taken)),
+            )
+        )
     return facet
 
 
@@ -218,8 +268,11 @@ def merge_facets(base: dict[str, Facet], extra: dict[str, Facet], where: str) ->
         If ``extra`` declares an id that ``base`` declares otherwise, or URL keys collide.
     """
     problems = [
-        f"facets.{fid} is already declared differently (in facets.toml or another layer); "
-        "use that facet in [filters] or pick another id"
+        Message(
+            "facets.{fid} is already declared differently (in facets.toml or another layer); "
+            "use that facet in [filters] or pick another id",
+            fid=fid,
+        )
         for fid, facet in extra.items()
         if fid in base and base[fid] != facet
     ]
@@ -228,7 +281,14 @@ def merge_facets(base: dict[str, Facet], extra: dict[str, Facet], where: str) ->
     for fid, facet in merged.items():
         for key in (*facet.url_keys, *facet.aliases):
             if key in seen and seen[key] != fid:
-                problems.append(f"facets.{fid} and facets.{seen[key]} both use the URL key {key!r}; rename one")
+                problems.append(
+                    Message(
+                        "facets.{fid} and facets.{other} both use the URL key {key}; rename one",
+                        fid=fid,
+                        other=seen[key],
+                        key=repr(key),
+                    )
+                )
             seen[key] = fid
     if problems:
         raise SpecError(where, problems)

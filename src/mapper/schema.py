@@ -486,35 +486,60 @@ def schema_from_dict(raw: dict[str, Any], origin: str | Path) -> Schema:
     problems: list[str] = []
     for key in ("id", "title"):
         if not isinstance(raw.get(key), str) or not raw.get(key):
-            problems.append(f"'{key}' is missing or not text")
+            problems.append(Message("'{key}' is missing or not text", key=key))
     fields_raw = raw.get("fields")
     if not isinstance(fields_raw, dict) or not fields_raw:
-        problems.append("'fields' is missing: add a [fields.NAME] table per field")
+        problems.append(Message("'fields' is missing: add a [fields.NAME] table per field"))
         fields_raw = {}
     fields: dict[str, FieldSpec] = {}
     allowed_keys = {"type", "required", "allowed", "min", "max", "pattern", "unique", "description"}
     for name, spec in fields_raw.items():
         if not isinstance(spec, dict):
-            problems.append(f"fields.{name} must be a table")
+            problems.append(Message("fields.{name} must be a table", name=name))
             continue
         unknown = set(spec) - allowed_keys
         if unknown:
-            problems.append(f"fields.{name} has unknown keys {sorted(unknown)}; allowed: {sorted(allowed_keys)}")
+            problems.append(
+                Message(
+                    "fields.{name} has unknown keys {unknown}; allowed: {known}",
+                    name=name,
+                    unknown=str(sorted(unknown)),
+                    known=str(sorted(allowed_keys)),
+                )
+            )
         ftype = spec.get("type")
         if ftype not in FIELD_TYPES:
-            problems.append(f"fields.{name}.type is {ftype!r}; use one of {', '.join(FIELD_TYPES)}")
+            problems.append(
+                Message(
+                    "fields.{name}.type is {value}; use one of {types}",
+                    name=name,
+                    value=repr(ftype)[:200],
+                    types=", ".join(FIELD_TYPES),
+                )
+            )
             continue
         for bound in ("min", "max"):
             if bound in spec and (isinstance(spec[bound], bool) or not isinstance(spec[bound], int | float)):
-                problems.append(f"fields.{name}.{bound} is {spec[bound]!r}; write a number without quotes")
+                problems.append(
+                    Message(
+                        "fields.{name}.{bound} is {value}; write a number without quotes",
+                        name=name,
+                        bound=bound,
+                        value=repr(spec[bound])[:200],
+                    )
+                )
         if "pattern" in spec:
             try:
                 re.compile(str(spec["pattern"]))
             except re.error as exc:
-                problems.append(f"fields.{name}.pattern is not a valid regular expression: {exc}")
+                problems.append(
+                    Message(
+                        "fields.{name}.pattern is not a valid regular expression: {error}", name=name, error=str(exc)
+                    )
+                )
         allowed = spec.get("allowed")
         if allowed is not None and not (isinstance(allowed, list) and all(isinstance(a, str) for a in allowed)):
-            problems.append(f"fields.{name}.allowed must be a list of text values")
+            problems.append(Message("fields.{name}.allowed must be a list of text values", name=name))
             allowed = None
         fields[name] = FieldSpec(
             name=name,
@@ -530,18 +555,22 @@ def schema_from_dict(raw: dict[str, Any], origin: str | Path) -> Schema:
     geometry_types = raw.get("geometry_types", [])
     valid_geoms = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
     if not isinstance(geometry_types, list) or not all(isinstance(g, str) and g in valid_geoms for g in geometry_types):
-        problems.append(f"'geometry_types' must be a list of {sorted(valid_geoms)}")
+        problems.append(Message("'geometry_types' must be a list of {kinds}", kinds=str(sorted(valid_geoms))))
         geometry_types = []
     precision_field = raw.get("precision_field", "")
     if not isinstance(precision_field, str):
-        problems.append(f"'precision_field' must be a field name (text), got {precision_field!r}")
+        problems.append(
+            Message("'precision_field' must be a field name (text), got {value}", value=repr(precision_field)[:200])
+        )
         precision_field = ""
     if geometry_types:
         missing = [f for f in PROVENANCE_FIELDS if f not in fields]
         if missing:
-            problems.append(f"every record must carry its provenance: add fields {', '.join(missing)}")
+            problems.append(
+                Message("every record must carry its provenance: add fields {fields}", fields=", ".join(missing))
+            )
         if not precision_field or precision_field not in fields:
-            problems.append("'precision_field' must name the field that says how exact the location is")
+            problems.append(Message("'precision_field' must name the field that says how exact the location is"))
     optional = raw.get("geometry_optional_when")
     optional_pair = None
     if optional is not None:
@@ -550,9 +579,11 @@ def schema_from_dict(raw: dict[str, Any], origin: str | Path) -> Schema:
             or set(optional) != {"field", "equals"}
             or not isinstance(optional["field"], str)
         ):
-            problems.append("'geometry_optional_when' must be {field = \"NAME\", equals = ...}")
+            problems.append(Message("'geometry_optional_when' must be {form}", form='{field = "NAME", equals = ...}'))
         elif optional["field"] not in fields:
-            problems.append(f"'geometry_optional_when' names unknown field {optional['field']!r}")
+            problems.append(
+                Message("'geometry_optional_when' names unknown field {name}", name=repr(optional["field"])[:200])
+            )
         else:
             optional_pair = (optional["field"], str(optional["equals"]))
     if problems:
@@ -582,24 +613,31 @@ def read_toml(path: Path) -> dict[str, Any]:
         data = path.read_bytes()
     except OSError as exc:
         raise SpecError(
-            str(path), [f"cannot be read ({exc.strerror or exc}); check that it is a readable file"]
+            str(path),
+            [Message("cannot be read ({error}); check that it is a readable file", error=str(exc.strerror or exc))],
         ) from exc
     if b"\x00" in data:
-        raise SpecError(str(path), ["is a binary file (it holds NUL bytes), not a TOML text file; replace it"])
+        raise SpecError(str(path), [Message("is a binary file (it holds NUL bytes), not a TOML text file; replace it")])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SpecError(
             str(path),
             [
-                f"is not UTF-8 text (byte {data[exc.start : exc.start + 1]!r} at position {exc.start} cannot be "
-                "decoded; it may be saved as Latin-1 or Shift-JIS); save it as UTF-8"
+                Message(
+                    "is not UTF-8 text (byte {byte} at position {position} cannot be "
+                    "decoded; it may be saved as Latin-1 or Shift-JIS); save it as UTF-8",
+                    byte=repr(data[exc.start : exc.start + 1]),
+                    position=exc.start,
+                )
             ],
         ) from exc
     try:
         return tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
-        raise SpecError(str(path), [f"is not valid TOML: {exc}; fix the line it names"]) from exc
+        raise SpecError(
+            str(path), [Message("is not valid TOML: {error}; fix the line it names", error=str(exc))]
+        ) from exc
 
 
 def load_schemas(folder: str | Path) -> dict[str, Schema]:
