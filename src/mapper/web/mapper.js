@@ -225,10 +225,30 @@
     });
   }
 
+  // integers packed by Python as base64 little-endian bytes ({t: type, b: base64}), read once
+  // into a typed array; plain arrays are returned as they are
+  var TYPED = { u8: Uint8Array, u16: Uint16Array, i32: Int32Array };
+  function bytesOf(text) {
+    var raw = atob(text || "");
+    var bytes = new Uint8Array(raw.length);
+    for (var k = 0; k < raw.length; k += 1) bytes[k] = raw.charCodeAt(k);
+    return bytes;
+  }
+  function unpack(p) {
+    if (!p || Array.isArray(p)) return p;
+    if (!p.v) p.v = new TYPED[p.t](bytesOf(p.b).buffer);
+    return p.v;
+  }
+
+  // the text of record j in an encoded column ({d: distinct texts, k: packed index per record})
+  function cell(column, j) {
+    return column ? column.d[unpack(column.k)[j]] : "";
+  }
+
   function tipHtml(data, i) {
     var rows = (data.columns || [])
       .map(function (column) {
-        var value = column[1][column[2][i]];
+        var value = column[1][unpack(column[2])[i]];
         return value ? "<tr><th>" + esc(column[0]) + "</th><td>" + esc(value) + "</td></tr>" : "";
       })
       .join("");
@@ -254,26 +274,29 @@
       .join("<br>");
   }
 
-  // A popup built here from plain-text columns (label first, then one per popup field).
-  function renderPopup(data, columns, j) {
+  // A popup built here from encoded plain-text columns: the original name shown beside a
+  // translated label (or null), then one per popup field; j is the record's place in them.
+  function renderPopup(data, columns, i, j) {
     if (!columns || !columns.length) return "";
+    var original = cell(columns[0], j);
+    var heading = String(data.labels[i]) + (original ? " (" + original + ")" : "");
     var rows = (data.popup_fields || [])
       .map(function (field, k) {
-        var value = columns[k + 1] ? columns[k + 1][j] : "";
+        var value = cell(columns[k + 1], j);
         return value ? "<tr><th>" + esc(field[0]) + "</th><td>" + cellHtml(field[1], value) + "</td></tr>" : "";
       })
       .join("");
     return (
       '<div class="mapper-popup"><div class="mapper-layer">' + esc(data.title) + "</div><h4>" +
-      esc(columns[0][j]) + "</h4><table>" + rows + "</table></div>"
+      esc(heading) + "</h4><table>" + rows + "</table></div>"
     );
   }
 
   function popupHtml(data, i) {
-    if (data.popups) return Promise.resolve(renderPopup(data, data.popups, i));
+    if (data.popups) return Promise.resolve(renderPopup(data, data.popups, i, i));
     var k = Math.floor(i / data.popup_chunk);
     return load(data.popup_urls[k]).then(function (chunk) {
-      return renderPopup(data, chunk, i - k * data.popup_chunk);
+      return renderPopup(data, chunk, i, i - k * data.popup_chunk);
     });
   }
 
@@ -326,12 +349,15 @@
     var renderer = spec.canvas ? L.canvas({ pane: paneId }) : undefined;
     var byIndex = {};
     if (data.points) {
-      // compact points: flat coordinates, one circle marker each
+      // compact points: flat coordinates (integers, 1/scale degree), one circle marker each
       var pts = data.points;
-      for (var k = 0; k < pts.i.length; k += 1) {
-        var properties = { i: pts.i[k], id: pts.id[k], c: pts.c[k] };
-        var x = pts.xy[2 * k];
-        var y = pts.xy[2 * k + 1];
+      var xy = unpack(pts.xy);
+      var codes = unpack(pts.c);
+      var where = unpack(pts.i);
+      for (var k = 0; k < codes.length; k += 1) {
+        var properties = { i: where ? where[k] : k, c: codes[k] };
+        var x = xy[2 * k] / pts.scale;
+        var y = xy[2 * k + 1] / pts.scale;
         var options = featureStyle(spec, data, properties);
         options.radius = spec.radius;
         options.pane = paneId;
@@ -550,9 +576,7 @@
   }
 
   function decodeMask(text) {
-    var raw = atob(text || "");
-    var bytes = new Uint8Array(raw.length);
-    for (var k = 0; k < raw.length; k += 1) bytes[k] = raw.charCodeAt(k);
+    var bytes = bytesOf(text);
     return function (i) {
       return (bytes[i >> 3] >> (i & 7)) & 1;
     };
