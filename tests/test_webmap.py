@@ -500,7 +500,10 @@ def test_published_documents_decode_to_each_records_site_colour_and_text(bundle:
             site = webmap.pacific_coords(shapely.get_coordinates(frame.geometry.to_numpy()[sited]))
             colors = [document["palette"][k] for k in webmap.unpacked(points["c"])]
             want = [layer.style.color_for(v) for v in frame[layer.style.color_by].iloc[sited]]
+            ids = frame["id"].astype(str).iloc[sited].tolist()
             if list(where) != list(sited) or not np.allclose(xy, site, atol=1e-5) or colors != want:
+                problems.append(f"{lid}: points")
+            if points["id"] != ids:  # a click reports the record's id (the details panel finds it)
                 problems.append(f"{lid}: points")
     assert problems == []
 

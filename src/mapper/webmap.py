@@ -392,7 +392,7 @@ def keep_mask(n: int, positions: Iterable[int]) -> str:
     """Which of ``n`` records to draw, as a little-endian bit mask in base64 (100,000
     records fit in 17 kB, whatever the filter keeps)."""
     mask = np.zeros(n, dtype=bool)
-    mask[np.fromiter(positions, dtype=np.int64)] = True
+    mask[positions if isinstance(positions, np.ndarray) else np.fromiter(positions, dtype=np.int64)] = True
     return base64.b64encode(np.packbits(mask, bitorder="little").tobytes()).decode("ascii")
 
 
@@ -435,6 +435,7 @@ class MapAssets:
         self._documents: dict[str, dict[str, Any]] = {}
         self._popups: dict[str, list[str]] = {}
         self._legends: dict[str, Legend] = {}
+        self._sited: dict[str, np.ndarray] = {}
         self._classified: dict[Choropleth, Any] = {}
         self._labels: dict[str, tuple[float, float, str]] | None = None
         self._bounds: dict[str, tuple[float, float, float, float]] | None = None
@@ -472,6 +473,13 @@ class MapAssets:
                 if name in theirs:
                     mine[name] = theirs[name]  # type: ignore[index]
         return self
+
+    def sited(self, layer_id: str) -> np.ndarray:
+        """Which records of a whole layer have a site (a boolean per record, computed once):
+        a selection's records are ``sited(layer_id)[frame.index]``."""
+        if layer_id not in self._sited:
+            self._sited[layer_id] = has_site(self.bundle.layers[layer_id]).to_numpy()
+        return self._sited[layer_id]
 
     def names(self) -> list[str]:
         """Document names: ``countries`` and every layer id."""
@@ -547,7 +555,7 @@ class MapAssets:
         if not frame.index.equals(pd.RangeIndex(n)):
             raise ValueError(f"layer {layer_id!r}: records must be indexed 0..{n - 1} (load_bundle does this)")
         palette, color_codes = _style_codes(frame, style.color_by, style.color_for, style.default_color)
-        sited = np.flatnonzero(has_site(frame).to_numpy())
+        sited = np.flatnonzero(self.sited(layer_id))
         ids = frame["id"].astype(str).tolist() if "id" in frame.columns else [str(i) for i in range(n)]
         tip_fields = [f for f in layer.tooltip if f != layer.label_field and f in frame.columns]
         columns = []
@@ -565,11 +573,16 @@ class MapAssets:
         }
         geoms = np.asarray(frame.geometry.to_numpy()[sited], dtype=object)
         if layer.geometry == "point" and bool(np.all(shapely.get_type_id(geoms) == 0)):
-            # compact: flat coordinates in 1e-5 degrees and colour codes as typed arrays, the
-            # records' positions only when some have no site; no GeoJSON per point
+            # compact: flat coordinates in 1e-5 degrees and colour codes as typed arrays, ids,
+            # the records' positions only when some have no site; no GeoJSON per point
             coords = np.round(pacific_coords(shapely.get_coordinates(geoms)) * POINT_SCALE)
             document["features"] = []
-            document["points"] = {"scale": POINT_SCALE, "xy": _packed(coords.ravel()), "c": _packed(color_codes[sited])}
+            document["points"] = {
+                "scale": POINT_SCALE,
+                "xy": _packed(coords.ravel()),
+                "c": _packed(color_codes[sited]),
+                "id": np.asarray(ids, dtype=object)[sited].tolist(),  # a click reports it (the details panel)
+            }
             if len(sited) < n:
                 document["points"]["i"] = _packed(sited)
             return document
@@ -714,11 +727,12 @@ def _write_document(folder: Path, name: str, document: object, url_base: str) ->
 _COUNT = "\x01"
 
 
-def _badges(frame: gpd.GeoDataFrame, layer: Layer, assets: MapAssets) -> list[dict[str, Any]]:
-    """Country-level records of a selection grouped into one badge per country."""
-    if not layer.country_fields or frame.empty:
+def _badges(frame: gpd.GeoDataFrame, layer: Layer, assets: MapAssets, sited: np.ndarray) -> list[dict[str, Any]]:
+    """Country-level records of a selection (``sited``: which records have a site) grouped
+    into one badge per country."""
+    if not layer.country_fields or frame.empty or sited.all():
         return []
-    unlocated = frame[~has_site(frame)]
+    unlocated = frame[~sited]
     badges = []
     for code, group in unlocated.groupby(layer.country_fields[0]):
         place = assets.label_point(str(code))
@@ -808,6 +822,9 @@ def map_payload(
     for layer, frame in selection.layers():
         style = layer.style
         legends.append(assets.legend(layer.id))
+        everywhere = assets.sited(layer.id)
+        positions = frame.index.to_numpy()
+        sited = everywhere[positions]
         layers.append(
             {
                 "id": layer.id,
@@ -818,9 +835,9 @@ def map_payload(
                 "stroke": style.stroke_color,
                 "color": style.default_color,
                 "fill_opacity": style.fill_opacity,
-                "keep": keep_mask(len(selection.bundle.layers[layer.id]), frame.index[has_site(frame).to_numpy()]),
-                "canvas": int(has_site(frame).sum()) > CANVAS_FROM,
-                "badges": _badges(frame, layer, assets),
+                "keep": keep_mask(len(everywhere), positions[sited]),
+                "canvas": int(sited.sum()) > CANVAS_FROM,
+                "badges": _badges(frame, layer, assets, sited),
             }
         )
     return {

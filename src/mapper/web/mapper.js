@@ -355,7 +355,7 @@
       var codes = unpack(pts.c);
       var where = unpack(pts.i);
       for (var k = 0; k < codes.length; k += 1) {
-        var properties = { i: where ? where[k] : k, c: codes[k] };
+        var properties = { i: where ? where[k] : k, id: pts.id[k], c: codes[k] };
         var x = xy[2 * k] / pts.scale;
         var y = xy[2 * k + 1] / pts.scale;
         var options = featureStyle(spec, data, properties);
