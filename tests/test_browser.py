@@ -17,6 +17,7 @@ import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import shapely
@@ -574,13 +575,10 @@ def test_a_big_polygon_layer_draws_simplified_when_zoomed_out_and_exact_when_zoo
         session.close()
 
 
-def test_the_app_fetches_the_exact_geometry_only_past_the_last_band(
-    browser, bundle: mapper.Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Published as the app publishes them (static documents the runtime fetches by URL), a
-    big polygon layer's exact geometry is a document of its own: not fetched while the map
-    draws a simplified band, fetched once when the map zooms in past the last band, then
-    drawn (every vertex)."""
+def _served_page(tmp_path: Path, bundle: mapper.Bundle, lid: str, view: dict) -> tuple[dict[str, str], object]:
+    """A page with the live map as the app builds it (runtime and documents fetched by URL,
+    from a local HTTP server), showing layer ``lid``: the documents' URLs and the server
+    (shut it down after)."""
     import functools
     import http.server
     import threading
@@ -588,22 +586,65 @@ def test_the_app_fetches_the_exact_geometry_only_past_the_last_band(
     from mapper.assets import install_static
     from mapper.webmap import MapAssets, map_payload, payload_group, web_map
 
-    big, lid, record = _big_polygons(bundle, monkeypatch)
-    frame = big.layers[lid]
-    detailed = frame.geometry[mapper.enrich.has_site(frame)].to_numpy()
     site = tmp_path / "site"
     install_static(site / "static")
-    assets = MapAssets(big)
+    assets = MapAssets(bundle)
     urls = assets.publish(site / "static", "/static")
-    centre = record.geometry.centroid
-    view = {"seq": 1, "center": [centre.y, centre.x], "zoom": 8}
-    payload = map_payload(select(big, mapper.FilterState(layers=(lid,))), assets, urls, view=view)
+    payload = map_payload(select(bundle, mapper.FilterState(layers=(lid,))), assets, urls, view=view)
     page_map = web_map(asset_base_url="/static")
     page_map.add_child(payload_group(payload))
     (site / "index.html").write_text(page_map.get_root().render(), encoding="utf-8")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return urls, httpd
+
+
+def test_a_clicked_point_reports_its_records_id(browser, bundle: mapper.Bundle, tmp_path: Path) -> None:
+    """Point layers are sent compact (no GeoJSON per point); what a click reports to the app
+    (``toGeoJSON()``, read by streamlit-folium) still names the record, for the details panel."""
+    lid = next(lid for lid, layer in bundle.catalogue.items() if layer.geometry == "point")
+    frame = bundle.layers[lid].copy()
+    frame[frame.geometry.name] = shapely.points(105.0 + np.arange(len(frame)) * 0.5, 15.0)  # every record at a site
+    sited = mapper.Bundle(bundle.catalogue, {**bundle.layers, lid: frame}, bundle.countries, bundle.report)
+    _, httpd = _served_page(tmp_path, sited, lid, {"seq": 1, "center": [15.0, 108.0], "zoom": 5})
+    session = Session(browser)
+    try:
+        page = session.page
+        page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/index.html")
+        page.wait_for_function(
+            "(lid) => { const c = document.querySelector('.leaflet-container'); return c && "
+            "c.getAttribute('data-mapper-ready') === '1' && "
+            "JSON.parse(c.getAttribute('data-mapper-shown'))[lid] > 0; }",
+            arg=lid,
+        )
+        reported = page.evaluate(
+            """(lid) => Object.values(window.MapperRuntime.map._mapper.layers[lid].visible).map((l) => {
+                const f = l.toGeoJSON(); return [f.properties.id, f.geometry.coordinates]; })""",
+            arg=lid,
+        )
+        xs = 105.0 + np.arange(len(frame)) * 0.5
+        expected = {i: (x, 15.0) for i, x in zip(frame["id"].astype(str), xs, strict=True)}
+        assert {i: tuple(xy) for i, xy in reported} == expected
+        assert session.errors == []
+    finally:
+        session.close()
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_the_app_fetches_the_exact_geometry_only_past_the_last_band(
+    browser, bundle: mapper.Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Published as the app publishes them (static documents the runtime fetches by URL), a
+    big polygon layer's exact geometry is a document of its own: not fetched while the map
+    draws a simplified band, fetched once when the map zooms in past the last band, then
+    drawn (every vertex)."""
+    big, lid, record = _big_polygons(bundle, monkeypatch)
+    frame = big.layers[lid]
+    detailed = frame.geometry[mapper.enrich.has_site(frame)].to_numpy()
+    centre = record.geometry.centroid
+    urls, httpd = _served_page(tmp_path, big, lid, {"seq": 1, "center": [centre.y, centre.x], "zoom": 8})
     session = Session(browser)
     fetched: list[str] = []
     session.page.on("request", lambda r: fetched.append(urllib.parse.urlsplit(r.url).path))

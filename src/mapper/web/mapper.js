@@ -363,7 +363,8 @@
         options.pane = paneId;
         options.renderer = renderer;
         var marker = L.circleMarker([y, x], options);
-        marker.feature = { type: "Feature", properties: properties, geometry: { type: "Point", coordinates: [x, y] } };
+        // (no geometry object per point: toGeoJSON, which a click reports, builds it from the marker)
+        marker.feature = { type: "Feature", properties: properties, geometry: null };
         bindFeature(st, spec, data, marker, properties);
         byIndex[properties.i] = marker;
       }
