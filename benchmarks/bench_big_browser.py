@@ -10,7 +10,11 @@ points through ``st_folium``) in the same run:
   server's rerun and the transfer);
 * the app server's memory (RSS) after these.
 
-Run: ``python benchmarks/bench_big_browser.py [N]`` (default 100,000). Nothing is asserted.
+Also printed: the server's own cost of a filter change (Streamlit's AppTest, no browser).
+
+Run: ``python benchmarks/bench_big_browser.py [--no-naive] [N]`` (default 100,000;
+``--no-naive`` skips the naive app, which at 100,000 points keeps Chromium busy for minutes).
+Nothing is asserted.
 
 ``python benchmarks/bench_big_browser.py polygons [N]`` (default 10,000) draws ``N`` detailed
 polygons (201 vertices, 5-30 km) in the self-contained HTML map twice in one run, with the
@@ -21,7 +25,10 @@ bytes, the first draw and each zoom and pan step (ms, until two frames after the
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -64,6 +71,37 @@ fields = ["name", "country", "year", "status", "kind"]
 folium.GeoJson(shown[[*fields, "geometry"]].to_json(), tooltip=folium.GeoJsonTooltip(fields=fields)).add_to(m)
 st_folium(m, height=600, width=900, returned_objects=[])
 """
+
+
+_SERVER_SIDE = r"""
+import json, sys, time
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file(sys.argv[1] + "/streamlit_app.py", default_timeout=600)
+at.run()
+at.run()
+times = []
+for i in range(int(sys.argv[2])):
+    status = next(m for m in at.sidebar.multiselect if m.label == "Status")
+    start = time.perf_counter()
+    status.set_value(["ongoing"] if i % 2 == 0 else ["planned"]).run()
+    times.append(time.perf_counter() - start)
+    assert not at.exception, at.exception
+print(json.dumps(times))
+"""
+
+
+def _server_side(root: Path, env: dict[str, str], runs: int = 5) -> float:
+    """Median seconds of the app's rerun for a Status change (Streamlit's AppTest: the
+    server's work alone, no browser), the synthetic layer on."""
+    out = subprocess.run(
+        [sys.executable, "-c", _SERVER_SIDE, str(root), str(runs)],
+        cwd=root,
+        env={**os.environ, **env, "PYTHONWARNINGS": "ignore"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return statistics.median(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
 def _root(tmp: Path, n: int) -> Path:
@@ -244,7 +282,11 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "polygons":
         polygons(int(sys.argv[2]) if len(sys.argv) > 2 else 10_000)
         return
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    args = [a for a in sys.argv[1:] if a != "--no-naive"]
+    n = int(args[0]) if args else 100_000
+    apps = [("project", None, _shown, 180.0)]
+    if "--no-naive" not in sys.argv[1:]:
+        apps.append(("naive", "naive_app.py", _naive_count, 90.0))
     flags = CHROMIUM_ARGS
     with tempfile.TemporaryDirectory() as tmp_name, sync_playwright() as play:
         tmp = Path(tmp_name)
@@ -252,24 +294,23 @@ def main() -> None:
         browser = play.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
         env = {"MAPPER_HOME": str(root), "MAPPER_CACHE_DIR": str(tmp / "cache")}
         results = {}
-        for name, app, count, timeout in (
-            ("project", root, _shown, 180.0),
-            ("naive", root, _naive_count, 90.0),
-        ):
+        for name, script, count, timeout in apps:
             start = time.monotonic()
-            with serve(
-                app, env=env, log=tmp / f"{name}.log", script="naive_app.py" if name == "naive" else None
-            ) as server:
+            with serve(root, env=env, log=tmp / f"{name}.log", script=script) as server:
                 cold = _visit(browser, server.url, count, timeout)  # warms the server (loads and caches)
                 warm = _visit(browser, server.url, count, timeout)
                 results[name] = (cold, warm, server.rss_mb(), time.monotonic() - start)
         browser.close()
+        server_side = _server_side(root, env)
     print(json.dumps({"seed": bench_big.SEED, "points": n}))
+    print(f"  project: a Status change costs the server {server_side * 1000:.0f} ms (AppTest, median of 5)")
     for name, (cold, warm, rss, total) in results.items():
         print(
             f"{name:>8}: first features cold {cold[0]:6.2f} s, warm {warm[0]:6.2f} s | filter change -> map "
             f"{warm[1] * 1000:7.0f} ms | server RSS {rss:6.0f} MB | whole run {total:5.0f} s"
         )
+    if "naive" not in results:
+        return
     p, b = results["project"][1], results["naive"][1]
     print(f"   ratio: first features {b[0] / p[0]:.1f}x, filter change {b[1] / p[1]:.1f}x (nan: naive never drew)")
 

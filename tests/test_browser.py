@@ -17,6 +17,7 @@ import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import shapely
@@ -503,13 +504,10 @@ def test_tiny_features_become_symbols_and_shapes_again_when_zoomed_in(server: st
     assert zoomed_symbols < symbols
 
 
-def test_a_big_polygon_layer_draws_simplified_when_zoomed_out_and_exact_when_zoomed_in(
-    browser, bundle: mapper.Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Zoomed out, a big polygon layer draws simplified outlines (fewer vertices); zoomed in,
-    the exact ones; a popup opened on a simplified outline shows the record itself."""
+def _big_polygons(bundle: mapper.Bundle, monkeypatch: pytest.MonkeyPatch) -> tuple[mapper.Bundle, str, object]:
+    """The bundle with its polygon layer made detailed (~70 vertices per outline) and treated
+    as big (simplified per zoom band), that layer's id and its first sited record."""
     from mapper import webmap
-    from mapper.viewstate import MapView
 
     lid = next(lid for lid, layer in bundle.catalogue.items() if layer.geometry == "polygon")
     frame = bundle.layers[lid].copy()
@@ -518,17 +516,38 @@ def test_a_big_polygon_layer_draws_simplified_when_zoomed_out_and_exact_when_zoo
     frame.loc[sited, frame.geometry.name] = detailed
     big = mapper.Bundle(bundle.catalogue, {**bundle.layers, lid: frame}, bundle.countries, bundle.report)
     monkeypatch.setattr(webmap, "SIMPLIFY_FROM", 0)  # the bundled layer stands in for a big one
+    return big, lid, frame[sited].iloc[0]
+
+
+def _vertices(lid: str) -> str:
+    """JavaScript: the vertices the runtime draws for layer ``lid``."""
+    return f"""() => {{ const e = window.MapperRuntime.map._mapper.layers[{json.dumps(lid)}];
+        const n = (ll) => Array.isArray(ll) ? ll.reduce((s, x) => s + n(x), 0) : 1;
+        return Object.values(e.byIndex).reduce((s, l) => s + n(l.getLatLngs()), 0); }}"""
+
+
+def _band(lid: str) -> str:
+    """JavaScript: whether the map is ready and draws layer ``lid`` from band ``want``."""
+    return f"""(want) => {{ const c = document.querySelector('.leaflet-container');
+        return c.getAttribute('data-mapper-ready') === '1' &&
+            JSON.parse(c.getAttribute('data-mapper-bands') || '{{}}')[{json.dumps(lid)}] === want; }}"""
+
+
+def test_a_big_polygon_layer_draws_simplified_when_zoomed_out_and_exact_when_zoomed_in(
+    browser, bundle: mapper.Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Zoomed out, a big polygon layer draws simplified outlines (fewer vertices); zoomed in,
+    the exact ones; a popup opened on a simplified outline shows the record itself."""
+    from mapper.viewstate import MapView
+
+    big, lid, record = _big_polygons(bundle, monkeypatch)
+    frame = big.layers[lid]
+    detailed = frame.geometry[mapper.enrich.has_site(frame)].to_numpy()
     selection = select(big, mapper.FilterState(layers=(lid,)))
-    record = frame[sited].iloc[0]
     centre = record.geometry.centroid
     path = tmp_path / "map.html"
     path.write_text(standalone_html(selection, view=MapView((centre.y, centre.x), 8)), encoding="utf-8")
-    vertices = f"""() => {{ const e = window.MapperRuntime.map._mapper.layers[{json.dumps(lid)}];
-        const n = (ll) => Array.isArray(ll) ? ll.reduce((s, x) => s + n(x), 0) : 1;
-        return Object.values(e.byIndex).reduce((s, l) => s + n(l.getLatLngs()), 0); }}"""
-    band = f"""(want) => {{ const c = document.querySelector('.leaflet-container');
-        return c.getAttribute('data-mapper-ready') === '1' &&
-            JSON.parse(c.getAttribute('data-mapper-bands') || '{{}}')[{json.dumps(lid)}] === want; }}"""
+    vertices, band = _vertices(lid), _band(lid)
     session = Session(browser)
     try:
         page = session.page
@@ -554,6 +573,107 @@ def test_a_big_polygon_layer_draws_simplified_when_zoomed_out_and_exact_when_zoo
         assert session.errors == []
     finally:
         session.close()
+
+
+def _served_page(tmp_path: Path, bundle: mapper.Bundle, lid: str, view: dict) -> tuple[dict[str, str], object]:
+    """A page with the live map as the app builds it (runtime and documents fetched by URL,
+    from a local HTTP server), showing layer ``lid``: the documents' URLs and the server
+    (shut it down after)."""
+    import functools
+    import http.server
+    import threading
+
+    from mapper.assets import install_static
+    from mapper.webmap import MapAssets, map_payload, payload_group, web_map
+
+    site = tmp_path / "site"
+    install_static(site / "static")
+    assets = MapAssets(bundle)
+    urls = assets.publish(site / "static", "/static")
+    payload = map_payload(select(bundle, mapper.FilterState(layers=(lid,))), assets, urls, view=view)
+    page_map = web_map(asset_base_url="/static")
+    page_map.add_child(payload_group(payload))
+    (site / "index.html").write_text(page_map.get_root().render(), encoding="utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return urls, httpd
+
+
+def test_a_clicked_point_reports_its_records_id(browser, bundle: mapper.Bundle, tmp_path: Path) -> None:
+    """Point layers are sent compact (no GeoJSON per point); what a click reports to the app
+    (``toGeoJSON()``, read by streamlit-folium) still names the record, for the details panel."""
+    lid = next(lid for lid, layer in bundle.catalogue.items() if layer.geometry == "point")
+    frame = bundle.layers[lid].copy()
+    frame[frame.geometry.name] = shapely.points(105.0 + np.arange(len(frame)) * 0.5, 15.0)  # every record at a site
+    sited = mapper.Bundle(bundle.catalogue, {**bundle.layers, lid: frame}, bundle.countries, bundle.report)
+    _, httpd = _served_page(tmp_path, sited, lid, {"seq": 1, "center": [15.0, 108.0], "zoom": 5})
+    session = Session(browser)
+    try:
+        page = session.page
+        page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/index.html")
+        page.wait_for_function(
+            "(lid) => { const c = document.querySelector('.leaflet-container'); return c && "
+            "c.getAttribute('data-mapper-ready') === '1' && "
+            "JSON.parse(c.getAttribute('data-mapper-shown'))[lid] > 0; }",
+            arg=lid,
+        )
+        reported = page.evaluate(
+            """(lid) => Object.values(window.MapperRuntime.map._mapper.layers[lid].visible).map((l) => {
+                const f = l.toGeoJSON(); return [f.properties.id, f.geometry.coordinates]; })""",
+            arg=lid,
+        )
+        xs = 105.0 + np.arange(len(frame)) * 0.5
+        expected = {i: (x, 15.0) for i, x in zip(frame["id"].astype(str), xs, strict=True)}
+        assert {i: tuple(xy) for i, xy in reported} == expected
+        assert session.errors == []
+    finally:
+        session.close()
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_the_app_fetches_the_exact_geometry_only_past_the_last_band(
+    browser, bundle: mapper.Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Published as the app publishes them (static documents the runtime fetches by URL), a
+    big polygon layer's exact geometry is a document of its own: not fetched while the map
+    draws a simplified band, fetched once when the map zooms in past the last band, then
+    drawn (every vertex)."""
+    big, lid, record = _big_polygons(bundle, monkeypatch)
+    frame = big.layers[lid]
+    detailed = frame.geometry[mapper.enrich.has_site(frame)].to_numpy()
+    centre = record.geometry.centroid
+    urls, httpd = _served_page(tmp_path, big, lid, {"seq": 1, "center": [centre.y, centre.x], "zoom": 8})
+    session = Session(browser)
+    fetched: list[str] = []
+    session.page.on("request", lambda r: fetched.append(urllib.parse.urlsplit(r.url).path))
+    try:
+        page = session.page
+        page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/index.html")
+        band, vertices = _band(lid), _vertices(lid)
+        page.wait_for_function(band, arg=10)  # zoom 8: the band simplified for zooms 8-10
+        detail = [u for u in fetched if "-detail-" in u]
+        assert urls[lid] in fetched  # the layer document came by URL, as in the app
+        assert detail == []  # the exact geometry is not fetched at zoom 8
+        page.evaluate("() => window.MapperRuntime.map.setZoom(11, { animate: false })")
+        page.wait_for_function(band, arg="exact")
+        detail = [u for u in fetched if "-detail-" in u]
+        assert len(detail) == 1
+        assert detail[0].startswith("/static/data/")
+        rings = len(detailed) + int(shapely.get_num_interior_rings(detailed).sum())
+        assert page.evaluate(vertices) == int(shapely.get_num_coordinates(detailed).sum()) - rings
+        page.evaluate("() => window.MapperRuntime.map.setZoom(8, { animate: false })")
+        page.wait_for_function(band, arg=10)
+        page.evaluate("() => window.MapperRuntime.map.setZoom(12, { animate: false })")
+        page.wait_for_function(band, arg="exact")
+        assert [u for u in fetched if "-detail-" in u] == detail  # fetched once, kept
+        assert session.blocked == []
+        assert session.errors == []
+    finally:
+        session.close()
+        httpd.shutdown()
+        httpd.server_close()
 
 
 # ---- your own data: upload, map, filter, export, restart, find it again -----------------------

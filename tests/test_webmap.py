@@ -533,3 +533,55 @@ def test_documents_published_gzipped_inflate_to_the_plain_ones(bundle: mapper.Bu
     assert MapAssets(bundle).publish(tmp_path / "again", "/static", compressed=True) == urls
     assert {p.name: p.read_bytes() for p in (tmp_path / "again" / "data").glob("*.gz")} == before
     assert all(u.endswith(".json") for u in MapAssets(bundle).publish(tmp_path / "plain", "/static").values())
+
+
+def test_published_documents_decode_to_each_records_site_colour_and_text(bundle: mapper.Bundle, tmp_path) -> None:
+    """What the runtime reads from the published documents (packed integers, encoded tooltip
+    and popup columns, popup chunks) is each record's own site, colour and plain text, for
+    every layer, hostile text included."""
+    evil = _evil_bundle(bundle, EVIL + JINJA[0])
+    assets = MapAssets(evil)
+    urls = assets.publish(tmp_path, "/s")
+
+    def read(url: str) -> object:
+        return json.loads((tmp_path / "data" / url.rsplit("/", 1)[1]).read_text(encoding="utf-8"))
+
+    problems = []
+    for lid, frame in evil.layers.items():
+        layer = evil.catalogue[lid]
+        document = read(urls[lid])
+        fields = [f for f in layer.tooltip if f != layer.label_field and f in frame.columns]
+        for field, (_, texts, packed) in zip(fields, document["columns"], strict=True):
+            if [texts[k] for k in webmap.unpacked(packed)] != webmap._column_text(frame[field], assets.tr):
+                problems.append(f"{lid}: tooltip column {field}")
+        chunks = [read(url) for url in document["popup_urls"]]
+        expected = assets.popups(lid)
+        for c in range(1, len(expected)):
+            got = [col["d"][k] for chunk in chunks for col in [chunk[c]] for k in webmap.unpacked(col["k"])]
+            if got != expected[c]:
+                problems.append(f"{lid}: popup column {c}")
+        originals = [text for chunk in chunks for text in _decoded(chunk[0], chunk[1])]
+        heading = [f"{n} ({o})" if o else n for n, o in zip(document["labels"], originals, strict=True)]
+        if heading != expected[0]:
+            problems.append(f"{lid}: popup headings")
+        if "points" in document:
+            points = document["points"]
+            sited = np.flatnonzero(mapper.enrich.has_site(frame).to_numpy())
+            where = webmap.unpacked(points["i"]) if "i" in points else np.arange(len(frame))
+            xy = webmap.unpacked(points["xy"]).reshape(-1, 2) / points["scale"]
+            site = webmap.pacific_coords(shapely.get_coordinates(frame.geometry.to_numpy()[sited]))
+            colors = [document["palette"][k] for k in webmap.unpacked(points["c"])]
+            want = [layer.style.color_for(v) for v in frame[layer.style.color_by].iloc[sited]]
+            ids = frame["id"].astype(str).iloc[sited].tolist()
+            if list(where) != list(sited) or not np.allclose(xy, site, atol=1e-5) or colors != want:
+                problems.append(f"{lid}: points")
+            if points["id"] != ids:  # a click reports the record's id (the details panel finds it)
+                problems.append(f"{lid}: points")
+    assert problems == []
+
+
+def _decoded(column: dict | None, other: dict) -> list[str]:
+    """The texts of an encoded popup column of a chunk (None: empty, as many as ``other``)."""
+    if column is None:
+        return [""] * len(webmap.unpacked(other["k"]))
+    return [column["d"][k] for k in webmap.unpacked(column["k"])]

@@ -305,7 +305,8 @@ def enrich_layer(
 
 def has_site(frame: gpd.GeoDataFrame) -> pd.Series:
     """True for records with a geometry; False for country-level records (no site)."""
-    return (frame.geometry.notna() & ~frame.geometry.is_empty).astype(bool)
+    geoms = np.asarray(frame.geometry.array, dtype=object)  # shapely at once (pandas' operators cost more)
+    return pd.Series(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)), index=frame.index, dtype=bool)
 
 
 @dataclass(frozen=True)

@@ -180,8 +180,13 @@ def legend_html(legends: Iterable[Legend]) -> str:
     return "".join(blocks)
 
 
-#: Records per popup document: a click fetches one small file, never the whole layer's popups.
+#: Points' coordinates are sent as integers in units of 1/POINT_SCALE degree (about 1 m).
+POINT_SCALE = 100_000
+#: Records per popup document, at least: a click fetches one small file, never the whole
+#: layer's popups (:func:`_popup_chunk`).
 POPUP_CHUNK = 2000
+#: Bytes of text a popup document aims at.
+POPUP_CHUNK_BYTES = 200_000
 #: Above this many drawn features a layer is drawn on a canvas instead of as SVG elements.
 CANVAS_FROM = 3000
 #: Line and polygon layers with more sited records than this get simplified geometry per
@@ -241,24 +246,106 @@ def _column_text(values: pd.Series, tr: Translator | None = None, *, codes: bool
 
 def _column_array(values: pd.Series, tr: Translator | None = None, *, codes: bool = True) -> np.ndarray:
     """:func:`_column_text` as an object array."""
+    texts, positions = _encoded(values, tr, codes=codes)
+    return np.array(texts, dtype=object)[positions]
+
+
+def _encoded(values: pd.Series, tr: Translator | None = None, *, codes: bool = True) -> tuple[list[str], np.ndarray]:
+    """:func:`_column_text` as ``(texts, positions)``: the distinct display texts (the last
+    one ``""``, for missing values) and each record's index into them."""
     tr = tr or translator()
     positions, uniques = pd.factorize(values, use_na_sentinel=True)
-    distinct = np.asarray(uniques, dtype=object)  # one conversion (iterating an Arrow array is slow)
-    if len(distinct) and pd.api.types.is_string_dtype(uniques) and all(isinstance(u, str) for u in distinct[:1000]):
-        texts = distinct.tolist()
-    else:
-        texts = [_text(u) for u in distinct]
+    texts = _distinct_texts(uniques)
     if codes:
         texts = [tr.value(t) if _CODE.fullmatch(t) else t for t in texts]
-    table = np.array([*texts, ""], dtype=object)
-    return table[np.asarray(positions)]
+    positions = np.asarray(positions)
+    return [*texts, ""], np.where(positions < 0, len(texts), positions)
 
 
-def _per_distinct(values: pd.Series, func: Any) -> list[Any]:
-    """``func`` of each value, computed once per distinct value (missing values: ``func(None)``)."""
+def _distinct_texts(uniques: Any) -> list[str]:
+    """:func:`_text` of each of a column's distinct (non-missing) values, with fast paths for
+    strings, integers and floats."""
+    kind = getattr(uniques.dtype, "kind", "O")
+    if kind == "f" and not isinstance(uniques.dtype, pd.api.extensions.ExtensionDtype):
+        return [f"{int(v):,}" if v.is_integer() else str(v) for v in np.asarray(uniques, dtype=float).tolist()]
+    if kind in "iu" and not isinstance(uniques.dtype, pd.api.extensions.ExtensionDtype):
+        return [str(v) if 1900 <= v <= 2100 else f"{v:,}" for v in np.asarray(uniques).tolist()]
+    distinct = np.asarray(uniques, dtype=object)  # one conversion (iterating an Arrow array is slow)
+    if len(distinct) and pd.api.types.is_string_dtype(uniques) and all(isinstance(u, str) for u in distinct[:1000]):
+        return distinct.tolist()
+    return [_text(u) for u in distinct]
+
+
+#: Typed arrays the runtime reads packed integers into (:func:`_packed`), smallest first.
+_PACKED_TYPES = (("u8", "<u1"), ("u16", "<u2"), ("i32", "<i4"))
+
+
+def _packed(values: np.ndarray | Iterable[int]) -> dict[str, str]:
+    """Integers as ``{"t": type, "b": base64}``: their little-endian bytes in the smallest of
+    uint8, uint16 and int32 that holds them all. The runtime reads them as a typed array (a
+    JSON list of 100,000 numbers costs far more to write, send and parse)."""
+    values = np.asarray(values if isinstance(values, np.ndarray) else list(values), dtype=np.int64)
+    low, high = (int(values.min()), int(values.max())) if len(values) else (0, 0)
+    for name, dtype in _PACKED_TYPES:
+        info = np.iinfo(dtype)
+        if info.min <= low and high <= info.max:
+            return {"t": name, "b": base64.b64encode(values.astype(dtype).tobytes()).decode("ascii")}
+    raise ValueError(f"integers from {low} to {high} do not fit in 32 bits")
+
+
+def unpacked(value: Mapping[str, str]) -> np.ndarray:
+    """The integers of a :func:`_packed` value (for tests and tools that read documents)."""
+    dtype = dict(_PACKED_TYPES)[value["t"]]
+    return np.frombuffer(base64.b64decode(value["b"]), dtype=dtype).astype(np.int64)
+
+
+#: A column with at most this many distinct short texts sends them all in each popup chunk.
+_WHOLE_TEXTS = 64
+
+
+def _popup_chunk(columns: list[tuple[list[str], np.ndarray] | None], n: int) -> int:
+    """Records per popup document: about :data:`POPUP_CHUNK_BYTES` of text each, from
+    :data:`POPUP_CHUNK` to ten times that (a click fetches one small file; few files to
+    write for a big layer of short values)."""
+    per_record = 0.0
+    for column in columns:
+        if column is not None:
+            texts, _ = column
+            share = 0.0 if len(texts) <= _WHOLE_TEXTS else min(1.0, len(texts) / max(n, 1))
+            per_record += 2 + share * sum(map(len, texts)) / len(texts)
+    return int(np.clip(POPUP_CHUNK_BYTES / max(per_record, 1.0), POPUP_CHUNK, 10 * POPUP_CHUNK))
+
+
+def _chunk(column: tuple[list[str], np.ndarray] | None, start: int, stop: int) -> dict[str, Any] | None:
+    """Records ``start:stop`` of an encoded column (:func:`_encoded`) as ``{"d": distinct texts,
+    "k": packed index of each record's text}`` (None stays None)."""
+    if column is None:
+        return None
+    texts, positions = column
+    if len(texts) <= _WHOLE_TEXTS and sum(map(len, texts)) <= 64 * _WHOLE_TEXTS:  # a few short texts: all of them
+        return {"d": texts, "k": _packed(positions[start:stop])}
+    used, inverse = np.unique(positions[start:stop], return_inverse=True)
+    return {"d": [texts[u] for u in used.tolist()], "k": _packed(inverse)}
+
+
+def _per_distinct(values: pd.Series, func: Any) -> tuple[list[Any], np.ndarray]:
+    """``func`` of each distinct value, computed once (missing values: ``func(None)``, last),
+    and each record's index into them."""
     positions, uniques = pd.factorize(values, use_na_sentinel=True)
-    table = np.array([*(func(u) for u in uniques), func(None)], dtype=object)
-    return table[np.asarray(positions)].tolist()
+    results = [*(func(u) for u in uniques), func(None)]
+    positions = np.asarray(positions)
+    return results, np.where(positions < 0, len(uniques), positions)
+
+
+def _style_codes(frame: pd.DataFrame, field: str | None, func: Any, default: Any) -> tuple[list[Any], np.ndarray]:
+    """``(distinct styles, each record's index into them)`` of a style computed by ``func``
+    from ``field`` (``default`` for every record without a field)."""
+    if not field:
+        return [default], np.zeros(len(frame), dtype=np.int64)
+    results, positions = _per_distinct(frame[field], func)
+    distinct = list(dict.fromkeys(results))
+    where = np.array([distinct.index(r) for r in results], dtype=np.int64)
+    return distinct, where[positions]
 
 
 def _country_tip(tr: Translator, iso3: str, name: object) -> str:
@@ -267,12 +354,17 @@ def _country_tip(tr: Translator, iso3: str, name: object) -> str:
 
 def _names(frame: pd.DataFrame, field: str, tr: Translator) -> list[str]:
     """Records' names in ``tr``'s language (``<field>_<lang>`` when present, else the original)."""
+    return _names_array(frame, field, tr).tolist()
+
+
+def _names_array(frame: pd.DataFrame, field: str, tr: Translator) -> np.ndarray:
+    """:func:`_names` as an object array."""
     names = _column_array(frame[field], tr, codes=False)
     own = f"{field}_{tr.lang}"
     if own in frame.columns:
         translated = _column_array(frame[own], tr, codes=False)
         names = np.where(translated != "", translated, names)
-    return names.tolist()
+    return names
 
 
 def time_spans(frame: pd.DataFrame, layer: Layer) -> list[list[float | None] | None]:
@@ -299,20 +391,18 @@ def _geometries_json(geoms: Iterable[shapely.Geometry], decimals: int, *, shift:
     return json.loads("[" + ",".join(shapely.to_geojson(shifted)) + "]")
 
 
-def _coded(values: list[str]) -> list[list[Any]]:
-    """``[distinct values, code per record]`` (tooltip columns repeat a few values)."""
-    distinct = list(dict.fromkeys(values))
-    index = {v: k for k, v in enumerate(distinct)}
-    return [distinct, [index[v] for v in values]]
-
-
 def keep_mask(n: int, positions: Iterable[int]) -> str:
     """Which of ``n`` records to draw, as a little-endian bit mask in base64 (100,000
     records fit in 17 kB, whatever the filter keeps)."""
     mask = np.zeros(n, dtype=bool)
-    mask[np.fromiter(positions, dtype=np.int64)] = True
+    mask[positions if isinstance(positions, np.ndarray) else np.fromiter(positions, dtype=np.int64)] = True
     return base64.b64encode(np.packbits(mask, bitorder="little").tobytes()).decode("ascii")
 
+
+#: Countries documents by ``(id of the countries frame, language)``, while that frame lives:
+#: bundles that share their countries (every bundle of a process, as a rule) build the
+#: outlines once.
+_COUNTRY_DOCUMENTS: dict[tuple[int, str], dict[str, Any]] = {}
 
 #: The MapAssets made lately in this process, held weakly (see ``MapAssets.__init__``).
 _RECENT: deque[weakref.ref[MapAssets]] = deque(maxlen=16)
@@ -326,8 +416,12 @@ class MapAssets:
     (properties: ``i`` the record's position in the layer, ``id``, ``c`` its colour's index
     in ``palette``, ``w`` line width) plus, for every record (country-level ones too):
     ``labels`` and the tooltip ``columns`` as plain text, which the runtime escapes when it
-    builds a tooltip. Popups (escaped HTML) are separate documents of :data:`POPUP_CHUNK`
-    records each, fetched on click; inlined (``popups``) in self-contained HTML.
+    builds a tooltip. A point layer's sites are compact instead (``points``: coordinates in
+    1/:data:`POINT_SCALE` degree, colour codes and, when some records have no site, their
+    positions). Integer arrays are packed (:func:`_packed`) and tooltip and popup columns
+    are encoded as distinct texts plus an index per record. Popups (plain text the runtime
+    escapes) are separate documents of ``popup_chunk`` records each (:func:`_popup_chunk`),
+    fetched on click; inlined (``popups``) in self-contained HTML.
 
     Line and polygon layers with more than :data:`SIMPLIFY_FROM` sited records are drawn
     from simplified geometry (:func:`zoom_bands`): their features carry the finest band
@@ -345,6 +439,7 @@ class MapAssets:
         self._popups: dict[str, list[str]] = {}
         self._legends: dict[str, Legend] = {}
         self._year_legends: dict[tuple[str, tuple[int, ...]], Legend] = {}
+        self._sited: dict[str, np.ndarray] = {}
         self._classified: dict[Choropleth, Any] = {}
         self._labels: dict[str, tuple[float, float, str]] | None = None
         self._bounds: dict[str, tuple[float, float, float, float]] | None = None
@@ -384,6 +479,13 @@ class MapAssets:
                     mine[name] = theirs[name]  # type: ignore[index]
         return self
 
+    def sited(self, layer_id: str) -> np.ndarray:
+        """Which records of a whole layer have a site (a boolean per record, computed once):
+        a selection's records are ``sited(layer_id)[frame.index]``."""
+        if layer_id not in self._sited:
+            self._sited[layer_id] = has_site(self.bundle.layers[layer_id]).to_numpy()
+        return self._sited[layer_id]
+
     def names(self) -> list[str]:
         """Document names: ``countries`` and every layer id."""
         return ["countries", *self.bundle.catalogue]
@@ -400,26 +502,54 @@ class MapAssets:
             return self.document(name)
         layer = self.bundle.catalogue[name]
         spans = time_spans(self.bundle.layers[name], layer) if layer.facet_fields("year") else None
-        return {**self.document(name), "popups": self.popups(name), "spans": spans}
+        columns = self._popup_columns(name)
+        return {
+            **self.document(name),
+            "popups": [_chunk(c, 0, len(self.bundle.layers[name])) for c in columns],
+            "spans": spans,
+        }
 
     def popups(self, layer_id: str) -> list[list[str]]:
-        """Popup columns of a layer as plain text: the label, then one column per popup field
-        (see :func:`popup_fields`), each with a value per record. The runtime escapes them
-        and builds the popup in the browser (links only for http(s) URLs in fields typed
-        ``url``/``url_list``); no HTML is built here."""
+        """Popup columns of a layer as plain text: the heading (the name in this language,
+        and the original beside a translated one), then one column per popup field (see
+        :func:`popup_fields`), each with a value per record. The runtime escapes them and
+        builds the popup in the browser (links only for http(s) URLs in fields typed
+        ``url``/``url_list``); no HTML is built here. Documents carry them encoded
+        (:meth:`_popup_columns`)."""
+        extra, *columns = self._popup_columns(layer_id)
+        frame = self.bundle.layers[layer_id]
+        layer = self.bundle.catalogue[layer_id]
+        if layer.label_field in frame.columns:
+            heading = _names(frame, layer.label_field, self.tr)
+            if extra is not None:
+                texts, positions = extra
+                heading = [
+                    f"{h} ({texts[k]})" if texts[k] else h for h, k in zip(heading, positions.tolist(), strict=True)
+                ]
+        else:
+            heading = [""] * len(frame)
+        return [heading, *(np.array(texts, dtype=object)[positions].tolist() for texts, positions in columns)]
+
+    def _popup_columns(self, layer_id: str) -> list[tuple[list[str], np.ndarray] | None]:
+        """Popup columns encoded as ``(distinct texts, each record's index)`` (:func:`_encoded`):
+        first the original name where the heading shows it beside a translated one (None when
+        no record has a translated name: the heading is the record's label), then one per
+        popup field."""
         if layer_id not in self._popups:
             layer = self.bundle.catalogue[layer_id]
             frame = self.bundle.layers[layer_id]
+            n = len(frame)
+            extra = None
+            if layer.label_field in frame.columns and f"{layer.label_field}_{self.tr.lang}" in frame.columns:
+                own = _names_array(frame, layer.label_field, self.tr)
+                original = _column_array(frame[layer.label_field], self.tr, codes=False)
+                shown = np.where((own != original) & (original != ""), original, "")
+                if (shown != "").any():
+                    extra = _encoded(pd.Series(shown, dtype=object), self.tr, codes=False)
+            empty = ([""], np.zeros(n, dtype=np.int64))
             names = [name for name, _, _ in popup_fields(layer)]
-            empty = [""] * len(frame)
-            if layer.label_field in frame.columns:  # the heading: the name in this language (and the original)
-                own = _names(frame, layer.label_field, self.tr)
-                original = _column_text(frame[layer.label_field])
-                heading = [o if o == n or not n else f"{o} ({n})" for o, n in zip(own, original, strict=True)]
-            else:
-                heading = empty
-            columns = [_column_text(frame[n], self.tr) if n in frame.columns else empty for n in names]
-            self._popups[layer_id] = [heading, *columns]
+            columns = [_encoded(frame[c], self.tr) if c in frame.columns else empty for c in names]
+            self._popups[layer_id] = [extra, *columns]
         return self._popups[layer_id]
 
     def _layer(self, layer_id: str) -> dict[str, Any]:
@@ -429,48 +559,54 @@ class MapAssets:
         n = len(frame)
         if not frame.index.equals(pd.RangeIndex(n)):
             raise ValueError(f"layer {layer_id!r}: records must be indexed 0..{n - 1} (load_bundle does this)")
-        colors = _per_distinct(frame[style.color_by], style.color_for) if style.color_by else [style.default_color] * n
-        palette = list(dict.fromkeys(colors))
-        color_index = {c: k for k, c in enumerate(palette)}
-        by_width = style.width_by
-        weights = _per_distinct(frame[by_width], style.width_for) if by_width else [style.width] * n
-        sited = np.flatnonzero(has_site(frame).to_numpy())
+        palette, color_codes = _style_codes(frame, style.color_by, style.color_for, style.default_color)
+        sited = np.flatnonzero(self.sited(layer_id))
         ids = frame["id"].astype(str).tolist() if "id" in frame.columns else [str(i) for i in range(n)]
         tip_fields = [f for f in layer.tooltip if f != layer.label_field and f in frame.columns]
+        columns = []
+        for field in tip_fields:
+            texts, positions = _encoded(frame[field], self.tr)
+            columns.append([self.tr.label(layer, field), texts, _packed(positions)])
         document: dict[str, Any] = {
             "type": "FeatureCollection",
             "palette": palette,
             "labels": _names(frame, layer.label_field, self.tr) if layer.label_field in frame.columns else ids,
-            "columns": [[self.tr.label(layer, f), *_coded(_column_text(frame[f], self.tr))] for f in tip_fields],
+            "columns": columns,
             "count": n,
             "title": self.tr.data(layer.title),
             "popup_fields": [[label, kind] for _, label, kind in popup_fields(layer, self.tr)],
         }
-        geoms = frame.geometry.to_numpy()[sited]
-        if layer.geometry == "point" and bool(np.all(shapely.get_type_id(np.asarray(geoms, dtype=object)) == 0)):
-            # compact: positions, flat coordinates and per-feature style codes, no GeoJSON per point
-            coords = np.round(pacific_coords(shapely.get_coordinates(np.asarray(geoms, dtype=object))), 5)
-            color_codes = np.array([color_index[c] for c in colors], dtype=np.int64)
+        geoms = np.asarray(frame.geometry.to_numpy()[sited], dtype=object)
+        if layer.geometry == "point" and bool(np.all(shapely.get_type_id(geoms) == 0)):
+            # compact: flat coordinates in 1e-5 degrees and colour codes as typed arrays, ids,
+            # the records' positions only when some have no site; no GeoJSON per point
+            coords = np.round(pacific_coords(shapely.get_coordinates(geoms)) * POINT_SCALE)
             document["features"] = []
             document["points"] = {
-                "i": sited.tolist(),
-                "id": np.asarray(ids, dtype=object)[sited].tolist(),
-                "xy": coords.ravel().tolist(),
-                "c": color_codes[sited].tolist(),
+                "scale": POINT_SCALE,
+                "xy": _packed(coords.ravel()),
+                "c": _packed(color_codes[sited]),
+                "id": np.asarray(ids, dtype=object)[sited].tolist(),  # a click reports it (the details panel)
             }
+            if len(sited) < n:
+                document["points"]["i"] = _packed(sited)
             return document
+        widths, width_codes = _style_codes(frame, style.width_by, style.width_for, style.width)
+        weights = [widths[k] for k in width_codes[sited].tolist()]
         document["features"] = [
             {
                 "type": "Feature",
                 "geometry": geometry,
-                "properties": {"i": int(i), "id": ids[i], "c": color_index[colors[i]], "w": weights[i]},
+                "properties": {"i": i, "id": ids[i], "c": c, "w": w},
             }
-            for i, geometry in zip(sited, _geometries_json(geoms, 5), strict=True)
+            for i, c, w, geometry in zip(
+                sited.tolist(), color_codes[sited].tolist(), weights, _geometries_json(geoms, 5), strict=True
+            )
         ]
         if layer.geometry in ("line", "polygon") and len(sited) > SIMPLIFY_FROM and self.simplify:
             # features carry the finest band; the exact geometry ("detail") is fetched only when
             # the map zooms in past the last band
-            bands = zoom_bands(shapely.transform(np.asarray(geoms, dtype=object), pacific_coords))
+            bands = zoom_bands(shapely.transform(geoms, pacific_coords))
             if not bands:
                 return document
             *coarser, finest = bands
@@ -485,6 +621,14 @@ class MapAssets:
         return document
 
     def _countries(self) -> dict[str, Any]:
+        countries = self.bundle.countries
+        key = (id(countries), self.tr.lang)
+        if key not in _COUNTRY_DOCUMENTS:
+            _COUNTRY_DOCUMENTS[key] = self._countries_document()
+            weakref.finalize(countries, _COUNTRY_DOCUMENTS.pop, key, None)
+        return _COUNTRY_DOCUMENTS[key]
+
+    def _countries_document(self) -> dict[str, Any]:
         countries = self.bundle.countries
         geometries = _geometries_json(countries.geometry.to_numpy(), 3)
         features = [
@@ -568,7 +712,10 @@ class MapAssets:
         pop_fields = [name for name, _, _ in popup_fields(layer)]
         tips = {str(k): _column_text(moved[f], self.tr) for k, f in enumerate(tip_fields) if f in fields}
         pops = {str(k): _column_text(moved[f], self.tr) for k, f in enumerate(pop_fields) if f in fields}
-        colors = _per_distinct(moved[style.color_by], style.color_for) if style.color_by in fields else None
+        colors = None
+        if style.color_by in fields:
+            distinct, codes = _per_distinct(moved[style.color_by], style.color_for)
+            colors = [distinct[c] for c in codes]
         out = []
         for j, index in enumerate(moved.index.tolist()):
             change: dict[str, Any] = {"i": int(index)}
@@ -616,15 +763,21 @@ class MapAssets:
                     folder, f"{name}-detail", self.document(name)["detail"], url_base, compressed
                 )
             if name != "countries":
-                columns = self.popups(name)
-                n = len(columns[0]) if columns else 0
-                chunks = [[c[k : k + POPUP_CHUNK] for c in columns] for k in range(0, n, POPUP_CHUNK)]
+                columns = self._popup_columns(name)
+                n = len(self.bundle.layers[name])
+                size = _popup_chunk(columns, n)
                 document = {
                     **document,
-                    "popup_chunk": POPUP_CHUNK,
+                    "popup_chunk": size,
                     "popup_urls": [
-                        _write_document(folder, f"{name}-popups{k}", c, url_base, compressed)
-                        for k, c in enumerate(chunks)
+                        _write_document(
+                            folder,
+                            f"{name}-popups{k // size}",
+                            [_chunk(c, k, k + size) for c in columns],
+                            url_base,
+                            compressed,
+                        )
+                        for k in range(0, n, size)
                     ],
                 }
             urls[name] = _write_document(folder, name, document, url_base, compressed)
@@ -786,7 +939,9 @@ def map_payload(
             legends.append(assets.legend(layer.id, range(years[0], years[1] + 1), with_today=True))
         else:
             legends.append(assets.legend(layer.id))
-        sited = has_site(frame).to_numpy()
+        everywhere = assets.sited(layer.id)
+        positions = frame.index.to_numpy()
+        sited = everywhere[positions]
         layers.append(
             {
                 **spec,
@@ -798,7 +953,7 @@ def map_payload(
                 "stroke": style.stroke_color,
                 "color": style.default_color,
                 "fill_opacity": style.fill_opacity,
-                "keep": keep_mask(len(selection.bundle.layers[layer.id]), frame.index[sited]),
+                "keep": keep_mask(len(everywhere), positions[sited]),
                 "canvas": int(sited.sum()) > CANVAS_FROM,
                 "badges": _badges(frame[~sited], layer, assets),
             }

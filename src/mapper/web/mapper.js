@@ -232,12 +232,32 @@
     });
   }
 
+  // integers packed by Python as base64 little-endian bytes ({t: type, b: base64}), read once
+  // into a typed array; plain arrays are returned as they are
+  var TYPED = { u8: Uint8Array, u16: Uint16Array, i32: Int32Array };
+  function bytesOf(text) {
+    var raw = atob(text || "");
+    var bytes = new Uint8Array(raw.length);
+    for (var k = 0; k < raw.length; k += 1) bytes[k] = raw.charCodeAt(k);
+    return bytes;
+  }
+  function unpack(p) {
+    if (!p || Array.isArray(p)) return p;
+    if (!p.v) p.v = new TYPED[p.t](bytesOf(p.b).buffer);
+    return p.v;
+  }
+
+  // the text of record j in an encoded column ({d: distinct texts, k: packed index per record})
+  function cell(column, j) {
+    return column ? column.d[unpack(column.k)[j]] : "";
+  }
+
   // as of a year, a record whose status then differs from today's (the payload's "asof", or
   // the HTML map's "years") has its colour and texts of that year: change = {color, tip, pop}
   function tipHtml(data, i, change) {
     var rows = (data.columns || [])
       .map(function (column, k) {
-        var value = change && change.tip && k in change.tip ? change.tip[k] : column[1][column[2][i]];
+        var value = change && change.tip && k in change.tip ? change.tip[k] : column[1][unpack(column[2])[i]];
         return value ? "<tr><th>" + esc(column[0]) + "</th><td>" + esc(value) + "</td></tr>" : "";
       })
       .join("");
@@ -263,26 +283,29 @@
       .join("<br>");
   }
 
-  // A popup built here from plain-text columns (label first, then one per popup field).
-  function renderPopup(data, columns, j, change) {
+  // A popup built here from encoded plain-text columns: the original name shown beside a
+  // translated label (or null), then one per popup field; j is the record's place in them.
+  function renderPopup(data, columns, i, j, change) {
     if (!columns || !columns.length) return "";
+    var original = cell(columns[0], j);
+    var heading = String(data.labels[i]) + (original ? " (" + original + ")" : "");
     var rows = (data.popup_fields || [])
       .map(function (field, k) {
-        var value = change && change.pop && k in change.pop ? change.pop[k] : columns[k + 1] ? columns[k + 1][j] : "";
+        var value = change && change.pop && k in change.pop ? change.pop[k] : cell(columns[k + 1], j);
         return value ? "<tr><th>" + esc(field[0]) + "</th><td>" + cellHtml(field[1], value) + "</td></tr>" : "";
       })
       .join("");
     return (
       '<div class="mapper-popup"><div class="mapper-layer">' + esc(data.title) + "</div><h4>" +
-      esc(columns[0][j]) + "</h4><table>" + rows + "</table></div>"
+      esc(heading) + "</h4><table>" + rows + "</table></div>"
     );
   }
 
   function popupHtml(data, i, change) {
-    if (data.popups) return Promise.resolve(renderPopup(data, data.popups, i, change));
+    if (data.popups) return Promise.resolve(renderPopup(data, data.popups, i, i, change));
     var k = Math.floor(i / data.popup_chunk);
     return load(data.popup_urls[k]).then(function (chunk) {
-      return renderPopup(data, chunk, i - k * data.popup_chunk, change);
+      return renderPopup(data, chunk, i, i - k * data.popup_chunk, change);
     });
   }
 
@@ -356,7 +379,7 @@
     }
     group.bindTooltip(
       function (layer) {
-        return tipHtml(data, index(layer));
+        return tipHtml(data, index(layer), changeOf(st, spec.id, index(layer)));
       },
       { sticky: true }
     );
@@ -364,7 +387,7 @@
     group.on("popupopen", function (e) {
       var source = e.popup._source;
       if (!source || !source.feature) return;
-      popupHtml(data, index(source)).then(
+      popupHtml(data, index(source), changeOf(st, spec.id, index(source))).then(
         function (html) {
           e.popup.setContent(html);
         },
@@ -377,7 +400,9 @@
       if (e.layer && e.layer.setStyle) e.layer.setStyle({ weight: 5, fillOpacity: 0.7 });
     });
     group.on("mouseout", function (e) {
-      if (e.layer && e.layer.setStyle) e.layer.setStyle(featureStyle(spec, data, e.layer.feature.properties));
+      if (!e.layer || !e.layer.setStyle) return;
+      var p = e.layer.feature.properties;
+      e.layer.setStyle(featureStyle(spec, data, p, changeOf(st, spec.id, p.i)));
     });
   }
 
@@ -386,18 +411,22 @@
     var renderer = spec.canvas ? L.canvas({ pane: paneId }) : undefined;
     var byIndex = {};
     if (data.points) {
-      // compact points: flat coordinates, one circle marker each
+      // compact points: flat coordinates (integers, 1/scale degree), one circle marker each
       var pts = data.points;
-      for (var k = 0; k < pts.i.length; k += 1) {
-        var properties = { i: pts.i[k], id: pts.id[k], c: pts.c[k] };
-        var x = pts.xy[2 * k];
-        var y = pts.xy[2 * k + 1];
+      var xy = unpack(pts.xy);
+      var codes = unpack(pts.c);
+      var where = unpack(pts.i);
+      for (var k = 0; k < codes.length; k += 1) {
+        var properties = { i: where ? where[k] : k, id: pts.id[k], c: codes[k] };
+        var x = xy[2 * k] / pts.scale;
+        var y = xy[2 * k + 1] / pts.scale;
         var options = featureStyle(spec, data, properties);
         options.radius = spec.radius;
         options.pane = paneId;
         options.renderer = renderer;
         var marker = L.circleMarker([y, x], options);
-        marker.feature = { type: "Feature", properties: properties, geometry: { type: "Point", coordinates: [x, y] } };
+        // (no geometry object per point: toGeoJSON, which a click reports, builds it from the marker)
+        marker.feature = { type: "Feature", properties: properties, geometry: null };
         byIndex[properties.i] = marker;
       }
     } else {
@@ -606,9 +635,7 @@
   }
 
   function decodeMask(text) {
-    var raw = atob(text || "");
-    var bytes = new Uint8Array(raw.length);
-    for (var k = 0; k < raw.length; k += 1) bytes[k] = raw.charCodeAt(k);
+    var bytes = bytesOf(text);
     return function (i) {
       return (bytes[i >> 3] >> (i & 7)) & 1;
     };
