@@ -243,12 +243,14 @@ def _uploader_css(key: str, button: str, limit: str) -> str:
     """A style replacing one uploader's button label and size limit (Streamlit's ``st-key-``
     class scopes it to that uploader); the texts are CSS-escaped."""
     scope = f".st-key-{re.sub(r'[^A-Za-z0-9_-]', '', key)} [data-testid='stFileUploaderDropzone']"
-    text = "font-size:0.875rem;line-height:1.6"
+    # Streamlit's own text is hidden (not read out, not copied); the replacement is shown
+    hidden = "font-size:0;visibility:hidden"
+    text = "font-size:0.875rem;line-height:1.6;visibility:visible"
     return (
         "<style>"
-        f"{scope} button [data-testid='stMarkdownContainer'] p{{font-size:0}}"
+        f"{scope} button [data-testid='stMarkdownContainer'] p{{{hidden}}}"
         f"{scope} button [data-testid='stMarkdownContainer'] p::after{{content:{_css_string(button)};{text}}}"
-        f"{scope} [data-testid='stFileUploaderDropzoneInstructions'] span{{font-size:0}}"
+        f"{scope} [data-testid='stFileUploaderDropzoneInstructions'] span{{{hidden}}}"
         f"{scope} [data-testid='stFileUploaderDropzoneInstructions'] span::after{{content:{_css_string(limit)};{text}}}"
         "</style>"
     )

@@ -45,6 +45,8 @@ def _english_messages() -> set[str]:
 def _page_text(user: Session) -> str:
     """What the page shows: the sidebar, the main area and the map's legend."""
     text = user.page.get_by_test_id("stSidebar").inner_text() + "\n" + user.page.get_by_test_id("stMain").inner_text()
+    icons = set(user.page.get_by_test_id("stIconMaterial").all_inner_texts())  # drawn as symbols, not words
+    text = "\n".join(line for line in text.splitlines() if line.strip() not in icons)
     if user.page.locator(FRAME).count():
         text += "\n" + user.container().locator(".mapper-legend").inner_text()
     return text
