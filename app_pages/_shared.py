@@ -130,7 +130,13 @@ def bundle_key() -> str:
         return ""
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+#: Selections kept per process (shared by sessions): the recent filters, for going back and
+#: forth. Each holds filtered copies of the layers: with a 100,000-record layer, the 64 kept
+#: before could pass 1 GB over a long session.
+SELECTIONS_KEPT = 8
+
+
+@st.cache_resource(max_entries=SELECTIONS_KEPT, show_spinner=False)
 def _selection(key: str, filters: FilterState, _bundle: Bundle) -> Selection:
     return select(_bundle, filters)
 
