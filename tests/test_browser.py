@@ -633,6 +633,89 @@ def test_a_clicked_point_reports_its_records_id(browser, bundle: mapper.Bundle, 
         httpd.server_close()
 
 
+def test_a_big_point_layer_is_drawn_on_canvas_and_answers_the_pointer(
+    browser, bundle: mapper.Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A point layer past ``CANVAS_FROM`` is drawn on a canvas (each circle stamped from one
+    image per style): every shown site is painted in its colour, nothing between them; the
+    pointer over a site shows that record's tooltip, a click reports its id and opens its popup."""
+    from mapper import webmap
+
+    monkeypatch.setattr(webmap, "CANVAS_FROM", 0)  # the bundled layers are small: draw one on canvas
+    lid = next(lid for lid, layer in bundle.catalogue.items() if layer.geometry == "point")
+    frame = bundle.layers[lid].copy()
+    frame[frame.geometry.name] = shapely.points(100.0 + np.arange(len(frame)) * 0.8, 15.0)  # apart on screen
+    sited = mapper.Bundle(bundle.catalogue, {**bundle.layers, lid: frame}, bundle.countries, bundle.report)
+    _, httpd = _served_page(tmp_path, sited, lid, {"seq": 1, "center": [15.0, 100.0 + len(frame) * 0.4], "zoom": 5})
+    session = Session(browser)
+    try:
+        page = session.page
+        page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/index.html")
+        page.wait_for_function(
+            "(lid) => { const c = document.querySelector('.leaflet-container'); return c && "
+            "c.getAttribute('data-mapper-ready') === '1' && "
+            "JSON.parse(c.getAttribute('data-mapper-shown'))[lid] > 0; }",
+            arg=lid,
+        )
+        # the colour painted at each site and half-way to the next one (RGBA, page pixels)
+        painted = page.evaluate(
+            """async (lid) => {
+                // Leaflet draws the canvas at the next animation frame: wait for two
+                await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+                const map = window.MapperRuntime.map, entry = map._mapper.layers[lid];
+                const canvas = map.getPane('mapper-point').querySelector('canvas');
+                const box = canvas.getBoundingClientRect(), scale = canvas.width / box.width;
+                const frame = map.getContainer().getBoundingClientRect();
+                const at = (ll) => { const p = map.latLngToContainerPoint(ll);
+                    return Array.from(canvas.getContext('2d').getImageData(
+                        Math.round((p.x + frame.left - box.left) * scale),
+                        Math.round((p.y + frame.top - box.top) * scale), 1, 1).data); };
+                return Object.values(entry.visible).map((l) => { const ll = l.getLatLng();
+                    return { id: l.feature.properties.id, fill: l.options.fillColor, site: at(ll),
+                             between: at([ll.lat, ll.lng + 0.4]) }; });
+            }""",
+            arg=lid,
+        )
+        assert painted, "no site drawn"
+        rgb = {p["id"]: tuple(int(p["fill"][k : k + 2], 16) for k in (1, 3, 5)) for p in painted}
+        off = {p["id"]: max(abs(a - b) for a, b in zip(p["site"][:3], rgb[p["id"]], strict=True)) for p in painted}
+        wrong = [i for i, d in off.items() if d > 8]
+        smudged = [p["id"] for p in painted if p["between"][3] != 0]
+        assert wrong == []
+        assert smudged == []
+        # the pointer over the second site: its tooltip; a click: its id reported, its popup
+        page.evaluate(
+            "(lid) => { window.__clicked = null; window.MapperRuntime.map._mapper.layers[lid].shown.on("
+            "'click', (e) => { window.__clicked = e.layer.toGeoJSON(); }); }",
+            arg=lid,
+        )
+        target = page.evaluate(
+            """(lid) => { const map = window.MapperRuntime.map, entry = map._mapper.layers[lid];
+                const l = Object.values(entry.visible)[1], p = map.latLngToContainerPoint(l.getLatLng());
+                const box = map.getContainer().getBoundingClientRect();
+                return { x: box.left + p.x, y: box.top + p.y, id: l.feature.properties.id,
+                         label: entry.data.labels[l.feature.properties.i] }; }""",
+            arg=lid,
+        )
+        tip = page.locator(".leaflet-tooltip .mapper-tip b").filter(has_text=target["label"])
+        page.mouse.move(target["x"] - 30, target["y"] - 30)
+        for step in range(40):  # Leaflet reads the pointer at most every 32 ms: move until it has
+            page.mouse.move(target["x"] + step % 2, target["y"])
+            if tip.count():
+                break
+            page.wait_for_timeout(50)
+        tip.wait_for()
+        page.mouse.click(target["x"], target["y"])
+        page.wait_for_function("() => window.__clicked !== null")
+        assert page.evaluate("() => window.__clicked.properties.id") == target["id"]
+        page.locator(".leaflet-popup-content h4").filter(has_text=target["label"]).wait_for()
+        assert session.errors == []
+    finally:
+        session.close()
+        httpd.shutdown()
+        httpd.server_close()
+
+
 def test_the_app_fetches_the_exact_geometry_only_past_the_last_band(
     browser, bundle: mapper.Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -406,9 +406,45 @@
     });
   }
 
+  // A canvas renderer for big layers: each circle is stamped from a small image drawn once per
+  // style (Leaflet's own renderer builds, fills and strokes a path per circle: 0.9 s of a
+  // 100,000-point first draw). Circles keep their order; hit-testing, events and everything
+  // else stay Leaflet's.
+  var BatchCanvas = L.Canvas.extend({
+    _sprite: function (options, r) {
+      var key = [r, options.fill, options.fillColor, options.fillOpacity, options.stroke, options.color,
+        options.opacity, options.weight].join("|");
+      var sprites = this._sprites || (this._sprites = {});
+      if (!sprites[key]) {
+        var m = L.Browser.retina ? 2 : 1;
+        var half = Math.ceil(r + (options.stroke ? options.weight / 2 : 0)) + 1;
+        var canvas = document.createElement("canvas");
+        canvas.width = canvas.height = 2 * half * m;
+        var ctx = canvas.getContext("2d");
+        ctx.scale(m, m);
+        ctx.beginPath();
+        ctx.arc(half, half, r, 0, Math.PI * 2, false);
+        this._fillStroke(ctx, { options: options });
+        sprites[key] = { image: canvas, half: half };
+      }
+      return sprites[key];
+    },
+    _updateCircle: function (layer) {
+      if (!this._drawing || layer._empty()) return;
+      if (layer instanceof L.Circle) {
+        L.Canvas.prototype._updateCircle.call(this, layer);
+        return;
+      }
+      var sprite = this._sprite(layer.options, Math.max(Math.round(layer._radius), 1));
+      var p = layer._point;
+      var size = 2 * sprite.half;
+      this._ctx.drawImage(sprite.image, Math.round(p.x) - sprite.half, Math.round(p.y) - sprite.half, size, size);
+    },
+  });
+
   function buildLayer(map, st, spec, data) {
     var paneId = pane(map, spec.geometry);
-    var renderer = spec.canvas ? L.canvas({ pane: paneId }) : undefined;
+    var renderer = spec.canvas ? new BatchCanvas({ pane: paneId }) : undefined;
     var byIndex = {};
     if (data.points) {
       // compact points: flat coordinates (integers, 1/scale degree), one circle marker each
