@@ -42,9 +42,9 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_big
-from _common import wait_idle
+from _common import launch, wait_idle
 
-from mapper._serve import CHROMIUM_ARGS, serve
+from mapper._serve import serve
 
 REPO = Path(__file__).resolve().parents[1]
 FRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -149,7 +149,6 @@ def _visit(browser, url: str, count, timeout: float) -> tuple[float, float]:
     """(first features, filter change → map updated) in seconds; NaN when not within ``timeout``."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
     start = time.monotonic()
     page.goto(url)
     first = change = float("nan")
@@ -206,7 +205,6 @@ def _draw(browser, path: Path, layer: str) -> dict[str, float]:
     """First draw of a standalone HTML map, then zoom in step by step and pan (ms each)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
     start = time.monotonic()
     page.goto(path.as_uri())
     page.wait_for_function(
@@ -247,7 +245,7 @@ def polygons(n: int) -> None:
         tmp = Path(tmp_name)
         bundle = bench_big._bundle(tmp, frame, base, "polygon")
         selection = select(bundle, mapper.FilterState(layers=("synthetic",)))
-        browser = play.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch(play)
         for name, simplify in (("exact", False), ("banded", True)):
             assets = MapAssets(bundle, simplify=simplify)
             start = time.monotonic()
@@ -287,11 +285,10 @@ def main() -> None:
     apps = [("project", None, _shown, 180.0)]
     if "--no-naive" not in sys.argv[1:]:
         apps.append(("naive", "naive_app.py", _naive_count, 90.0))
-    flags = CHROMIUM_ARGS
     with tempfile.TemporaryDirectory() as tmp_name, sync_playwright() as play:
         tmp = Path(tmp_name)
         root = _root(tmp, n)
-        browser = play.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
+        browser = launch(play)
         env = {"MAPPER_HOME": str(root), "MAPPER_CACHE_DIR": str(tmp / "cache")}
         results = {}
         for name, script, count, timeout in apps:

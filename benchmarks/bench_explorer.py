@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import wait_idle  # benchmarks/ is on the path when a script runs
+from _common import launch, wait_idle  # benchmarks/ is on the path when a script runs
 
 REPO = Path(__file__).resolve().parents[1]
 #: The last commit before the core-loop redesign (issue 8).
@@ -114,7 +114,6 @@ def _browser(app: Path, browser, logs: Path) -> dict[str, list[float]]:
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = context.new_page()
             page.set_default_timeout(120_000)
-            page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
             received: list[tuple[float, int]] = []
             page.on(
                 "websocket",
@@ -175,7 +174,6 @@ def _browser(app: Path, browser, logs: Path) -> dict[str, list[float]]:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         page.set_default_timeout(120_000)
-        page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
         results["returning"] = []
         for run in range(RUNS + 1):
             start = time.monotonic()
@@ -205,7 +203,6 @@ def _floor(browser, logs: Path) -> list[float]:
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = context.new_page()
             page.set_default_timeout(120_000)
-            page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
             start = time.monotonic()
             page.goto(url)
             _wait_features(page)
@@ -246,10 +243,8 @@ def main() -> None:
             return
         from playwright.sync_api import sync_playwright
 
-        from mapper._serve import CHROMIUM_ARGS
-
         with sync_playwright() as p:
-            chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            chromium = launch(p)
             measured = {name: _browser(app, chromium, Path(tmp)) for name, app in apps.items()}
             floor = _floor(chromium, Path(tmp))
             chromium.close()

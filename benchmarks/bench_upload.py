@@ -36,6 +36,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import launch
+
 REPO = Path(__file__).resolve().parents[1]
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 ROWS = int(os.environ.get("BENCH_ROWS", "50000"))
@@ -132,9 +135,6 @@ def _page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
-    page.route(
-        "**/*", lambda r: r.continue_() if r.request.url.startswith(("http://127.0.0.1", "ws://")) else r.abort()
-    )
     return context, page
 
 
@@ -279,7 +279,7 @@ def trace() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from mapper._serve import CHROMIUM_ARGS, serve
+    from mapper._serve import serve
     from mapper.userlayers import layer_id
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -290,7 +290,7 @@ def trace() -> None:
         env = {"MAPPER_DATA_DIR": str(data), "PYTHONWARNINGS": "ignore", "MAPPER_TRACE": str(spans)}
         events: list[tuple[float, str]] = []
         with sync_playwright() as p, serve(REPO, env=env, log=root / "trace.log") as server:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = launch(p)
             for run in range(2):
                 lid = layer_id(f"trace_{run}.csv")
                 context, page = _page(browser)
@@ -445,8 +445,6 @@ def main() -> None:
         return
     from playwright.sync_api import sync_playwright
 
-    from mapper._serve import CHROMIUM_ARGS
-
     if not Path("/usr/bin/chromium").exists():
         sys.exit("needs /usr/bin/chromium (apt-get install chromium)")
     with tempfile.TemporaryDirectory() as tmp:
@@ -454,7 +452,7 @@ def main() -> None:
         csv = synthetic_csv(root / "sites.csv")
         print(f"{ROWS:,} rows, {csv.stat().st_size / 1e6:.1f} MB CSV; {RUNS} timed runs after one warm-up each")
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = launch(p)
             now, now_mem = run_now(browser, csv, root / "data", root)
             naive, naive_mem = ([], []) if os.environ.get("BENCH_NAIVE") == "0" else run_naive(browser, csv, root, root)
             browser.close()
