@@ -4,7 +4,9 @@ deleted or mistyped id gives (a notice, never an error)."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,25 @@ from mapper.workspace import Limits, WorkspaceStore, open_store
 @pytest.fixture
 def store(tmp_path: Path) -> WorkspaceStore:
     return open_store(data_dir=tmp_path, limits=Limits())
+
+
+@pytest.fixture
+def held_check(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Country checks (:meth:`mapper.Bundle.check`) wait until the event yielded is set: a
+    background preparation stays "drawable, still checking" as long as a test needs. Set at
+    teardown whatever happens, so that the shared preparation thread is never left blocked."""
+    release = threading.Event()
+    real_check = mapper.Bundle.check
+
+    def held(self: mapper.Bundle, *args: object) -> list:  # type: ignore[type-arg]
+        release.wait()
+        return real_check(self, *args)
+
+    monkeypatch.setattr(mapper.Bundle, "check", held)
+    try:
+        yield release
+    finally:
+        release.set()
 
 
 def test_layer_ids_are_stable_and_valid() -> None:
@@ -179,14 +200,13 @@ def test_an_uploads_layer_is_built_enriched_and_drawn_once_per_process(
 
 
 def test_an_upload_prepared_ahead_is_drawn_before_its_check_and_not_built_again(
-    store: WorkspaceStore, bundle: mapper.Bundle, monkeypatch: pytest.MonkeyPatch
+    store: WorkspaceStore, bundle: mapper.Bundle, monkeypatch: pytest.MonkeyPatch, held_check: threading.Event
 ) -> None:
     """What is prepared while the user looks at the preview (layer, map documents, country
     check) is what "Add to map" and the map page use: the saved version's key is the key it
     was prepared under, nothing is read, enriched or drawn again, the layer is shown while
     the check still runs, and the check's findings join the report when it ends."""
     import hashlib
-    import threading
     import time
 
     from mapper import upload
@@ -202,14 +222,7 @@ def test_an_upload_prepared_ahead_is_drawn_before_its_check_and_not_built_again(
     from mapper.webmap import MapAssets
 
     data = _CSV + b"Site C,13.7563,100.5018,LAO\n"  # Bangkok, named as in Laos: a finding
-    release = threading.Event()
-    real_check = mapper.Bundle.check
-
-    def held_check(self: mapper.Bundle, *args: object) -> list:  # type: ignore[type-arg]
-        release.wait()
-        return real_check(self, *args)
-
-    monkeypatch.setattr(mapper.Bundle, "check", held_check)
+    release = held_check
     ws = store.create_workspace("Ahead")
     table = upload.read_upload("ahead.csv", data)
     mapping = upload.detect_mapping(table)
@@ -273,23 +286,14 @@ def test_a_failed_preparation_leaves_the_error_to_add_to_map(bundle: mapper.Bund
 
 
 def test_a_newer_preview_drops_the_preparations_still_queued(
-    bundle: mapper.Bundle, monkeypatch: pytest.MonkeyPatch
+    bundle: mapper.Bundle, held_check: threading.Event
 ) -> None:
     """Each change of the mapping is a new preview: only the newest is prepared after the
     one under way, and "Add to map" on a dropped one builds it at once (never waits for it)."""
-    import threading
-
     from mapper import upload
     from mapper.userlayers import built_layer, prepare
 
-    release = threading.Event()
-    real_check = mapper.Bundle.check
-
-    def held_check(self: mapper.Bundle, *args: object) -> list:  # type: ignore[type-arg]
-        release.wait()
-        return real_check(self, *args)
-
-    monkeypatch.setattr(mapper.Bundle, "check", held_check)
+    release = held_check
     table = upload.read_upload("queue.csv", _CSV)
     mapping = upload.detect_mapping(table)
     result = upload.apply_mapping(table, mapping)
