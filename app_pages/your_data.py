@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -59,6 +60,9 @@ MESSAGE_KEY = "yd_message"
 MEMO_KEY = "yd_memo"
 #: Session-state key: "Add to map" saved the upload; the run goes to the Map page at once.
 GO_MAP_KEY = "yd_go_map"
+#: Session-state key: this session's id for background preparations (a newer preview drops
+#: only this session's queued ones, never another user's).
+OWNER_KEY = "yd_owner"
 MAP_PAGE = "app_pages/map.py"
 LOCATION_LABELS = {
     "lonlat": _("Longitude and latitude columns"),
@@ -337,6 +341,7 @@ if upload is not None:
                 base_bundle(),
                 lambda: build_layer(result, mapping, layer_id=lid),
                 lambda bundle, lang=t.lang: _documents(bundle, lang),
+                owner=st.session_state.setdefault(OWNER_KEY, uuid.uuid4().hex),
             )
         if result is not None:
             (st.success if not result.rejected_count else st.warning)(md_escape(t.message(result.summary())))

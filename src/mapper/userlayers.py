@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import urllib.parse
 import weakref
@@ -30,6 +31,8 @@ from .i18n import Message
 from .query import param_value
 from .viewstate import VIEW_PARAM, WORKSPACE_PARAM, ViewState, view_from_query
 from .workspace import SavedView, Upload, WorkspaceStore, is_id
+
+_log = logging.getLogger(__name__)
 
 #: Prefix of the ids of layers made from uploads (bundled layer ids never start with it).
 LAYER_PREFIX = "ws_"
@@ -137,17 +140,27 @@ def _built(key: str) -> _Built | None:
 
 @dataclass
 class _Ahead:
-    """A preparation under way: its job, and whether its layer can be drawn yet (set once
-    the layer is built, enriched and its documents made, or once the job failed)."""
+    """A preparation under way: its job, whether its layer can be drawn yet (set once the
+    layer is built, enriched and its documents made, or once the job failed or was dropped),
+    and who asked for it (a newer preview drops only its own session's queued ones)."""
 
     job: Future[None]
     drawable: threading.Event
+    owner: str | None = None
 
 
 #: Uploads being prepared ahead (:func:`prepare`), by :func:`upload_key`: one at a time, in
 #: a thread of their own, while the user looks at the preview.
 _AHEAD: dict[str, _Ahead] = {}
 _AHEAD_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mapper-upload-ahead")
+
+
+def _drop(key: str, queued: _Ahead) -> None:
+    """Drop a preparation if it has not started (whoever waits for it builds it at once);
+    one that runs goes on. Call with :data:`_BUILT_LOCK` held."""
+    if queued.job.cancel():
+        queued.drawable.set()
+        del _AHEAD[key]
 
 
 def _wait(key: str) -> None:
@@ -164,6 +177,8 @@ def prepare(
     base: Bundle,
     build: Callable[[], tuple[Layer, gpd.GeoDataFrame]],
     then: Callable[[Bundle], object] | None = None,
+    *,
+    owner: str | None = None,
 ) -> None:
     """Build, enrich and check an upload's layer in the background, before it is saved.
 
@@ -174,9 +189,10 @@ def prepare(
     (:func:`upload_key`, equal to the saved version's :func:`content_key`): "Add to map" and
     the Map page do not do it again, and draw the layer without waiting for the check; its
     findings join the workspace's report when the check ends (:func:`checking` says which
-    uploads are still checked). A failure is not kept: the caller builds again on "Add to
-    map" and shows the error. Returns at once; does nothing if ``key`` is built or under way,
-    and drops the preparations still queued (a preview changed since: the newest counts).
+    uploads are still checked). A failure is not kept (nor raised: it is logged): the caller
+    builds again on "Add to map" and shows the error. Returns at once; does nothing if
+    ``key`` is built or under way, and drops the preparations ``owner`` (e.g. a session's
+    id) still has queued (a preview changed since: the newest counts); other owners' stay.
     """
     drawable = threading.Event()
 
@@ -184,6 +200,10 @@ def prepare(
         try:
             with _trace.span("prepare (background)"):
                 _prepare(key, base, build, then, drawable)
+        except MapperError as exc:  # the upload's own problem: "Add to map" builds again and says it
+            _log.info("upload %s not prepared ahead: %s", key[:12], exc)
+        except Exception:  # a thread has no caller: logged, and built again on use
+            _log.warning("upload %s not prepared ahead; it is built when added", key[:12], exc_info=True)
         finally:
             drawable.set()
             with _BUILT_LOCK:
@@ -193,10 +213,9 @@ def prepare(
         if key in _BUILT or key in _AHEAD:
             return
         for other, queued in list(_AHEAD.items()):  # an older preview not started: not needed now
-            if queued.job.cancel():
-                queued.drawable.set()  # (whoever waits for it builds it)
-                del _AHEAD[other]
-        _AHEAD[key] = _Ahead(_AHEAD_POOL.submit(run), drawable)
+            if queued.owner == owner:
+                _drop(other, queued)
+        _AHEAD[key] = _Ahead(_AHEAD_POOL.submit(run), drawable, owner)
 
 
 def _prepare(
@@ -206,12 +225,14 @@ def _prepare(
     then: Callable[[Bundle], object] | None,
     drawable: threading.Event,
 ) -> None:
+    """The body of :func:`prepare`'s job (in its thread): ``drawable`` is set once the layer
+    can be shown; on any failure nothing of ``key`` stays kept."""
     entry = _keep(key, build())
-    frame, _ = base.enrich(entry.layer, entry.frame, check=False)
-    unchecked = EnrichedLayer(entry.layer, frame, [])
-    with _BUILT_LOCK:
-        entry.enriched, entry.countries, entry.checked = unchecked, weakref.ref(base.countries), False
     try:
+        frame, _ = base.enrich(entry.layer, entry.frame, check=False)
+        unchecked = EnrichedLayer(entry.layer, frame, [])
+        with _BUILT_LOCK:
+            entry.enriched, entry.countries, entry.checked = unchecked, weakref.ref(base.countries), False
         if then is not None:
             entry.ahead = then(base.with_enriched_layers([unchecked]))
         drawable.set()
@@ -219,10 +240,15 @@ def _prepare(
             findings = base.check(entry.layer, frame)
     except BaseException:
         with _BUILT_LOCK:  # not shown without its check: the next use builds it all again
-            _BUILT.pop(key, None)
+            if _BUILT.get(key) is entry:
+                del _BUILT[key]
         raise
     with _BUILT_LOCK:
-        entry.enriched, entry.checked = EnrichedLayer(entry.layer, frame, findings), True
+        # enriched again meanwhile (a reloaded bundle's countries: enriched_upload_layer)? that
+        # one ran its own check; these findings belong to the old countries
+        if entry.enriched is unchecked:
+            entry.enriched = EnrichedLayer(entry.layer, frame, findings)
+        entry.checked = True
 
 
 def checking(store: WorkspaceStore, workspace_id: str) -> tuple[str, ...]:
