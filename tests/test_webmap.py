@@ -23,6 +23,7 @@ from mapper.webmap import (
     MapAssets,
     build_map,
     js_literal,
+    live_map_args,
     map_payload,
     payload_group,
     popup_html,
@@ -651,3 +652,23 @@ def test_a_point_with_a_nan_coordinate_is_refused_naming_the_layer_and_record(bu
     record = str(broken["id"].iloc[1]) if "id" in broken.columns else "1"
     with pytest.raises(ValueError, match=rf"layer '{lid}': records \['{re.escape(record)}'\] have coordinates"):
         MapAssets(dataclasses.replace(bundle, layers=layers, cache={})).document(lid)
+
+
+def test_the_live_maps_arguments_are_what_st_folium_takes(bundle: mapper.Bundle) -> None:
+    """The Map page and the floor app call ``st_folium(**live_map_args(payload))``: every
+    argument is one st_folium takes, the payload rides in its group, and everything the Map
+    page reads back from the map is asked for."""
+    import inspect
+    from pathlib import Path
+
+    from streamlit_folium import st_folium
+
+    assets = MapAssets(bundle)
+    args = live_map_args(map_payload(select(bundle), assets, dict.fromkeys(assets.names(), "x")))
+    inspect.signature(st_folium).bind(**args)  # a TypeError names an argument it does not take
+    assert args["key"] == "map"
+    assert args["feature_group_to_add"].get_name().startswith("feature_group")
+    page = Path(__file__).resolve().parents[1] / "app_pages" / "map.py"
+    read = set(re.findall(r"result\.get\(\"(\w+)\"\)", page.read_text(encoding="utf-8")))
+    assert read, "the Map page reads nothing back from st_folium's result: update this test"
+    assert read <= set(args["returned_objects"]), read

@@ -52,6 +52,7 @@ from .assets import (
     STREAMLIT_STATIC_URL,
     inline_head,
     runtime_path,
+    runtime_version,
     use_local_assets,
     write_atomic,
 )
@@ -1079,6 +1080,26 @@ def payload_group(payload: Mapping[str, Any]) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="mapper", control=False)
     group.add_child(_Payload(payload))
     return group
+
+
+#: What the live map reports back to the app (streamlit-folium's ``returned_objects``): a
+#: clicked feature, and where the map is.
+LIVE_MAP_RETURNS = ("last_active_drawing", "center", "zoom", "bounds")
+
+
+def live_map_args(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of ``streamlit_folium.st_folium`` for the live map showing
+    ``payload``: the map that never changes (:func:`web_map`, assets served by Streamlit),
+    its key, the payload's group, its size and what it reports back. One place for the Map
+    page and the benchmarks' floor app (the Map page's map alone), so they cannot drift."""
+    return {
+        "fig": web_map(asset_base_url=STREAMLIT_STATIC_URL, runtime_version=runtime_version()),
+        "key": "map",
+        "feature_group_to_add": payload_group(payload),
+        "height": 620,
+        "use_container_width": True,
+        "returned_objects": list(LIVE_MAP_RETURNS),
+    }
 
 
 def data_bounds(selection: Selection) -> list[list[float]] | None:
