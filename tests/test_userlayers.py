@@ -208,7 +208,6 @@ def test_an_upload_prepared_ahead_is_drawn_before_its_check_and_not_built_again(
     check) is what "Add to map" and the map page use: the saved version's key is the key it
     was prepared under, nothing is read, enriched or drawn again, the layer is shown while
     the check still runs, and the check's findings join the report when it ends."""
-    import hashlib
     import time
 
     from mapper import upload
@@ -218,7 +217,8 @@ def test_an_upload_prepared_ahead_is_drawn_before_its_check_and_not_built_again(
         content_key,
         prepare,
         remember,
-        upload_key,
+        result_key,
+        save_result,
         workspace_bundle,
     )
     from mapper.webmap import MapAssets
@@ -229,9 +229,7 @@ def test_an_upload_prepared_ahead_is_drawn_before_its_check_and_not_built_again(
     table = upload.read_upload("ahead.csv", data)
     mapping = upload.detect_mapping(table)
     result = upload.apply_mapping(table, mapping)
-    key = upload_key(
-        "ahead.csv", hashlib.sha256(data).hexdigest(), mapping.to_dict(), table.sheet, table.layer, result.uploaded
-    )
+    key = result_key("ahead.csv", data, result, mapping)
     lid = layer_id("ahead.csv")
     made: list[MapAssets] = []
 
@@ -242,16 +240,7 @@ def test_an_upload_prepared_ahead_is_drawn_before_its_check_and_not_built_again(
 
     prepare(key, bundle, lambda: upload.upload_layer(result, mapping, layer_id=lid), documents)
     built = built_layer(key, lambda: pytest.fail("built again"))  # waits until it can be drawn
-    saved = store.save_upload(
-        ws.id,
-        "ahead.csv",
-        data,
-        mapping=mapping.to_dict(),
-        sheet=table.sheet,
-        layer=table.layer,
-        rows=len(table.frame),
-        created=result.uploaded,
-    )
+    saved = save_result(store, ws.id, "ahead.csv", data, result, mapping)  # what "Add to map" does
     assert content_key(saved) == key
     remember(saved, built)
     monkeypatch.setattr(upload, "read_upload", lambda *a, **kw: pytest.fail("read again"))
@@ -363,24 +352,27 @@ def test_a_late_check_does_not_replace_records_enriched_against_newer_countries(
     """The data reloaded (new countries) while a preparation's check runs: the layer is
     enriched and checked again against the new countries, and the old check, ending later,
     does not put its records and findings back."""
-    import hashlib
     import time
 
     from mapper import upload
-    from mapper.userlayers import built_layer, checking, enriched_upload_layer, prepare, remember, upload_key
+    from mapper.userlayers import (
+        built_layer,
+        checking,
+        enriched_upload_layer,
+        prepare,
+        remember,
+        result_key,
+        save_result,
+    )
 
     table = upload.read_upload("late.csv", _CSV)
     mapping = upload.detect_mapping(table)
     result = upload.apply_mapping(table, mapping)
-    key = upload_key(
-        "late.csv", hashlib.sha256(_CSV).hexdigest(), mapping.to_dict(), table.sheet, table.layer, result.uploaded
-    )
+    key = result_key("late.csv", _CSV, result, mapping)
     prepare(key, bundle, lambda: upload.upload_layer(result, mapping, layer_id=layer_id("late.csv")))
     built = built_layer(key, lambda: pytest.fail("built again"))
     ws = store.create_workspace("Late")
-    saved = store.save_upload(
-        ws.id, "late.csv", _CSV, mapping=mapping.to_dict(), rows=len(table.frame), created=result.uploaded
-    )
+    saved = save_result(store, ws.id, "late.csv", _CSV, result, mapping)
     remember(saved, built)
     reloaded = dataclasses.replace(bundle, countries=bundle.countries.copy(), cache={})
     fresh = enriched_upload_layer(reloaded, store, saved)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
@@ -31,6 +32,10 @@ from .i18n import Message
 from .query import param_value
 from .viewstate import VIEW_PARAM, WORKSPACE_PARAM, ViewState, view_from_query
 from .workspace import SavedView, Upload, WorkspaceStore, is_id
+
+if TYPE_CHECKING:  # (imported where used: upload imports much this module does not need)
+    from .upload import Mapping as UploadMapping
+    from .upload import UploadResult
 
 _log = logging.getLogger(__name__)
 
@@ -83,6 +88,41 @@ def upload_key(
         "layer_id": layer_id(name),
     }
     return hashlib.sha256(json.dumps(made_of, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def result_key(name: str, data: bytes, result: UploadResult, mapping: UploadMapping) -> str:
+    """:func:`upload_key` of the version :func:`save_result` would make of these, before it
+    is saved (what :func:`prepare` is keyed by; equal to the saved version's
+    :func:`content_key`)."""
+    table = result.table
+    digest = hashlib.sha256(data).hexdigest()
+    return upload_key(name, digest, mapping.to_dict(), table.sheet, table.layer, result.uploaded)
+
+
+def save_result(
+    store: WorkspaceStore, workspace_id: str, name: str, data: bytes, result: UploadResult, mapping: UploadMapping
+) -> Upload:
+    """Keep the file ``data`` uploaded as ``name`` as the workspace's next version of it,
+    with what :func:`mapper.upload.apply_mapping` made of it (``result``): the mapping, the
+    sheet or layer read, its rows and the upload time. Its :func:`content_key` is
+    :func:`result_key` of the same arguments.
+
+    Raises
+    ------
+    MapperError
+        As :meth:`mapper.workspace.WorkspaceStore.save_upload` (limits, unknown workspace).
+    """
+    table = result.table
+    return store.save_upload(
+        workspace_id,
+        name,
+        data,
+        mapping=mapping.to_dict(),
+        sheet=table.sheet,
+        layer=table.layer,
+        rows=len(table.frame),
+        created=result.uploaded,
+    )
 
 
 @dataclass
