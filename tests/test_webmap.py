@@ -541,6 +541,15 @@ def test_published_documents_decode_to_each_records_site_colour_and_text(bundle:
     and popup columns, popup chunks) is each record's own site, colour and plain text, for
     every layer, hostile text included."""
     evil = _evil_bundle(bundle, EVIL + JINJA[0])
+    # the bundled point layers' records are all country-level: give one layer sites (west of
+    # the Pacific split, so shifted by +360, and south of the equator: negative integers),
+    # keeping a record without one, so that the compact points are decoded for real
+    lid = next(lid for lid in evil.catalogue if evil.catalogue[lid].geometry == "point")
+    frame = evil.layers[lid].copy()
+    assert len(frame) >= 3, "the test needs a point layer of three records or more"
+    sites = [shapely.Point(-157.85, 21.31), shapely.Point(106.85, -6.21)]
+    frame["geometry"] = sites + list(frame.geometry.iloc[2:])
+    evil.layers[lid] = frame
     assets = MapAssets(evil)
     urls = assets.publish(tmp_path, "/s")
 
@@ -548,6 +557,7 @@ def test_published_documents_decode_to_each_records_site_colour_and_text(bundle:
         return json.loads((tmp_path / "data" / url.rsplit("/", 1)[1]).read_text(encoding="utf-8"))
 
     problems = []
+    points_read = 0
     for lid, frame in evil.layers.items():
         layer = evil.catalogue[lid]
         document = read(urls[lid])
@@ -578,7 +588,9 @@ def test_published_documents_decode_to_each_records_site_colour_and_text(bundle:
                 problems.append(f"{lid}: points")
             if points["id"] != ids:  # a click reports the record's id (the details panel finds it)
                 problems.append(f"{lid}: points")
+            points_read += len(sited)
     assert problems == []
+    assert points_read >= 2  # not a vacuous pass over layers without sites
 
 
 def _decoded(column: dict | None, other: dict) -> list[str]:
