@@ -416,3 +416,24 @@ def test_a_preparation_that_fails_keeps_nothing_and_logs_why(
     assert docs[0].exc_info, logged
     assert "disk full" in str(docs[0].exc_info[1]), logged
     assert any(m.startswith("upload fail-enrich") and "cannot enrich" in m for m in logged), logged
+
+
+def test_a_preview_that_cannot_be_built_is_not_built_again_at_each_rerun(bundle: mapper.Bundle) -> None:
+    """Every widget change reruns the preview and asks for its preparation again: one that
+    failed with the upload's own problem is not retried in the background (the same input
+    fails the same way); "Add to map" still builds it and shows the error each time."""
+    from mapper import UploadError
+    from mapper.userlayers import built_layer, prepare
+
+    background: list[str] = []
+
+    def refuse() -> tuple:  # type: ignore[type-arg]
+        if threading.current_thread().name.startswith("mapper-upload-ahead"):
+            background.append("built")
+        raise UploadError("none of its rows could be mapped")
+
+    for _ in range(3):  # three reruns of the same preview
+        prepare("refused-key", bundle, refuse)
+        with pytest.raises(UploadError, match="none of its rows"):
+            built_layer("refused-key", refuse)
+    assert background == ["built"]

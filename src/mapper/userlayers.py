@@ -193,6 +193,11 @@ class _Ahead:
 #: a thread of their own, while the user looks at the preview.
 _AHEAD: dict[str, _Ahead] = {}
 _AHEAD_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mapper-upload-ahead")
+#: Keys whose preparation failed with the upload's own problem (a MapperError: the same
+#: input fails the same way), newest last: each rerun of that preview does not build it again
+#: in the background (only "Add to map" does, to show the error).
+_REFUSED: OrderedDict[str, None] = OrderedDict()
+_REFUSED_MAX = 64
 
 
 def _drop(key: str, queued: _Ahead) -> None:
@@ -231,8 +236,9 @@ def prepare(
     findings join the workspace's report when the check ends (:func:`checking` says which
     uploads are still checked). A failure is not kept (nor raised: it is logged): the caller
     builds again on "Add to map" and shows the error. Returns at once; does nothing if
-    ``key`` is built or under way, and drops the preparations ``owner`` (e.g. a session's
-    id) still has queued (a preview changed since: the newest counts); other owners' stay.
+    ``key`` is built or under way (or failed with the upload's own problem: a MapperError),
+    and drops the preparations ``owner`` (e.g. a session's id) still has queued (a preview
+    changed since: the newest counts); other owners' stay.
     """
     drawable = threading.Event()
 
@@ -242,6 +248,10 @@ def prepare(
                 _prepare(key, base, build, then, drawable)
         except MapperError as exc:  # the upload's own problem: "Add to map" builds again and says it
             _log.info("upload %s not prepared ahead: %s", key[:12], exc)
+            with _BUILT_LOCK:
+                _REFUSED[key] = None
+                while len(_REFUSED) > _REFUSED_MAX:
+                    _REFUSED.popitem(last=False)
         except Exception:  # a thread has no caller: logged, and built again on use
             _log.warning("upload %s not prepared ahead; it is built when added", key[:12], exc_info=True)
         finally:
@@ -250,7 +260,7 @@ def prepare(
                 _AHEAD.pop(key, None)
 
     with _BUILT_LOCK:
-        if key in _BUILT or key in _AHEAD:
+        if key in _BUILT or key in _AHEAD or key in _REFUSED:
             return
         for other, queued in list(_AHEAD.items()):  # an older preview not started: not needed now
             if queued.owner == owner:
