@@ -159,6 +159,9 @@ def remember(saved: Upload, built: tuple[Layer, gpd.GeoDataFrame]) -> None:
 
 
 def _keep(key: str, built: tuple[Layer, gpd.GeoDataFrame]) -> _Built:
+    """The entry of ``key`` holding these layer objects, made unless it already holds them
+    (so what was enriched and made ahead of them stays), as the newest; the oldest beyond
+    :data:`_BUILT_MAX` are forgotten."""
     with _BUILT_LOCK:
         found = _BUILT.get(key)
         if found is None or found.layer is not built[0] or found.frame is not built[1]:
@@ -170,6 +173,7 @@ def _keep(key: str, built: tuple[Layer, gpd.GeoDataFrame]) -> _Built:
 
 
 def _built(key: str) -> _Built | None:
+    """The entry of ``key`` (after a preparation of it under way can be drawn), or None."""
     _wait(key)
     with _BUILT_LOCK:
         found = _BUILT.get(key)
