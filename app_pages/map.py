@@ -32,14 +32,14 @@ from app_pages._shared import (
     tr,
 )
 from mapper import _trace
-from mapper.assets import STREAMLIT_STATIC_URL, runtime_version
+from mapper.assets import STREAMLIT_STATIC_URL
 from mapper.data import Bundle
 from mapper.query import YEAR_FACET
 from mapper.selection import Selection, dates_text
 from mapper.style import SCHEME_LABELS, categorical_attributes, numeric_attributes
 from mapper.tables import clicked_records, country_profile, layer_table, link_columns, summarize
 from mapper.viewstate import NO_CHOROPLETH, NO_TILES, Controls, MapView, Report, take_report, tile_providers
-from mapper.webmap import MapAssets, data_bounds, map_payload, payload_group, web_map
+from mapper.webmap import MapAssets, data_bounds, live_map_args, map_payload
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -307,14 +307,7 @@ with left:
             view=request,
         )
     with _trace.span("st_folium"):
-        result = st_folium(
-            web_map(asset_base_url=STREAMLIT_STATIC_URL, runtime_version=runtime_version()),
-            key="map",
-            feature_group_to_add=payload_group(payload),
-            height=620,
-            use_container_width=True,
-            returned_objects=["last_active_drawing", "center", "zoom", "bounds"],
-        )
+        result = st_folium(**live_map_args(payload))
     st.caption(
         md_escape(
             _("As of {date}. Sources: {sources}. Open a feature's popup for its source.").format(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -42,9 +43,10 @@ from mapper.userlayers import (
     open_workspace,
     prepare,
     remember,
+    result_key,
+    save_result,
     saved_view_state,
     show_layer,
-    upload_key,
     view_link,
     view_query,
 )
@@ -59,6 +61,9 @@ MESSAGE_KEY = "yd_message"
 MEMO_KEY = "yd_memo"
 #: Session-state key: "Add to map" saved the upload; the run goes to the Map page at once.
 GO_MAP_KEY = "yd_go_map"
+#: Session-state key: this session's id for background preparations (a newer preview drops
+#: only this session's queued ones, never another user's).
+OWNER_KEY = "yd_owner"
 MAP_PAGE = "app_pages/map.py"
 LOCATION_LABELS = {
     "lonlat": _("Longitude and latitude columns"),
@@ -191,7 +196,7 @@ def _apply(table: Any, tag: str, mapping: Mapping, uploaded: dt.datetime) -> Any
         return _memo(key, lambda: apply_mapping(table, mapping, uploaded=uploaded))
 
 
-def _add_to_map(open_id: str, name: str, data: bytes, table: Any, mapping: Mapping, result: Any, ahead: str) -> None:
+def _add_to_map(open_id: str, name: str, data: bytes, mapping: Mapping, result: Any, ahead: str) -> None:
     """Callback of "Add to map": save the upload as the workspace's next version, show its
     layer and go to the Map page (first thing in the next run: this page is not drawn again);
     a problem is shown on this page instead."""
@@ -200,16 +205,7 @@ def _add_to_map(open_id: str, name: str, data: bytes, table: Any, mapping: Mappi
         with _trace.span("upload_layer"):  # refuse before saving what cannot be shown
             built = built_layer(ahead, lambda: build_layer(result, mapping, layer_id=lid))
         with _trace.span("save_upload"):
-            saved = store.save_upload(
-                open_id,
-                name,
-                data,
-                mapping=mapping.to_dict(),
-                sheet=table.sheet,
-                layer=table.layer,
-                rows=len(table.frame),
-                created=result.uploaded,
-            )
+            saved = save_result(store, open_id, name, data, result, mapping)
     except MapperError as exc:
         _say("error", tr().message(exc))
         return
@@ -235,8 +231,7 @@ def _documents(bundle: Any, lang: str) -> MapAssets:
 if upload is not None:
     name, data = upload.name, upload.getvalue()
     shown = upload_name(name)
-    digest = hashlib.sha256(data).hexdigest()
-    tag = digest[:16]  # widget keys per file: a new file starts afresh
+    tag = hashlib.sha256(data).hexdigest()[:16]  # widget keys per file: a new file starts afresh
     # the upload time: when this file reached the page (its records carry it; the store keeps it)
     uploaded = _memo(("uploaded", upload.file_id), lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     try:
@@ -328,7 +323,7 @@ if upload is not None:
             result = None
         lid = layer_id(name)
         if result is not None:  # the version "Add to map" would save, known before it is saved
-            ahead = upload_key(name, digest, mapping.to_dict(), table.sheet, table.layer, result.uploaded)
+            ahead = result_key(name, data, result, mapping)
         if result is not None and len(result.frame):
             # while the user looks at the preview, the layer is built, checked against the
             # countries and its map documents written, in the background: "Add to map" finds them
@@ -337,6 +332,7 @@ if upload is not None:
                 base_bundle(),
                 lambda: build_layer(result, mapping, layer_id=lid),
                 lambda bundle, lang=t.lang: _documents(bundle, lang),
+                owner=st.session_state.setdefault(OWNER_KEY, uuid.uuid4().hex),
             )
         if result is not None:
             (st.success if not result.rejected_count else st.warning)(md_escape(t.message(result.summary())))
@@ -371,7 +367,7 @@ if upload is not None:
                 key=f"yd_add_{tag}",
                 disabled=not len(result.frame),
                 on_click=_add_to_map,
-                args=(open_id, name, data, table, mapping, result, ahead),
+                args=(open_id, name, data, mapping, result, ahead),
             )
 
 # ---- what the workspace holds ----------------------------------------------------------------

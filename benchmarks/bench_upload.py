@@ -148,6 +148,18 @@ def _drawn(page, condition: str) -> None:
     frame.wait_for_function(condition, timeout=TIMEOUT, polling=50)
 
 
+def _new_workspace(page: Any, url: str, name: str) -> None:
+    """Open the app at ``url``, wait for the Map page's map, then create workspace ``name`` on
+    the Your data page and wait for its "Add a file" section: where each timed upload starts."""
+    page.goto(url)
+    _drawn(page, "() => document.querySelector('.leaflet-container[data-mapper-ready=\"1\"]') !== null")
+    page.get_by_test_id("stSidebarNav").get_by_text("Your data", exact=True).click()
+    page.get_by_role("button", name="New workspace").click()
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_role("button", name="Create", exact=True).click()
+    page.get_by_role("heading", name="Add a file").wait_for()
+
+
 def run_now(browser, csv: Path, data_dir: Path, logs: Path) -> tuple[list[tuple[float, float]], list[float]]:
     """(preview, total) seconds per run, and the server's RSS (MB) after each run."""
     from mapper._serve import serve
@@ -159,13 +171,7 @@ def run_now(browser, csv: Path, data_dir: Path, logs: Path) -> tuple[list[tuple[
         print(f"now: server RSS at start {server.rss_mb():.0f} MB")
         for run in range(RUNS + 1):  # run 0 warms the server (bundle, map assets) and is not counted
             context, page = _page(browser)
-            page.goto(server.url)
-            _drawn(page, "() => document.querySelector('.leaflet-container[data-mapper-ready=\"1\"]') !== null")
-            page.get_by_test_id("stSidebarNav").get_by_text("Your data", exact=True).click()
-            page.get_by_role("button", name="New workspace").click()
-            page.get_by_label("Name", exact=True).fill(f"Benchmark {run}")
-            page.get_by_role("button", name="Create", exact=True).click()
-            page.get_by_role("heading", name="Add a file").wait_for()
+            _new_workspace(page, server.url, f"Benchmark {run}")
             name = f"sites_{run}.csv"  # a new name each run: nothing cached from the last one
             lid = layer_id(name)
             start = time.perf_counter()
@@ -308,13 +314,7 @@ def trace() -> None:
 
                 page.on("websocket", on_ws)
                 page.on("requestfinished", on_request)
-                page.goto(server.url)
-                _drawn(page, "() => document.querySelector('.leaflet-container[data-mapper-ready=\"1\"]') !== null")
-                page.get_by_test_id("stSidebarNav").get_by_text("Your data", exact=True).click()
-                page.get_by_role("button", name="New workspace").click()
-                page.get_by_label("Name", exact=True).fill(f"Trace {run}")
-                page.get_by_role("button", name="Create", exact=True).click()
-                page.get_by_role("heading", name="Add a file").wait_for()
+                _new_workspace(page, server.url, f"Trace {run}")
                 page.wait_for_timeout(500)  # let the workspace's runs finish before the clock starts
                 spans.write_text("")
                 events.clear()

@@ -12,10 +12,10 @@ from pathlib import Path
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapper.assets import STREAMLIT_STATIC_URL, install_static, runtime_version
+from mapper.assets import STREAMLIT_STATIC_URL, install_static
 from mapper.data import load_bundle
 from mapper.selection import select
-from mapper.webmap import MapAssets, map_payload, payload_group, web_map
+from mapper.webmap import MapAssets, live_map_args, map_payload
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -31,11 +31,4 @@ def _assets() -> tuple[MapAssets, dict[str, str], object]:
 st.set_page_config(layout="wide")
 assets, refs, bundle = _assets()
 payload = map_payload(select(bundle), assets, refs, view={"seq": 1, "center": [12.0, 120.0], "zoom": 4})
-st_folium(
-    web_map(asset_base_url=STREAMLIT_STATIC_URL, runtime_version=runtime_version()),
-    key="map",
-    feature_group_to_add=payload_group(payload),
-    height=620,
-    use_container_width=True,
-    returned_objects=["last_active_drawing", "center", "zoom", "bounds"],
-)
+st_folium(**live_map_args(payload))  # exactly the Map page's call

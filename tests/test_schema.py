@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from mapper import Problem, SpecError
+from mapper.i18n import translator
 from mapper.schema import FieldSpec, Schema, is_iso3, load_schema, load_schemas, split_list
 
 
@@ -334,6 +335,7 @@ colour = "red"
     assert "fields.name has unknown keys ['colour']" in message
     assert "geometry_types" in message
     assert len(err.problems) >= 4
+    assert "fields.name に不明なキー ['colour'] があります" in err.text(translator("ja"))
 
 
 def test_schema_with_geometry_must_declare_provenance_and_precision(tmp_path: Path) -> None:
@@ -372,3 +374,14 @@ def test_schema_with_text_min_is_a_spec_error(tmp_path: Path) -> None:
     path.write_text('id = "m"\ntitle = "M"\n[fields.year]\ntype = "integer"\nmin = "2019"\n', encoding="utf-8")
     with pytest.raises(SpecError, match=r"fields\.year"):
         load_schema(path)
+
+
+def test_unknown_keys_are_named_with_the_allowed_ones_or_nothing_is_said() -> None:
+    """The one message for a spec table with keys it does not know (fields, facet blocks,
+    [style]): every unknown key and every allowed one, sorted; None when all are known."""
+    from mapper._errors import unknown_keys
+
+    assert unknown_keys("[style]", {"color_by": 1, "radius": 2}, ["color_by", "radius", "width"]) is None
+    problem = unknown_keys("[style]", ["colour", "color_by", "size"], {"color_by", "radius"})
+    assert str(problem) == "[style] has unknown keys ['colour', 'size']; allowed: ['color_by', 'radius']"
+    assert translator("ja").message(problem).startswith("[style] に不明なキー ['colour', 'size'] があります")

@@ -4,7 +4,9 @@ deleted or mistyped id gives (a notice, never an error)."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,27 @@ from mapper.workspace import Limits, WorkspaceStore, open_store
 @pytest.fixture
 def store(tmp_path: Path) -> WorkspaceStore:
     return open_store(data_dir=tmp_path, limits=Limits())
+
+
+@pytest.fixture
+def held_check(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Country checks of background preparations (:meth:`mapper.Bundle.check` in the
+    preparation thread) wait until the event yielded is set: a preparation stays "drawable,
+    still checking" as long as a test needs; the test's own thread is never held. Set at
+    teardown whatever happens, so that the shared preparation thread is never left blocked."""
+    release = threading.Event()
+    real_check = mapper.Bundle.check
+
+    def held(self: mapper.Bundle, *args: object) -> list:  # type: ignore[type-arg]
+        if threading.current_thread().name.startswith("mapper-upload-ahead"):
+            release.wait()
+        return real_check(self, *args)
+
+    monkeypatch.setattr(mapper.Bundle, "check", held)
+    try:
+        yield release
+    finally:
+        release.set()
 
 
 def test_layer_ids_are_stable_and_valid() -> None:
@@ -179,14 +202,12 @@ def test_an_uploads_layer_is_built_enriched_and_drawn_once_per_process(
 
 
 def test_an_upload_prepared_ahead_is_drawn_before_its_check_and_not_built_again(
-    store: WorkspaceStore, bundle: mapper.Bundle, monkeypatch: pytest.MonkeyPatch
+    store: WorkspaceStore, bundle: mapper.Bundle, monkeypatch: pytest.MonkeyPatch, held_check: threading.Event
 ) -> None:
     """What is prepared while the user looks at the preview (layer, map documents, country
     check) is what "Add to map" and the map page use: the saved version's key is the key it
     was prepared under, nothing is read, enriched or drawn again, the layer is shown while
     the check still runs, and the check's findings join the report when it ends."""
-    import hashlib
-    import threading
     import time
 
     from mapper import upload
@@ -196,27 +217,19 @@ def test_an_upload_prepared_ahead_is_drawn_before_its_check_and_not_built_again(
         content_key,
         prepare,
         remember,
-        upload_key,
+        result_key,
+        save_result,
         workspace_bundle,
     )
     from mapper.webmap import MapAssets
 
     data = _CSV + b"Site C,13.7563,100.5018,LAO\n"  # Bangkok, named as in Laos: a finding
-    release = threading.Event()
-    real_check = mapper.Bundle.check
-
-    def held_check(self: mapper.Bundle, *args: object) -> list:  # type: ignore[type-arg]
-        release.wait()
-        return real_check(self, *args)
-
-    monkeypatch.setattr(mapper.Bundle, "check", held_check)
+    release = held_check
     ws = store.create_workspace("Ahead")
     table = upload.read_upload("ahead.csv", data)
     mapping = upload.detect_mapping(table)
     result = upload.apply_mapping(table, mapping)
-    key = upload_key(
-        "ahead.csv", hashlib.sha256(data).hexdigest(), mapping.to_dict(), table.sheet, table.layer, result.uploaded
-    )
+    key = result_key("ahead.csv", data, result, mapping)
     lid = layer_id("ahead.csv")
     made: list[MapAssets] = []
 
@@ -227,16 +240,7 @@ def test_an_upload_prepared_ahead_is_drawn_before_its_check_and_not_built_again(
 
     prepare(key, bundle, lambda: upload.upload_layer(result, mapping, layer_id=lid), documents)
     built = built_layer(key, lambda: pytest.fail("built again"))  # waits until it can be drawn
-    saved = store.save_upload(
-        ws.id,
-        "ahead.csv",
-        data,
-        mapping=mapping.to_dict(),
-        sheet=table.sheet,
-        layer=table.layer,
-        rows=len(table.frame),
-        created=result.uploaded,
-    )
+    saved = save_result(store, ws.id, "ahead.csv", data, result, mapping)  # what "Add to map" does
     assert content_key(saved) == key
     remember(saved, built)
     monkeypatch.setattr(upload, "read_upload", lambda *a, **kw: pytest.fail("read again"))
@@ -273,23 +277,14 @@ def test_a_failed_preparation_leaves_the_error_to_add_to_map(bundle: mapper.Bund
 
 
 def test_a_newer_preview_drops_the_preparations_still_queued(
-    bundle: mapper.Bundle, monkeypatch: pytest.MonkeyPatch
+    bundle: mapper.Bundle, held_check: threading.Event
 ) -> None:
     """Each change of the mapping is a new preview: only the newest is prepared after the
     one under way, and "Add to map" on a dropped one builds it at once (never waits for it)."""
-    import threading
-
     from mapper import upload
     from mapper.userlayers import built_layer, prepare
 
-    release = threading.Event()
-    real_check = mapper.Bundle.check
-
-    def held_check(self: mapper.Bundle, *args: object) -> list:  # type: ignore[type-arg]
-        release.wait()
-        return real_check(self, *args)
-
-    monkeypatch.setattr(mapper.Bundle, "check", held_check)
+    release = held_check
     table = upload.read_upload("queue.csv", _CSV)
     mapping = upload.detect_mapping(table)
     result = upload.apply_mapping(table, mapping)
@@ -314,3 +309,131 @@ def test_a_newer_preview_drops_the_preparations_still_queued(
         release.set()
     built_layer("queue-c", lambda: pytest.fail("c was prepared"))
     assert made == ["a.csv", "b.csv", "c.csv"]
+
+
+def _builder(made: list[str], name: str, data: bytes = _CSV):  # type: ignore[no-untyped-def]
+    """A ``build`` for :func:`mapper.userlayers.prepare` of ``data`` as upload ``name`` that
+    notes each call in ``made``."""
+    from mapper import upload
+
+    table = upload.read_upload(name, data)
+    mapping = upload.detect_mapping(table)
+    result = upload.apply_mapping(table, mapping)
+
+    def build():  # type: ignore[no-untyped-def]
+        made.append(name)
+        return upload.upload_layer(result, mapping, layer_id=layer_id(name))
+
+    return build
+
+
+def test_another_sessions_preview_does_not_drop_this_sessions_preparation(
+    bundle: mapper.Bundle, held_check: threading.Event
+) -> None:
+    """Two sessions uploading at once: a newer preview drops only its own session's queued
+    preparation, never the other session's (which would then be built on "Add to map")."""
+    from mapper.userlayers import built_layer, prepare
+
+    made: list[str] = []
+    prepare("own-a", bundle, _builder(made, "own-a.csv"), owner="s1")
+    built_layer("own-a", _builder(made, "own-a.csv"))  # drawable, its check held: the worker is busy
+    prepare("own-b", bundle, _builder(made, "own-b.csv"), owner="s2")  # queued
+    prepare("own-c", bundle, _builder(made, "own-c.csv"), owner="s1")  # queued; s2's b stays
+    prepare("own-d", bundle, _builder(made, "own-d.csv"), owner="s1")  # s1's own c is dropped
+    held_check.set()
+    built_layer("own-b", lambda: pytest.fail("s1's newer preview dropped s2's preparation"))
+    built_layer("own-d", lambda: pytest.fail("d was not prepared"))
+    assert made == ["own-a.csv", "own-b.csv", "own-d.csv"]
+
+
+def test_a_late_check_does_not_replace_records_enriched_against_newer_countries(
+    store: WorkspaceStore, bundle: mapper.Bundle, held_check: threading.Event
+) -> None:
+    """The data reloaded (new countries) while a preparation's check runs: the layer is
+    enriched and checked again against the new countries, and the old check, ending later,
+    does not put its records and findings back."""
+    import time
+
+    from mapper import upload
+    from mapper.userlayers import (
+        built_layer,
+        checking,
+        enriched_upload_layer,
+        prepare,
+        remember,
+        result_key,
+        save_result,
+    )
+
+    table = upload.read_upload("late.csv", _CSV)
+    mapping = upload.detect_mapping(table)
+    result = upload.apply_mapping(table, mapping)
+    key = result_key("late.csv", _CSV, result, mapping)
+    prepare(key, bundle, lambda: upload.upload_layer(result, mapping, layer_id=layer_id("late.csv")))
+    built = built_layer(key, lambda: pytest.fail("built again"))
+    ws = store.create_workspace("Late")
+    saved = save_result(store, ws.id, "late.csv", _CSV, result, mapping)
+    remember(saved, built)
+    reloaded = dataclasses.replace(bundle, countries=bundle.countries.copy(), cache={})
+    fresh = enriched_upload_layer(reloaded, store, saved)
+    held_check.set()
+    deadline = time.monotonic() + 60
+    while checking(store, ws.id) and time.monotonic() < deadline:
+        held_check.wait(0.05)  # the condition polled: the check's thread ends on its own
+    assert checking(store, ws.id) == ()
+    assert enriched_upload_layer(reloaded, store, saved) is fresh
+
+
+def test_a_preparation_that_fails_keeps_nothing_and_logs_why(
+    bundle: mapper.Bundle, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failure in the background (enriching, writing the map's documents) leaves nothing
+    half-made behind: "Add to map" builds the layer again (and shows any error of its own),
+    and the failure is in the server's log, not lost with the thread."""
+    from mapper import UploadError
+    from mapper.userlayers import built_layer, prepare
+
+    made: list[str] = []
+
+    def no_documents(prepared: mapper.Bundle) -> object:
+        raise OSError("disk full")
+
+    with caplog.at_level("INFO", logger="mapper.userlayers"):
+        prepare("fail-docs", bundle, _builder(made, "fail-docs.csv"), no_documents)
+        built_layer("fail-docs", _builder(made, "fail-docs.csv"))
+        assert made == ["fail-docs.csv", "fail-docs.csv"]  # built again: nothing kept
+
+        def refuse(*args: object, **kwargs: object) -> object:
+            raise UploadError("cannot enrich")
+
+        monkeypatch.setattr(mapper.Bundle, "enrich", refuse)
+        prepare("fail-enrich", bundle, _builder(made, "fail-enrich.csv"))
+        built_layer("fail-enrich", _builder(made, "fail-enrich.csv"))
+        assert made[2:] == ["fail-enrich.csv", "fail-enrich.csv"]  # the layer built ahead is not kept
+    logged = {r.getMessage(): r for r in caplog.records if r.name == "mapper.userlayers"}
+    docs = [r for m, r in logged.items() if m.startswith("upload fail-docs")]
+    assert docs, logged
+    assert docs[0].exc_info, logged
+    assert "disk full" in str(docs[0].exc_info[1]), logged
+    assert any(m.startswith("upload fail-enrich") and "cannot enrich" in m for m in logged), logged
+
+
+def test_a_preview_that_cannot_be_built_is_not_built_again_at_each_rerun(bundle: mapper.Bundle) -> None:
+    """Every widget change reruns the preview and asks for its preparation again: one that
+    failed with the upload's own problem is not retried in the background (the same input
+    fails the same way); "Add to map" still builds it and shows the error each time."""
+    from mapper import UploadError
+    from mapper.userlayers import built_layer, prepare
+
+    background: list[str] = []
+
+    def refuse() -> tuple:  # type: ignore[type-arg]
+        if threading.current_thread().name.startswith("mapper-upload-ahead"):
+            background.append("built")
+        raise UploadError("none of its rows could be mapped")
+
+    for _ in range(3):  # three reruns of the same preview
+        prepare("refused-key", bundle, refuse)
+        with pytest.raises(UploadError, match="none of its rows"):
+            built_layer("refused-key", refuse)
+    assert background == ["built"]

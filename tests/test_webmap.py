@@ -23,6 +23,7 @@ from mapper.webmap import (
     MapAssets,
     build_map,
     js_literal,
+    live_map_args,
     map_payload,
     payload_group,
     popup_html,
@@ -540,6 +541,15 @@ def test_published_documents_decode_to_each_records_site_colour_and_text(bundle:
     and popup columns, popup chunks) is each record's own site, colour and plain text, for
     every layer, hostile text included."""
     evil = _evil_bundle(bundle, EVIL + JINJA[0])
+    # the bundled point layers' records are all country-level: give one layer sites (west of
+    # the Pacific split, so shifted by +360, and south of the equator: negative integers),
+    # keeping a record without one, so that the compact points are decoded for real
+    lid = next(lid for lid in evil.catalogue if evil.catalogue[lid].geometry == "point")
+    frame = evil.layers[lid].copy()
+    assert len(frame) >= 3, "the test needs a point layer of three records or more"
+    sites = [shapely.Point(-157.85, 21.31), shapely.Point(106.85, -6.21)]
+    frame["geometry"] = sites + list(frame.geometry.iloc[2:])
+    evil.layers[lid] = frame
     assets = MapAssets(evil)
     urls = assets.publish(tmp_path, "/s")
 
@@ -547,6 +557,7 @@ def test_published_documents_decode_to_each_records_site_colour_and_text(bundle:
         return json.loads((tmp_path / "data" / url.rsplit("/", 1)[1]).read_text(encoding="utf-8"))
 
     problems = []
+    points_read = 0
     for lid, frame in evil.layers.items():
         layer = evil.catalogue[lid]
         document = read(urls[lid])
@@ -577,7 +588,9 @@ def test_published_documents_decode_to_each_records_site_colour_and_text(bundle:
                 problems.append(f"{lid}: points")
             if points["id"] != ids:  # a click reports the record's id (the details panel finds it)
                 problems.append(f"{lid}: points")
+            points_read += len(sited)
     assert problems == []
+    assert points_read >= 2  # not a vacuous pass over layers without sites
 
 
 def _decoded(column: dict | None, other: dict) -> list[str]:
@@ -585,3 +598,89 @@ def _decoded(column: dict | None, other: dict) -> list[str]:
     if column is None:
         return [""] * len(webmap.unpacked(other["k"]))
     return [column["d"][k] for k in webmap.unpacked(column["k"])]
+
+
+_PACK_CASES = [
+    [],  # an empty layer
+    [7],  # one record
+    [0, 255],
+    [256, 65535],
+    [65536, 0],
+    [-1, 1],  # negative: southern latitudes in 1e-5 degrees
+    [-(2**31), 2**31 - 1],  # the ends of int32
+    [-1_800_000, 33_000_000, 0],  # coordinates as the compact documents hold them
+]
+
+
+def test_packed_integers_read_back_the_same_in_python_and_in_the_map_runtime() -> None:
+    """Every packed value (empty, one, each type's limits, negatives) is read back the same
+    by :func:`mapper.webmap.unpacked` and by the runtime's own ``unpack`` (run in Node)."""
+    import shutil
+    import subprocess
+
+    packed = [webmap._packed(np.array(case, dtype=np.int64)) for case in _PACK_CASES]
+    assert [webmap.unpacked(p).tolist() for p in packed] == _PACK_CASES
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed: the runtime's unpack is not run")
+    source = runtime_path().read_text(encoding="utf-8")
+    start = source.index("  var TYPED = ")
+    stop = source.index("  // the text of record j in an encoded column")
+    script = source[start:stop] + (
+        "var cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));\n"
+        "process.stdout.write(JSON.stringify(cases.map(function (p) { return Array.from(unpack(p)); })));\n"
+    )
+    run = subprocess.run([node, "-e", script], input=json.dumps(packed), capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == _PACK_CASES
+
+
+@pytest.mark.parametrize(
+    ("values", "problem"),
+    [
+        ([2**31], "do not fit in 32 bits"),
+        ([-(2**31) - 1], "do not fit in 32 bits"),
+        (np.array([1.0, np.nan]), "not whole numbers, e.g. nan at position 1"),
+        (np.array([np.inf]), "not whole numbers, e.g. inf at position 0"),
+        (np.array([0.5]), "not whole numbers, e.g. 0.5 at position 0"),
+    ],
+)
+def test_values_that_cannot_be_packed_are_refused_by_name(values: object, problem: str) -> None:
+    """Never a wrong number in a document: what int32 cannot hold, or what is not a whole
+    number (a NaN coordinate cast to an integer would be -9e18), is refused saying so."""
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        webmap._packed(values)  # type: ignore[arg-type]
+
+
+def test_a_point_with_a_nan_coordinate_is_refused_naming_the_layer_and_record(bundle: mapper.Bundle) -> None:
+    """A point layer made without the readers' checks (which refuse NaN coordinates) gives
+    an error naming the layer and the record, not a misleading 32-bit overflow."""
+    import dataclasses
+
+    lid = next(lid for lid in bundle.catalogue if bundle.catalogue[lid].geometry == "point")
+    broken = bundle.layers[lid].iloc[:2].reset_index(drop=True)
+    broken["geometry"] = [shapely.Point(102.6, 17.97), shapely.Point(float("nan"), 1.0)]
+    layers = {**bundle.layers, lid: broken}
+    record = str(broken["id"].iloc[1]) if "id" in broken.columns else "1"
+    with pytest.raises(ValueError, match=rf"layer '{lid}': records \['{re.escape(record)}'\] have coordinates"):
+        MapAssets(dataclasses.replace(bundle, layers=layers, cache={})).document(lid)
+
+
+def test_the_live_maps_arguments_are_what_st_folium_takes(bundle: mapper.Bundle) -> None:
+    """The Map page and the floor app call ``st_folium(**live_map_args(payload))``: every
+    argument is one st_folium takes, the payload rides in its group, and everything the Map
+    page reads back from the map is asked for."""
+    import inspect
+    from pathlib import Path
+
+    from streamlit_folium import st_folium
+
+    assets = MapAssets(bundle)
+    args = live_map_args(map_payload(select(bundle), assets, dict.fromkeys(assets.names(), "x")))
+    inspect.signature(st_folium).bind(**args)  # a TypeError names an argument it does not take
+    assert args["key"] == "map"
+    assert args["feature_group_to_add"].get_name().startswith("feature_group")
+    page = Path(__file__).resolve().parents[1] / "app_pages" / "map.py"
+    read = set(re.findall(r"result\.get\(\"(\w+)\"\)", page.read_text(encoding="utf-8")))
+    assert read, "the Map page reads nothing back from st_folium's result: update this test"
+    assert read <= set(args["returned_objects"]), read

@@ -99,6 +99,22 @@ class SpecError(MapperError, ValueError):
         return tr.gettext("{path} is not a valid spec:").format(path=self.path) + "\n" + lines
 
 
+def unknown_keys(where: str, given: Iterable[str], known: Iterable[str]) -> Message | None:
+    """The problem a :class:`SpecError` lists when the table ``where`` (e.g. ``fields.name``,
+    ``[style]``) has keys that are not in ``known`` (naming them and the allowed ones), or
+    None when it has none."""
+    allowed = set(known)
+    unknown = set(given) - allowed
+    if not unknown:
+        return None
+    return Message(
+        "{name} has unknown keys {unknown}; allowed: {known}",
+        name=where,
+        unknown=str(sorted(unknown)),
+        known=str(sorted(allowed)),
+    )
+
+
 class DataValidationError(MapperError, ValueError):
     """A data file does not follow its schema; carries every problem found."""
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _paths
-from ._errors import SpecError, UnknownLayerError
+from ._errors import SpecError, UnknownLayerError, unknown_keys
 from .facets import Facet, merge_facets, parse_facets
 from .i18n import Message
 from .measures import CHECK_NEEDS, CHECKS, MEASURES
@@ -366,15 +366,8 @@ def _style(raw: Any, schema: Schema | None, problems: list[str]) -> Style:
         "radius",
         "fill_opacity",
     }
-    unknown = set(raw) - known
-    if unknown:
-        problems.append(
-            Message(
-                "[style] has unknown keys {unknown}; allowed: {known}",
-                unknown=str(sorted(unknown)),
-                known=str(sorted(known)),
-            )
-        )
+    if unknown := unknown_keys("[style]", raw, known):
+        problems.append(unknown)
     color_by = raw.get("color_by")
     if color_by is not None and not isinstance(color_by, str):
         problems.append(Message("style.color_by must be a field name (text), got {value}", value=repr(color_by)[:200]))

@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ._errors import SpecError
+from ._errors import SpecError, unknown_keys
 from .i18n import Message
 
 KINDS = ("choice", "range", "text")
@@ -149,16 +149,8 @@ def _parse_one(fid: str, block: Any, problems: list[str]) -> Facet | None:
     if not isinstance(block, dict):
         problems.append(Message("{name} must be a table with at least kind and label", name=name))
         return None
-    unknown = set(block) - _KNOWN
-    if unknown:
-        problems.append(
-            Message(
-                "{name} has unknown keys {unknown}; allowed: {known}",
-                name=name,
-                unknown=str(sorted(unknown)),
-                known=str(sorted(_KNOWN)),
-            )
-        )
+    if unknown := unknown_keys(name, block, _KNOWN):
+        problems.append(unknown)
     kind = block.get("kind")
     if kind not in KINDS:
         problems.append(

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pycountry
 
-from ._errors import Problem, SpecError
+from ._errors import Problem, SpecError, unknown_keys
 from .i18n import Message, Translator, translator
 
 FIELD_TYPES = (
@@ -497,16 +497,8 @@ def schema_from_dict(raw: dict[str, Any], origin: str | Path) -> Schema:
         if not isinstance(spec, dict):
             problems.append(Message("fields.{name} must be a table", name=name))
             continue
-        unknown = set(spec) - allowed_keys
-        if unknown:
-            problems.append(
-                Message(
-                    "fields.{name} has unknown keys {unknown}; allowed: {known}",
-                    name=name,
-                    unknown=str(sorted(unknown)),
-                    known=str(sorted(allowed_keys)),
-                )
-            )
+        if unknown := unknown_keys(f"fields.{name}", spec, allowed_keys):
+            problems.append(unknown)
         ftype = spec.get("type")
         if ftype not in FIELD_TYPES:
             problems.append(

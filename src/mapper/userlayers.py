@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import urllib.parse
 import weakref
@@ -19,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
@@ -30,6 +32,12 @@ from .i18n import Message
 from .query import param_value
 from .viewstate import VIEW_PARAM, WORKSPACE_PARAM, ViewState, view_from_query
 from .workspace import SavedView, Upload, WorkspaceStore, is_id
+
+if TYPE_CHECKING:  # (imported where used: upload imports much this module does not need)
+    from .upload import Mapping as UploadMapping
+    from .upload import UploadResult
+
+_log = logging.getLogger(__name__)
 
 #: Prefix of the ids of layers made from uploads (bundled layer ids never start with it).
 LAYER_PREFIX = "ws_"
@@ -82,6 +90,41 @@ def upload_key(
     return hashlib.sha256(json.dumps(made_of, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
+def result_key(name: str, data: bytes, result: UploadResult, mapping: UploadMapping) -> str:
+    """:func:`upload_key` of the version :func:`save_result` would make of these, before it
+    is saved (what :func:`prepare` is keyed by; equal to the saved version's
+    :func:`content_key`)."""
+    table = result.table
+    digest = hashlib.sha256(data).hexdigest()
+    return upload_key(name, digest, mapping.to_dict(), table.sheet, table.layer, result.uploaded)
+
+
+def save_result(
+    store: WorkspaceStore, workspace_id: str, name: str, data: bytes, result: UploadResult, mapping: UploadMapping
+) -> Upload:
+    """Keep the file ``data`` uploaded as ``name`` as the workspace's next version of it,
+    with what :func:`mapper.upload.apply_mapping` made of it (``result``): the mapping, the
+    sheet or layer read, its rows and the upload time. Its :func:`content_key` is
+    :func:`result_key` of the same arguments.
+
+    Raises
+    ------
+    MapperError
+        As :meth:`mapper.workspace.WorkspaceStore.save_upload` (limits, unknown workspace).
+    """
+    table = result.table
+    return store.save_upload(
+        workspace_id,
+        name,
+        data,
+        mapping=mapping.to_dict(),
+        sheet=table.sheet,
+        layer=table.layer,
+        rows=len(table.frame),
+        created=result.uploaded,
+    )
+
+
 @dataclass
 class _Built:
     """An upload's layer and records as built, and once enriched, by the countries of the
@@ -116,6 +159,9 @@ def remember(saved: Upload, built: tuple[Layer, gpd.GeoDataFrame]) -> None:
 
 
 def _keep(key: str, built: tuple[Layer, gpd.GeoDataFrame]) -> _Built:
+    """The entry of ``key`` holding these layer objects, made unless it already holds them
+    (so what was enriched and made ahead of them stays), as the newest; the oldest beyond
+    :data:`_BUILT_MAX` are forgotten."""
     with _BUILT_LOCK:
         found = _BUILT.get(key)
         if found is None or found.layer is not built[0] or found.frame is not built[1]:
@@ -127,6 +173,7 @@ def _keep(key: str, built: tuple[Layer, gpd.GeoDataFrame]) -> _Built:
 
 
 def _built(key: str) -> _Built | None:
+    """The entry of ``key`` (after a preparation of it under way can be drawn), or None."""
     _wait(key)
     with _BUILT_LOCK:
         found = _BUILT.get(key)
@@ -137,17 +184,32 @@ def _built(key: str) -> _Built | None:
 
 @dataclass
 class _Ahead:
-    """A preparation under way: its job, and whether its layer can be drawn yet (set once
-    the layer is built, enriched and its documents made, or once the job failed)."""
+    """A preparation under way: its job, whether its layer can be drawn yet (set once the
+    layer is built, enriched and its documents made, or once the job failed or was dropped),
+    and who asked for it (a newer preview drops only its own session's queued ones)."""
 
     job: Future[None]
     drawable: threading.Event
+    owner: str | None = None
 
 
 #: Uploads being prepared ahead (:func:`prepare`), by :func:`upload_key`: one at a time, in
 #: a thread of their own, while the user looks at the preview.
 _AHEAD: dict[str, _Ahead] = {}
 _AHEAD_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mapper-upload-ahead")
+#: Keys whose preparation failed with the upload's own problem (a MapperError: the same
+#: input fails the same way), newest last: each rerun of that preview does not build it again
+#: in the background (only "Add to map" does, to show the error).
+_REFUSED: OrderedDict[str, None] = OrderedDict()
+_REFUSED_MAX = 64
+
+
+def _drop(key: str, queued: _Ahead) -> None:
+    """Drop a preparation if it has not started (whoever waits for it builds it at once);
+    one that runs goes on. Call with :data:`_BUILT_LOCK` held."""
+    if queued.job.cancel():
+        queued.drawable.set()
+        del _AHEAD[key]
 
 
 def _wait(key: str) -> None:
@@ -164,6 +226,8 @@ def prepare(
     base: Bundle,
     build: Callable[[], tuple[Layer, gpd.GeoDataFrame]],
     then: Callable[[Bundle], object] | None = None,
+    *,
+    owner: str | None = None,
 ) -> None:
     """Build, enrich and check an upload's layer in the background, before it is saved.
 
@@ -174,9 +238,11 @@ def prepare(
     (:func:`upload_key`, equal to the saved version's :func:`content_key`): "Add to map" and
     the Map page do not do it again, and draw the layer without waiting for the check; its
     findings join the workspace's report when the check ends (:func:`checking` says which
-    uploads are still checked). A failure is not kept: the caller builds again on "Add to
-    map" and shows the error. Returns at once; does nothing if ``key`` is built or under way,
-    and drops the preparations still queued (a preview changed since: the newest counts).
+    uploads are still checked). A failure is not kept (nor raised: it is logged): the caller
+    builds again on "Add to map" and shows the error. Returns at once; does nothing if
+    ``key`` is built or under way (or failed with the upload's own problem: a MapperError),
+    and drops the preparations ``owner`` (e.g. a session's id) still has queued (a preview
+    changed since: the newest counts); other owners' stay.
     """
     drawable = threading.Event()
 
@@ -184,19 +250,26 @@ def prepare(
         try:
             with _trace.span("prepare (background)"):
                 _prepare(key, base, build, then, drawable)
+        except MapperError as exc:  # the upload's own problem: "Add to map" builds again and says it
+            _log.info("upload %s not prepared ahead: %s", key[:12], exc)
+            with _BUILT_LOCK:
+                _REFUSED[key] = None
+                while len(_REFUSED) > _REFUSED_MAX:
+                    _REFUSED.popitem(last=False)
+        except Exception:  # a thread has no caller: logged, and built again on use
+            _log.warning("upload %s not prepared ahead; it is built when added", key[:12], exc_info=True)
         finally:
             drawable.set()
             with _BUILT_LOCK:
                 _AHEAD.pop(key, None)
 
     with _BUILT_LOCK:
-        if key in _BUILT or key in _AHEAD:
+        if key in _BUILT or key in _AHEAD or key in _REFUSED:
             return
         for other, queued in list(_AHEAD.items()):  # an older preview not started: not needed now
-            if queued.job.cancel():
-                queued.drawable.set()  # (whoever waits for it builds it)
-                del _AHEAD[other]
-        _AHEAD[key] = _Ahead(_AHEAD_POOL.submit(run), drawable)
+            if queued.owner == owner:
+                _drop(other, queued)
+        _AHEAD[key] = _Ahead(_AHEAD_POOL.submit(run), drawable, owner)
 
 
 def _prepare(
@@ -206,12 +279,14 @@ def _prepare(
     then: Callable[[Bundle], object] | None,
     drawable: threading.Event,
 ) -> None:
+    """The body of :func:`prepare`'s job (in its thread): ``drawable`` is set once the layer
+    can be shown; on any failure nothing of ``key`` stays kept."""
     entry = _keep(key, build())
-    frame, _ = base.enrich(entry.layer, entry.frame, check=False)
-    unchecked = EnrichedLayer(entry.layer, frame, [])
-    with _BUILT_LOCK:
-        entry.enriched, entry.countries, entry.checked = unchecked, weakref.ref(base.countries), False
     try:
+        frame, _ = base.enrich(entry.layer, entry.frame, check=False)
+        unchecked = EnrichedLayer(entry.layer, frame, [])
+        with _BUILT_LOCK:
+            entry.enriched, entry.countries, entry.checked = unchecked, weakref.ref(base.countries), False
         if then is not None:
             entry.ahead = then(base.with_enriched_layers([unchecked]))
         drawable.set()
@@ -219,10 +294,15 @@ def _prepare(
             findings = base.check(entry.layer, frame)
     except BaseException:
         with _BUILT_LOCK:  # not shown without its check: the next use builds it all again
-            _BUILT.pop(key, None)
+            if _BUILT.get(key) is entry:
+                del _BUILT[key]
         raise
     with _BUILT_LOCK:
-        entry.enriched, entry.checked = EnrichedLayer(entry.layer, frame, findings), True
+        # enriched again meanwhile (a reloaded bundle's countries: enriched_upload_layer)? that
+        # one ran its own check; these findings belong to the old countries
+        if entry.enriched is unchecked:
+            entry.enriched = EnrichedLayer(entry.layer, frame, findings)
+        entry.checked = True
 
 
 def checking(store: WorkspaceStore, workspace_id: str) -> tuple[str, ...]:

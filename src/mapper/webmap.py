@@ -52,6 +52,7 @@ from .assets import (
     STREAMLIT_STATIC_URL,
     inline_head,
     runtime_path,
+    runtime_version,
     use_local_assets,
     write_atomic,
 )
@@ -283,8 +284,24 @@ _PACKED_TYPES = (("u8", "<u1"), ("u16", "<u2"), ("i32", "<i4"))
 def _packed(values: np.ndarray | Iterable[int]) -> dict[str, str]:
     """Integers as ``{"t": type, "b": base64}``: their little-endian bytes in the smallest of
     uint8, uint16 and int32 that holds them all. The runtime reads them as a typed array (a
-    JSON list of 100,000 numbers costs far more to write, send and parse)."""
-    values = np.asarray(values if isinstance(values, np.ndarray) else list(values), dtype=np.int64)
+    JSON list of 100,000 numbers costs far more to write, send and parse).
+
+    Raises
+    ------
+    ValueError
+        If a value is not a whole number (NaN, infinity, a fraction: a float array is cast
+        to integers only when that loses nothing) or does not fit in 32 bits.
+    """
+    values = np.asarray(values if isinstance(values, np.ndarray) else list(values))
+    if values.dtype.kind == "f":
+        finite = np.isfinite(values)
+        bad = np.flatnonzero(~finite | (np.where(finite, values, 0) % 1 != 0))
+        if len(bad):
+            raise ValueError(
+                f"cannot pack {len(bad)} value(s) that are not whole numbers, e.g. {float(values[bad[0]])!r} at "
+                f"position {int(bad[0])}; give integers (coordinates: finite numbers, scaled and rounded)"
+            )
+    values = values.astype(np.int64)
     low, high = (int(values.min()), int(values.max())) if len(values) else (0, 0)
     for name, dtype in _PACKED_TYPES:
         info = np.iinfo(dtype)
@@ -581,6 +598,13 @@ class MapAssets:
             # compact: flat coordinates in 1e-5 degrees and colour codes as typed arrays, ids,
             # the records' positions only when some have no site; no GeoJSON per point
             coords = np.round(pacific_coords(shapely.get_coordinates(geoms)) * POINT_SCALE)
+            broken = np.flatnonzero(~np.isfinite(coords).all(axis=1))
+            if len(broken):  # reading refuses them (validate, upload): a frame made some other way
+                raise ValueError(
+                    f"layer {layer_id!r}: records {[ids[k] for k in sited[broken][:10].tolist()]} have coordinates "
+                    "that are not numbers (NaN or infinity); read layers with load_bundle or uploads with "
+                    "apply_mapping, which refuse them"
+                )
             document["features"] = []
             document["points"] = {
                 "scale": POINT_SCALE,
@@ -1056,6 +1080,26 @@ def payload_group(payload: Mapping[str, Any]) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="mapper", control=False)
     group.add_child(_Payload(payload))
     return group
+
+
+#: What the live map reports back to the app (streamlit-folium's ``returned_objects``): a
+#: clicked feature, and where the map is.
+LIVE_MAP_RETURNS = ("last_active_drawing", "center", "zoom", "bounds")
+
+
+def live_map_args(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of ``streamlit_folium.st_folium`` for the live map showing
+    ``payload``: the map that never changes (:func:`web_map`, assets served by Streamlit),
+    its key, the payload's group, its size and what it reports back. One place for the Map
+    page and the benchmarks' floor app (the Map page's map alone), so they cannot drift."""
+    return {
+        "fig": web_map(asset_base_url=STREAMLIT_STATIC_URL, runtime_version=runtime_version()),
+        "key": "map",
+        "feature_group_to_add": payload_group(payload),
+        "height": 620,
+        "use_container_width": True,
+        "returned_objects": list(LIVE_MAP_RETURNS),
+    }
 
 
 def data_bounds(selection: Selection) -> list[list[float]] | None:
