@@ -633,6 +633,28 @@ def test_a_clicked_point_reports_its_records_id(browser, bundle: mapper.Bundle, 
         httpd.server_close()
 
 
+def test_packed_integers_read_back_the_same_in_the_map_runtime(browser) -> None:
+    """The runtime's own ``unpack`` (in Chromium) reads every packed case (empty, one, each
+    type's limits, negatives) as Python packed it."""
+    from test_webmap import PACK_CASES
+
+    from mapper import webmap
+    from mapper.assets import runtime_path
+
+    packed = [webmap._packed(np.array(case, dtype=np.int64)) for case in PACK_CASES]
+    source = runtime_path().read_text(encoding="utf-8")
+    start = source.index("  var TYPED = ")
+    stop = source.index("  // the text of record j in an encoded column")
+    page = browser.new_page()
+    try:
+        read = page.evaluate(
+            "(cases) => { " + source[start:stop] + " return cases.map((p) => Array.from(unpack(p))); }", packed
+        )
+    finally:
+        page.close()
+    assert read == PACK_CASES
+
+
 def test_a_big_point_layer_is_drawn_on_canvas_and_answers_the_pointer(
     browser, bundle: mapper.Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
