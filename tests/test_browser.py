@@ -658,9 +658,10 @@ def test_packed_integers_read_back_the_same_in_the_map_runtime(browser) -> None:
 def test_a_big_point_layer_is_drawn_on_canvas_and_answers_the_pointer(
     browser, bundle: mapper.Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A point layer past ``CANVAS_FROM`` is drawn on a canvas (each circle stamped from one
-    image per style): every shown site is painted in its colour, nothing between them; the
-    pointer over a site shows that record's tooltip, a click reports its id and opens its popup."""
+    """A point layer past ``CANVAS_FROM`` is one layer on a canvas (no Leaflet object per
+    point; each circle stamped from one image per colour): every shown site is painted in its
+    colour, nothing between them; the pointer over a site shows that record's tooltip, a click
+    reports its id (``toGeoJSON``, as streamlit-folium reads it) and opens its popup."""
     from mapper import webmap
 
     monkeypatch.setattr(webmap, "CANVAS_FROM", 0)  # the bundled layers are small: draw one on canvas
@@ -692,9 +693,13 @@ def test_a_big_point_layer_is_drawn_on_canvas_and_answers_the_pointer(
                     return Array.from(canvas.getContext('2d').getImageData(
                         Math.round((p.x + frame.left - box.left) * scale),
                         Math.round((p.y + frame.top - box.top) * scale), 1, 1).data); };
-                return Object.values(entry.visible).map((l) => { const ll = l.getLatLng();
-                    return { id: l.feature.properties.id, fill: l.options.fillColor, site: at(ll),
-                             between: at([ll.lat, ll.lng + 0.4]) }; });
+                const cloud = entry.cloud, sites = [];
+                for (let k = 0; k < cloud._sites.n; k += 1) {
+                    const site = cloud.site(k);
+                    if (site.shown) sites.push({ id: site.id, fill: entry.data.palette[site.c],
+                        site: at([site.lat, site.lng]), between: at([site.lat, site.lng + 0.4]) });
+                }
+                return sites;
             }""",
             arg=lid,
         )
@@ -713,10 +718,9 @@ def test_a_big_point_layer_is_drawn_on_canvas_and_answers_the_pointer(
         )
         target = page.evaluate(
             """(lid) => { const map = window.MapperRuntime.map, entry = map._mapper.layers[lid];
-                const l = Object.values(entry.visible)[1], p = map.latLngToContainerPoint(l.getLatLng());
+                const site = entry.cloud.site(1), p = map.latLngToContainerPoint([site.lat, site.lng]);
                 const box = map.getContainer().getBoundingClientRect();
-                return { x: box.left + p.x, y: box.top + p.y, id: l.feature.properties.id,
-                         label: entry.data.labels[l.feature.properties.i] }; }""",
+                return { x: box.left + p.x, y: box.top + p.y, id: site.id, label: entry.data.labels[site.i] }; }""",
             arg=lid,
         )
         tip = page.locator(".leaflet-tooltip .mapper-tip b").filter(has_text=target["label"])

@@ -442,11 +442,278 @@
     },
   });
 
+  // A big point layer as ONE Leaflet layer on the batch canvas: coordinates, colour codes and
+  // what is shown are typed arrays, not a Leaflet object per point (which took ~1 kB each and
+  // made a million points crash the tab). It finds the point under the pointer itself, in a
+  // grid of the points on screen built on the first hover after a draw, and tells Leaflet's
+  // renderer so: tooltips, popups, clicks (streamlit-folium reads toGeoJSON) work as for any
+  // layer. `_hit` is the position of the point last found under the pointer.
+  var PointCloud = L.Path.extend({
+    options: { interactive: true, fill: true },
+
+    initialize: function (sites, options) {
+      L.setOptions(this, options);
+      this._sites = sites; // {n, lat, lng (Float64Array), codes, record (position -> record index), ids}
+      this._shown = new Uint8Array(sites.n);
+      this._over = {}; // position -> colour of a year's change
+      this._hit = -1;
+    },
+
+    // the positions shown: those whose record passes `keep(recordIndex)`; returns how many
+    show: function (keep) {
+      var s = this._sites;
+      var count = 0;
+      for (var k = 0; k < s.n; k += 1) {
+        var on = keep(s.record[k]) ? 1 : 0;
+        this._shown[k] = on;
+        count += on;
+      }
+      if (this._map) this.redraw();
+      return count;
+    },
+
+    recolor: function (over) {
+      if (!Object.keys(over).length && !Object.keys(this._over).length) return;
+      this._over = over;
+      if (this._map) this.redraw();
+    },
+
+    site: function (k) {
+      var s = this._sites;
+      return { i: s.record[k], id: s.ids[k], c: s.codes[k], lat: s.lat[k], lng: s.lng[k], shown: !!this._shown[k] };
+    },
+
+    getLatLng: function () {
+      var s = this._sites;
+      return this._hit < 0 ? null : L.latLng(s.lat[this._hit], s.lng[this._hit]);
+    },
+
+    // what a click reports (streamlit-folium sends toGeoJSON() of the clicked layer to the app)
+    toGeoJSON: function () {
+      if (this._hit < 0) return { type: "Feature", properties: {}, geometry: null };
+      var site = this.site(this._hit);
+      return {
+        type: "Feature",
+        properties: { i: site.i, id: site.id, c: site.c },
+        geometry: { type: "Point", coordinates: [site.lng, site.lat] },
+      };
+    },
+
+    _project: function () {
+      var map = this._map;
+      var s = this._sites;
+      if (!this._wx) {
+        // world pixels at zoom 0, once: each view's projection is then a scale and a shift
+        this._wx = new Float64Array(s.n);
+        this._wy = new Float64Array(s.n);
+        for (var j = 0; j < s.n; j += 1) {
+          var w = map.options.crs.latLngToPoint(L.latLng(s.lat[j], s.lng[j]), 0);
+          this._wx[j] = w.x;
+          this._wy[j] = w.y;
+        }
+        this._px = new Float64Array(s.n);
+        this._py = new Float64Array(s.n);
+      }
+      var scale = map.options.crs.scale(map.getZoom()) / map.options.crs.scale(0);
+      var origin = map.getPixelOrigin();
+      var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+      for (var k = 0; k < s.n; k += 1) {
+        var x = Math.round(this._wx[k] * scale) - origin.x;
+        var y = Math.round(this._wy[k] * scale) - origin.y;
+        this._px[k] = x;
+        this._py[k] = y;
+        if (this._shown[k]) {
+          if (x < minX) minX = x;
+          if (x > maxX) maxX = x;
+          if (y < minY) minY = y;
+          if (y > maxY) maxY = y;
+        }
+      }
+      var pad = this._reach();
+      this._pxBounds = minX <= maxX ? L.bounds([minX - pad, minY - pad], [maxX + pad, maxY + pad]) : null;
+      this._grid = null;
+    },
+
+    _reach: function () {
+      return Math.max(Math.round(this.options.radius), 1) + (this.options.weight || 0) / 2 + 1;
+    },
+
+    _update: function () {
+      this._grid = null; // the canvas moved: find points on screen again at the next hover
+    },
+
+    _empty: function () {
+      return !this._pxBounds;
+    },
+
+    _updatePath: function () {
+      var renderer = this._renderer;
+      if (!renderer._drawing || !this._pxBounds) return;
+      var s = this._sites;
+      var options = this.options;
+      var r = Math.max(Math.round(options.radius), 1);
+      var ctx = renderer._ctx;
+      var b = renderer._bounds;
+      var sprites = {};
+      var self = this;
+      function sprite(color) {
+        if (!sprites[color]) {
+          sprites[color] = renderer._sprite(L.extend({}, options, { color: options.strokeColor || color, fillColor: color }), r);
+        }
+        return sprites[color];
+      }
+      var palette = options.palette;
+      var half = sprite(palette[0] || "#000").half;
+      var minX = b.min.x - half, minY = b.min.y - half, maxX = b.max.x + half, maxY = b.max.y + half;
+      for (var k = 0; k < s.n; k += 1) {
+        if (!this._shown[k]) continue;
+        var x = this._px[k], y = this._py[k];
+        if (x < minX || x > maxX || y < minY || y > maxY) continue;
+        var color = k in self._over ? self._over[k] : palette[s.codes[k]];
+        var one = sprite(color);
+        ctx.drawImage(one.image, x - one.half, y - one.half, 2 * one.half, 2 * one.half);
+      }
+    },
+
+    // the shown points on the canvas, bucketed by cell (counting sort into typed arrays)
+    _index: function () {
+      var b = this._renderer._bounds;
+      var cell = Math.max(8, 2 * this._reach());
+      var cols = Math.ceil((b.max.x - b.min.x) / cell) + 1;
+      var rows = Math.ceil((b.max.y - b.min.y) / cell) + 1;
+      var n = this._sites.n;
+      var of = new Int32Array(n);
+      var start = new Int32Array(cols * rows + 1);
+      for (var k = 0; k < n; k += 1) {
+        of[k] = -1;
+        if (!this._shown[k]) continue;
+        var cx = Math.floor((this._px[k] - b.min.x) / cell);
+        var cy = Math.floor((this._py[k] - b.min.y) / cell);
+        if (cx < 0 || cy < 0 || cx >= cols || cy >= rows) continue;
+        of[k] = cy * cols + cx;
+        start[of[k] + 1] += 1;
+      }
+      for (var c = 0; c < cols * rows; c += 1) start[c + 1] += start[c];
+      var fill = start.slice(0, cols * rows);
+      var items = new Int32Array(start[cols * rows]);
+      for (var j = 0; j < n; j += 1) if (of[j] >= 0) items[fill[of[j]]++] = j;
+      this._grid = { min: b.min, cell: cell, cols: cols, rows: rows, start: start, items: items };
+    },
+
+    _containsPoint: function (p) {
+      if (!this._pxBounds || !this._renderer._bounds) return false;
+      if (!this._grid) this._index();
+      var g = this._grid;
+      var reach = this._reach();
+      var cx = Math.floor((p.x - g.min.x) / g.cell);
+      var cy = Math.floor((p.y - g.min.y) / g.cell);
+      var best = -1;
+      var bestD = reach * reach;
+      for (var y = cy - 1; y <= cy + 1; y += 1) {
+        if (y < 0 || y >= g.rows) continue;
+        for (var x = cx - 1; x <= cx + 1; x += 1) {
+          if (x < 0 || x >= g.cols) continue;
+          var c = y * g.cols + x;
+          for (var q = g.start[c]; q < g.start[c + 1]; q += 1) {
+            var k = g.items[q];
+            var dx = this._px[k] - p.x, dy = this._py[k] - p.y;
+            var d = dx * dx + dy * dy;
+            if (d <= bestD) {
+              bestD = d;
+              best = k; // the last drawn of equals: the one on top
+            }
+          }
+        }
+      }
+      if (best >= 0) this._hit = best;
+      return best >= 0;
+    },
+  });
+
+  function cloudSites(data) {
+    var pts = data.points;
+    var xy = unpack(pts.xy);
+    var codes = unpack(pts.c);
+    var where = unpack(pts.i);
+    var n = codes.length;
+    var lat = new Float64Array(n);
+    var lng = new Float64Array(n);
+    var record = new Int32Array(n);
+    for (var k = 0; k < n; k += 1) {
+      lng[k] = xy[2 * k] / pts.scale;
+      lat[k] = xy[2 * k + 1] / pts.scale;
+      record[k] = where ? where[k] : k;
+    }
+    return { n: n, lat: lat, lng: lng, codes: codes, record: record, ids: pts.id };
+  }
+
+  // tooltip, popup and hover highlight of a point cloud: for the point under the pointer
+  function bindCloud(map, st, spec, data, cloud, paneId) {
+    var lit = null;
+    var litAt = -1;
+    function recordOf() {
+      return cloud._sites.record[cloud._hit];
+    }
+    cloud.bindTooltip(
+      function () {
+        return cloud._hit < 0 ? "" : tipHtml(data, recordOf(), changeOf(st, spec.id, recordOf()));
+      },
+      { sticky: true }
+    );
+    cloud.bindPopup("…", { maxWidth: 460, maxHeight: 320 });
+    cloud.on("popupopen", function (e) {
+      var k = cloud._hit; // just found by the click
+      var i = cloud._sites.record[k];
+      e.popup.setLatLng([cloud._sites.lat[k], cloud._sites.lng[k]]);
+      popupHtml(data, i, changeOf(st, spec.id, i)).then(
+        function (html) {
+          e.popup.setContent(html);
+        },
+        function (err) {
+          e.popup.setContent(esc(say(st, "popup_failed", { error: err.message })));
+        }
+      );
+    });
+    cloud.on("mousemove", function () {
+      if (cloud._hit === litAt) return;
+      litAt = cloud._hit;
+      var site = cloud.site(litAt);
+      var change = changeOf(st, spec.id, site.i);
+      var style = featureStyle(spec, data, site, change);
+      style.weight = 5;
+      style.fillOpacity = 0.7;
+      style.radius = spec.radius;
+      style.pane = paneId;
+      style.interactive = false;
+      if (lit) map.removeLayer(lit);
+      lit = L.circleMarker([site.lat, site.lng], style).addTo(map); // SVG: the canvas is not redrawn
+      if (cloud.getTooltip()) cloud.getTooltip().update();
+    });
+    cloud.on("mouseout remove", function () {
+      if (lit) map.removeLayer(lit);
+      lit = null;
+      litAt = -1;
+    });
+  }
+
   function buildLayer(map, st, spec, data) {
     var paneId = pane(map, spec.geometry);
     var renderer = spec.canvas ? new BatchCanvas({ pane: paneId }) : undefined;
     var byIndex = {};
-    if (data.points) {
+    var cloud = null;
+    if (data.points && spec.canvas) {
+      cloud = new PointCloud(cloudSites(data), {
+        pane: paneId,
+        renderer: renderer,
+        radius: spec.radius,
+        weight: 2,
+        stroke: true,
+        fillOpacity: 0.9,
+        opacity: 1,
+        palette: data.palette,
+        strokeColor: spec.stroke || null, // one outline colour for all, else each point's own
+      });
+    } else if (data.points) {
       // compact points: flat coordinates (integers, 1/scale degree), one circle marker each
       var pts = data.points;
       var xy = unpack(pts.xy);
@@ -505,7 +772,12 @@
       badges: L.featureGroup(),
       visible: {},
     };
-    if (data.points) bindGroup(st, spec, data, entry.shown);
+    if (cloud) {
+      entry.cloud = cloud;
+      bindCloud(map, st, spec, data, cloud, paneId);
+    } else if (data.points) {
+      bindGroup(st, spec, data, entry.shown);
+    }
     if (data.bands) {
       entry.band = -1; // -1: the features' own geometry
       entry.position = {}; // record index -> position in data.features (the bands' order)
@@ -700,6 +972,12 @@
     var kept = decodeMask(spec.keep);
     var count = 0;
     var add = [];
+    if (entry.cloud) {
+      count = entry.cloud.show(function (i) {
+        return kept(i) && inYear(st, entry.data, i);
+      });
+      if (!entry.shown.hasLayer(entry.cloud)) add.push(entry.cloud);
+    }
     Object.keys(entry.byIndex).forEach(function (key) {
       var i = Number(key);
       if (kept(i) && inYear(st, entry.data, i)) {
@@ -744,6 +1022,19 @@
     Object.keys(before).concat(Object.keys(changes)).forEach(function (key) {
       keys[key] = true;
     });
+    if (entry.cloud) {
+      // the cloud holds colours by position; a change names the record
+      var over = {};
+      var record = entry.cloud._sites.record;
+      if (Object.keys(changes).length) {
+        for (var k = 0; k < record.length; k += 1) {
+          var c = changes[record[k]];
+          if (c && c.color) over[k] = c.color;
+        }
+      }
+      entry.cloud.recolor(over);
+      return;
+    }
     Object.keys(keys).forEach(function (key) {
       var was = before[key] && before[key].color;
       var now = changes[key] && changes[key].color;
