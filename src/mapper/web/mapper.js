@@ -406,11 +406,10 @@
     });
   }
 
-  // A canvas renderer for big layers: each circle is stamped from a small image drawn once per
-  // style (Leaflet's own renderer builds, fills and strokes a path per circle: 0.9 s of a
-  // 100,000-point first draw). Circles keep their order; hit-testing, events and everything
-  // else stay Leaflet's.
-  var BatchCanvas = L.Canvas.extend({
+  // The canvas renderer of big layers: it keeps one small image per point style, from which a
+  // point cloud (below) stamps its points (Leaflet's own renderer builds, fills and strokes a
+  // path per circle: 0.9 s of a 100,000-point first draw; stamping takes 0.2 s).
+  var SpriteCanvas = L.Canvas.extend({
     _sprite: function (options, r) {
       var key = [r, options.fill, options.fillColor, options.fillOpacity, options.stroke, options.color,
         options.opacity, options.weight].join("|");
@@ -429,20 +428,9 @@
       }
       return sprites[key];
     },
-    _updateCircle: function (layer) {
-      if (!this._drawing || layer._empty()) return;
-      if (layer instanceof L.Circle) {
-        L.Canvas.prototype._updateCircle.call(this, layer);
-        return;
-      }
-      var sprite = this._sprite(layer.options, Math.max(Math.round(layer._radius), 1));
-      var p = layer._point;
-      var size = 2 * sprite.half;
-      this._ctx.drawImage(sprite.image, Math.round(p.x) - sprite.half, Math.round(p.y) - sprite.half, size, size);
-    },
   });
 
-  // A big point layer as ONE Leaflet layer on the batch canvas: coordinates, colour codes and
+  // A big point layer as ONE Leaflet layer on the sprite canvas: coordinates, colour codes and
   // what is shown are typed arrays, not a Leaflet object per point (which took ~1 kB each and
   // made a million points crash the tab). It finds the point under the pointer itself, in a
   // grid of the points on screen built on the first hover after a draw, and tells Leaflet's
@@ -698,7 +686,7 @@
 
   function buildLayer(map, st, spec, data) {
     var paneId = pane(map, spec.geometry);
-    var renderer = spec.canvas ? new BatchCanvas({ pane: paneId }) : undefined;
+    var renderer = spec.canvas ? new SpriteCanvas({ pane: paneId }) : undefined;
     var byIndex = {};
     var cloud = null;
     if (data.points && spec.canvas) {
