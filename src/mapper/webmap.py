@@ -360,9 +360,9 @@ def _style_codes(frame: pd.DataFrame, field: str | None, func: Any, default: Any
     if not field:
         return [default], np.zeros(len(frame), dtype=np.int64)
     results, positions = _per_distinct(frame[field], func)
-    distinct = list(dict.fromkeys(results))
-    where = np.array([distinct.index(r) for r in results], dtype=np.int64)
-    return distinct, where[positions]
+    code = {r: k for k, r in enumerate(dict.fromkeys(results))}  # one dictionary look-up per value
+    where = np.array([code[r] for r in results], dtype=np.int64)
+    return list(code), where[positions]
 
 
 def _country_tip(tr: Translator, iso3: str, name: object) -> str:
