@@ -716,25 +716,42 @@ def test_a_big_point_layer_is_drawn_on_canvas_and_answers_the_pointer(
             "'click', (e) => { window.__clicked = e.layer.toGeoJSON(); }); }",
             arg=lid,
         )
-        target = page.evaluate(
-            """(lid) => { const map = window.MapperRuntime.map, entry = map._mapper.layers[lid];
-                const site = entry.cloud.site(1), p = map.latLngToContainerPoint([site.lat, site.lng]);
-                const box = map.getContainer().getBoundingClientRect();
-                return { x: box.left + p.x, y: box.top + p.y, id: site.id, label: entry.data.labels[site.i] }; }""",
-            arg=lid,
-        )
-        tip = page.locator(".leaflet-tooltip .mapper-tip b").filter(has_text=target["label"])
-        page.mouse.move(target["x"] - 30, target["y"] - 30)
-        for step in range(40):  # Leaflet reads the pointer at most every 32 ms: move until it has
-            page.mouse.move(target["x"] + step % 2, target["y"])
-            if tip.count():
-                break
-            page.wait_for_timeout(50)
-        tip.wait_for()
+
+        def point_at(k: int) -> dict:
+            """Where site ``k`` is on the page now, its id and its tooltip's heading."""
+            return page.evaluate(
+                """([lid, k]) => { const map = window.MapperRuntime.map, entry = map._mapper.layers[lid];
+                    const site = entry.cloud.site(k), p = map.latLngToContainerPoint([site.lat, site.lng]);
+                    const box = map.getContainer().getBoundingClientRect();
+                    return { x: box.left + p.x, y: box.top + p.y, id: site.id, label: entry.data.labels[site.i] }; }""",
+                [lid, k],
+            )
+
+        def hover(target: dict) -> None:
+            tip = page.locator(".leaflet-tooltip .mapper-tip b").filter(has_text=target["label"])
+            page.mouse.move(target["x"] - 30, target["y"] - 30)
+            for step in range(40):  # Leaflet reads the pointer at most every 32 ms: move until it has
+                page.mouse.move(target["x"] + step % 2, target["y"])
+                if tip.count():
+                    break
+                page.wait_for_timeout(50)
+            tip.wait_for()
+
+        target = point_at(1)
+        hover(target)
         page.mouse.click(target["x"], target["y"])
         page.wait_for_function("() => window.__clicked !== null")
         assert page.evaluate("() => window.__clicked.properties.id") == target["id"]
         page.locator(".leaflet-popup-content h4").filter(has_text=target["label"]).wait_for()
+        # after the map moves (pan, then zoom in), the pointer still finds the point where it now is
+        page.keyboard.press("Escape")
+        page.evaluate(
+            "() => { const m = window.MapperRuntime.map; m.closePopup(); m.panBy([-150, 40], { animate: false }); }"
+        )
+        page.evaluate("() => window.MapperRuntime.map.setZoom(6, { animate: false })")
+        moved = point_at(2)
+        assert (moved["x"], moved["y"]) != (target["x"], target["y"])
+        hover(moved)
         assert session.errors == []
     finally:
         session.close()
