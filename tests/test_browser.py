@@ -600,24 +600,41 @@ def _served_page(tmp_path: Path, bundle: mapper.Bundle, lid: str, view: dict) ->
     return urls, httpd
 
 
-def test_a_clicked_point_reports_its_records_id(browser, bundle: mapper.Bundle, tmp_path: Path) -> None:
-    """Point layers are sent compact (no GeoJSON per point); what a click reports to the app
-    (``toGeoJSON()``, read by streamlit-folium) still names the record, for the details panel."""
+def _sited_points(
+    browser, bundle: mapper.Bundle, tmp_path: Path, *, start: float, step: float
+) -> tuple[Session, object, str, object]:
+    """The live map as the app serves it, showing the first point layer with every record at a
+    site on latitude 15° (record k at ``start + k * step`` degrees east), once drawn: the
+    browser session, the HTTP server (shut both down after), the layer's id and its frame."""
     lid = next(lid for lid, layer in bundle.catalogue.items() if layer.geometry == "point")
     frame = bundle.layers[lid].copy()
-    frame[frame.geometry.name] = shapely.points(105.0 + np.arange(len(frame)) * 0.5, 15.0)  # every record at a site
+    frame[frame.geometry.name] = shapely.points(start + np.arange(len(frame)) * step, 15.0)
     sited = mapper.Bundle(bundle.catalogue, {**bundle.layers, lid: frame}, bundle.countries, bundle.report)
-    _, httpd = _served_page(tmp_path, sited, lid, {"seq": 1, "center": [15.0, 108.0], "zoom": 5})
+    centre = [15.0, start + len(frame) * step / 2]
+    _, httpd = _served_page(tmp_path, sited, lid, {"seq": 1, "center": centre, "zoom": 5})
     session = Session(browser)
     try:
-        page = session.page
-        page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/index.html")
-        page.wait_for_function(
+        session.page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/index.html")
+        session.page.wait_for_function(
             "(lid) => { const c = document.querySelector('.leaflet-container'); return c && "
             "c.getAttribute('data-mapper-ready') === '1' && "
             "JSON.parse(c.getAttribute('data-mapper-shown'))[lid] > 0; }",
             arg=lid,
         )
+    except BaseException:
+        session.close()
+        httpd.shutdown()
+        httpd.server_close()
+        raise
+    return session, httpd, lid, frame
+
+
+def test_a_clicked_point_reports_its_records_id(browser, bundle: mapper.Bundle, tmp_path: Path) -> None:
+    """Point layers are sent compact (no GeoJSON per point); what a click reports to the app
+    (``toGeoJSON()``, read by streamlit-folium) still names the record, for the details panel."""
+    session, httpd, lid, frame = _sited_points(browser, bundle, tmp_path, start=105.0, step=0.5)
+    try:
+        page = session.page
         reported = page.evaluate(
             """(lid) => Object.values(window.MapperRuntime.map._mapper.layers[lid].visible).map((l) => {
                 const f = l.toGeoJSON(); return [f.properties.id, f.geometry.coordinates]; })""",
@@ -665,21 +682,9 @@ def test_a_big_point_layer_is_drawn_on_canvas_and_answers_the_pointer(
     from mapper import webmap
 
     monkeypatch.setattr(webmap, "CANVAS_FROM", 0)  # the bundled layers are small: draw one on canvas
-    lid = next(lid for lid, layer in bundle.catalogue.items() if layer.geometry == "point")
-    frame = bundle.layers[lid].copy()
-    frame[frame.geometry.name] = shapely.points(100.0 + np.arange(len(frame)) * 0.8, 15.0)  # apart on screen
-    sited = mapper.Bundle(bundle.catalogue, {**bundle.layers, lid: frame}, bundle.countries, bundle.report)
-    _, httpd = _served_page(tmp_path, sited, lid, {"seq": 1, "center": [15.0, 100.0 + len(frame) * 0.4], "zoom": 5})
-    session = Session(browser)
+    session, httpd, lid, _ = _sited_points(browser, bundle, tmp_path, start=100.0, step=0.8)  # apart on screen
     try:
         page = session.page
-        page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/index.html")
-        page.wait_for_function(
-            "(lid) => { const c = document.querySelector('.leaflet-container'); return c && "
-            "c.getAttribute('data-mapper-ready') === '1' && "
-            "JSON.parse(c.getAttribute('data-mapper-shown'))[lid] > 0; }",
-            arg=lid,
-        )
         # the colour painted at each site and half-way to the next one (RGBA, page pixels)
         painted = page.evaluate(
             """async (lid) => {
