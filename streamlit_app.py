@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 import mapper.assets
-from app_pages._shared import LANG_KEY, VIEW_KEY, current_view, get_bundle, set_view, sync_url, tr
+from app_pages._shared import LANG_KEY, VIEW_KEY, current_view, get_bundle, load_base_bundle, set_view, sync_url, tr
 from mapper import _trace
 from mapper.assets import install_static
 from mapper.i18n import LANGUAGES, language_from
@@ -30,6 +30,7 @@ _install_static()
 
 # ---- the language: the link's, else the browser's; the sidebar control changes it ------------
 with _trace.span("prelude"):
+    load_base_bundle()
     view = current_view(get_bundle())
 if view.lang is None:
     view = replace(view, lang=language_from(st.context.locale))

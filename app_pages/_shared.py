@@ -18,7 +18,7 @@ import mapper
 from mapper import _trace
 from mapper._errors import MapperError, StoreUnavailableError, UnknownWorkspaceError, WorkspaceError
 from mapper.data import Bundle
-from mapper.i18n import Translator, language_from, translator
+from mapper.i18n import LANGUAGES, Translator, language_from, translator
 from mapper.query import FilterState
 from mapper.selection import Selection, select
 from mapper.userlayers import WorkspaceLayers, checking, resolve_link, revision, workspace_bundle
@@ -36,11 +36,21 @@ LANG_KEY = "w_lang"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
-# (the spinner runs before the language is known: it says it in both)
-@st.cache_resource(show_spinner="Loading and checking the bundled data… / データを読み込み、検証しています…")
+@st.cache_resource(show_spinner=False)  # load_base_bundle says it in the visitor's language
 def base_bundle() -> Bundle:
     """Load, validate and enrich every bundled layer once per server process."""
     return mapper.load_bundle()
+
+
+def load_base_bundle() -> Bundle:
+    """:func:`base_bundle`, saying what happens in the visitor's language while it loads (the
+    first visit after the server starts: seconds). The language is the link's, else the
+    browser's (the view, which holds it, needs the bundle). Only that language's text is
+    shown: an English page never needs the Japanese font."""
+    lang = st.query_params.get("lang")
+    t = translator(lang if lang in LANGUAGES else language_from(st.context.locale))
+    with st.spinner(t.gettext("Loading and checking the bundled data…")):
+        return base_bundle()
 
 
 @st.cache_resource(show_spinner=False)

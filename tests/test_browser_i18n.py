@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-from test_browser import FRAME, Session, browser, data_root, server  # noqa: F401 (shared fixtures)
+from test_browser import FRAME, REPO, Session, browser, data_root, server  # noqa: F401 (shared fixtures)
 
 import mapper
 from mapper.assets import language_switch_font_name
@@ -147,6 +147,31 @@ def test_the_file_uploader_speaks_the_pages_language(server: str, japanese_user:
     shown = user.page.evaluate(_UPLOADER_TEXTS)
     assert shown == [['"アップロード"', '"1ファイル200 MBまで：GEOJSON, JSON, GPKG, PARQUET, CSV"']]
     assert user.errors == []
+
+
+def test_the_first_english_visitor_after_the_server_starts_gets_no_japanese_font(
+    browser,  # noqa: F811
+    data_root: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The first visit after the server starts waits for the bundle to load (seconds, cold
+    disk cache) under a spinner: in the visitor's language only, so an English page still
+    never fetches the 6 MB Japanese font (a bilingual spinner did: CI failed on it when this
+    module's first test was the English one)."""
+    from mapper._serve import serve_app
+
+    env = {"MAPPER_HOME": str(data_root), "MAPPER_CACHE_DIR": str(tmp_path / "cache")}
+    with serve_app(REPO, env=env, log=tmp_path / "streamlit.log") as url:
+        user = Session(browser, locale="en-US")
+        try:
+            user.page.goto(url)
+            user.wait_map()
+            user.wait_idle()
+            fetched = user.page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
+            assert [u for u in fetched if u.endswith("ipaexg.ttf")] == []
+            assert user.errors == []
+        finally:
+            user.close()
 
 
 def test_switching_to_japanese_in_the_sidebar_and_sharing_the_link(server: str, browser, english_user) -> None:  # noqa: F811
