@@ -34,7 +34,7 @@ def store(tmp_path: Path) -> WorkspaceStore:
 @pytest.fixture
 def held_check(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     """Country checks of background preparations (:meth:`mapper.Bundle.check` in the
-    preparation thread) wait until the event yielded is set: a preparation stays "drawable,
+    preparation's check thread) wait until the event yielded is set: a preparation stays "drawable,
     still checking" as long as a test needs; the test's own thread is never held. Set at
     teardown whatever happens, so that the shared preparation thread is never left blocked."""
     release = threading.Event()
@@ -276,30 +276,32 @@ def test_a_failed_preparation_leaves_the_error_to_add_to_map(bundle: mapper.Bund
         built_layer("no-rows-key", refuse)
 
 
-def test_a_newer_preview_drops_the_preparations_still_queued(
-    bundle: mapper.Bundle, held_check: threading.Event
-) -> None:
+def test_a_newer_preview_drops_the_preparations_still_queued(bundle: mapper.Bundle) -> None:
     """Each change of the mapping is a new preview: only the newest is prepared after the
     one under way, and "Add to map" on a dropped one builds it at once (never waits for it)."""
     from mapper import upload
     from mapper.userlayers import built_layer, prepare
 
-    release = held_check
+    release = threading.Event()  # a's build waits for it: the preparation thread is busy
+    started = threading.Event()
     table = upload.read_upload("queue.csv", _CSV)
     mapping = upload.detect_mapping(table)
     result = upload.apply_mapping(table, mapping)
     made: list[str] = []
 
-    def build(name: str):  # type: ignore[no-untyped-def]
+    def build(name: str, hold: bool = False):  # type: ignore[no-untyped-def]
         def run():  # type: ignore[no-untyped-def]
             made.append(name)
+            if hold:
+                started.set()
+                release.wait()
             return upload.upload_layer(result, mapping, layer_id=layer_id(name))
 
         return run
 
     try:
-        prepare("queue-a", bundle, build("a.csv"))
-        built_layer("queue-a", build("a.csv"))  # a: drawable, its check held: the worker is busy
+        prepare("queue-a", bundle, build("a.csv", hold=True))
+        started.wait()  # a is being built, held: the worker is busy
         prepare("queue-b", bundle, build("b.csv"))  # queued behind a
         prepare("queue-c", bundle, build("c.csv"))  # b is dropped
         layer, _ = built_layer("queue-b", build("b.csv"))  # built here, not waited for
@@ -309,6 +311,27 @@ def test_a_newer_preview_drops_the_preparations_still_queued(
         release.set()
     built_layer("queue-c", lambda: pytest.fail("c was prepared"))
     assert made == ["a.csv", "b.csv", "c.csv"]
+
+
+def test_an_uploads_country_check_does_not_hold_up_the_next_preparation(
+    bundle: mapper.Bundle, held_check: threading.Event
+) -> None:
+    """Two people upload at once: the first upload's country check (held here, as a long one
+    would run) does not keep the second one from being prepared and drawable."""
+    from mapper.userlayers import built_layer, prepare
+
+    made: list[str] = []
+    prepare("check-a", bundle, _builder(made, "a.csv"), owner="first person")
+    built_layer("check-a", lambda: pytest.fail("a was not prepared"))  # drawable; its check held
+    prepare("check-b", bundle, _builder(made, "b.csv"), owner="second person")
+    waiting = threading.Thread(target=built_layer, args=("check-b", lambda: pytest.fail("b was not prepared")))
+    waiting.start()
+    waiting.join(timeout=120)  # not a timing: with one thread for both, b would wait for a's check forever
+    stuck = waiting.is_alive()
+    held_check.set()
+    waiting.join()
+    assert not stuck, "b's preparation waited for a's country check"
+    assert made == ["a.csv", "b.csv"]
 
 
 def _builder(made: list[str], name: str, data: bytes = _CSV):  # type: ignore[no-untyped-def]
@@ -327,20 +350,28 @@ def _builder(made: list[str], name: str, data: bytes = _CSV):  # type: ignore[no
     return build
 
 
-def test_another_sessions_preview_does_not_drop_this_sessions_preparation(
-    bundle: mapper.Bundle, held_check: threading.Event
-) -> None:
+def test_another_sessions_preview_does_not_drop_this_sessions_preparation(bundle: mapper.Bundle) -> None:
     """Two sessions uploading at once: a newer preview drops only its own session's queued
     preparation, never the other session's (which would then be built on "Add to map")."""
     from mapper.userlayers import built_layer, prepare
 
     made: list[str] = []
-    prepare("own-a", bundle, _builder(made, "own-a.csv"), owner="s1")
-    built_layer("own-a", _builder(made, "own-a.csv"))  # drawable, its check held: the worker is busy
-    prepare("own-b", bundle, _builder(made, "own-b.csv"), owner="s2")  # queued
-    prepare("own-c", bundle, _builder(made, "own-c.csv"), owner="s1")  # queued; s2's b stays
-    prepare("own-d", bundle, _builder(made, "own-d.csv"), owner="s1")  # s1's own c is dropped
-    held_check.set()
+    started, release = threading.Event(), threading.Event()
+    build_a = _builder(made, "own-a.csv")
+
+    def held_a():  # type: ignore[no-untyped-def]
+        started.set()
+        release.wait()
+        return build_a()
+
+    try:
+        prepare("own-a", bundle, held_a, owner="s1")
+        started.wait()  # a is being built, held: the worker is busy
+        prepare("own-b", bundle, _builder(made, "own-b.csv"), owner="s2")  # queued
+        prepare("own-c", bundle, _builder(made, "own-c.csv"), owner="s1")  # queued; s2's b stays
+        prepare("own-d", bundle, _builder(made, "own-d.csv"), owner="s1")  # s1's own c is dropped
+    finally:
+        release.set()
     built_layer("own-b", lambda: pytest.fail("s1's newer preview dropped s2's preparation"))
     built_layer("own-d", lambda: pytest.fail("d was not prepared"))
     assert made == ["own-a.csv", "own-b.csv", "own-d.csv"]

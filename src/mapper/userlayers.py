@@ -197,6 +197,9 @@ class _Ahead:
 #: a thread of their own, while the user looks at the preview.
 _AHEAD: dict[str, _Ahead] = {}
 _AHEAD_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mapper-upload-ahead")
+#: Their country checks, in a thread of their own: one upload's long check (seconds for tens of
+#: thousands of rows) never holds up the next upload's preparation, another session's included.
+_CHECK_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mapper-upload-ahead-check")
 #: Keys whose preparation failed with the upload's own problem (a MapperError: the same
 #: input fails the same way), newest last: each rerun of that preview does not build it again
 #: in the background (only "Add to map" does, to show the error).
@@ -280,7 +283,8 @@ def _prepare(
     drawable: threading.Event,
 ) -> None:
     """The body of :func:`prepare`'s job (in its thread): ``drawable`` is set once the layer
-    can be shown; on any failure nothing of ``key`` stays kept."""
+    can be shown, its country check handed to the check thread (:func:`_check_ahead`); on
+    any failure nothing of ``key`` stays kept."""
     entry = _keep(key, build())
     try:
         frame, _ = base.enrich(entry.layer, entry.frame, check=False)
@@ -289,19 +293,38 @@ def _prepare(
             entry.enriched, entry.countries, entry.checked = unchecked, weakref.ref(base.countries), False
         if then is not None:
             entry.ahead = then(base.with_enriched_layers([unchecked]))
-        drawable.set()
-        with _trace.span("country check (background)"):
-            findings = base.check(entry.layer, frame)
     except BaseException:
-        with _BUILT_LOCK:  # not shown without its check: the next use builds it all again
-            if _BUILT.get(key) is entry:
-                del _BUILT[key]
+        _forget(key, entry)
         raise
+    _CHECK_POOL.submit(_check_ahead, key, entry, base, unchecked)
+    drawable.set()
+
+
+def _forget(key: str, entry: _Built) -> None:
+    """Not shown without its check: the next use of ``key`` builds it all again (unless
+    ``key`` holds a newer entry by now)."""
+    with _BUILT_LOCK:
+        if _BUILT.get(key) is entry:
+            del _BUILT[key]
+
+
+def _check_ahead(key: str, entry: _Built, base: Bundle, unchecked: EnrichedLayer) -> None:
+    """The country check of a prepared upload (in :data:`_CHECK_POOL`'s thread): its findings
+    join the kept layer; on failure the layer is forgotten and the failure logged (a thread
+    has no caller: "Add to map" or the Map page builds and checks it again, and says what is
+    wrong)."""
+    try:
+        with _trace.span("country check (background)"):
+            findings = base.check(entry.layer, unchecked.frame)
+    except Exception:
+        _log.warning("upload %s: its country check failed; it is built again when shown", key[:12], exc_info=True)
+        _forget(key, entry)
+        return
     with _BUILT_LOCK:
         # enriched again meanwhile (a reloaded bundle's countries: enriched_upload_layer)? that
         # one ran its own check; these findings belong to the old countries
         if entry.enriched is unchecked:
-            entry.enriched = EnrichedLayer(entry.layer, frame, findings)
+            entry.enriched = EnrichedLayer(entry.layer, unchecked.frame, findings)
         entry.checked = True
 
 
