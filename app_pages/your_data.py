@@ -231,7 +231,8 @@ def _documents(bundle: Any, lang: str) -> MapAssets:
 if upload is not None:
     name, data = upload.name, upload.getvalue()
     shown = upload_name(name)
-    tag = hashlib.sha256(data).hexdigest()[:16]  # widget keys per file: a new file starts afresh
+    digest = hashlib.sha256(data).hexdigest()
+    tag = digest[:16]  # widget keys per file: a new file starts afresh
     # the upload time: when this file reached the page (its records carry it; the store keeps it)
     uploaded = _memo(("uploaded", upload.file_id), lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     try:
@@ -323,7 +324,7 @@ if upload is not None:
             result = None
         lid = layer_id(name)
         if result is not None:  # the version "Add to map" would save, known before it is saved
-            ahead = result_key(name, data, result, mapping)
+            ahead = result_key(name, digest, result, mapping)
         if result is not None and len(result.frame):
             # while the user looks at the preview, the layer is built, checked against the
             # countries and its map documents written, in the background: "Add to map" finds them

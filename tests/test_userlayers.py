@@ -4,6 +4,7 @@ deleted or mistyped id gives (a notice, never an error)."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -229,7 +230,7 @@ def test_an_upload_prepared_ahead_is_drawn_before_its_check_and_not_built_again(
     table = upload.read_upload("ahead.csv", data)
     mapping = upload.detect_mapping(table)
     result = upload.apply_mapping(table, mapping)
-    key = result_key("ahead.csv", data, result, mapping)
+    key = result_key("ahead.csv", hashlib.sha256(data).hexdigest(), result, mapping)
     lid = layer_id("ahead.csv")
     made: list[MapAssets] = []
 
@@ -399,7 +400,7 @@ def test_a_late_check_does_not_replace_records_enriched_against_newer_countries(
     table = upload.read_upload("late.csv", _CSV)
     mapping = upload.detect_mapping(table)
     result = upload.apply_mapping(table, mapping)
-    key = result_key("late.csv", _CSV, result, mapping)
+    key = result_key("late.csv", hashlib.sha256(_CSV).hexdigest(), result, mapping)
     prepare(key, bundle, lambda: upload.upload_layer(result, mapping, layer_id=layer_id("late.csv")))
     built = built_layer(key, lambda: pytest.fail("built again"))
     ws = store.create_workspace("Late")

@@ -90,13 +90,13 @@ def upload_key(
     return hashlib.sha256(json.dumps(made_of, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def result_key(name: str, data: bytes, result: UploadResult, mapping: UploadMapping) -> str:
+def result_key(name: str, sha256: str, result: UploadResult, mapping: UploadMapping) -> str:
     """:func:`upload_key` of the version :func:`save_result` would make of these, before it
     is saved (what :func:`prepare` is keyed by; equal to the saved version's
-    :func:`content_key`)."""
+    :func:`content_key`). ``sha256`` is the file's SHA-256 in hex (the page has it already:
+    a big file is not hashed again at each rerun)."""
     table = result.table
-    digest = hashlib.sha256(data).hexdigest()
-    return upload_key(name, digest, mapping.to_dict(), table.sheet, table.layer, result.uploaded)
+    return upload_key(name, sha256, mapping.to_dict(), table.sheet, table.layer, result.uploaded)
 
 
 def save_result(
