@@ -672,6 +672,17 @@ def test_packed_integers_read_back_the_same_in_the_map_runtime(browser) -> None:
     assert read == PACK_CASES
 
 
+#: JS: the RGBA painted on the point layers' canvas at a latitude/longitude (``map`` in scope;
+#: call after two animation frames: Leaflet draws the canvas at the next one).
+_PAINTED_AT = """(ll) => {
+    const canvas = map.getPane('mapper-point').querySelector('canvas');
+    const box = canvas.getBoundingClientRect(), scale = canvas.width / box.width;
+    const frame = map.getContainer().getBoundingClientRect(), p = map.latLngToContainerPoint(ll);
+    return Array.from(canvas.getContext('2d').getImageData(
+        Math.round((p.x + frame.left - box.left) * scale), Math.round((p.y + frame.top - box.top) * scale), 1, 1).data);
+}"""
+
+
 def test_a_big_point_layer_is_drawn_on_canvas_and_answers_the_pointer(
     browser, bundle: mapper.Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -688,16 +699,11 @@ def test_a_big_point_layer_is_drawn_on_canvas_and_answers_the_pointer(
         # the colour painted at each site and half-way to the next one (RGBA, page pixels)
         painted = page.evaluate(
             """async (lid) => {
-                // Leaflet draws the canvas at the next animation frame: wait for two
                 await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
                 const map = window.MapperRuntime.map, entry = map._mapper.layers[lid];
-                const canvas = map.getPane('mapper-point').querySelector('canvas');
-                const box = canvas.getBoundingClientRect(), scale = canvas.width / box.width;
-                const frame = map.getContainer().getBoundingClientRect();
-                const at = (ll) => { const p = map.latLngToContainerPoint(ll);
-                    return Array.from(canvas.getContext('2d').getImageData(
-                        Math.round((p.x + frame.left - box.left) * scale),
-                        Math.round((p.y + frame.top - box.top) * scale), 1, 1).data); };
+                const at = """
+            + _PAINTED_AT
+            + """;
                 const cloud = entry.cloud, sites = [];
                 for (let k = 0; k < cloud._sites.n; k += 1) {
                     const site = cloud.site(k);
@@ -757,6 +763,49 @@ def test_a_big_point_layer_is_drawn_on_canvas_and_answers_the_pointer(
         moved = point_at(2)
         assert (moved["x"], moved["y"]) != (target["x"], target["y"])
         hover(moved)
+        assert session.errors == []
+    finally:
+        session.close()
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_a_years_colour_change_repaints_a_point_of_a_big_layer(
+    browser, bundle: mapper.Bundle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As of a year, a record whose status then differs is drawn in that status's colour: on
+    the point cloud too (its colours follow the payload's year changes, by record), and back
+    in today's colour when the year is turned off, in the same map."""
+    from mapper import webmap
+
+    monkeypatch.setattr(webmap, "CANVAS_FROM", 0)
+    session, httpd, lid, _ = _sited_points(browser, bundle, tmp_path, start=100.0, step=0.8)
+    colour = (
+        """async ([lid, asof]) => {
+            const map = window.MapperRuntime.map, entry = map._mapper.layers[lid];
+            if (asof !== null) {  // the payload again, with this year's changes
+                const payload = JSON.parse(JSON.stringify(map._mapper.lastPayload));
+                payload.layers.forEach((spec) => { if (spec.id === lid) spec.asof = asof; });
+                window.MapperRuntime.update(payload, map);
+            }
+            await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+            const at = """
+        + _PAINTED_AT
+        + """;
+            const site = entry.cloud.site(1);
+            return { record: site.i, rgb: at([site.lat, site.lng]).slice(0, 3),
+                     today: entry.data.palette[site.c] };
+        }"""
+    )
+    try:
+        page = session.page
+        before = page.evaluate(colour, [lid, None])
+        then = page.evaluate(colour, [lid, [{"i": before["record"], "color": "#ff00ff"}]])
+        after = page.evaluate(colour, [lid, []])
+        rgb = tuple(int(before["today"][k : k + 2], 16) for k in (1, 3, 5))
+        assert max(abs(a - b) for a, b in zip(before["rgb"], rgb, strict=True)) <= 8
+        assert max(abs(a - b) for a, b in zip(then["rgb"], (255, 0, 255), strict=True)) <= 8
+        assert after["rgb"] == before["rgb"]
         assert session.errors == []
     finally:
         session.close()

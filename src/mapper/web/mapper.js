@@ -443,7 +443,7 @@
       L.setOptions(this, options);
       this._sites = sites; // {n, lat, lng (Float64Array), codes, record (position -> record index), ids}
       this._shown = new Uint8Array(sites.n);
-      this._over = {}; // position -> colour of a year's change
+      this._over = {}; // record index -> colour of a year's change
       this._hit = -1;
     },
 
@@ -543,11 +543,8 @@
       var ctx = renderer._ctx;
       var b = renderer._bounds;
       var sprites = {};
-      var self = this;
       function sprite(color) {
-        if (!sprites[color]) {
-          sprites[color] = renderer._sprite(L.extend({}, options, { color: options.strokeColor || color, fillColor: color }), r);
-        }
+        if (!sprites[color]) sprites[color] = renderer._sprite(L.extend({}, options, options.styleOf(color)), r);
         return sprites[color];
       }
       var palette = options.palette;
@@ -557,7 +554,7 @@
         if (!this._shown[k]) continue;
         var x = this._px[k], y = this._py[k];
         if (x < minX || x > maxX || y < minY || y > maxY) continue;
-        var color = k in self._over ? self._over[k] : palette[s.codes[k]];
+        var color = this._over[s.record[k]] || palette[s.codes[k]];
         var one = sprite(color);
         ctx.drawImage(one.image, x - one.half, y - one.half, 2 * one.half, 2 * one.half);
       }
@@ -618,7 +615,9 @@
     },
   });
 
-  function cloudSites(data) {
+  // a compact point document's sites as typed arrays: coordinates (degrees), colour codes,
+  // each position's record index and ids
+  function compactSites(data) {
     var pts = data.points;
     var xy = unpack(pts.xy);
     var codes = unpack(pts.c);
@@ -690,32 +689,28 @@
     var byIndex = {};
     var cloud = null;
     if (data.points && spec.canvas) {
-      cloud = new PointCloud(cloudSites(data), {
+      // a point's look in a colour: the same style as a circle marker of the layer
+      var styleOf = function (color) {
+        return featureStyle(spec, data, {}, { color: color });
+      };
+      cloud = new PointCloud(compactSites(data), {
         pane: paneId,
         renderer: renderer,
         radius: spec.radius,
-        weight: 2,
-        stroke: true,
-        fillOpacity: 0.9,
-        opacity: 1,
+        weight: styleOf(data.palette[0]).weight,
         palette: data.palette,
-        strokeColor: spec.stroke || null, // one outline colour for all, else each point's own
+        styleOf: styleOf,
       });
     } else if (data.points) {
-      // compact points: flat coordinates (integers, 1/scale degree), one circle marker each
-      var pts = data.points;
-      var xy = unpack(pts.xy);
-      var codes = unpack(pts.c);
-      var where = unpack(pts.i);
-      for (var k = 0; k < codes.length; k += 1) {
-        var properties = { i: where ? where[k] : k, id: pts.id[k], c: codes[k] };
-        var x = xy[2 * k] / pts.scale;
-        var y = xy[2 * k + 1] / pts.scale;
+      // compact points, few enough for one circle marker each
+      var sites = compactSites(data);
+      for (var k = 0; k < sites.n; k += 1) {
+        var properties = { i: sites.record[k], id: sites.ids[k], c: sites.codes[k] };
         var options = featureStyle(spec, data, properties);
         options.radius = spec.radius;
         options.pane = paneId;
         options.renderer = renderer;
-        var marker = L.circleMarker([y, x], options);
+        var marker = L.circleMarker([sites.lat[k], sites.lng[k]], options);
         // (no geometry object per point: toGeoJSON, which a click reports, builds it from the marker)
         marker.feature = { type: "Feature", properties: properties, geometry: null };
         byIndex[properties.i] = marker;
@@ -1006,23 +1001,18 @@
     });
     var before = entry.changes || {};
     entry.changes = changes;
+    if (entry.cloud) {
+      var over = {};
+      Object.keys(changes).forEach(function (i) {
+        if (changes[i].color) over[i] = changes[i].color;
+      });
+      entry.cloud.recolor(over);
+      return;
+    }
     var keys = {};
     Object.keys(before).concat(Object.keys(changes)).forEach(function (key) {
       keys[key] = true;
     });
-    if (entry.cloud) {
-      // the cloud holds colours by position; a change names the record
-      var over = {};
-      var record = entry.cloud._sites.record;
-      if (Object.keys(changes).length) {
-        for (var k = 0; k < record.length; k += 1) {
-          var c = changes[record[k]];
-          if (c && c.color) over[k] = c.color;
-        }
-      }
-      entry.cloud.recolor(over);
-      return;
-    }
     Object.keys(keys).forEach(function (key) {
       var was = before[key] && before[key].color;
       var now = changes[key] && changes[key].color;
