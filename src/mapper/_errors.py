@@ -99,6 +99,12 @@ class SpecError(MapperError, ValueError):
         return tr.gettext("{path} is not a valid spec:").format(path=self.path) + "\n" + lines
 
 
+def spec_value(value: object) -> str:
+    """How a spec's value is quoted in a message: as written in Python (``repr``: text in
+    quotes), cut at 200 characters so a long value cannot flood the message."""
+    return repr(value)[:200]
+
+
 def unknown_keys(where: str, given: Iterable[str], known: Iterable[str]) -> Message | None:
     """The problem a :class:`SpecError` lists when the table ``where`` (e.g. ``fields.name``,
     ``[style]``) has keys that are not in ``known`` (naming them and the allowed ones), or

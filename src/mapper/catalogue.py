@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _paths
-from ._errors import SpecError, UnknownLayerError, unknown_keys
+from ._errors import SpecError, UnknownLayerError, spec_value, unknown_keys
 from .facets import Facet, merge_facets, parse_facets
 from .i18n import Message
 from .measures import CHECK_NEEDS, CHECKS, MEASURES
@@ -345,7 +345,7 @@ def _as_of(raw: dict[str, Any], problems: list[str]) -> str:
             return _dt.date.fromisoformat(value).isoformat()
         except ValueError:
             pass
-    problems.append(Message("'as_of' must be a date (YYYY-MM-DD), got {value}", value=repr(value)[:200]))
+    problems.append(Message("'as_of' must be a date (YYYY-MM-DD), got {value}", value=spec_value(value)))
     return ""
 
 
@@ -370,7 +370,7 @@ def _style(raw: Any, schema: Schema | None, problems: list[str]) -> Style:
         problems.append(unknown)
     color_by = raw.get("color_by")
     if color_by is not None and not isinstance(color_by, str):
-        problems.append(Message("style.color_by must be a field name (text), got {value}", value=repr(color_by)[:200]))
+        problems.append(Message("style.color_by must be a field name (text), got {value}", value=spec_value(color_by)))
         color_by = None
     if color_by is not None and schema is not None and color_by not in schema.fields:
         problems.append(
@@ -387,7 +387,7 @@ def _style(raw: Any, schema: Schema | None, problems: list[str]) -> Style:
     for key, colour in palette.items():
         if not isinstance(colour, str) or not _HEX.match(colour):
             problems.append(
-                Message('style.palette.{key} is {value}; write colours as "#rrggbb"', key=key, value=repr(colour)[:200])
+                Message('style.palette.{key} is {value}; write colours as "#rrggbb"', key=key, value=spec_value(colour))
             )
     if color_by and schema is not None and color_by in schema.fields:
         allowed = schema.fields[color_by].allowed
@@ -405,17 +405,17 @@ def _style(raw: Any, schema: Schema | None, problems: list[str]) -> Style:
     default_color = raw.get("default_color", "#555555")
     if not isinstance(default_color, str) or not _HEX.match(default_color):
         problems.append(
-            Message('style.default_color is {value}; write colours as "#rrggbb"', value=repr(default_color)[:200])
+            Message('style.default_color is {value}; write colours as "#rrggbb"', value=spec_value(default_color))
         )
     stroke_color = raw.get("stroke_color")
     if stroke_color is not None and (not isinstance(stroke_color, str) or not _HEX.match(stroke_color)):
         problems.append(
-            Message('style.stroke_color is {value}; write colours as "#rrggbb"', value=repr(stroke_color)[:200])
+            Message('style.stroke_color is {value}; write colours as "#rrggbb"', value=spec_value(stroke_color))
         )
         stroke_color = None
     width_by = raw.get("width_by")
     if width_by is not None and not isinstance(width_by, str):
-        problems.append(Message("style.width_by must be a field name (text), got {value}", value=repr(width_by)[:200]))
+        problems.append(Message("style.width_by must be a field name (text), got {value}", value=spec_value(width_by)))
         width_by = None
     if width_by is not None and schema is not None and width_by not in schema.fields:
         problems.append(
@@ -438,7 +438,7 @@ def _style(raw: Any, schema: Schema | None, problems: list[str]) -> Style:
         value = raw.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < float("inf"):
             problems.append(
-                Message("style.{key} must be a non-negative number, got {value}", key=key, value=repr(value)[:200])
+                Message("style.{key} must be a non-negative number, got {value}", key=key, value=spec_value(value))
             )
             value = default
         numbers[key] = float(value)
@@ -593,7 +593,7 @@ def _load_layer(
     label_field = raw.get("label_field", "name")
     if not isinstance(label_field, str):
         problems.append(
-            Message("'label_field' must be a field name (text), got {value}", value=repr(label_field)[:200])
+            Message("'label_field' must be a field name (text), got {value}", value=spec_value(label_field))
         )
         label_field = "name"
     elif schema is not None and label_field not in schema.fields:
@@ -607,7 +607,7 @@ def _load_layer(
     tolerance = raw.get("location_tolerance_km", 10.0)
     if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not 0 <= tolerance < float("inf"):
         problems.append(
-            Message("'location_tolerance_km' must be a non-negative number, got {value}", value=repr(tolerance)[:200])
+            Message("'location_tolerance_km' must be a non-negative number, got {value}", value=spec_value(tolerance))
         )
         tolerance = 10.0
     if problems or schema is None:

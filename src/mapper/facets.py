@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ._errors import SpecError, unknown_keys
+from ._errors import SpecError, spec_value, unknown_keys
 from .i18n import Message
 
 KINDS = ("choice", "range", "text")
@@ -155,7 +155,7 @@ def _parse_one(fid: str, block: Any, problems: list[str]) -> Facet | None:
     if kind not in KINDS:
         problems.append(
             Message(
-                "{name}.kind is {value}; use one of {kinds}", name=name, value=repr(kind)[:200], kinds=", ".join(KINDS)
+                "{name}.kind is {value}; use one of {kinds}", name=name, value=spec_value(kind), kinds=", ".join(KINDS)
             )
         )
         return None
@@ -167,7 +167,7 @@ def _parse_one(fid: str, block: Any, problems: list[str]) -> Facet | None:
     for key, value in texts.items():
         if not isinstance(value, str):
             problems.append(
-                Message("{name}.{key} must be text, got {value}", name=name, key=key, value=repr(value)[:200])
+                Message("{name}.{key} must be text, got {value}", name=name, key=key, value=spec_value(value))
             )
     values = block.get("values", "data")
     if values not in ("data", "country") or (values == "country" and kind != "choice"):
@@ -175,7 +175,7 @@ def _parse_one(fid: str, block: Any, problems: list[str]) -> Facet | None:
             Message(
                 "{name}.values is {value}; use 'data', or 'country' for a choice of ISO3 codes",
                 name=name,
-                value=repr(values)[:200],
+                value=spec_value(values),
             )
         )
     integer = block.get("integer", False)
@@ -183,18 +183,18 @@ def _parse_one(fid: str, block: Any, problems: list[str]) -> Facet | None:
     for key, flag in (("integer", integer), ("total", total)):
         if not isinstance(flag, bool):
             problems.append(
-                Message("{name}.{key} must be true or false, got {value}", name=name, key=key, value=repr(flag)[:200])
+                Message("{name}.{key} must be true or false, got {value}", name=name, key=key, value=spec_value(flag))
             )
     aliases = block.get("aliases", [])
     if not (isinstance(aliases, list) and all(isinstance(a, str) for a in aliases)):
         problems.append(
-            Message("{name}.aliases must be a list of URL keys, got {value}", name=name, value=repr(aliases)[:200])
+            Message("{name}.aliases must be a list of URL keys, got {value}", name=name, value=spec_value(aliases))
         )
         aliases = []
     if kind == "range" and len(aliases) % 2:
         problems.append(
             Message(
-                "{name}.aliases of a range come in pairs (low, high), got {value}", name=name, value=repr(aliases)[:200]
+                "{name}.aliases of a range come in pairs (low, high), got {value}", name=name, value=spec_value(aliases)
             )
         )
     default = block.get("default", [])
@@ -203,7 +203,7 @@ def _parse_one(fid: str, block: Any, problems: list[str]) -> Facet | None:
             Message(
                 '{name}.default must be a list of values, e.g. default = ["core"], got {value}',
                 name=name,
-                value=repr(default)[:200],
+                value=spec_value(default),
             )
         )
         default = []
@@ -223,7 +223,7 @@ def _parse_one(fid: str, block: Any, problems: list[str]) -> Facet | None:
         default = []
     order = block.get("order", 100)
     if isinstance(order, bool) or not isinstance(order, int):
-        problems.append(Message("{name}.order must be a whole number, got {value}", name=name, value=repr(order)[:200]))
+        problems.append(Message("{name}.order must be a whole number, got {value}", name=name, value=spec_value(order)))
         order = 100
     facet = Facet(
         id=fid,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pycountry
 
-from ._errors import Problem, SpecError, unknown_keys
+from ._errors import Problem, SpecError, spec_value, unknown_keys
 from .i18n import Message, Translator, translator
 
 FIELD_TYPES = (
@@ -505,7 +505,7 @@ def schema_from_dict(raw: dict[str, Any], origin: str | Path) -> Schema:
                 Message(
                     "fields.{name}.type is {value}; use one of {types}",
                     name=name,
-                    value=repr(ftype)[:200],
+                    value=spec_value(ftype),
                     types=", ".join(FIELD_TYPES),
                 )
             )
@@ -517,7 +517,7 @@ def schema_from_dict(raw: dict[str, Any], origin: str | Path) -> Schema:
                         "fields.{name}.{bound} is {value}; write a number without quotes",
                         name=name,
                         bound=bound,
-                        value=repr(spec[bound])[:200],
+                        value=spec_value(spec[bound]),
                     )
                 )
         if "pattern" in spec:
@@ -552,7 +552,7 @@ def schema_from_dict(raw: dict[str, Any], origin: str | Path) -> Schema:
     precision_field = raw.get("precision_field", "")
     if not isinstance(precision_field, str):
         problems.append(
-            Message("'precision_field' must be a field name (text), got {value}", value=repr(precision_field)[:200])
+            Message("'precision_field' must be a field name (text), got {value}", value=spec_value(precision_field))
         )
         precision_field = ""
     if geometry_types:
@@ -574,7 +574,7 @@ def schema_from_dict(raw: dict[str, Any], origin: str | Path) -> Schema:
             problems.append(Message("'geometry_optional_when' must be {form}", form='{field = "NAME", equals = ...}'))
         elif optional["field"] not in fields:
             problems.append(
-                Message("'geometry_optional_when' names unknown field {name}", name=repr(optional["field"])[:200])
+                Message("'geometry_optional_when' names unknown field {name}", name=spec_value(optional["field"]))
             )
         else:
             optional_pair = (optional["field"], str(optional["equals"]))
