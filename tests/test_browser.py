@@ -650,6 +650,87 @@ def test_a_clicked_point_reports_its_records_id(browser, bundle: mapper.Bundle, 
         httpd.server_close()
 
 
+@pytest.fixture(scope="module")
+def big_point_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the catalogue with a new point layer (test_no_code_layers' power-plant
+    fixture schema and spec) of 3,200 fixture points on a grid inland in Thailand: over
+    ``CANVAS_FROM``, so the app draws it as a point cloud. Test data, not real plants."""
+    import textwrap
+
+    from test_no_code_layers import PLANT_SCHEMA, PLANT_SPEC, _point
+
+    from mapper.webmap import CANVAS_FROM
+
+    root = tmp_path_factory.mktemp("big")
+    shutil.copytree(REPO / "layers", root / "layers")
+    shutil.copytree(REPO / "geodata", root / "geodata")
+    (root / "layers" / "schemas" / "test_plant.toml").write_text(textwrap.dedent(PLANT_SCHEMA), encoding="utf-8")
+    (root / "layers" / "test_plants.toml").write_text(textwrap.dedent(PLANT_SPEC), encoding="utf-8")
+    fuels = ("gas", "solar", "hydro")
+    plants = [
+        _point(
+            f"p-{k}",
+            f"Fixture plant {k}",
+            fuels[k % 3],
+            10.0,
+            2015,
+            "THA",
+            100.0 + (k % 80) * 0.025,
+            14.5 + (k // 80) * 0.04,
+        )
+        for k in range(3200)
+    ]
+    assert len(plants) > CANVAS_FROM
+    (root / "geodata" / "test_plants.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": plants}), encoding="utf-8"
+    )
+    return root
+
+
+def test_a_big_point_layer_in_the_app_filter_then_pan_then_click_shows_the_record(
+    browser, big_point_root: Path, tmp_path: Path
+) -> None:
+    """The journey on a layer drawn as a point cloud, in the app: filter it in the sidebar
+    (the cloud shows the kept points, in the same map), pan, then click a point where it now
+    is: the Details panel shows that one record, and its popup opens."""
+    env = {"MAPPER_HOME": str(big_point_root), "MAPPER_CACHE_DIR": str(tmp_path / "cache")}
+    with serve_app(REPO, env=env, log=tmp_path / "streamlit.log") as url:
+        user = Session(browser)
+        try:
+            user.page.goto(f"{url}/?layers=test_plants&lat=15.3&lon=101.0&zoom=7")
+            user.wait_map("shown['test_plants'] === 3200")
+            user.wait_idle()
+            user.mark_container()
+            user.pick("Fuel", "solar")
+            user.wait_map("shown['test_plants'] === 1067")  # every third of 3,200 from the second
+            user.wait_idle()
+            user.frame().locator("body").evaluate("() => window.map.panBy([-120, 60], { animate: false })")
+            user.wait_settled()
+            target = (
+                user.frame()
+                .locator("body")
+                .evaluate(
+                    """() => { const map = window.map, cloud = map._mapper.layers.test_plants.cloud;
+                    const size = map.getSize();
+                    for (let k = 0; k < cloud._sites.n; k += 1) {
+                        const s = cloud.site(k), p = map.latLngToContainerPoint([s.lat, s.lng]);
+                        if (s.shown && p.x > 200 && p.y > 150 && p.x < size.x - 200 && p.y < size.y - 150)
+                            return { x: p.x, y: p.y, id: s.id };
+                    } return null; }"""
+                )
+            )
+            assert target is not None, "no solar plant in view after the pan"
+            box = user.page.locator(FRAME).bounding_box()
+            user.page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+            user.page.get_by_text("Test plants: 1 record", exact=True).wait_for()
+            user.frame().locator(".leaflet-popup-content h4").wait_for()
+            assert user.container_kept()
+            assert user.page.get_by_test_id("stException").count() == 0
+            assert user.errors == []
+        finally:
+            user.close()
+
+
 def test_packed_integers_read_back_the_same_in_the_map_runtime(browser) -> None:
     """The runtime's own ``unpack`` (in Chromium) reads every packed case (empty, one, each
     type's limits, negatives) as Python packed it."""
