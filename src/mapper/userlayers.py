@@ -105,7 +105,7 @@ def save_result(
     """Keep the file ``data`` uploaded as ``name`` as the workspace's next version of it,
     with what :func:`mapper.upload.apply_mapping` made of it (``result``): the mapping, the
     sheet or layer read, its rows and the upload time. Its :func:`content_key` is
-    :func:`result_key` of the same arguments.
+    :func:`result_key` of ``name``, the SHA-256 of ``data``, ``result`` and ``mapping``.
 
     Raises
     ------
