@@ -42,6 +42,33 @@ if not CHROMIUM.exists():
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
+#: Runs in every frame of a test's pages: in the map's frame, it keeps what reached the map (each
+#: render message from Streamlit: its payload's length and layer ids) and what the runtime then
+#: applied (each ``MapperRuntime.update``), so a failed wait can say which payload the map missed.
+MAP_LOG = r"""
+(() => {
+  const log = (window.__mapperLog = []);
+  const now = () => Math.round(performance.now());
+  const ids = (text) => (text.match(/\\"id\\":\\"[^\\"]*/g) || []).map((m) => m.slice(9)).join(",");
+  window.addEventListener("message", (event) => {
+    const data = event.data;
+    if (!data || data.type !== "streamlit:render" || !data.args || data.args.feature_group === undefined) return;
+    const group = data.args.feature_group || "";
+    log.push(`${now()} render ${group.length} map=${!!window.map} ${ids(group)}`);
+  });
+  let update = null;
+  const logged = function (payload) {
+    log.push(`${now()} update legend=${(payload.legend || "").length} ${payload.layers.map((l) => l.id).join(",")}`);
+    return update.apply(this, arguments);
+  };
+  const runtime = (window.MapperRuntime = {});  // mapper.js adds to this object
+  Object.defineProperty(runtime, "update", {
+    get: () => update && logged,
+    set: (f) => { update = f; },
+  });
+})();
+"""
+
 
 @pytest.fixture(scope="module")
 def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -78,6 +105,7 @@ class Session:
 
     def __init__(self, browser, locale: str = "en-US") -> None:
         self.context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale=locale)
+        self.context.add_init_script(MAP_LOG)
         self.page = self.context.new_page()
         self.page.set_default_timeout(TIMEOUT)
         self.blocked: list[str] = []
@@ -115,9 +143,22 @@ class Session:
     def container(self):
         return self.page.frame_locator(FRAME).locator(".leaflet-container")
 
+    def map_log(self) -> list[str]:
+        """What reached the map and what its runtime applied (see ``MAP_LOG``)."""
+        try:
+            return self.frame().evaluate("() => window.__mapperLog || []")
+        except Exception as error:  # a diagnostic must not hide the failure
+            return [f"no log: {error}"]
+
     def wait_map(self, condition: str = "true") -> None:
         """Wait until the runtime has applied the latest payload and ``condition`` holds
         (a JS expression over ``shown``: records drawn per layer, and ``view``)."""
+        try:
+            self._wait_map(condition)
+        except sync_api.TimeoutError as error:
+            raise AssertionError(f"the map never showed {condition!r}; map log: {self.map_log()}") from error
+
+    def _wait_map(self, condition: str) -> None:
         self.frame().wait_for_function(
             f"""() => {{
                 const c = document.querySelector('.leaflet-container');

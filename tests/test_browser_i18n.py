@@ -183,7 +183,7 @@ def test_switching_to_japanese_in_the_sidebar_and_sharing_the_link(server: str, 
     user.pick("Language / 言語", "日本語")
     user.wait_url(lambda q: q.get("lang") == "ja")
     user.page.get_by_role("heading", name="インド太平洋のクリーンエネルギー・パートナーシップ").wait_for()
-    user.wait_map()
+    user.wait_map("c.querySelector('.mapper-legend') !== null")
     user.wait_idle()
     assert "凡例" in user.container().locator(".mapper-legend").inner_text()
     assert user.container_kept()  # the map was restyled in place, not rebuilt
