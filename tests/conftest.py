@@ -22,6 +22,20 @@ import mapper
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """A failed browser test reports what reached each of its users' maps (a browser session
+    fixture's ``map_log``): which payloads the app sent and which the map applied."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    for name, value in getattr(item, "funcargs", {}).items():
+        log = getattr(value, "map_log", None)
+        if callable(log):
+            report.sections.append((f"map log of {name}", "\n".join(log())))
+
+
 @pytest.fixture(scope="session")
 def catalogue() -> mapper.Catalogue:
     """The bundled layer catalogue."""

@@ -322,6 +322,34 @@ def test_pan_then_filter_keeps_the_view_and_the_map(server: str, user: Session) 
     assert user.errors == []
 
 
+def test_a_filter_changed_while_the_map_still_loads_reaches_the_map(
+    server: str, bundle: mapper.Bundle, user: Session
+) -> None:
+    """On a slow connection the map's scripts are still loading when the user narrows a
+    filter. streamlit-folium builds a loading map from its first render only and drops the
+    newer payload; the newer one must still reach the map (it comes again with the rerun that
+    the map's first report of its view causes)."""
+    selection = select(bundle, mapper.FilterState(layers=("jumpp",), country=("LAO",)))
+    laos = len(selection.frames["jumpp"][mapper.enrich.has_site(selection.frames["jumpp"])])
+    held: list = []
+    user.page.route("**/mapper/mapper.js*", lambda route: held.append(route))  # the runtime's script is slow to come
+    user.page.goto(f"{server}/?layers=jumpp")
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while not held and time.monotonic() < deadline:
+        user.page.wait_for_timeout(50)
+    assert held, "the map never asked for its runtime"
+    user.pick("Country", "Laos (LAO)")
+    user.wait_url(lambda q: q.get("country") == "LAO")
+    user.wait_idle()
+    for route in held:
+        route.continue_()
+    user.page.unroute("**/mapper/mapper.js*")
+    user.wait_map(f"shown.jumpp === {laos}")
+    user.wait_idle()
+    user.wait_map(f"shown.jumpp === {laos}")
+    assert user.errors == []
+
+
 def test_every_control_updates_the_live_map_without_replacing_it(server: str, user: Session) -> None:
     user.page.goto(server)
     user.wait_map()

@@ -48,6 +48,7 @@ def _page_text(user: Session) -> str:
     icons = set(user.page.get_by_test_id("stIconMaterial").all_inner_texts())  # drawn as symbols, not words
     text = "\n".join(line for line in text.splitlines() if line.strip() not in icons)
     if user.page.locator(FRAME).count():
+        user.wait_map("c.querySelector('.mapper-legend') !== null")
         text += "\n" + user.container().locator(".mapper-legend").inner_text()
     return text
 
