@@ -12,7 +12,17 @@ from pathlib import Path
 import streamlit as st
 
 import mapper.assets
-from app_pages._shared import LANG_KEY, VIEW_KEY, current_view, get_bundle, load_base_bundle, set_view, sync_url, tr
+from app_pages._shared import (
+    LANG_KEY,
+    VIEW_KEY,
+    current_view,
+    get_bundle,
+    load_base_bundle,
+    set_view,
+    sync_url,
+    tr,
+    uploader_styles,
+)
 from mapper import _trace
 from mapper.assets import install_static
 from mapper.i18n import LANGUAGES, language_from
@@ -56,6 +66,7 @@ st.sidebar.selectbox(
     _("Language / 言語"), list(LANGUAGES), format_func=LANGUAGES.get, key=LANG_KEY, on_change=_switch_language
 )
 _ = tr().gettext  # the language just picked
+uploader_styles()  # before any page's uploader, at the same place on every page
 
 pages = [
     st.Page("app_pages/map.py", title=_("Map"), icon=":material/map:", default=True, url_path="map"),

@@ -21,6 +21,7 @@ from mapper.data import Bundle
 from mapper.i18n import LANGUAGES, Translator, language_from, translator
 from mapper.query import FilterState
 from mapper.selection import Selection, select
+from mapper.upload import FORMATS
 from mapper.userlayers import WorkspaceLayers, checking, resolve_link, revision, workspace_bundle
 from mapper.viewstate import WORKSPACE_PARAM, ViewState, view_from_query
 from mapper.workspace import WorkspaceStore, open_store
@@ -256,29 +257,45 @@ _UPLOAD_SIZE_OPTION = "server.maxUploadSize"
 
 
 def _uploader_css(key: str, button: str, limit: str) -> str:
-    """A style replacing one uploader's button label and size limit (Streamlit's ``st-key-``
-    class scopes it to that uploader); the texts are CSS-escaped."""
+    """CSS rules replacing one uploader's button label and size limit (Streamlit's
+    ``st-key-`` class scopes them to that uploader); the texts are CSS-escaped."""
     scope = f".st-key-{re.sub(r'[^A-Za-z0-9_-]', '', key)} [data-testid='stFileUploaderDropzone']"
     # Streamlit's own text is hidden (not read out, not copied); the replacement is shown
     hidden = "font-size:0;visibility:hidden"
     text = "font-size:0.875rem;line-height:1.6;visibility:visible"
     return (
-        "<style>"
         f"{scope} button [data-testid='stMarkdownContainer'] p{{{hidden}}}"
         f"{scope} button [data-testid='stMarkdownContainer'] p::after{{content:{_css_string(button)};{text}}}"
         f"{scope} [data-testid='stFileUploaderDropzoneInstructions'] span{{{hidden}}}"
         f"{scope} [data-testid='stFileUploaderDropzoneInstructions'] span::after{{content:{_css_string(limit)};{text}}}"
-        "</style>"
     )
 
 
-def file_uploader(label: str, types: list[str], key: str) -> object:
-    """``st.file_uploader`` with its own texts in the page's language: Streamlit writes its
-    button ("Upload") and the size limit in English only, so a style replaces them with this
-    catalogue's texts, for this uploader only."""
+#: The app's file uploaders, by widget key: the file types each takes.
+UPLOADERS: dict[str, tuple[str, ...]] = {
+    "u_file": ("geojson", "json", "gpkg", "parquet", "csv"),  # Data & sources: check a file
+    "yd_file": tuple(sorted({suffix.lstrip(".") for suffix in FORMATS})),  # Your data: map a file
+}
+
+
+def uploader_styles() -> None:
+    """Every uploader's texts in the page's language: Streamlit writes its button ("Upload")
+    and the size limit in English only, so one style replaces them with this catalogue's
+    texts. Written by the app's prelude on every run and page, the style is on the page before
+    any uploader is: written with each uploader, it came after it, and a page switch showed
+    Streamlit's English for a moment (longer on a busy machine)."""
     _ = tr().gettext
     size = int(st.get_option(_UPLOAD_SIZE_OPTION))
     button = _("Upload")
-    limit = _("Up to {size} MB per file: {types}").format(size=size, types=", ".join(t.upper() for t in types))
-    st.html(_uploader_css(key, button, limit))
-    return st.file_uploader(label, type=types, key=key)
+    limit = _("Up to {size} MB per file: {types}")
+    rules = [
+        _uploader_css(key, button, limit.format(size=size, types=", ".join(t.upper() for t in types)))
+        for key, types in UPLOADERS.items()
+    ]
+    st.html("<style>" + "".join(rules) + "</style>")
+
+
+def file_uploader(label: str, key: str) -> object:
+    """``st.file_uploader`` for one of :data:`UPLOADERS` (its texts come from
+    :func:`uploader_styles`)."""
+    return st.file_uploader(label, type=list(UPLOADERS[key]), key=key)

@@ -104,7 +104,7 @@ st.caption(
 target = st.selectbox(
     _("Layer the file is for"), list(catalogue), format_func=lambda i: t.data(catalogue[i].title), key="u_layer"
 )
-upload = file_uploader(_("File"), ["geojson", "json", "gpkg", "parquet", "csv"], key="u_file")
+upload = file_uploader(_("File"), key="u_file")
 if upload is not None:
     # the uploaded name is only shown (sanitised), never used as a path
     shown = upload_name(upload.name)

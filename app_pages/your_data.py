@@ -35,7 +35,7 @@ from app_pages._shared import (
 )
 from mapper import MapperError, _trace
 from mapper.assets import STREAMLIT_STATIC_URL
-from mapper.upload import FORMATS, LOCATION_KINDS, Mapping, apply_mapping, detect_mapping, read_upload, rejected_csv
+from mapper.upload import LOCATION_KINDS, Mapping, apply_mapping, detect_mapping, read_upload, rejected_csv
 from mapper.upload import upload_layer as build_layer
 from mapper.userlayers import (
     built_layer,
@@ -169,7 +169,6 @@ if open_id is None:
 st.header(_("Add a file"))
 upload = file_uploader(
     _("CSV (any common encoding), Excel, GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ or GeoParquet"),
-    sorted({suffix.lstrip(".") for suffix in FORMATS}),
     key="yd_file",
 )
 

@@ -139,10 +139,15 @@ _UPLOADER_TEXTS = """() => [...document.querySelectorAll("[data-testid='stFileUp
 
 def test_the_file_uploader_speaks_the_pages_language(server: str, japanese_user: Session) -> None:  # noqa: F811
     """Streamlit writes the uploader's button and size limit in English only: the page puts
-    its own texts there, in Japanese for a Japanese page."""
+    its own texts there, in Japanese for a Japanese page. The style doing it is on every page
+    (here the Map page) before an uploader is: written with the uploader, it came after it,
+    and a page switch showed Streamlit's English for a moment, seconds on a busy machine."""
     user = japanese_user
     user.page.goto(f"{server}/?lang=ja")
     user.wait_map()
+    user.wait_idle()
+    styled = "() => [...document.querySelectorAll('style')].some(s => s.textContent.includes('.st-key-u_file'))"
+    assert user.page.evaluate(styled)
     user.go("データと出典")
     user.page.get_by_test_id("stFileUploaderDropzone").first.wait_for()
     shown = user.page.evaluate(_UPLOADER_TEXTS)
