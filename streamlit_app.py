@@ -17,6 +17,7 @@ from app_pages._shared import (
     VIEW_KEY,
     current_view,
     get_bundle,
+    held_index,
     load_base_bundle,
     set_view,
     sync_url,
@@ -63,7 +64,12 @@ st.set_page_config(
     layout="wide",
 )
 st.sidebar.selectbox(
-    _("Language / 言語"), list(LANGUAGES), format_func=LANGUAGES.get, key=LANG_KEY, on_change=_switch_language
+    _("Language / 言語"),
+    list(LANGUAGES),
+    index=held_index(LANG_KEY, list(LANGUAGES)),
+    format_func=LANGUAGES.get,
+    key=LANG_KEY,
+    on_change=_switch_language,
 )
 _ = tr().gettext  # the language just picked
 uploader_styles()  # before any page's uploader, at the same place on every page

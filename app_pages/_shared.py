@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -210,6 +211,25 @@ def current_view(bundle: Bundle) -> ViewState:
     st.session_state[VIEW_KEY] = view
     st.session_state[NOTICES_KEY] = [*st.session_state.get(NOTICES_KEY, []), *link_notices, *notices]
     return view
+
+
+def held(key: str) -> Any:
+    """The value the session holds for widget ``key``, to give that widget as its own default
+    too (``default=``, ``value=``; :func:`held_index` for ``index=``).
+
+    Streamlit sends a value set through ``st.session_state`` (from a link, a reset, another
+    page) to the browser only with the run that set it. A widget whose code is still loading
+    then (Streamlit fetches each kind of widget's code when first shown: seconds on a slow
+    connection) mounts with a later run's element and took that element's default: every layer
+    and filter came up empty, and the next rerun, say after a pan, made that the view.
+    """
+    return st.session_state.get(key)
+
+
+def held_index(key: str, options: list[Any]) -> int:
+    """:func:`held` as a select box's ``index`` (its first option when the value is not one)."""
+    value = st.session_state.get(key)
+    return options.index(value) if value in options else 0
 
 
 def set_view(view: ViewState) -> None:

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_folium import st_folium
 
 from app_pages._shared import (
@@ -23,6 +24,8 @@ from app_pages._shared import (
     bundle_key,
     current_view,
     get_bundle,
+    held,
+    held_index,
     md_escape,
     selection_for,
     set_view,
@@ -110,13 +113,21 @@ def year_control(first: int, last: int) -> None:
     and reruns the app, so every output follows the year)."""
     st.toggle(
         _("Show as of a year"),
+        value=bool(held("w_as_of_on")),
         key="w_as_of_on",
         help=_(
             "Shows what existed or was active in that year: records announced, started, designated or "
             "commissioned by then and not ended; cancelled records until the year they were cancelled."
         ),
     )
-    st.slider(_("As of year"), first, last, key="w_as_of", disabled=not st.session_state.get("w_as_of_on"))
+    st.slider(
+        _("As of year"),
+        first,
+        last,
+        value=held("w_as_of"),
+        key="w_as_of",
+        disabled=not st.session_state.get("w_as_of_on"),
+    )
     playing = st.session_state.get("playing", False)
     st.button(
         "⏸ " + _("Pause") if playing else "▶ " + _("Play"),
@@ -168,6 +179,7 @@ def sidebar() -> None:
             _("Layers"),
             list(catalogue),
             format_func=lambda i: t.data(catalogue[i].title),
+            default=held("w_layers"),
             key="w_layers",
             placeholder=_("Choose layers"),
         )
@@ -183,22 +195,27 @@ def sidebar() -> None:
                     md_escape(t.data(facet.label)),
                     controls.choices.get(fid, []),
                     format_func=_country_choice if facet.is_country else t.value,
+                    default=held(key),
                     key=key,
                     help=help_text,
                     placeholder=_("All: choose to narrow"),
                 )
             elif facet.kind == "range" and fid in controls.ranges:
                 low, high = controls.ranges[fid]
-                st.slider(md_escape(t.data(facet.label)), low, high, key=key, help=help_text)
+                st.slider(md_escape(t.data(facet.label)), low, high, value=held(key), key=key, help=help_text)
                 if fid == YEAR_FACET:
                     year_control(int(low), int(high))
             elif facet.kind == "text":
                 placeholder = t.data(facet.placeholder) if facet.placeholder else None
-                st.text_input(md_escape(t.data(facet.label)), key=key, placeholder=placeholder, help=help_text)
+                st.text_input(
+                    md_escape(t.data(facet.label)), held(key), key=key, placeholder=placeholder, help=help_text
+                )
         st.header(_("Countries"))
+        colour_by = [NO_CHOROPLETH, *attributes]
         st.selectbox(
             _("Colour countries by"),
-            [NO_CHOROPLETH, *attributes],
+            colour_by,
+            index=held_index("w_choropleth", colour_by),
             format_func=lambda a: _("(none)") if a == NO_CHOROPLETH else t.label(spec, a),
             key="w_choropleth",
         )
@@ -206,14 +223,17 @@ def sidebar() -> None:
         st.selectbox(
             _("Classification"),
             list(SCHEME_LABELS),
+            index=held_index("w_scheme", list(SCHEME_LABELS)),
             format_func=lambda k: _(SCHEME_LABELS[k]),
             key="w_scheme",
             disabled=not numeric,
         )
-        st.slider(_("Classes"), 2, 7, key="w_classes", disabled=not numeric)
+        st.slider(_("Classes"), 2, 7, value=held("w_classes"), key="w_classes", disabled=not numeric)
+        basemaps = [NO_TILES, *providers]
         st.selectbox(
             _("Basemap tiles (need internet)"),
-            [NO_TILES, *providers],
+            basemaps,
+            index=held_index("w_basemap", basemaps),
             format_func=lambda k: _("(none: offline)") if k == NO_TILES else k,
             key="w_basemap",
         )
@@ -269,7 +289,15 @@ elif new_view.filters.countries and new_view.filters.countries != view.filters.c
 view = new_view
 set_view(view)
 
-with _trace.span("selection"):
+with _trace.span(
+    "selection",
+    session=getattr(get_script_run_ctx(), "session_id", "")[:8],
+    layers=list(view.filters.layers),
+    layers_off=view.layers_off,
+    w_layers=st.session_state.get("w_layers"),
+    fresh=fresh,
+    renew=renew,
+):
     selection = (
         Selection(bundle=bundle, filters=view.filters, frames={}) if view.layers_off else selection_for(view.filters)
     )

@@ -25,6 +25,7 @@ from app_pages._shared import (
     file_uploader,
     get_bundle,
     get_store,
+    held_index,
     md_escape,
     set_view,
     show_notices,
@@ -149,6 +150,7 @@ left, right = st.columns([2, 1])
 left.selectbox(
     _("Workspace"),
     [NONE, *names],
+    index=held_index("yd_ws", [NONE, *names]),
     format_func=lambda i: names.get(i, _("(none: the bundled data only)")),
     key="yd_ws",
     on_change=lambda: _open(st.session_state["yd_ws"]),

@@ -322,6 +322,33 @@ def test_pan_then_filter_keeps_the_view_and_the_map(server: str, user: Session) 
     assert user.errors == []
 
 
+def test_filters_hold_when_the_sidebars_widgets_load_late(server: str, user: Session) -> None:
+    """On a slow connection Streamlit's widget code (loaded on demand) comes after the map has
+    reported its view and the app has run again. A widget mounted then takes its value from
+    the newest run's element: every widget the app had set from the link came up empty, and
+    the next rerun (here: a pan) dropped every layer and filter."""
+    held: list = []
+    late = "**/static/js/{Multiselect,Slider,TextInput,Selectbox}.*.js"
+    user.page.route(late, lambda route: held.append(route))
+    user.page.goto(f"{server}/?layers=jumpp,wind_zones&status=operating&search=solar")
+    user.wait_map()
+    user.wait_idle()  # the map's first report and the rerun it causes are done
+    assert held, "no widget code was asked for"
+    for route in held:
+        route.continue_()
+    user.page.unroute(late)
+    box = user.page.get_by_test_id("stSidebar").get_by_label("Layers", exact=True)
+    box.wait_for()
+    user.wait_idle()
+    user.zoom_in_and_drag()
+    user.wait_idle()
+    query = user.wait_url(lambda q: "zoom" in q)
+    assert (query.get("layers"), query.get("status"), query.get("search")) == ("jumpp,wind_zones", "operating", "solar")
+    user.wait_map("Object.keys(shown).sort().join() === 'jumpp,wind_zones'")
+    assert "No layer is selected" not in user.page.get_by_test_id("stMain").inner_text()
+    assert user.errors == []
+
+
 def test_a_filter_changed_while_the_map_still_loads_reaches_the_map(
     server: str, bundle: mapper.Bundle, user: Session
 ) -> None:
