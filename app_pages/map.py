@@ -421,6 +421,7 @@ if "w_records" not in st.session_state:
 # front-end code ahead of the map (the map's frame appeared only once the grid had loaded).
 records = st.expander(
     _("Records shown"),  # a fixed label: the expander stays open when counts change
+    expanded=bool(held("w_records")),
     key="w_records",
     on_change="rerun",
 )
