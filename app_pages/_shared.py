@@ -312,7 +312,8 @@ def uploader_styles() -> None:
         _uploader_css(key, button, limit.format(size=size, types=", ".join(t.upper() for t in types)))
         for key, types in UPLOADERS.items()
     ]
-    st.html("<style>" + "".join(rules) + "</style>")
+    style = "<style>" + "".join(rules) + "</style>"
+    st.html(style)
 
 
 def file_uploader(label: str, key: str) -> object:

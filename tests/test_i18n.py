@@ -90,6 +90,7 @@ def _unwrapped_strings(path: Path) -> list[str]:
     on Streamlit containers and columns) that are not inside ``_()`` / ``ngettext()``."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     wrapped = {"_", "gettext", "ngettext", "N_"}
+    wrapped |= {"held", "held_index"}  # their strings are widget keys (app_pages/_shared.held)
     #: keyword arguments that are identifiers, not text for people
     technical = {"key", "type", "mime", "file_name", "language", "icon", "url_path", "width", "anchor", "format"}
     technical |= {"page_icon", "layout", "scope", "encoding", "column_config", "border", "on_change"}
