@@ -145,8 +145,11 @@ class Session:
 
     def map_log(self) -> list[str]:
         """What reached the map and what its runtime applied (see ``MAP_LOG``)."""
+        frames = [frame for frame in self.page.frames if "streamlit_folium" in frame.url]
+        if not frames:  # another page, or the map never mounted: nothing to wait for
+            return ["no map on the page"]
         try:
-            return self.frame().evaluate("() => window.__mapperLog || []")
+            return frames[0].evaluate("() => window.__mapperLog || []")
         except Exception as error:  # a diagnostic must not hide the failure
             return [f"no log: {error}"]
 
@@ -427,7 +430,7 @@ def test_map_to_every_page_and_back_keeps_every_control(server: str, user: Sessi
         user.go(title)
         user.page.get_by_role("heading", level=1).first.wait_for()
         user.wait_idle()
-        assert _query(user.page.url) == before_query, f"the {title} page lost the view in its URL"
+        user.wait_url(lambda q: q == before_query)  # the run writes the view into the URL as it ends
     user.go("Map")
     user.wait_map()
     user.wait_idle()
