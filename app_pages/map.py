@@ -289,15 +289,20 @@ elif new_view.filters.countries and new_view.filters.countries != view.filters.c
 view = new_view
 set_view(view)
 
-with _trace.span(
-    "selection",
-    session=getattr(get_script_run_ctx(), "session_id", "")[:8],
-    layers=list(view.filters.layers),
-    layers_off=view.layers_off,
-    w_layers=st.session_state.get("w_layers"),
-    fresh=fresh,
-    renew=renew,
-):
+# with tracing on, the span says whose run it was and what the Layers widget held (how a run
+# that lost its layers was found)
+traced = (
+    {
+        "session": getattr(get_script_run_ctx(), "session_id", "")[:8],
+        "layers_off": view.layers_off,
+        "w_layers": st.session_state.get("w_layers"),
+        "fresh": fresh,
+        "renew": renew,
+    }
+    if _trace.enabled()
+    else {}
+)
+with _trace.span("selection", **traced):
     selection = (
         Selection(bundle=bundle, filters=view.filters, frames={}) if view.layers_off else selection_for(view.filters)
     )
