@@ -296,3 +296,36 @@ def test_the_records_tables_open_on_demand_and_stay_open(bundle: mapper.Bundle) 
     at.switch_page("app_pages/map.py").run()
     assert not at.exception
     assert at.dataframe, "the tables closed after a visit to another page"
+
+
+#: Widgets whose values the app sets through ``st.session_state`` (the view state: the Map
+#: page's controls, the language, the records tables).
+_VIEW_WIDGET_FILES = ("streamlit_app.py", "app_pages/map.py")
+_WIDGETS = {"multiselect", "slider", "text_input", "selectbox", "toggle", "expander"}
+
+
+def test_every_view_state_widget_takes_the_sessions_value_as_its_default() -> None:
+    """A widget whose code loads after the run that set its value mounts with a later run's
+    element: without the session's value as its default it came up empty, and the next rerun
+    dropped every layer and filter (see ``app_pages/_shared.held``)."""
+    import ast
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    offenders = []
+    for name in _VIEW_WIDGET_FILES:
+        tree = ast.parse((repo / name).read_text(encoding="utf-8"))
+        for call in ast.walk(tree):
+            func = getattr(call, "func", None)
+            if not isinstance(call, ast.Call) or getattr(func, "attr", None) not in _WIDGETS:
+                continue
+            if not any(k.arg == "key" for k in call.keywords):
+                continue
+            held = [
+                c
+                for c in ast.walk(call)
+                if isinstance(c, ast.Call) and getattr(c.func, "id", None) in ("held", "held_index")
+            ]
+            if not held:
+                offenders.append(f"{name}:{call.lineno}: {func.attr}")
+    assert offenders == []
